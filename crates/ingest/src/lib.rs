@@ -11,3 +11,5 @@ pub mod grid;
 mod error;
 
 pub use error::{IngestError, Limits};
+mod docx;
+mod xlsx;
