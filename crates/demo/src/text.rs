@@ -246,15 +246,15 @@ pub fn task_spec(rng: &mut Rng, i: usize) -> TaskSpec {
             Kind::Count { n, measure, thing }
         }
         1 => Kind::Growth {
-            metric: *rng.pick(&GROWTHS),
+            metric: GROWTHS[rng.below(GROWTHS.len())],
             pct: rng.range(5, 20),
         },
         2 => Kind::Share {
-            metric: *rng.pick(&SHARES),
+            metric: SHARES[rng.below(SHARES.len())],
             pct: rng.range(40, 95),
         },
         3 => Kind::Amount {
-            metric: *rng.pick(&AMOUNTS),
+            metric: AMOUNTS[rng.below(AMOUNTS.len())],
             yi: round_nice(rng.range(100, 2_500)),
         },
         4 => Kind::Deliverable {
