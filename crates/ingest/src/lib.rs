@@ -7,9 +7,102 @@
 //! the file format.
 #![forbid(unsafe_code)]
 
-pub mod grid;
+mod builder;
 mod error;
+pub mod grid;
+mod txt;
 
-pub use error::{IngestError, Limits};
 mod docx;
 mod xlsx;
+
+use std::path::Path;
+
+use duban_model::{Ledger, SourceFormat};
+
+pub use builder::build;
+pub use error::{IngestError, Limits};
+
+/// Reads a ledger file; the format comes from the extension (`.txt`, `.docx`, `.xlsx`,
+/// case-insensitive).
+///
+/// The size limit is checked before the file is read, so a huge file costs nothing.
+pub fn read_path(path: &Path, limits: &Limits) -> Result<Ledger, IngestError> {
+    let name = path.display().to_string();
+    // Refuse unknown formats before touching the disk: the message is the same either way
+    // and a typo'd path to a directory should not read as an I/O error first.
+    format_of(&name)?;
+    let meta = std::fs::metadata(path).map_err(|e| IngestError::Io {
+        file: name.clone(),
+        reason: e.to_string(),
+    })?;
+    if !meta.is_file() {
+        return Err(IngestError::Io {
+            file: name,
+            reason: "不是普通文件".into(),
+        });
+    }
+    if meta.len() > limits.max_file_bytes {
+        return Err(IngestError::TooLarge {
+            file: name,
+            size: meta.len(),
+            limit: limits.max_file_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(|e| IngestError::Io {
+        file: name.clone(),
+        reason: e.to_string(),
+    })?;
+    read_bytes(&name, &bytes, limits)
+}
+
+/// Reads a ledger held in memory (an upload); `name` gives the format by its extension and
+/// names the file in messages and in [`Ledger::source`].
+pub fn read_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<Ledger, IngestError> {
+    let format = format_of(name)?;
+    let size = bytes.len() as u64;
+    if size > limits.max_file_bytes {
+        return Err(IngestError::TooLarge {
+            file: name.to_string(),
+            size,
+            limit: limits.max_file_bytes,
+        });
+    }
+    if bytes.iter().all(|b| b.is_ascii_whitespace()) {
+        return Err(IngestError::Empty {
+            file: name.to_string(),
+        });
+    }
+    let doc = read_raw(name, format, bytes, limits)?;
+    build(&doc, name, format)
+}
+
+/// Reads a file into the format-neutral grid without building the ledger: for previews and
+/// for tests of one reader.
+pub fn read_raw(
+    name: &str,
+    format: SourceFormat,
+    bytes: &[u8],
+    limits: &Limits,
+) -> Result<grid::RawDoc, IngestError> {
+    match format {
+        SourceFormat::Txt => txt::read(name, bytes),
+        SourceFormat::Docx => docx::read(name, bytes, limits),
+        SourceFormat::Xlsx => xlsx::read(name, bytes, limits),
+    }
+}
+
+/// The format a file name's extension announces.
+pub fn format_of(name: &str) -> Result<SourceFormat, IngestError> {
+    let ext = Path::new(name)
+        .extension()
+        .and_then(|e| e.to_str())
+        .map(str::to_ascii_lowercase);
+    match ext.as_deref() {
+        Some("txt") => Ok(SourceFormat::Txt),
+        Some("docx") => Ok(SourceFormat::Docx),
+        Some("xlsx") => Ok(SourceFormat::Xlsx),
+        _ => Err(IngestError::UnknownFormat {
+            file: name.to_string(),
+        }),
+    }
+}

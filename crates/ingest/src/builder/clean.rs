@@ -1,0 +1,167 @@
+//! Removal of conversion junk from cell and paragraph text.
+//!
+//! Word exports leave bookmarks (`[bookmark: _GoBack]`), runs of spaces used for layout
+//! ("报  告"), full-width blanks standing in for empty cells and trailing spaces. They are
+//! removed so no field keeps them, and every removal is reported: the office must be able
+//! to see that the text it reads is not byte for byte what the file held.
+
+/// Text after cleaning, with what was removed (Chinese labels, for the warning).
+#[derive(Debug, Default, PartialEq)]
+pub(crate) struct Cleaned {
+    pub text: String,
+    pub removed: Vec<&'static str>,
+}
+
+const BOOKMARK: &str = "[bookmark:";
+
+fn is_space(c: char) -> bool {
+    matches!(
+        c,
+        ' ' | '\t' | '\u{3000}' | '\u{a0}' | '\u{2000}'..='\u{200b}' | '\u{feff}' | '\u{202f}'
+    )
+}
+
+pub(crate) fn clean(raw: &str) -> Cleaned {
+    let mut removed: Vec<&'static str> = Vec::new();
+    let mut note = |what: &'static str| {
+        if !removed.contains(&what) {
+            removed.push(what);
+        }
+    };
+
+    let mut text = std::borrow::Cow::Borrowed(raw);
+    if raw.contains(BOOKMARK) {
+        let mut out = String::with_capacity(raw.len());
+        let mut rest = raw;
+        while let Some(at) = rest.find(BOOKMARK) {
+            out.push_str(&rest[..at]);
+            let tail = &rest[at..];
+            match tail.find(']') {
+                Some(end) => {
+                    rest = &tail[end + 1..];
+                    note("书签标记");
+                }
+                None => {
+                    out.push_str(tail);
+                    rest = "";
+                }
+            }
+        }
+        out.push_str(rest);
+        text = std::borrow::Cow::Owned(out);
+    }
+
+    if !text.is_empty() && text.chars().all(|c| is_space(c) || c == '\n' || c == '\r') {
+        if text.contains('\u{3000}') {
+            note("全角空白单元格");
+        } else {
+            note("空白");
+        }
+        return Cleaned {
+            text: String::new(),
+            removed,
+        };
+    }
+
+    let mut out = String::with_capacity(text.len());
+    for line in text.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let trimmed = line.trim_matches(is_space);
+        if trimmed.len() != line.len() && !trimmed.is_empty() {
+            note("首尾空白");
+        }
+        if trimmed.is_empty() {
+            continue;
+        }
+        if !out.is_empty() {
+            out.push('\n');
+        }
+        squeeze_into(trimmed, &mut out, &mut note);
+    }
+    Cleaned { text: out, removed }
+}
+
+/// Copies `line`, collapsing runs of blanks: gone between Chinese characters (where Word
+/// used them for layout), one plain space between Latin words and figures.
+fn squeeze_into(line: &str, out: &mut String, note: &mut impl FnMut(&'static str)) {
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        if !is_space(c) {
+            out.push(c);
+            continue;
+        }
+        let mut run = 1;
+        while chars.peek().is_some_and(|&n| is_space(n)) {
+            chars.next();
+            run += 1;
+        }
+        let before = out.chars().next_back();
+        let after = chars.peek().copied();
+        if run == 1 {
+            out.push(' ');
+            continue;
+        }
+        note("多余空格");
+        let both_wide =
+            before.is_some_and(|b| !b.is_ascii()) && after.is_some_and(|a| !a.is_ascii());
+        if !both_wide {
+            out.push(' ');
+        }
+    }
+}
+
+/// Whether a text has a run of two or more blanks (what `clean` never leaves).
+#[cfg(test)]
+pub(crate) fn has_space_run(s: &str) -> bool {
+    let mut prev = false;
+    for c in s.chars() {
+        let sp = is_space(c);
+        if sp && prev {
+            return true;
+        }
+        prev = sp;
+    }
+    false
+}
+
+/// Header text reduced to what carries meaning: no blanks of any kind, no colons or
+/// required-field stars.
+pub(crate) fn compact(s: &str) -> String {
+    s.chars()
+        .filter(|&c| !is_space(c) && !matches!(c, '\n' | '\r' | '：' | ':' | '*' | '＊'))
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn bookmarks_and_space_runs_go() {
+        let c = clean("[bookmark: OLE_LINK1]⑤开展家庭养老床位建设。   \n报  告");
+        assert_eq!(c.text, "⑤开展家庭养老床位建设。\n报告");
+        assert_eq!(c.removed, vec!["书签标记", "首尾空白", "多余空格"]);
+        assert!(!has_space_run(&c.text));
+    }
+
+    #[test]
+    fn latin_words_keep_one_space_and_single_spaces_stay() {
+        assert_eq!(clean("Phase  II").text, "Phase II");
+        let c = clean("冠红岩之名 铸红岩之魂");
+        assert_eq!(c.text, "冠红岩之名 铸红岩之魂");
+        assert!(c.removed.is_empty());
+    }
+
+    #[test]
+    fn fullwidth_blank_cell_becomes_empty() {
+        let c = clean("　");
+        assert_eq!(c.text, "");
+        assert_eq!(c.removed, vec!["全角空白单元格"]);
+        assert_eq!(clean("").removed.len(), 0);
+    }
+
+    #[test]
+    fn unterminated_bookmark_is_kept() {
+        assert_eq!(clean("a[bookmark: x").text, "a[bookmark: x");
+    }
+}

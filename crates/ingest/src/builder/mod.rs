@@ -1,0 +1,295 @@
+//! The one builder from [`RawDoc`] to the model, shared by every format.
+mod checks;
+mod claims;
+mod clean;
+mod columns;
+mod prose;
+mod table;
+mod units;
+
+use std::collections::HashMap;
+
+use duban_model::{Ledger, Location, SourceFormat, Verdict, Warning, WarningCode};
+
+use crate::IngestError;
+use crate::grid::{Block, RawDoc};
+use claims::{counts, split_label, title_like, verdict_words};
+use table::Caption;
+
+/// Collects warnings while a document is built.
+pub(crate) struct Ctx<'a> {
+    pub file: &'a str,
+    pub warnings: Vec<Warning>,
+}
+
+impl Ctx<'_> {
+    pub fn warn(&mut self, code: WarningCode, location: Location, message: impl Into<String>) {
+        self.warnings.push(Warning::new(code, location, message));
+    }
+
+    /// Cleans a text, reporting what was removed as one `artifact` warning at `loc`.
+    pub fn clean(&mut self, raw: &str, loc: &Location) -> String {
+        let c = clean::clean(raw);
+        if !c.removed.is_empty() {
+            self.warn(
+                WarningCode::Artifact,
+                loc.clone(),
+                format!("已删除{}", c.removed.join("、")),
+            );
+        }
+        c.text
+    }
+}
+
+const SUMMARY: &str = "正文摘要";
+
+/// Builds the ledger from any reader's [`RawDoc`].
+///
+/// Tables with a recognisable header (a task column and one more known column) become the
+/// ledger's tables; other tables are skipped with a warning. Without any such table, the
+/// paragraphs are read as a prose decomposition. `NoLedger` when neither yields a task, or
+/// when a table names known columns but no task column (its rows would be lost).
+pub fn build(doc: &RawDoc, source: &str, format: SourceFormat) -> Result<Ledger, IngestError> {
+    let mut ctx = Ctx {
+        file: source,
+        warnings: Vec::new(),
+    };
+    let mut ledger = Ledger::new(source, format);
+
+    let mut since_table: Vec<String> = Vec::new();
+    let mut all_paras: Vec<String> = Vec::new();
+    let mut front: Option<Vec<String>> = None;
+    let mut skipped: Vec<String> = Vec::new();
+
+    for block in &doc.blocks {
+        match block {
+            Block::Para(p) => {
+                let loc = Location::part(format!("正文第{}段", all_paras.len() + 1));
+                let text = ctx.clean(p, &loc);
+                if !text.is_empty() {
+                    since_table.push(text.clone());
+                    all_paras.push(text);
+                }
+            }
+            Block::Table(raw) => {
+                let index = ledger.tables.len() + 1;
+                let fallback = if raw.name.trim().is_empty() {
+                    format!("表{index}")
+                } else {
+                    raw.name.trim().to_string()
+                };
+                let (caption, used) = caption(&since_table, fallback);
+                if front.is_none() {
+                    let keep = since_table.len().saturating_sub(used);
+                    front = Some(since_table[..keep].to_vec());
+                }
+                since_table.clear();
+                let name = caption.label.clone();
+                match table::read(raw, index, caption, &mut ctx)? {
+                    Some((table, tasks)) => {
+                        ledger.tables.push(table);
+                        ledger.tasks.extend(tasks);
+                    }
+                    None => {
+                        ctx.warn(
+                            WarningCode::SkippedRow,
+                            Location::part(name.clone()),
+                            format!("{name} 没有可识别的表头（具体任务、牵头单位等），整表已跳过"),
+                        );
+                        skipped.push(name);
+                    }
+                }
+            }
+        }
+    }
+    let front = front.unwrap_or_else(|| all_paras.clone());
+    ledger.title = document_title(&front);
+
+    if ledger.tables.is_empty() {
+        if let Some((table, tasks)) = prose::read(&all_paras, 1, ledger.title.as_deref(), &mut ctx)
+        {
+            ledger.tables.push(table);
+            ledger.tasks = tasks;
+        }
+    } else {
+        summary_claims(&front, &mut ledger, &mut ctx);
+    }
+
+    if ledger.tasks.is_empty() {
+        let place = skipped
+            .first()
+            .cloned()
+            .unwrap_or_else(|| "全文".to_string());
+        return Err(IngestError::NoLedger {
+            file: source.to_string(),
+            place,
+            reason: "没有找到台账表格（需有具体任务列）或带牵头单位的分解任务".into(),
+        });
+    }
+
+    duplicate_tasks(&ledger, &mut ctx);
+    ledger.warnings = ctx.warnings;
+    Ok(ledger)
+}
+
+/// The label and title from the paragraphs just before a table ("附件1" then
+/// "未达预期15项重点工作任务进展情况表"), and how many of them they used.
+fn caption(paras: &[String], fallback: String) -> (Caption, usize) {
+    let mut cap = Caption {
+        label: fallback,
+        title: None,
+    };
+    let Some(last) = paras.last() else {
+        return (cap, 0);
+    };
+    if let Some((label, rest)) = split_label(last) {
+        cap.label = label;
+        cap.title = Some(rest).filter(|r| title_like(r));
+        return (cap, 1);
+    }
+    if !title_like(last) {
+        return (cap, 0);
+    }
+    cap.title = Some(last.clone());
+    let before = paras.len().checked_sub(2).and_then(|i| paras.get(i));
+    if let Some((label, rest)) = before.and_then(|b| split_label(b))
+        && rest.is_empty() {
+            cap.label = label;
+            return (cap, 2);
+        }
+    (cap, 1)
+}
+
+/// The document title: the paragraph starting with 关于, joined with a wrapped tail
+/// ("…完成情况的" + "报告"); else the first title-like paragraph of a document that
+/// starts with one.
+fn document_title(front: &[String]) -> Option<String> {
+    let head = &front[..front.len().min(8)];
+    if let Some(i) = head
+        .iter()
+        .position(|p| p.starts_with("关于") && title_like(p))
+    {
+        let mut title = head[i].clone();
+        if let Some(next) = head.get(i + 1) {
+            let short = next.chars().count() <= 6 && title_like(next);
+            if title.ends_with('的') || short {
+                title.push_str(next);
+            }
+        }
+        return Some(title);
+    }
+    front
+        .first()
+        .filter(|p| title_like(p) && split_label(p).is_none())
+        .cloned()
+}
+
+/// Counts the body text claims — "131项重点工作任务", "未完成既定目标任务15项" — checked
+/// against what the tables list.
+fn summary_claims(front: &[String], ledger: &mut Ledger, ctx: &mut Ctx) {
+    let mut total: Option<u32> = None;
+    let mut by_verdict: Vec<(Verdict, u32)> = Vec::new();
+    for p in front {
+        // The list of attachments repeats the table titles; they are checked as titles.
+        if p.starts_with("附件") || p.ends_with('表') || Some(p) == ledger.title.as_ref() {
+            continue;
+        }
+        for clause in p.split(['，', '。', '；', ',', ';', '：', ':']) {
+            if !clause.contains("任务") {
+                continue;
+            }
+            let Some((n, _)) = counts(clause).into_iter().next() else {
+                continue;
+            };
+            match verdict_words(clause) {
+                Some(v) => {
+                    if !by_verdict.iter().any(|(w, _)| *w == v) {
+                        by_verdict.push((v, n));
+                    }
+                }
+                None => {
+                    total.get_or_insert(n);
+                }
+            }
+        }
+    }
+
+    let listed = ledger.tasks.len();
+    if let Some(t) = total {
+        ledger.claimed_total = Some(t);
+        if t as usize != listed {
+            ctx.warn(
+                WarningCode::ClaimedCountMismatch,
+                Location::part(SUMMARY),
+                format!("正文称{t}项重点任务，各表共列出{listed}项"),
+            );
+        }
+    }
+
+    for table in &ledger.tables {
+        if let Some(c) = table.claimed_rows
+            && c as usize != table.rows {
+                ctx.warn(
+                    WarningCode::ClaimedCountMismatch,
+                    Location::table(table.index, table.label.clone()),
+                    format!("{} 标题称{c}项，实际列出{}项", table.label, table.rows),
+                );
+            }
+    }
+
+    for (verdict, claimed) in by_verdict {
+        let tables: Vec<usize> = (0..ledger.tables.len())
+            .filter(|&i| ledger.tables[i].office_verdict == Some(verdict))
+            .collect();
+        if tables.is_empty() {
+            continue;
+        }
+        let rows: usize = tables.iter().map(|&i| ledger.tables[i].rows).sum();
+        if let [only] = tables[..] {
+            let t = &mut ledger.tables[only];
+            t.claimed_rows.get_or_insert(claimed);
+        }
+        if claimed as usize != rows {
+            let labels: Vec<&str> = tables
+                .iter()
+                .map(|&i| ledger.tables[i].label.as_str())
+                .collect();
+            ctx.warn(
+                WarningCode::ClaimedCountMismatch,
+                Location::part(SUMMARY),
+                format!(
+                    "正文称{}{claimed}项，{}实际列出{rows}项",
+                    verdict.label_zh(),
+                    labels.join("、")
+                ),
+            );
+        }
+    }
+}
+
+/// The same task text twice in one ledger.
+fn duplicate_tasks(ledger: &Ledger, ctx: &mut Ctx) {
+    let label = |table: usize| {
+        ledger
+            .tables
+            .iter()
+            .find(|t| t.index == table)
+            .map_or_else(|| format!("表{table}"), |t| t.label.clone())
+    };
+    let mut seen: HashMap<String, (usize, u32)> = HashMap::new();
+    for task in &ledger.tasks {
+        let key = clean::compact(&task.text);
+        match seen.get(&key) {
+            Some(&(table, row)) => ctx.warn(
+                WarningCode::DuplicateTask,
+                Location::table(task.table, label(task.table))
+                    .row(task.row)
+                    .column("具体任务"),
+                format!("任务与{} 第{row}行重复", label(table)),
+            ),
+            None => {
+                seen.insert(key, (task.table, task.row));
+            }
+        }
+    }
+}

@@ -1,0 +1,428 @@
+//! One raw table → the model's table and its tasks.
+use duban_model::{Location, Table, Task, WarningCode};
+
+use super::Ctx;
+use super::checks::repeated_sentences;
+use super::claims::{claimed_count, status_verdict, strip_heading_number, verdict_words};
+use super::clean::compact;
+use super::columns::{Role, classify, recency};
+use super::units;
+use crate::IngestError;
+use crate::grid::{RawCell, RawRow, RawTable};
+
+/// How a table is named in the document: a label ("附件1") and the title above it.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Caption {
+    pub label: String,
+    pub title: Option<String>,
+}
+
+/// A cell placed on the table's grid: it covers columns `start..start + len`.
+struct Placed<'a> {
+    start: usize,
+    len: usize,
+    cell: &'a RawCell,
+}
+
+fn place(row: &RawRow) -> Vec<Placed<'_>> {
+    let mut at = 0;
+    row.cells
+        .iter()
+        .map(|cell| {
+            let len = cell.span.max(1);
+            let p = Placed {
+                start: at,
+                len,
+                cell,
+            };
+            at += len;
+            p
+        })
+        .collect()
+}
+
+const ROLES: [Role; 9] = [
+    Role::Number,
+    Role::Section,
+    Role::Task,
+    Role::Lead,
+    Role::Coop,
+    Role::Leader,
+    Role::Deadline,
+    Role::Progress,
+    Role::Status,
+];
+
+fn slot(role: Role) -> usize {
+    ROLES.iter().position(|r| *r == role).unwrap_or(0)
+}
+
+/// What each grid column holds, as read from the header row.
+struct Columns {
+    roles: Vec<Option<Role>>,
+    names: Vec<String>,
+    /// The progress header, when several progress columns competed.
+    progress_label: Option<String>,
+}
+
+impl Columns {
+    fn has(&self, role: Role) -> bool {
+        self.roles.contains(&Some(role))
+    }
+
+    fn name_of(&self, role: Role) -> String {
+        self.roles
+            .iter()
+            .position(|r| *r == Some(role))
+            .and_then(|i| self.names.get(i))
+            .filter(|n| !n.is_empty())
+            .cloned()
+            .unwrap_or_else(|| role.label().to_string())
+    }
+
+    /// The column a data cell's text belongs to: among the columns it covers, the task or
+    /// progress column first (a cell spanning the section and task columns is a task).
+    fn target(&self, p: &Placed) -> Option<Role> {
+        let covered =
+            || (p.start..p.start + p.len).filter_map(|i| self.roles.get(i).copied().flatten());
+        covered()
+            .find(|r| matches!(r, Role::Task | Role::Progress))
+            .or_else(|| covered().next())
+    }
+}
+
+/// Finds the header row: the first of the top rows naming a task column and one more
+/// known column. `Err(true)` when a row names known columns but no task column.
+fn find_header(rows: &[RawRow]) -> Result<usize, bool> {
+    let mut without_task = false;
+    for (i, row) in rows.iter().enumerate().take(10) {
+        let roles: Vec<Role> = row.cells.iter().filter_map(|c| classify(&c.text)).collect();
+        let has_task = roles.contains(&Role::Task);
+        if has_task && roles.len() >= 2 {
+            return Ok(i);
+        }
+        if !has_task && roles.len() >= 2 {
+            without_task = true;
+        }
+    }
+    Err(without_task)
+}
+
+fn columns(header: &RawRow, width: usize, loc: &Location, ctx: &mut Ctx) -> Columns {
+    let mut roles: Vec<Option<Role>> = vec![None; width];
+    let mut names: Vec<String> = vec![String::new(); width];
+    let placed = place(header);
+    let header_has_section = header
+        .cells
+        .iter()
+        .any(|c| classify(&c.text) == Some(Role::Section));
+    for p in &placed {
+        let name = ctx.clean(&p.cell.text, loc).replace('\n', "");
+        for n in names.iter_mut().skip(p.start).take(p.len) {
+            n.clone_from(&name);
+        }
+        let last = p.start + p.len - 1;
+        match classify(&p.cell.text) {
+            // One heading over two columns labels the section and the task together.
+            Some(Role::Task) if p.len > 1 && !header_has_section => {
+                if let Some(r) = roles.get_mut(p.start) {
+                    *r = Some(Role::Section);
+                }
+                if let Some(r) = roles.get_mut(last) {
+                    *r = Some(Role::Task);
+                }
+            }
+            Some(role) => {
+                if let Some(r) = roles.get_mut(last) {
+                    *r = Some(role);
+                }
+            }
+            None if !name.is_empty() => ctx.warn(
+                WarningCode::UnknownColumn,
+                loc.clone().column(name.clone()),
+                format!("无法识别的列“{name}”，已忽略"),
+            ),
+            None => {}
+        }
+    }
+
+    // Two unit columns: the one saying 牵头 leads, the other cooperates.
+    let leads: Vec<usize> = (0..width)
+        .filter(|&i| roles[i] == Some(Role::Lead))
+        .collect();
+    if leads.len() > 1 {
+        let keep = leads
+            .iter()
+            .copied()
+            .find(|&i| names[i].contains("牵头"))
+            .unwrap_or(leads[0]);
+        for &i in &leads {
+            if i != keep {
+                roles[i] = Some(Role::Coop);
+            }
+        }
+    }
+
+    // Dated progress columns: the latest is the progress.
+    let progress: Vec<usize> = (0..width)
+        .filter(|&i| roles[i] == Some(Role::Progress))
+        .collect();
+    let mut progress_label = None;
+    if progress.len() > 1 {
+        let keep = progress
+            .iter()
+            .copied()
+            .max_by_key(|&i| (recency(&names[i]), i))
+            .unwrap_or(progress[0]);
+        for &i in &progress {
+            if i != keep {
+                roles[i] = None;
+            }
+        }
+        progress_label = Some(names[keep].clone());
+    }
+
+    // Any other role named twice: the first column keeps it.
+    for role in ROLES {
+        if role == Role::Progress {
+            continue;
+        }
+        let mut seen = false;
+        for i in 0..width {
+            if roles[i] == Some(role) {
+                if seen {
+                    roles[i] = None;
+                    ctx.warn(
+                        WarningCode::UnknownColumn,
+                        loc.clone().column(names[i].clone()),
+                        format!("“{}”与前面的{}列重复，已忽略", names[i], role.label()),
+                    );
+                }
+                seen = true;
+            }
+        }
+    }
+    Columns {
+        roles,
+        names,
+        progress_label,
+    }
+}
+
+fn parse_number(cell: &RawCell) -> Option<u32> {
+    let t = cell.text.trim().trim_end_matches(['.', '、', '．']);
+    let t = t.trim();
+    if !t.is_empty() && t.len() <= 6 && t.bytes().all(|b| b.is_ascii_digit()) {
+        t.parse().ok()
+    } else {
+        cell.auto_number
+    }
+}
+
+pub(crate) fn read(
+    raw: &RawTable,
+    index: usize,
+    caption: Caption,
+    ctx: &mut Ctx,
+) -> Result<Option<(Table, Vec<Task>)>, IngestError> {
+    let label = caption.label.clone();
+    let table_loc = Location::table(index, label.clone());
+    let header_at = match find_header(&raw.rows) {
+        Ok(i) => i,
+        Err(true) => {
+            return Err(IngestError::NoLedger {
+                file: ctx.file.to_string(),
+                place: label,
+                reason: "表格没有任务列（具体任务、工作任务、重点任务等）".into(),
+            });
+        }
+        Err(false) => return Ok(None),
+    };
+    let width = raw
+        .rows
+        .iter()
+        .map(|r| r.cells.iter().map(|c| c.span.max(1)).sum::<usize>())
+        .max()
+        .unwrap_or(0);
+    let Some(header) = raw.rows.get(header_at) else {
+        return Ok(None);
+    };
+    let cols = columns(header, width, &table_loc, ctx);
+    let header_key: Vec<String> = header.cells.iter().map(|c| compact(&c.text)).collect();
+
+    // Rows above the header (merged title rows in a sheet) give the title if none was found.
+    let mut title = caption.title;
+    if title.is_none() {
+        title = raw.rows[..header_at]
+            .iter()
+            .flat_map(|r| r.cells.iter())
+            .map(|c| ctx.clean(&c.text, &table_loc).replace('\n', ""))
+            .find(|t| !t.is_empty());
+    }
+    let table_verdict = title.as_deref().and_then(verdict_words);
+
+    let mut tasks: Vec<Task> = Vec::new();
+    let mut section: Option<String> = None;
+    let mut last_row: u32 = 0;
+    let mut previous: [Option<String>; 9] = Default::default();
+
+    for row in raw.rows.iter().skip(header_at + 1) {
+        if row.is_header {
+            continue;
+        }
+        let placed = place(row);
+        let key: Vec<String> = row.cells.iter().map(|c| compact(&c.text)).collect();
+        if key == header_key {
+            continue;
+        }
+        let non_empty: Vec<&Placed> = placed
+            .iter()
+            .filter(|p| !compact(&p.cell.text).is_empty())
+            .collect();
+        if non_empty.is_empty() {
+            continue;
+        }
+
+        let mut raw_vals: [Option<&RawCell>; 9] = [None; 9];
+        for p in &placed {
+            if let Some(role) = cols.target(p) {
+                let s = slot(role);
+                if raw_vals[s].is_none() {
+                    raw_vals[s] = Some(p.cell);
+                }
+            }
+        }
+
+        // A row holding one text only, spanning columns or standing in the section or
+        // number column, is a section heading ("一、科技创新").
+        if let Some(first) = non_empty.first() {
+            let text = compact(&first.cell.text);
+            let all_same = non_empty.iter().all(|p| compact(&p.cell.text) == text);
+            let role = cols.target(first);
+            let numbered = strip_heading_number(&first.cell.text).is_some();
+            let heading_shaped = first.len > 1
+                || numbered
+                || matches!(role, Some(Role::Section) | None)
+                || (role == Some(Role::Number) && parse_number(first.cell).is_none());
+            if all_same && heading_shaped {
+                let cleaned = ctx.clean(&first.cell.text, &table_loc).replace('\n', "");
+                let name = strip_heading_number(&cleaned)
+                    .unwrap_or(&cleaned)
+                    .trim_end_matches(['：', ':']);
+                if !name.is_empty() {
+                    section = Some(name.to_string());
+                }
+                continue;
+            }
+        }
+
+        // Row number: the written or auto-numbered one, else the next by count.
+        let expected = last_row + 1;
+        let written = raw_vals[slot(Role::Number)].and_then(parse_number);
+        let row_no = match written {
+            Some(n) if n != expected => {
+                ctx.warn(
+                    WarningCode::InconsistentCount,
+                    table_loc.clone().row(n),
+                    format!("{label} 序号{n}与顺序不符（按顺序应为{expected}）"),
+                );
+                n
+            }
+            Some(n) => n,
+            None => expected,
+        };
+
+        let mut vals: [Option<String>; 9] = Default::default();
+        for role in ROLES {
+            let s = slot(role);
+            let Some(cell) = raw_vals[s] else { continue };
+            if cell.merged_from_above {
+                vals[s] = previous[s].clone();
+                continue;
+            }
+            let loc = table_loc.clone().row(row_no).column(cols.name_of(role));
+            vals[s] = Some(ctx.clean(&cell.text, &loc));
+        }
+
+        let task_text = vals[slot(Role::Task)].clone().unwrap_or_default();
+        if task_text.is_empty() {
+            ctx.warn(
+                WarningCode::SkippedRow,
+                table_loc.clone(),
+                format!("{label} 源第{}行没有任务内容，已跳过", row.source_row),
+            );
+            continue;
+        }
+        last_row = row_no;
+
+        match vals[slot(Role::Section)].as_deref() {
+            Some(s) if !s.is_empty() => section = Some(s.replace('\n', "")),
+            _ => {}
+        }
+
+        let mut task = Task::new(index, row_no, task_text.replace('\n', ""));
+        task.section.clone_from(&section);
+        let lead = units::split(vals[slot(Role::Lead)].as_deref().unwrap_or(""));
+        task.lead_units = lead.units;
+        task.lead_groups = lead.groups;
+        let coop = units::split(vals[slot(Role::Coop)].as_deref().unwrap_or(""));
+        task.coop_units = coop.units;
+        task.coop_groups = coop.groups;
+        task.leader = vals[slot(Role::Leader)].clone().filter(|s| !s.is_empty());
+        task.deadline = vals[slot(Role::Deadline)].clone().filter(|s| !s.is_empty());
+        task.progress = vals[slot(Role::Progress)].clone().unwrap_or_default();
+        task.progress_label.clone_from(&cols.progress_label);
+        task.status_text = vals[slot(Role::Status)].clone().filter(|s| !s.is_empty());
+        task.office_verdict = task
+            .status_text
+            .as_deref()
+            .and_then(status_verdict)
+            .or(table_verdict);
+
+        let row_loc = table_loc.clone().row(row_no);
+        for (role, text) in [(Role::Task, &task.text), (Role::Progress, &task.progress)] {
+            for s in repeated_sentences(text) {
+                ctx.warn(
+                    WarningCode::DuplicateSentence,
+                    row_loc.clone().column(cols.name_of(role)),
+                    format!("句子重复出现：“{s}”"),
+                );
+            }
+        }
+        if task.lead_units.is_empty() && task.lead_groups.is_empty() {
+            ctx.warn(
+                WarningCode::MissingLeadUnit,
+                row_loc.clone().column(cols.name_of(Role::Lead)),
+                format!("{label} 第{row_no}行没有牵头单位"),
+            );
+        }
+        if cols.has(Role::Progress) && task.progress.is_empty() {
+            ctx.warn(
+                WarningCode::MissingProgress,
+                row_loc.clone().column(cols.name_of(Role::Progress)),
+                format!("{label} 第{row_no}行没有填写完成情况"),
+            );
+        }
+        previous = vals;
+        tasks.push(task);
+    }
+
+    if !cols.has(Role::Progress) && !tasks.is_empty() {
+        ctx.warn(
+            WarningCode::MissingProgress,
+            table_loc.clone(),
+            format!("{label} 没有完成情况列"),
+        );
+    }
+
+    let claimed_rows = title.as_deref().and_then(claimed_count);
+    let table = Table {
+        index,
+        label,
+        title,
+        claimed_rows,
+        rows: tasks.len(),
+        office_verdict: table_verdict,
+    };
+    Ok(Some((table, tasks)))
+}
