@@ -84,9 +84,10 @@ fn classify(line: &str) -> Line<'_> {
     }
     let lead = line.trim_start_matches([' ', '\u{3000}', '\u{a0}']);
     if lead.len() < line.len()
-        && let Some(rest) = lead.strip_prefix('\t') {
-            return Line::UnnumberedRow(rest);
-        }
+        && let Some(rest) = lead.strip_prefix('\t')
+    {
+        return Line::UnnumberedRow(rest);
+    }
     if line.trim().is_empty() {
         Line::Blank
     } else {

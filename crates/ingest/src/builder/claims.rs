@@ -65,10 +65,13 @@ pub(crate) fn counts(s: &str) -> Vec<(u32, usize)> {
             digits.push(d);
             continue;
         }
-        if c == '项' && !digits.is_empty() && start_ok
-            && let Ok(n) = digits.parse() {
-                out.push((n, i + c.len_utf8()));
-            }
+        if c == '项'
+            && !digits.is_empty()
+            && start_ok
+            && let Ok(n) = digits.parse()
+        {
+            out.push((n, i + c.len_utf8()));
+        }
         // "1.5项" is not a count; neither is the tail of a longer number.
         start_ok = c != '.';
         digits.clear();

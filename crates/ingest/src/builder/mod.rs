@@ -153,10 +153,11 @@ fn caption(paras: &[String], fallback: String) -> (Caption, usize) {
     cap.title = Some(last.clone());
     let before = paras.len().checked_sub(2).and_then(|i| paras.get(i));
     if let Some((label, rest)) = before.and_then(|b| split_label(b))
-        && rest.is_empty() {
-            cap.label = label;
-            return (cap, 2);
-        }
+        && rest.is_empty()
+    {
+        cap.label = label;
+        return (cap, 2);
+    }
     (cap, 1)
 }
 
@@ -228,13 +229,14 @@ fn summary_claims(front: &[String], ledger: &mut Ledger, ctx: &mut Ctx) {
 
     for table in &ledger.tables {
         if let Some(c) = table.claimed_rows
-            && c as usize != table.rows {
-                ctx.warn(
-                    WarningCode::ClaimedCountMismatch,
-                    Location::table(table.index, table.label.clone()),
-                    format!("{} 标题称{c}项，实际列出{}项", table.label, table.rows),
-                );
-            }
+            && c as usize != table.rows
+        {
+            ctx.warn(
+                WarningCode::ClaimedCountMismatch,
+                Location::table(table.index, table.label.clone()),
+                format!("{} 标题称{c}项，实际列出{}项", table.label, table.rows),
+            );
+        }
     }
 
     for (verdict, claimed) in by_verdict {

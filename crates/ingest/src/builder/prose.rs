@@ -31,7 +31,21 @@ fn all_keys() -> impl Iterator<Item = &'static str> {
 fn responsibility_tail(p: &str) -> Option<(&str, &str)> {
     let p = p.trim_end().trim_end_matches(['。', '；', ';']);
     let inner_end = p.strip_suffix('）').or_else(|| p.strip_suffix(')'))?;
-    let open = inner_end.rfind(['（', '('])?;
+    // The parenthesis matching the final one: aliases nest inside it ("区商务委（区招商中心）").
+    let mut depth = 0usize;
+    let mut open = None;
+    for (i, c) in inner_end.char_indices().rev() {
+        match c {
+            '）' | ')' => depth += 1,
+            '（' | '(' if depth == 0 => {
+                open = Some(i);
+                break;
+            }
+            '（' | '(' => depth -= 1,
+            _ => {}
+        }
+    }
+    let open = open?;
     let inner = &inner_end[open..];
     let inner = inner
         .strip_prefix('（')
@@ -76,9 +90,10 @@ fn fields(inner: &str) -> Fields {
         };
         current = slot;
         if let Some(values) = slot.and_then(|s| f.values.get_mut(s))
-            && !value.is_empty() {
-                values.push(value.to_string());
-            }
+            && !value.is_empty()
+        {
+            values.push(value.to_string());
+        }
     }
     f
 }
@@ -150,12 +165,13 @@ pub(crate) fn read(
             continue;
         }
         if let Some(h) = strip_heading_number(&joined)
-            && joined.chars().count() <= 40 {
-                let h = h.trim_end_matches(['。', '：', ':']).trim();
-                if !h.is_empty() {
-                    section = Some(h.to_string());
-                }
+            && joined.chars().count() <= 40
+        {
+            let h = h.trim_end_matches(['。', '：', ':']).trim();
+            if !h.is_empty() {
+                section = Some(h.to_string());
             }
+        }
     }
     if tasks.is_empty() {
         return None;

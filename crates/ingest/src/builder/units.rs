@@ -34,9 +34,10 @@ pub(crate) fn split(cell: &str) -> Units {
             .map(str::trim)
             .filter(|t| !t.is_empty());
         if CONTINUATIONS.iter().any(|c| line.starts_with(c))
-            && let (Some(prev), Some(first)) = (pending.last_mut(), tokens.next()) {
-                prev.name.push_str(first);
-            }
+            && let (Some(prev), Some(first)) = (pending.last_mut(), tokens.next())
+        {
+            prev.name.push_str(first);
+        }
         for token in tokens {
             if let Some(alias) = whole_parenthesised(token) {
                 match pending.last_mut() {

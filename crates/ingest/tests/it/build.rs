@@ -1,0 +1,515 @@
+//! The builder on hand-made grids: what every reader relies on.
+use duban_ingest::grid::{Block, RawCell, RawDoc, RawRow, RawTable};
+use duban_ingest::{IngestError, build};
+use duban_model::{Ledger, SourceFormat, Verdict, WarningCode};
+
+fn cell(s: &str) -> RawCell {
+    RawCell::text(s)
+}
+
+fn merged() -> RawCell {
+    RawCell {
+        merged_from_above: true,
+        ..RawCell::text("")
+    }
+}
+
+fn spanning(s: &str, span: usize) -> RawCell {
+    RawCell {
+        span,
+        ..RawCell::text(s)
+    }
+}
+
+fn row(cells: Vec<RawCell>) -> RawRow {
+    RawRow {
+        cells,
+        is_header: false,
+        source_row: 0,
+    }
+}
+
+fn texts(cells: &[&str]) -> RawRow {
+    row(cells.iter().map(|s| cell(s)).collect())
+}
+
+fn table(name: &str, rows: Vec<RawRow>) -> Block {
+    let rows = rows
+        .into_iter()
+        .enumerate()
+        .map(|(i, mut r)| {
+            r.source_row = i + 1;
+            r
+        })
+        .collect();
+    Block::Table(RawTable {
+        name: name.into(),
+        rows,
+    })
+}
+
+fn doc(blocks: Vec<Block>) -> RawDoc {
+    RawDoc { blocks }
+}
+
+fn ledger(blocks: Vec<Block>) -> Ledger {
+    build(&doc(blocks), "test.docx", SourceFormat::Docx).expect("builds")
+}
+
+fn codes(l: &Ledger, code: WarningCode) -> Vec<String> {
+    l.warnings
+        .iter()
+        .filter(|w| w.code == code)
+        .map(|w| format!("{} {}", w.location, w.message))
+        .collect()
+}
+
+#[test]
+fn header_synonyms_and_stray_spaces() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&[
+                "编号",
+                "工作 任务",
+                "主责单位",
+                "协同单位",
+                "工作进展",
+                "备注",
+            ]),
+            texts(&[
+                "1",
+                "建成江山公园",
+                "区住房城乡建委",
+                "区城管局、各镇街",
+                "已建成",
+                "",
+            ]),
+        ],
+    )]);
+    let t = &l.tasks[0];
+    assert_eq!(t.text, "建成江山公园");
+    assert_eq!(t.lead_units[0].name, "区住房城乡建委");
+    assert_eq!(t.coop_units[0].name, "区城管局");
+    assert_eq!(t.coop_groups, ["各镇街"]);
+    assert_eq!(t.progress, "已建成");
+    assert_eq!(
+        codes(&l, WarningCode::UnknownColumn).len(),
+        1,
+        "备注 is reported"
+    );
+
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&[
+                "序 号",
+                "重点任务",
+                "牵头 单位",
+                "责任主体与协同单位",
+                "完成时限",
+                "责任领导",
+            ]),
+            texts(&[
+                "1",
+                "新建5G基站500个",
+                "区经济信息委",
+                "区教委",
+                "2022年12月",
+                "张三",
+            ]),
+        ],
+    )]);
+    let t = &l.tasks[0];
+    assert_eq!(t.lead_units[0].name, "区经济信息委");
+    assert_eq!(t.coop_units[0].name, "区教委");
+    assert_eq!(t.deadline.as_deref(), Some("2022年12月"));
+    assert_eq!(t.leader.as_deref(), Some("张三"));
+    assert!(
+        codes(&l, WarningCode::MissingProgress).len() == 1,
+        "a table without progress column says so once"
+    );
+}
+
+#[test]
+fn the_latest_dated_progress_column_is_the_progress() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&[
+                "序号",
+                "具体任务",
+                "牵头单位",
+                "1-11月推进情况",
+                "1-6月推进情况",
+            ]),
+            texts(&["1", "建成公园", "区城管局", "完成90%", "完成40%"]),
+        ],
+    )]);
+    let t = &l.tasks[0];
+    assert_eq!(t.progress, "完成90%");
+    assert_eq!(t.progress_label.as_deref(), Some("1-11月推进情况"));
+
+    // A single progress column needs no label.
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位", "1-11月推进情况"]),
+            texts(&["1", "建成公园", "区城管局", "完成90%"]),
+        ],
+    )]);
+    assert_eq!(l.tasks[0].progress_label, None);
+}
+
+#[test]
+fn status_columns_give_per_row_verdicts() {
+    let l = ledger(vec![
+        Block::Para("已完成重点任务情况表".into()),
+        table(
+            "表1",
+            vec![
+                texts(&["序号", "具体任务", "牵头单位", "完成情况", "是否完成"]),
+                texts(&["1", "建成公园", "区城管局", "已建成", "是"]),
+                texts(&["2", "新建学校", "区教委", "主体完工", "否"]),
+                texts(&["3", "新增绿地", "区城管局", "完成", ""]),
+            ],
+        ),
+    ]);
+    let v: Vec<Option<Verdict>> = l.tasks.iter().map(|t| t.office_verdict).collect();
+    assert_eq!(
+        v,
+        [
+            Some(Verdict::Met),
+            Some(Verdict::NotMet),
+            Some(Verdict::Met)
+        ]
+    );
+    assert_eq!(l.tasks[1].status_text.as_deref(), Some("否"));
+    assert_eq!(l.tasks[2].status_text, None);
+    assert_eq!(l.tables[0].office_verdict, Some(Verdict::Met));
+}
+
+#[test]
+fn spanned_headers_merged_cells_and_auto_numbers() {
+    // "具体任务" spans the unlabelled section column and the task column, as in the seed.
+    let numbered = |n: u32| RawCell {
+        auto_number: Some(n),
+        ..RawCell::text("")
+    };
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            row(vec![
+                cell("序号"),
+                spanning("具体任务", 2),
+                cell("牵头单位"),
+                cell("完成情况"),
+            ]),
+            row(vec![
+                numbered(1),
+                cell("建好创新生态圈"),
+                cell("任务甲"),
+                cell("区科技局"),
+                cell("进展甲"),
+            ]),
+            row(vec![
+                numbered(2),
+                merged(),
+                cell("任务乙"),
+                merged(),
+                cell("进展乙"),
+            ]),
+            row(vec![
+                numbered(3),
+                cell(""),
+                cell("任务丙"),
+                cell("区教委"),
+                cell("进展丙"),
+            ]),
+            row(vec![
+                numbered(4),
+                cell("振兴制造业"),
+                cell("任务丁"),
+                cell("区经济信息委"),
+                cell("进展丁"),
+            ]),
+        ],
+    )]);
+    let rows: Vec<(u32, &str, &str, &str)> = l
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.row,
+                t.section.as_deref().unwrap_or(""),
+                t.text.as_str(),
+                t.lead_units.first().map_or("", |u| u.name.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        rows,
+        [
+            (1, "建好创新生态圈", "任务甲", "区科技局"),
+            (2, "建好创新生态圈", "任务乙", "区科技局"),
+            (3, "建好创新生态圈", "任务丙", "区教委"),
+            (4, "振兴制造业", "任务丁", "区经济信息委"),
+        ]
+    );
+}
+
+#[test]
+fn lost_numbers_are_recovered_by_counting() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位"]),
+            texts(&["1", "甲", "区科技局"]),
+            texts(&["", "乙", "区科技局"]),
+            texts(&["3", "丙", "区科技局"]),
+            texts(&["", "丁", "区科技局"]),
+        ],
+    )]);
+    let rows: Vec<u32> = l.tasks.iter().map(|t| t.row).collect();
+    assert_eq!(rows, [1, 2, 3, 4]);
+    assert!(codes(&l, WarningCode::InconsistentCount).is_empty());
+
+    // A written number that disagrees with the count is kept, and said.
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位"]),
+            texts(&["1", "甲", "区科技局"]),
+            texts(&["", "乙", "区科技局"]),
+            texts(&["5", "丙", "区科技局"]),
+        ],
+    )]);
+    let rows: Vec<u32> = l.tasks.iter().map(|t| t.row).collect();
+    assert_eq!(rows, [1, 2, 5]);
+    assert_eq!(codes(&l, WarningCode::InconsistentCount).len(), 1);
+}
+
+#[test]
+fn title_rows_above_the_header_and_section_rows() {
+    // A sheet: merged title row, blank row, header, a heading row spanning the table.
+    let l = ledger(vec![table(
+        "2023年台账",
+        vec![
+            row(vec![spanning("2023年未完成12项重点任务清单", 4)]),
+            row(vec![cell(""), cell(""), cell(""), cell("")]),
+            texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+            row(vec![spanning("一、科技创新", 4)]),
+            texts(&["1", "建设实验室", "区科技局", "在建"]),
+            texts(&["2", "引进企业", "区商务委", "引进3家"]),
+            row(vec![spanning("二、城市更新", 4)]),
+            texts(&["3", "改造小区", "区住房城乡建委", "完成"]),
+        ],
+    )]);
+    let tb = &l.tables[0];
+    assert_eq!(tb.label, "2023年台账");
+    assert_eq!(tb.title.as_deref(), Some("2023年未完成12项重点任务清单"));
+    assert_eq!(tb.claimed_rows, Some(12));
+    assert_eq!(tb.rows, 3);
+    assert_eq!(tb.office_verdict, Some(Verdict::NotMet));
+    let sections: Vec<&str> = l
+        .tasks
+        .iter()
+        .filter_map(|t| t.section.as_deref())
+        .collect();
+    assert_eq!(sections, ["科技创新", "科技创新", "城市更新"]);
+    assert_eq!(codes(&l, WarningCode::ClaimedCountMismatch).len(), 1);
+}
+
+#[test]
+fn repeated_header_rows_are_not_data() {
+    let mut repeat = texts(&["序号", "具体任务", "牵头单位"]);
+    repeat.is_header = true;
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位"]),
+            texts(&["1", "甲", "区科技局"]),
+            repeat,
+            texts(&["序号", "具体任务", "牵头单位"]),
+            texts(&["2", "乙", "区科技局"]),
+        ],
+    )]);
+    assert_eq!(l.tasks.len(), 2);
+}
+
+#[test]
+fn labels_titles_and_summary_claims_from_paragraphs() {
+    let l = ledger(vec![
+        Block::Para("关于2023年重点任务推进情况的".into()),
+        Block::Para("报  告".into()),
+        Block::Para("全年共5项重点工作任务，其中未完成任务3项，具体如下。".into()),
+        Block::Para("附件1".into()),
+        Block::Para("未完成3项重点任务情况表".into()),
+        table(
+            "表1",
+            vec![
+                texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+                texts(&["1", "甲", "区科技局", "在建"]),
+                texts(&["2", "乙", "区科技局", "在建"]),
+            ],
+        ),
+        Block::Para("附件2：已完成2项重点任务情况表".into()),
+        table(
+            "表2",
+            vec![
+                texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+                texts(&["1", "丙", "区科技局", "完成"]),
+                texts(&["2", "丁", "区科技局", "完成"]),
+            ],
+        ),
+    ]);
+    assert_eq!(l.title.as_deref(), Some("关于2023年重点任务推进情况的报告"));
+    assert_eq!(l.claimed_total, Some(5));
+    assert_eq!(l.tables[0].label, "附件1");
+    assert_eq!(l.tables[1].label, "附件2");
+    assert_eq!(
+        l.tables[1].title.as_deref(),
+        Some("已完成2项重点任务情况表")
+    );
+    assert_eq!(l.tables[1].office_verdict, Some(Verdict::Met));
+    let m = codes(&l, WarningCode::ClaimedCountMismatch);
+    // Title 3 vs 2 listed; summary total 5 vs 4; summary unmet 3 vs 2.
+    assert_eq!(m.len(), 3, "{m:?}");
+    assert!(m.iter().any(|w| w.starts_with("附件1 ")));
+    assert_eq!(m.iter().filter(|w| w.starts_with("正文摘要")).count(), 2);
+    assert!(
+        !codes(&l, WarningCode::Artifact).is_empty(),
+        "报  告 lost its spaces"
+    );
+}
+
+#[test]
+fn missing_units_progress_and_duplicate_tasks_are_warned() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+            texts(&["1", "建成公园", "", "已建成"]),
+            texts(&["2", "新建学校", "区教委", ""]),
+            texts(&["3", "建成 公园", "区城管局", "已建成"]),
+        ],
+    )]);
+    assert_eq!(
+        codes(&l, WarningCode::MissingLeadUnit),
+        ["表1 第1行 牵头单位 表1 第1行没有牵头单位"]
+    );
+    assert_eq!(codes(&l, WarningCode::MissingProgress).len(), 1);
+    let dup = codes(&l, WarningCode::DuplicateTask);
+    assert_eq!(dup.len(), 1);
+    assert!(dup[0].starts_with("表1 第3行"), "{dup:?}");
+}
+
+#[test]
+fn rows_without_a_task_are_skipped_visibly() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+            texts(&["1", "建成公园", "区城管局", "已建成"]),
+            texts(&["2", "", "区教委", "进展"]),
+        ],
+    )]);
+    assert_eq!(l.tasks.len(), 1);
+    assert_eq!(codes(&l, WarningCode::SkippedRow).len(), 1);
+}
+
+#[test]
+fn prose_decomposition_documents() {
+    let paras = [
+        "2023年区政府工作报告重点任务分解方案",
+        "为抓好落实，现将任务分解如下。",
+        "一、加快科技创新",
+        "（一）建设创新平台",
+        "1. 建成青凤高科孵化中心二期。（责任领导：张三；牵头单位：区科技局；责任单位：区财政局、各镇街）",
+        "2. 引进研发机构8家（责任领导：李四；牵头单位：区商务委（区招商中心））",
+        "二、推动城市更新",
+        "3. 改造老旧小区100万平方米，",
+        "整治危房2万平方米。（责任单位：区住房城乡建委；完成时限：2023年12月）",
+    ];
+    let l = ledger(paras.iter().map(|p| Block::Para(p.to_string())).collect());
+    assert_eq!(l.tables.len(), 1);
+    assert_eq!(l.tables[0].label, "正文");
+    assert_eq!(
+        l.title.as_deref(),
+        Some("2023年区政府工作报告重点任务分解方案")
+    );
+    assert_eq!(l.tasks.len(), 3);
+    let t = &l.tasks[0];
+    assert_eq!(t.text, "建成青凤高科孵化中心二期");
+    assert_eq!(t.section.as_deref(), Some("建设创新平台"));
+    assert_eq!(t.leader.as_deref(), Some("张三"));
+    assert_eq!(t.lead_units[0].name, "区科技局");
+    assert_eq!(t.coop_units[0].name, "区财政局");
+    assert_eq!(t.coop_groups, ["各镇街"]);
+    let t = &l.tasks[1];
+    assert_eq!(t.lead_units[0].display(), "区商务委（区招商中心）");
+    let t = &l.tasks[2];
+    assert_eq!(t.row, 3);
+    assert_eq!(t.section.as_deref(), Some("推动城市更新"));
+    assert_eq!(t.text, "改造老旧小区100万平方米，整治危房2万平方米");
+    // Only 责任单位 given: they lead.
+    assert_eq!(t.lead_units[0].name, "区住房城乡建委");
+    assert_eq!(t.deadline.as_deref(), Some("2023年12月"));
+    assert!(codes(&l, WarningCode::MissingProgress).is_empty());
+}
+
+#[test]
+fn prose_is_not_read_when_a_real_table_exists() {
+    let l = ledger(vec![
+        Block::Para("1. 建成公园。（牵头单位：区城管局）".into()),
+        table(
+            "表1",
+            vec![
+                texts(&["序号", "具体任务", "牵头单位"]),
+                texts(&["1", "新建学校", "区教委"]),
+            ],
+        ),
+    ]);
+    assert_eq!(l.tasks.len(), 1);
+    assert_eq!(l.tasks[0].text, "新建学校");
+}
+
+#[test]
+fn no_task_column_names_the_table_and_empty_docs_have_no_ledger() {
+    let e = build(
+        &doc(vec![table(
+            "表2",
+            vec![
+                texts(&["序号", "牵头单位", "完成情况"]),
+                texts(&["1", "区科技局", "完成"]),
+            ],
+        )]),
+        "x.docx",
+        SourceFormat::Docx,
+    )
+    .expect_err("no task column");
+    match e {
+        IngestError::NoLedger { place, file, .. } => {
+            assert_eq!(place, "表2");
+            assert_eq!(file, "x.docx");
+        }
+        other => panic!("{other:?}"),
+    }
+    let e = build(&doc(vec![]), "x.docx", SourceFormat::Docx).expect_err("empty");
+    assert!(matches!(e, IngestError::NoLedger { .. }));
+
+    // A table with no header at all is skipped with a warning when another table is a ledger.
+    let l = ledger(vec![
+        table("表1", vec![texts(&["签发", "张三"])]),
+        table(
+            "表2",
+            vec![
+                texts(&["序号", "具体任务", "牵头单位"]),
+                texts(&["1", "甲", "区教委"]),
+            ],
+        ),
+    ]);
+    assert_eq!(l.tables.len(), 1);
+    assert_eq!(l.tables[0].index, 1);
+    assert_eq!(codes(&l, WarningCode::SkippedRow).len(), 1);
+}

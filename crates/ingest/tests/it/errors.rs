@@ -1,0 +1,90 @@
+//! Bad input: a clear error naming the file and the place, never a panic.
+use std::path::Path;
+
+use duban_ingest::{IngestError, Limits, read_bytes, read_path};
+
+fn limits() -> Limits {
+    Limits::default()
+}
+
+#[test]
+fn empty_files_are_refused() {
+    for bytes in [&b""[..], b"  \n\r\n\t"] {
+        match read_bytes("台账.txt", bytes, &limits()) {
+            Err(e @ IngestError::Empty { .. }) => assert!(e.to_string().contains("台账.txt")),
+            other => panic!("expected Empty, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn unknown_extensions_are_refused_and_case_does_not_matter() {
+    for name in ["台账.pdf", "台账", "台账.doc", "txt"] {
+        let e = read_bytes(name, b"x", &limits()).expect_err(name);
+        assert!(
+            matches!(e, IngestError::UnknownFormat { .. }),
+            "{name}: {e:?}"
+        );
+        assert!(e.to_string().starts_with(name));
+    }
+    let doc = "\t序号\n\t任务\n\t牵头单位\n\n\t1\n\t建成公园\n\t区城管局\n";
+    let l = read_bytes("LEDGER.TXT", doc.as_bytes(), &limits()).expect("upper-case .TXT reads");
+    assert_eq!(l.tasks.len(), 1);
+}
+
+#[test]
+fn size_limit_is_checked_before_reading() {
+    let small = Limits {
+        max_file_bytes: 8,
+        ..Limits::default()
+    };
+    let e = read_bytes("a.txt", "\t序号\n\t任务\n".as_bytes(), &small).expect_err("too large");
+    assert!(matches!(e, IngestError::TooLarge { limit: 8, .. }), "{e:?}");
+
+    let dir = std::env::temp_dir().join(format!("duban-ingest-errors-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("temp dir");
+    let path = dir.join("big.txt");
+    std::fs::write(&path, "x".repeat(64)).expect("write");
+    let e = read_path(&path, &small).expect_err("too large");
+    assert!(matches!(e, IngestError::TooLarge { size: 64, .. }), "{e:?}");
+    let _ = std::fs::remove_dir_all(&dir);
+}
+
+#[test]
+fn missing_files_are_io_errors_naming_the_file() {
+    let e = read_path(Path::new("/nonexistent/台账.txt"), &limits()).expect_err("missing");
+    assert!(matches!(e, IngestError::Io { .. }), "{e:?}");
+    assert!(e.to_string().contains("/nonexistent/台账.txt"));
+}
+
+#[test]
+fn text_without_a_ledger_is_no_ledger() {
+    let e = read_bytes(
+        "说明.txt",
+        "这是一份说明。\n没有表格。\n".as_bytes(),
+        &limits(),
+    )
+    .expect_err("no ledger");
+    assert!(matches!(e, IngestError::NoLedger { .. }), "{e:?}");
+    assert!(e.to_string().contains("说明.txt"));
+}
+
+#[test]
+fn a_table_without_a_task_column_is_named() {
+    let doc = "附件3\n汇总表\n\t序号\n\t牵头单位\n\t完成情况\n\n\t1\n\t区科技局\n\t已完成\n";
+    let e = read_bytes("汇总.txt", doc.as_bytes(), &limits()).expect_err("no task column");
+    match &e {
+        IngestError::NoLedger { place, reason, .. } => {
+            assert_eq!(place, "附件3");
+            assert!(reason.contains("任务列"), "{reason}");
+        }
+        other => panic!("expected NoLedger, got {other:?}"),
+    }
+}
+
+#[test]
+fn undecodable_text_is_malformed() {
+    // Not UTF-8, and 0xFF never starts a GB18030 character.
+    let e = read_bytes("a.txt", &[0x81, 0xFF, 0xFF, 0x41, 0x00], &limits()).expect_err("bad bytes");
+    assert!(matches!(e, IngestError::Malformed { .. }), "{e:?}");
+}
