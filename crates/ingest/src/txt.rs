@@ -97,24 +97,21 @@ fn classify(line: &str) -> Line<'_> {
 
 #[derive(Default)]
 struct TableBuilder {
-    rows: Vec<RawRow>,
-    /// Cells of the row being read, and the line it started on.
+    /// Rows read: their cells and the line each started on.
+    rows: Vec<(Vec<String>, usize)>,
+    /// The row being read.
     open: Option<(Vec<String>, usize)>,
 }
 
 impl TableBuilder {
     /// Cells a complete row has: the first row (the header) sets it.
     fn width(&self) -> usize {
-        self.rows.first().map_or(usize::MAX, |r| r.cells.len())
+        self.rows.first().map_or(usize::MAX, |r| r.0.len())
     }
 
     fn close_row(&mut self) {
-        if let Some((cells, line)) = self.open.take() {
-            self.rows.push(RawRow {
-                cells: cells.into_iter().map(RawCell::text).collect(),
-                is_header: false,
-                source_row: line,
-            });
+        if let Some(row) = self.open.take() {
+            self.rows.push(row);
         }
     }
 
@@ -123,25 +120,71 @@ impl TableBuilder {
         self.open = Some((first, line));
     }
 
+    /// Takes the last row back for more text: a blank line inside a cell had closed it.
+    fn reopen_last(&mut self) -> bool {
+        if self.open.is_none() && self.rows.len() > 1 {
+            self.open = self.rows.pop();
+        }
+        self.open.is_some()
+    }
+
+    /// Whether the last row lacks cells the header has.
+    fn last_incomplete(&self) -> bool {
+        let width = self.width();
+        self.rows.len() > 1 && self.rows.last().is_some_and(|r| r.0.len() < width)
+    }
+
     fn finish(mut self, index: usize) -> RawTable {
         self.close_row();
+        let rows = self
+            .rows
+            .into_iter()
+            .map(|(cells, line)| RawRow {
+                cells: cells.into_iter().map(RawCell::text).collect(),
+                is_header: false,
+                source_row: line,
+            })
+            .collect();
         let mut table = RawTable {
             name: format!("表{index}"),
-            rows: self.rows,
+            rows,
         };
         restore_merged_cells(&mut table);
         table
     }
 }
 
+/// After a row has ended, whether the text lines from `lines[i]` on still belong to the
+/// table: the next cell line opens a data row, and no line between reads as the label or
+/// title of a new table.
+fn table_continues(lines: &[&str], i: usize) -> bool {
+    for line in lines.iter().skip(i) {
+        match classify(line) {
+            Line::Blank => {}
+            Line::Text(t) => {
+                let t = t.trim();
+                if t.starts_with("附件") || t.starts_with("附表") || t.ends_with('表') {
+                    return false;
+                }
+            }
+            Line::Cell(rest) => return is_row_number(rest),
+            Line::UnnumberedRow(_) => return true,
+        }
+    }
+    false
+}
+
 fn parse(text: &str) -> RawDoc {
     let mut blocks = Vec::new();
     let mut table: Option<TableBuilder> = None;
     let mut tables = 0usize;
+    let lines: Vec<&str> = text
+        .split('\n')
+        .map(|l| l.strip_suffix('\r').unwrap_or(l))
+        .collect();
 
-    for (i, raw) in text.split('\n').enumerate() {
+    for (i, &line) in lines.iter().enumerate() {
         let line_no = i + 1;
-        let line = raw.strip_suffix('\r').unwrap_or(raw);
         match classify(line) {
             Line::Blank => {
                 if let Some(t) = table.as_mut() {
@@ -154,6 +197,9 @@ fn parse(text: &str) -> RawDoc {
             }
             Line::Cell(rest) => {
                 let t = table.get_or_insert_with(TableBuilder::default);
+                if t.open.is_none() && t.last_incomplete() && !is_row_number(rest) {
+                    t.reopen_last();
+                }
                 let width = t.width();
                 match t.open.as_mut() {
                     // A bare number once the row already has all its cells starts the next
@@ -164,25 +210,23 @@ fn parse(text: &str) -> RawDoc {
                     _ => t.open_row(vec![rest.to_string()], line_no),
                 }
             }
-            Line::Text(s) => match table.as_mut() {
-                Some(TableBuilder {
-                    open: Some((cells, _)),
-                    ..
-                }) => {
-                    if let Some(last) = cells.last_mut() {
+            Line::Text(s) => {
+                if let Some(t) = table.as_mut()
+                    && (t.open.is_some() || (table_continues(&lines, i) && t.reopen_last()))
+                {
+                    if let Some(last) = t.open.as_mut().and_then(|(c, _)| c.last_mut()) {
                         last.push('\n');
                         last.push_str(s);
                     }
+                    continue;
                 }
-                _ => {
-                    // Text after a row has ended closes the table.
-                    if let Some(t) = table.take() {
-                        tables += 1;
-                        blocks.push(Block::Table(t.finish(tables)));
-                    }
-                    blocks.push(Block::Para(s.to_string()));
+                // Text after a row has ended closes the table.
+                if let Some(t) = table.take() {
+                    tables += 1;
+                    blocks.push(Block::Table(t.finish(tables)));
                 }
-            },
+                blocks.push(Block::Para(s.to_string()));
+            }
         }
     }
     if let Some(t) = table.take() {
@@ -271,6 +315,20 @@ mod tests {
         assert_eq!(rows[2].cells[2].text, "第二项");
         assert_eq!(rows[3].cells[1].text, "板块乙");
         assert!(!rows[3].cells[1].merged_from_above);
+    }
+
+    #[test]
+    fn blank_lines_inside_cells_do_not_split_rows_or_tables() {
+        let text = "\t序号\n\t任务\n\t牵头单位\n\t完成情况\n\n\t1\n\t甲\n\n\t区科技局\n\t第一段\n\n第二段\n\n\t2\n\t乙\n\t区教委\n\t进展\n\n附件2\n";
+        let doc = parse(text);
+        let t = tables(&doc);
+        assert_eq!(t.len(), 1);
+        let rows = &t[0].rows;
+        assert_eq!(rows.len(), 3);
+        assert_eq!(rows[1].cells.len(), 4);
+        assert_eq!(rows[1].cells[3].text, "第一段\n第二段");
+        assert_eq!(rows[2].cells[1].text, "乙");
+        assert_eq!(doc.blocks.last(), Some(&Block::Para("附件2".into())));
     }
 
     #[test]

@@ -108,9 +108,37 @@ fn find_header(rows: &[RawRow]) -> Result<usize, bool> {
     Err(without_task)
 }
 
-fn columns(header: &RawRow, width: usize, loc: &Location, ctx: &mut Ctx) -> Columns {
+/// Whether the row under the header is a second header line: it names columns (or dates
+/// them, "1-6月") under a heading spanning several, and holds no task.
+fn is_sub_header(header: &RawRow, next: &RawRow) -> bool {
+    let spans_several = header
+        .cells
+        .iter()
+        .any(|c| c.span > 1 && classify(&c.text) != Some(Role::Task));
+    let texts: Vec<&str> = next
+        .cells
+        .iter()
+        .map(|c| c.text.trim())
+        .filter(|t| !t.is_empty())
+        .collect();
+    (spans_several || next.is_header)
+        && !texts.is_empty()
+        && texts
+            .iter()
+            .all(|t| classify(t).is_some_and(|r| r != Role::Task) || recency(t) != (0, 0))
+}
+
+fn columns(
+    header: &RawRow,
+    sub: Option<&RawRow>,
+    width: usize,
+    loc: &Location,
+    ctx: &mut Ctx,
+) -> Columns {
     let mut roles: Vec<Option<Role>> = vec![None; width];
     let mut names: Vec<String> = vec![String::new(); width];
+    // The meaning of the heading over each column, wherever the heading spans.
+    let mut over: Vec<Option<Role>> = vec![None; width];
     let placed = place(header);
     let header_has_section = header
         .cells
@@ -122,6 +150,9 @@ fn columns(header: &RawRow, width: usize, loc: &Location, ctx: &mut Ctx) -> Colu
             n.clone_from(&name);
         }
         let last = p.start + p.len - 1;
+        for o in over.iter_mut().skip(p.start).take(p.len) {
+            *o = classify(&p.cell.text);
+        }
         match classify(&p.cell.text) {
             // One heading over two columns labels the section and the task together.
             Some(Role::Task) if p.len > 1 && !header_has_section => {
@@ -143,6 +174,27 @@ fn columns(header: &RawRow, width: usize, loc: &Location, ctx: &mut Ctx) -> Colu
                 format!("无法识别的列“{name}”，已忽略"),
             ),
             None => {}
+        }
+    }
+
+    // A second header line names (or dates) the columns under a spanning heading:
+    // "推进情况" over "1-6月" and "1-11月".
+    if let Some(sub) = sub {
+        for p in place(sub) {
+            let part = ctx.clean(&p.cell.text, loc).replace('\n', "");
+            if part.is_empty() {
+                continue;
+            }
+            for c in p.start..(p.start + p.len).min(width) {
+                let role = classify(&part).or(over[c]);
+                let parent = names[c].clone();
+                names[c] = if parent.is_empty() || parent == part {
+                    part.clone()
+                } else {
+                    format!("{part}{parent}")
+                };
+                roles[c] = role;
+            }
         }
     }
 
@@ -247,7 +299,12 @@ pub(crate) fn read(
     let Some(header) = raw.rows.get(header_at) else {
         return Ok(None);
     };
-    let cols = columns(header, width, &table_loc, ctx);
+    let sub = raw
+        .rows
+        .get(header_at + 1)
+        .filter(|next| is_sub_header(header, next));
+    let cols = columns(header, sub, width, &table_loc, ctx);
+    let data_from = header_at + 1 + usize::from(sub.is_some());
     let header_key: Vec<String> = header.cells.iter().map(|c| compact(&c.text)).collect();
 
     // Rows above the header (merged title rows in a sheet) give the title if none was found.
@@ -266,7 +323,7 @@ pub(crate) fn read(
     let mut last_row: u32 = 0;
     let mut previous: [Option<String>; 9] = Default::default();
 
-    for row in raw.rows.iter().skip(header_at + 1) {
+    for row in raw.rows.iter().skip(data_from) {
         if row.is_header {
             continue;
         }

@@ -162,6 +162,27 @@ fn the_latest_dated_progress_column_is_the_progress() {
 }
 
 #[test]
+fn a_second_header_line_dates_the_progress_columns() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            row(vec![
+                cell("序号"),
+                cell("具体任务"),
+                cell("牵头单位"),
+                spanning("推进情况", 2),
+            ]),
+            texts(&["", "", "", "1-6月", "1-11月"]),
+            texts(&["1", "建成公园", "区城管局", "完成40%", "完成90%"]),
+        ],
+    )]);
+    assert_eq!(l.tasks.len(), 1);
+    let t = &l.tasks[0];
+    assert_eq!(t.progress, "完成90%");
+    assert_eq!(t.progress_label.as_deref(), Some("1-11月推进情况"));
+}
+
+#[test]
 fn status_columns_give_per_row_verdicts() {
     let l = ledger(vec![
         Block::Para("已完成重点任务情况表".into()),

@@ -1,4 +1,5 @@
 //! Integration tests of duban-ingest: one test binary, one module per subject.
 mod build;
 mod errors;
+mod props;
 mod seed_txt;
