@@ -261,6 +261,34 @@ fn columns(
     }
 }
 
+/// Data rows one column wider than their header, with no section column named: the
+/// unlabelled column after the number is the section (a header cell that spanned it was
+/// lost, as in plain-text exports).
+fn unlabelled_section(cols: &mut Columns, header: &RawRow, data: &[RawRow]) {
+    let header_width: usize = header.cells.iter().map(|c| c.span.max(1)).sum();
+    if cols.has(Role::Section) || cols.roles.len() != header_width + 1 {
+        return;
+    }
+    let widths: Vec<usize> = data
+        .iter()
+        .filter(|r| !r.is_header)
+        .map(|r| r.cells.iter().map(|c| c.span.max(1)).sum())
+        .collect();
+    let wider = widths.iter().filter(|&&w| w == header_width + 1).count();
+    if wider * 2 <= widths.len() || cols.roles.last() != Some(&None) {
+        return;
+    }
+    let at = cols
+        .roles
+        .iter()
+        .position(|r| *r == Some(Role::Number))
+        .map_or(0, |i| i + 1);
+    cols.roles.pop();
+    cols.names.pop();
+    cols.roles.insert(at, Some(Role::Section));
+    cols.names.insert(at, Role::Section.label().to_string());
+}
+
 fn parse_number(cell: &RawCell) -> Option<u32> {
     let t = cell.text.trim().trim_end_matches(['.', '、', '．']);
     let t = t.trim();
@@ -303,8 +331,9 @@ pub(crate) fn read(
         .rows
         .get(header_at + 1)
         .filter(|next| is_sub_header(header, next));
-    let cols = columns(header, sub, width, &table_loc, ctx);
+    let mut cols = columns(header, sub, width, &table_loc, ctx);
     let data_from = header_at + 1 + usize::from(sub.is_some());
+    unlabelled_section(&mut cols, header, raw.rows.get(data_from..).unwrap_or(&[]));
     let header_key: Vec<String> = header.cells.iter().map(|c| compact(&c.text)).collect();
 
     // Rows above the header (merged title rows in a sheet) give the title if none was found.

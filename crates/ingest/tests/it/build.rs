@@ -280,6 +280,43 @@ fn spanned_headers_merged_cells_and_auto_numbers() {
 }
 
 #[test]
+fn an_unlabelled_column_after_the_number_is_the_section() {
+    // The header names 4 columns, the rows hold 5: the heading over the section was lost.
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+            texts(&["1", "建好创新生态圈", "任务甲", "区科技局", "进展甲"]),
+            row(vec![
+                cell("2"),
+                merged(),
+                cell("任务乙"),
+                cell("区教委"),
+                cell("进展乙"),
+            ]),
+        ],
+    )]);
+    let got: Vec<(&str, &str, &str)> = l
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.section.as_deref().unwrap_or(""),
+                t.text.as_str(),
+                t.lead_units.first().map_or("", |u| u.name.as_str()),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            ("建好创新生态圈", "任务甲", "区科技局"),
+            ("建好创新生态圈", "任务乙", "区教委")
+        ]
+    );
+}
+
+#[test]
 fn lost_numbers_are_recovered_by_counting() {
     let l = ledger(vec![table(
         "表1",
