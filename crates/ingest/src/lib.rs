@@ -14,6 +14,7 @@ mod txt;
 
 mod docx;
 mod xlsx;
+mod zipsafe;
 
 use std::path::Path;
 

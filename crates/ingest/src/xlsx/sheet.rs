@@ -1,0 +1,401 @@
+//! One worksheet, streamed row by row, then its merged regions laid over the rows.
+use quick_xml::events::{BytesStart, Event};
+
+use super::cells::{number, parse_range, parse_ref};
+use super::strings::clean;
+use super::styles::Formats;
+use crate::IngestError;
+use crate::grid::{RawCell, RawRow, RawTable};
+use crate::zipsafe::{SafeZip, attr, push_ref, xml_error};
+
+/// A row as stored: its number and its non-empty cells (column, text) in column order.
+struct StoredRow {
+    row: u32,
+    cells: Vec<(u32, String)>,
+}
+
+/// A merged region: columns c1..=c2, rows r1..=r2.
+#[derive(Clone, Copy)]
+struct Merge {
+    c1: u32,
+    r1: u32,
+    c2: u32,
+    r2: u32,
+}
+
+/// The cell being read.
+#[derive(Default)]
+struct CellState {
+    col: u32,
+    kind: Option<String>,
+    style: Option<usize>,
+    value: String,
+    inline: String,
+}
+
+#[derive(Clone, Copy, PartialEq)]
+enum Capture {
+    None,
+    Value,
+    Inline,
+}
+
+/// Reads one sheet; `None` when it has no cells at all.
+pub(super) fn read(
+    zip: &mut SafeZip<'_>,
+    part: &str,
+    name: &str,
+    shared: &[String],
+    formats: &Formats,
+) -> Result<Option<RawTable>, IngestError> {
+    let file = zip.file();
+    let Some(mut reader) = zip.xml(part)? else {
+        return Ok(None);
+    };
+    let mut rows: Vec<StoredRow> = Vec::new();
+    let mut merges: Vec<Merge> = Vec::new();
+    let mut cell: Option<CellState> = None;
+    let mut capture = Capture::None;
+    let mut in_phonetic = false;
+    let mut last_row = 0u32;
+    let mut last_col = 0u32;
+    let mut buf = Vec::new();
+    loop {
+        let ev = match reader.read_event_into(&mut buf) {
+            Ok(ev) => ev,
+            Err(e) => return Err(xml_error(file, part, &reader, &e)),
+        };
+        match ev {
+            Event::Eof => break,
+            Event::Start(e) => match e.local_name().as_ref() {
+                b"row" => {
+                    last_row = row_number(&e, last_row);
+                    last_col = 0;
+                }
+                b"c" => {
+                    let c = cell_start(&e, last_col);
+                    last_col = c.col;
+                    cell = Some(c);
+                }
+                b"v" => capture = Capture::Value,
+                b"t" if cell.is_some() => capture = Capture::Inline,
+                b"rPh" => in_phonetic = true,
+                _ => {}
+            },
+            Event::Empty(e) => match e.local_name().as_ref() {
+                b"row" => last_row = row_number(&e, last_row),
+                // An empty cell still moves the column on for its reference-less neighbours.
+                b"c" => last_col = cell_start(&e, last_col).col,
+                b"mergeCell" => {
+                    if let Some(((c1, r1), (c2, r2))) =
+                        attr(&e, b"ref").as_deref().and_then(parse_range)
+                    {
+                        merges.push(Merge { c1, r1, c2, r2 });
+                    }
+                }
+                _ => {}
+            },
+            Event::End(e) => match e.local_name().as_ref() {
+                b"v" | b"t" => capture = Capture::None,
+                b"rPh" => in_phonetic = false,
+                b"c" => {
+                    if let Some(c) = cell.take() {
+                        let text = cell_text(
+                            c.kind.as_deref(),
+                            c.style,
+                            c.value,
+                            c.inline,
+                            shared,
+                            formats,
+                        );
+                        if !text.is_empty() {
+                            push_cell(&mut rows, last_row, c.col, text);
+                        }
+                    }
+                }
+                _ => {}
+            },
+            Event::Text(t) if capture != Capture::None && !in_phonetic => {
+                if let (Some(c), Ok(s)) = (cell.as_mut(), t.decode()) {
+                    match capture {
+                        Capture::Value => c.value.push_str(&s),
+                        _ => c.inline.push_str(&s),
+                    }
+                }
+            }
+            Event::GeneralRef(r) if capture != Capture::None && !in_phonetic => {
+                if let Some(c) = cell.as_mut() {
+                    match capture {
+                        Capture::Value => push_ref(&mut c.value, &r),
+                        _ => push_ref(&mut c.inline, &r),
+                    }
+                }
+            }
+            _ => {}
+        }
+        buf.clear();
+    }
+    if rows.is_empty() && merges.is_empty() {
+        return Ok(None);
+    }
+    Ok(Some(RawTable {
+        name: name.to_string(),
+        rows: lay_out(rows, &merges),
+    }))
+}
+
+fn row_number(e: &BytesStart<'_>, last: u32) -> u32 {
+    attr(e, b"r")
+        .and_then(|v| v.trim().parse::<u32>().ok())
+        .filter(|&n| n > 0)
+        .unwrap_or_else(|| last.saturating_add(1))
+}
+
+// The row always comes from the enclosing <row>: a cell reference naming another row is
+// out of order, which Excel itself refuses.
+fn cell_start(e: &BytesStart<'_>, last_col: u32) -> CellState {
+    let col = attr(e, b"r")
+        .as_deref()
+        .and_then(parse_ref)
+        .map(|(c, _)| c)
+        .unwrap_or_else(|| last_col.saturating_add(1));
+    CellState {
+        col,
+        kind: attr(e, b"t"),
+        style: attr(e, b"s").and_then(|v| v.parse().ok()),
+        ..CellState::default()
+    }
+}
+
+fn cell_text(
+    kind: Option<&str>,
+    style: Option<usize>,
+    value: String,
+    inline: String,
+    shared: &[String],
+    formats: &Formats,
+) -> String {
+    match kind {
+        Some("s") => value
+            .trim()
+            .parse::<usize>()
+            .ok()
+            .and_then(|i| shared.get(i))
+            .cloned()
+            .unwrap_or_default(),
+        Some("inlineStr") => clean(&inline),
+        Some("str") => clean(&value),
+        Some("e") => value,
+        Some("b") => match value.trim() {
+            "1" => "TRUE".into(),
+            _ => "FALSE".into(),
+        },
+        Some("d") => value.split('T').next().unwrap_or("").to_string(),
+        _ if value.is_empty() => clean(&inline),
+        _ => number(&value, formats.kind(style), formats.date1904),
+    }
+}
+
+fn push_cell(rows: &mut Vec<StoredRow>, row: u32, col: u32, text: String) {
+    match rows.last_mut() {
+        Some(last) if last.row == row => last.cells.push((col, text)),
+        _ => rows.push(StoredRow {
+            row,
+            cells: vec![(col, text)],
+        }),
+    }
+}
+
+/// What a merged region puts into one row.
+#[derive(Clone, Copy)]
+struct Overlay {
+    c1: u32,
+    width: u32,
+    anchor: bool,
+}
+
+/// Turns stored rows into dense grid rows: gaps become one empty cell spanning them, a
+/// merge's anchor carries the text across its width, rows below it are continuations.
+fn lay_out(mut rows: Vec<StoredRow>, merges: &[Merge]) -> Vec<RawRow> {
+    rows.sort_by_key(|r| r.row);
+    // Duplicate row elements (broken writers) are folded into one row.
+    rows.dedup_by(|b, a| {
+        if a.row == b.row {
+            a.cells.append(&mut b.cells);
+            true
+        } else {
+            false
+        }
+    });
+    // A merge whose anchor row has no value still needs its row, so its continuations
+    // have something to continue.
+    let mut missing: Vec<u32> = merges
+        .iter()
+        .map(|m| m.r1)
+        .filter(|r| rows.binary_search_by_key(r, |s| s.row).is_err())
+        .collect();
+    missing.sort_unstable();
+    missing.dedup();
+    if !missing.is_empty() {
+        rows.extend(missing.into_iter().map(|row| StoredRow {
+            row,
+            cells: Vec::new(),
+        }));
+        rows.sort_by_key(|r| r.row);
+    }
+
+    let mut overlays: Vec<Vec<Overlay>> = vec![Vec::new(); rows.len()];
+    for m in merges {
+        let width = m.c2 - m.c1 + 1;
+        // Only rows that exist get a continuation: a merge reaching to row 1,048,576 must
+        // not conjure a million empty rows.
+        let start = rows.partition_point(|r| r.row < m.r1);
+        for (i, r) in rows.iter().enumerate().skip(start) {
+            if r.row > m.r2 {
+                break;
+            }
+            if let Some(o) = overlays.get_mut(i) {
+                o.push(Overlay {
+                    c1: m.c1,
+                    width,
+                    anchor: r.row == m.r1,
+                });
+            }
+        }
+    }
+
+    let mut out = Vec::with_capacity(rows.len());
+    for (stored, mut over) in rows.into_iter().zip(overlays) {
+        let mut cells = stored.cells;
+        cells.sort_by_key(|(c, _)| *c);
+        over.sort_by_key(|o| o.c1);
+        let has_overlay = !over.is_empty();
+        let mut grid: Vec<RawCell> = Vec::with_capacity(cells.len() + over.len());
+        let mut next_col = 1u32;
+        let mut cells = cells.into_iter().peekable();
+        let mut over = over.into_iter().peekable();
+        loop {
+            let cell_col = cells.peek().map(|(c, _)| *c);
+            let over_col = over.peek().map(|o| o.c1);
+            let take_overlay = match (cell_col, over_col) {
+                (None, None) => break,
+                (Some(c), Some(o)) => o <= c,
+                (None, Some(_)) => true,
+                (Some(_), None) => false,
+            };
+            if take_overlay {
+                let Some(o) = over.next() else { break };
+                if o.c1 < next_col {
+                    // Overlapping merges: Excel refuses these; keep the first.
+                    continue;
+                }
+                gap(&mut grid, next_col, o.c1);
+                let end = o.c1.saturating_add(o.width);
+                // The anchor's value is the merge's value; values hidden under it are not.
+                let mut text = String::new();
+                while let Some((c, _)) = cells.peek() {
+                    if *c >= end {
+                        break;
+                    }
+                    if let Some((c, t)) = cells.next()
+                        && c == o.c1
+                        && o.anchor
+                    {
+                        text = t;
+                    }
+                }
+                grid.push(RawCell {
+                    text,
+                    span: o.width as usize,
+                    merged_from_above: !o.anchor,
+                    auto_number: None,
+                });
+                next_col = end;
+            } else {
+                let Some((c, t)) = cells.next() else { break };
+                if c < next_col {
+                    continue;
+                }
+                gap(&mut grid, next_col, c);
+                grid.push(RawCell::text(t));
+                next_col = c.saturating_add(1);
+            }
+        }
+        let meaningful = has_overlay || grid.iter().any(|c| !c.text.trim().is_empty());
+        if meaningful {
+            out.push(RawRow {
+                cells: grid,
+                is_header: false,
+                source_row: stored.row as usize,
+            });
+        }
+    }
+    out
+}
+
+/// One empty cell standing for the columns from..to (exclusive), if any.
+fn gap(grid: &mut Vec<RawCell>, from: u32, to: u32) {
+    if to > from {
+        grid.push(RawCell {
+            span: (to - from) as usize,
+            ..RawCell::default()
+        });
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(row: u32, cells: &[(u32, &str)]) -> StoredRow {
+        StoredRow {
+            row,
+            cells: cells.iter().map(|(c, t)| (*c, t.to_string())).collect(),
+        }
+    }
+
+    #[test]
+    fn merges_fold_right_and_continue_down() {
+        let rows = vec![
+            row(1, &[(1, "标题")]),
+            row(2, &[(1, "1"), (2, "板块"), (3, "任务一")]),
+            row(3, &[(1, "2"), (3, "任务二")]),
+            row(5, &[(3, "任务三")]),
+        ];
+        let merges = [
+            Merge {
+                c1: 1,
+                r1: 1,
+                c2: 3,
+                r2: 1,
+            },
+            Merge {
+                c1: 2,
+                r1: 2,
+                c2: 2,
+                r2: 1_048_576,
+            },
+        ];
+        let out = lay_out(rows, &merges);
+        assert_eq!(out.len(), 4);
+        assert_eq!(out[0].cells.len(), 1);
+        assert_eq!(out[0].cells[0].span, 3);
+        assert_eq!(out[0].cells[0].text, "标题");
+        assert_eq!(out[1].cells[1].text, "板块");
+        assert!(!out[1].cells[1].merged_from_above);
+        assert!(out[2].cells[1].merged_from_above);
+        // Row 5 starts with a gap of one column, then the continuation, then its text.
+        assert_eq!(out[3].source_row, 5);
+        assert_eq!(out[3].cells[0].span, 1);
+        assert_eq!(out[3].cells[0].text, "");
+        assert!(out[3].cells[1].merged_from_above);
+        assert_eq!(out[3].cells[2].text, "任务三");
+    }
+
+    #[test]
+    fn far_columns_cost_one_cell() {
+        let out = lay_out(vec![row(1, &[(1, "a"), (16384, "z")])], &[]);
+        assert_eq!(out[0].cells.len(), 3);
+        assert_eq!(out[0].cells[1].span, 16382);
+    }
+}
