@@ -186,11 +186,22 @@ pub(crate) fn recency(header: &str) -> (u32, u32) {
             i += 1;
         }
     }
-    if ["全年", "年度", "年底", "年末"]
-        .iter()
-        .any(|w| h.contains(w))
-    {
-        month = 12;
+    const PERIODS: [(&str, u32); 10] = [
+        ("一季度", 3),
+        ("上半年", 6),
+        ("二季度", 6),
+        ("前三季度", 9),
+        ("三季度", 9),
+        ("四季度", 12),
+        ("全年", 12),
+        ("年度", 12),
+        ("年底", 12),
+        ("年末", 12),
+    ];
+    for (word, m) in PERIODS {
+        if h.contains(word) {
+            month = month.max(m);
+        }
     }
     (year, month)
 }
@@ -219,5 +230,6 @@ mod tests {
         assert!(recency("全年完成情况") > recency("1-11月推进情况"));
         assert!(recency("2023年1-3月进展") > recency("2022年全年完成情况"));
         assert_eq!(recency("完成情况"), (0, 0));
+        assert!(recency("前三季度推进情况") > recency("上半年推进情况"));
     }
 }

@@ -58,6 +58,15 @@ fn missing_files_are_io_errors_naming_the_file() {
 }
 
 #[test]
+fn a_prose_decomposition_reads_from_txt() {
+    let doc = "重点任务分解方案\n一、科技创新\n1. 建成孵化中心（牵头单位：区科技局；配合单位：各镇街）\n2. 引进研发机构8家（牵头单位：区商务委）\n";
+    let l = read_bytes("方案.txt", doc.as_bytes(), &limits()).expect("prose reads");
+    assert_eq!(l.tasks.len(), 2);
+    assert_eq!(l.tasks[0].section.as_deref(), Some("科技创新"));
+    assert_eq!(l.tasks[0].coop_groups, ["各镇街"]);
+}
+
+#[test]
 fn text_without_a_ledger_is_no_ledger() {
     let e = read_bytes(
         "说明.txt",
