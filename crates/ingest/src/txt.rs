@@ -120,6 +120,23 @@ impl TableBuilder {
         self.open = Some((first, line));
     }
 
+    /// Whether the row being read has all its cells: as many as the header, or, while the
+    /// header itself is being read, two or more labels.
+    fn open_row_complete(&self) -> bool {
+        let Some((cells, _)) = &self.open else {
+            return false;
+        };
+        match self.rows.first() {
+            Some(header) => cells.len() >= header.0.len(),
+            None => {
+                cells.len() >= 2
+                    && cells
+                        .first()
+                        .is_some_and(|c| !c.trim().is_empty() && !is_row_number(c))
+            }
+        }
+    }
+
     /// Takes the last row back for more text: a blank line inside a cell had closed it.
     fn reopen_last(&mut self) -> bool {
         if self.open.is_none() && self.rows.len() > 1 {
@@ -200,11 +217,11 @@ fn parse(text: &str) -> RawDoc {
                 if t.open.is_none() && t.last_incomplete() && !is_row_number(rest) {
                     t.reopen_last();
                 }
-                let width = t.width();
+                let complete = t.open_row_complete();
                 match t.open.as_mut() {
                     // A bare number once the row already has all its cells starts the next
                     // row even without the blank line that usually separates rows.
-                    Some((cells, _)) if !(cells.len() >= width && is_row_number(rest)) => {
+                    Some((cells, _)) if !(complete && is_row_number(rest)) => {
                         cells.push(rest.to_string());
                     }
                     _ => t.open_row(vec![rest.to_string()], line_no),
@@ -329,6 +346,26 @@ mod tests {
         assert_eq!(rows[1].cells[3].text, "第一段\n第二段");
         assert_eq!(rows[2].cells[1].text, "乙");
         assert_eq!(doc.blocks.last(), Some(&Block::Para("附件2".into())));
+    }
+
+    #[test]
+    fn rows_need_no_blank_line_between_them() {
+        let text = "\t序号\n\t任务\n\t牵头单位\n\t1\n\t甲\n\t区科技局\n\t2\n\t乙\n\t区教委\n";
+        let doc = parse(text);
+        let t = tables(&doc);
+        let rows: Vec<Vec<&str>> = t[0]
+            .rows
+            .iter()
+            .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
+            .collect();
+        assert_eq!(
+            rows,
+            [
+                vec!["序号", "任务", "牵头单位"],
+                vec!["1", "甲", "区科技局"],
+                vec!["2", "乙", "区教委"]
+            ]
+        );
     }
 
     #[test]
