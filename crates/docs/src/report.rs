@@ -1,0 +1,393 @@
+//! The year-end report to the government: title, addressee, a summary whose every number is
+//! counted from the rows listed, the unmet tasks with their evidence, and the attachment
+//! tables on landscape pages.
+
+use duban_model::{Ledger, Task, UnitRef};
+
+use crate::DocsError;
+use crate::blocks;
+use crate::evidence::evidence_sentences;
+use crate::geometry::{DocGrid, PageGeometry};
+use crate::package::{self, DocxParts};
+use crate::split::{ReportCounts, Split, VerdictSource, split};
+use crate::table::{self, Cell, Column, merges};
+use crate::title::{report_title, year_in};
+use crate::xml::Jc;
+
+/// What the report says beyond the ledger's rows.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ReportOptions {
+    /// Whose verdict splits the tasks between the attachments.
+    pub verdict_source: VerdictSource,
+    /// The issuing office ("重庆市沙坪坝区人民政府督查办"): first title line and signature.
+    pub office: Option<String>,
+    /// The year reported on; read from the title when absent.
+    pub year: Option<u16>,
+    /// "区政府".
+    pub addressee: String,
+    /// The full title; by default the ledger's own title, else "关于{year}年重点任务完成情况的报告".
+    pub title: Option<String>,
+    /// 成文日期 ("2023年1月10日"), written under the signature.
+    pub date: Option<String>,
+    /// How many sentences of progress follow each unmet task in the body.
+    pub evidence_sentences: usize,
+    /// How the 22 × 28 type area is laid down.
+    pub grid: DocGrid,
+}
+
+impl Default for ReportOptions {
+    fn default() -> Self {
+        ReportOptions {
+            verdict_source: VerdictSource::Final,
+            office: None,
+            year: None,
+            addressee: "区政府".to_string(),
+            title: None,
+            date: None,
+            evidence_sentences: 2,
+            grid: DocGrid::default(),
+        }
+    }
+}
+
+impl ReportOptions {
+    /// Defaults for this ledger: the office's verdicts when it carries any, else the machine's.
+    pub fn for_ledger(ledger: &Ledger) -> Self {
+        ReportOptions {
+            verdict_source: VerdictSource::auto(ledger),
+            ..ReportOptions::default()
+        }
+    }
+
+    fn resolved_title(&self, ledger: &Ledger) -> String {
+        match self
+            .title
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty())
+        {
+            Some(t) => t.to_string(),
+            None => report_title(ledger.title.as_deref(), self.year(ledger)),
+        }
+    }
+
+    fn year(&self, ledger: &Ledger) -> Option<u16> {
+        self.year
+            .or_else(|| ledger.title.as_deref().and_then(year_in))
+    }
+}
+
+/// One attachment table of the report.
+struct Attachment<'a> {
+    title: String,
+    tasks: &'a [&'a Task],
+    /// 附件3 explains why each task awaits verification.
+    with_reason: bool,
+}
+
+fn units_cell(units: &[UnitRef], groups: &[String]) -> String {
+    units
+        .iter()
+        .map(UnitRef::display)
+        .chain(groups.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn ends_sentence(s: &str) -> bool {
+    s.ends_with(['。', '！', '？', '；', '.', '!', '?'])
+}
+
+/// "启动建设技术交易中心，技术交易合同登记额增长15%。全年完成……"
+fn unmet_item(n: usize, task: &Task, sentences: usize) -> String {
+    let mut s = format!("{n}. {}", task.text.trim().replace('\n', ""));
+    if !ends_sentence(&s) {
+        s.push('。');
+    }
+    for e in evidence_sentences(task, sentences) {
+        s.push_str(&e.replace('\n', ""));
+    }
+    s
+}
+
+/// "2022年区政府工作报告重点任务" out of "关于2022年区政府工作报告重点任务完成情况的报告".
+fn subject(title: &str) -> String {
+    let t = title.trim().strip_prefix("关于").unwrap_or(title);
+    match t.find("完成情况") {
+        Some(i) if i > 0 => t[..i].to_string(),
+        _ => "重点任务".to_string(),
+    }
+}
+
+fn summary_text(c: &ReportCounts) -> String {
+    let mut s = format!(
+        "{}项重点工作任务中，已完成既定目标任务{}项，未完成既定目标任务{}项",
+        c.total, c.met, c.not_met
+    );
+    if c.pending > 0 {
+        s.push_str(&format!("，尚待核实{}项", c.pending));
+    }
+    s.push('。');
+    if c.not_met > 0 {
+        s.push_str("未完成既定目标任务具体情况如下。");
+    }
+    s
+}
+
+fn attachment_table(out: &mut String, a: &Attachment<'_>, width: u32) {
+    let reason_w = if a.with_reason { 1700 } else { 0 };
+    let fixed = 700 + 1500 + 3100 + 1500 + 1500 + reason_w;
+    let mut cols = vec![
+        Column {
+            header: "序号",
+            width: 700,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "工作板块",
+            width: 1500,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "具体任务",
+            width: 3100,
+            jc: Jc::Both,
+        },
+        Column {
+            header: "牵头单位",
+            width: 1500,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "配合单位",
+            width: 1500,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "完成情况",
+            width: width.saturating_sub(fixed).max(1500),
+            jc: Jc::Both,
+        },
+    ];
+    if a.with_reason {
+        cols.push(Column {
+            header: "待核实原因",
+            width: reason_w,
+            jc: Jc::Both,
+        });
+    }
+    let sections: Vec<Option<&str>> = a
+        .tasks
+        .iter()
+        .map(|t| {
+            t.section
+                .as_deref()
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+        })
+        .collect();
+    let marks = merges(&sections);
+    let rows: Vec<Vec<Cell>> = a
+        .tasks
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            let mut row = vec![
+                Cell::new((i + 1).to_string()),
+                Cell {
+                    text: sections[i].unwrap_or_default().to_string(),
+                    merge: marks[i],
+                },
+                Cell::new(t.text.as_str()),
+                Cell::new(units_cell(&t.lead_units, &t.lead_groups)),
+                Cell::new(units_cell(&t.coop_units, &t.coop_groups)),
+                Cell::new(t.progress.as_str()),
+            ];
+            if a.with_reason {
+                row.push(Cell::new(pending_reason(t)));
+            }
+            row
+        })
+        .collect();
+    table::table(out, &cols, &rows);
+}
+
+fn pending_reason(t: &Task) -> String {
+    let label = match t.verdict.or(t.office_verdict) {
+        Some(v) => v.label_zh(),
+        None => "尚未核验",
+    };
+    match t
+        .explanation
+        .as_deref()
+        .map(str::trim)
+        .filter(|e| !e.is_empty())
+    {
+        Some(e) => format!("{label}：{e}"),
+        None => label.to_string(),
+    }
+}
+
+fn attachments<'a>(s: &'a Split<'a>) -> Vec<Attachment<'a>> {
+    let mut out = Vec::new();
+    if !s.not_met.is_empty() {
+        out.push(Attachment {
+            title: format!("未完成既定目标{}项重点工作任务进展情况表", s.not_met.len()),
+            tasks: &s.not_met,
+            with_reason: false,
+        });
+    }
+    if !s.met.is_empty() {
+        out.push(Attachment {
+            title: format!("已完成既定目标{}项重点工作任务完成情况表", s.met.len()),
+            tasks: &s.met,
+            with_reason: false,
+        });
+    }
+    if !s.pending.is_empty() {
+        out.push(Attachment {
+            title: format!("尚待核实{}项重点工作任务进展情况表", s.pending.len()),
+            tasks: &s.pending,
+            with_reason: true,
+        });
+    }
+    out
+}
+
+/// Writes the year-end report as a .docx.
+///
+/// Tasks are split by `opts.verdict_source`: 未完成 go to the first attachment, 已完成 to the
+/// next, and tasks whose verdict is unverifiable, qualitative or missing to a last one,
+/// 尚待核实; an empty attachment is left out and the rest are numbered in order. The summary
+/// prints the size of each list, so its numbers are the tables' row counts by construction.
+pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>, DocsError> {
+    let s = split(ledger, opts.verdict_source);
+    let counts = s.counts();
+    let title = opts.resolved_title(ledger);
+    let atts = attachments(&s);
+    let portrait = PageGeometry {
+        grid: opts.grid,
+        ..PageGeometry::portrait()
+    };
+    let landscape = PageGeometry::landscape();
+
+    let body_len: usize = ledger
+        .tasks
+        .iter()
+        .map(|t| t.text.len() + t.progress.len() + 200)
+        .sum();
+    let mut out = String::with_capacity(body_len * 2 + 16 * 1024);
+
+    blocks::title(&mut out, opts.office.as_deref(), &title, None);
+    blocks::blank(&mut out);
+    blocks::addressee(&mut out, &opts.addressee);
+    let who = opts
+        .office
+        .as_deref()
+        .map(str::trim)
+        .filter(|o| !o.is_empty())
+        .unwrap_or("我办");
+    blocks::body(
+        &mut out,
+        &format!(
+            "按照工作安排，{who}对{}完成情况进行跟踪督办。具体情况报告如下。",
+            subject(&title)
+        ),
+    );
+    blocks::heading1(
+        &mut out,
+        &format!("一、{}项重点工作任务完成情况", counts.total),
+    );
+    blocks::body(&mut out, &summary_text(&counts));
+    let label_of = |kind: usize| -> String {
+        // Attachments are numbered in the order they appear, skipping empty ones.
+        format!("附件{}", kind + 1)
+    };
+    if counts.not_met > 0 {
+        blocks::heading2(
+            &mut out,
+            &format!("（一）未完成既定目标任务（{}项）", counts.not_met),
+        );
+        for (i, t) in s.not_met.iter().enumerate() {
+            blocks::body(&mut out, &unmet_item(i + 1, t, opts.evidence_sentences));
+        }
+    }
+    if counts.pending > 0 {
+        let n = if counts.not_met > 0 {
+            "（二）"
+        } else {
+            "（一）"
+        };
+        blocks::heading2(
+            &mut out,
+            &format!("{n}尚待核实任务（{}项）", counts.pending),
+        );
+        blocks::body(
+            &mut out,
+            &format!(
+                "以下{}项任务依据现有进展材料无法判断是否完成既定目标，或属定性任务，需由牵头单位补充材料后再行认定，详见{}。",
+                counts.pending,
+                label_of(atts.len() - 1)
+            ),
+        );
+    }
+    let titles: Vec<String> = atts.iter().map(|a| a.title.clone()).collect();
+    blocks::attachment_note(&mut out, &titles);
+    blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+
+    if atts.is_empty() {
+        out.push_str(&package::sect_pr(&portrait));
+    } else {
+        package::section_break(&mut out, &portrait);
+        for (i, a) in atts.iter().enumerate() {
+            blocks::attachment_head(&mut out, &label_of(i), &a.title);
+            attachment_table(&mut out, a, landscape.text_width());
+            if i + 1 < atts.len() {
+                package::section_break(&mut out, &landscape);
+            } else {
+                // The body must end in a paragraph; the last section's properties follow it.
+                package::section_break_last(&mut out, &landscape);
+            }
+        }
+    }
+
+    package::write_docx(&DocxParts {
+        title,
+        creator: opts.office.clone().unwrap_or_else(|| "duban".to_string()),
+        body: out,
+        charts: Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn summary_names_every_count() {
+        let c = ReportCounts {
+            total: 131,
+            met: 115,
+            not_met: 11,
+            pending: 5,
+        };
+        assert_eq!(
+            summary_text(&c),
+            "131项重点工作任务中，已完成既定目标任务115项，未完成既定目标任务11项，尚待核实5项。未完成既定目标任务具体情况如下。"
+        );
+        assert_eq!(
+            subject("关于2022年区政府工作报告重点任务完成情况的报告"),
+            "2022年区政府工作报告重点任务"
+        );
+    }
+
+    #[test]
+    fn unmet_item_joins_task_and_evidence() {
+        let mut t = Task::new(1, 11, "民间投资占比60%以上");
+        t.progress = "2022年完成民间投资225.3亿元，占比40.4%。".into();
+        assert_eq!(
+            unmet_item(11, &t, 2),
+            "11. 民间投资占比60%以上。2022年完成民间投资225.3亿元，占比40.4%。"
+        );
+    }
+}
