@@ -95,13 +95,9 @@ impl<'a> SafeZip<'a> {
 
     /// A streaming XML reader over a part that may be absent.
     pub(crate) fn xml(&mut self, name: &str) -> Result<Option<XmlReader<'_, 'a>>, IngestError> {
-        Ok(self.open_entry(name)?.map(|entry| {
-            let mut reader = Reader::from_reader(BufReader::with_capacity(64 * 1024, entry));
-            // Word and Excel never rely on mismatched end tags; checking them costs time
-            // and a damaged part is reported by the parse error anyway.
-            reader.config_mut().check_end_names = false;
-            reader
-        }))
+        Ok(self
+            .open_entry(name)?
+            .map(|entry| Reader::from_reader(BufReader::with_capacity(64 * 1024, entry))))
     }
 
     /// A streaming XML reader over a part the format cannot do without.

@@ -1,5 +1,9 @@
 //! Integration tests of duban-ingest: one test binary, one module per subject.
 mod build;
+mod docx;
 mod errors;
+mod fixtures;
+mod fuzz;
 mod props;
 mod seed_txt;
+mod xlsx;
