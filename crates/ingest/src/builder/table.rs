@@ -402,8 +402,26 @@ pub(crate) fn read(
             }
         }
 
+        let has_task = raw_vals[slot(Role::Task)].is_some_and(|c| {
+            if c.merged_from_above {
+                previous[slot(Role::Task)]
+                    .as_deref()
+                    .is_some_and(|p| !p.is_empty())
+            } else {
+                !compact(&c.text).is_empty()
+            }
+        });
+        if !has_task {
+            ctx.warn(
+                WarningCode::SkippedRow,
+                table_loc.clone(),
+                format!("{label} 源第{}行没有任务内容，已跳过", row.source_row),
+            );
+            continue;
+        }
+
         // Row number: the written or auto-numbered one, else the next by count.
-        let expected = last_row + 1;
+        let expected = last_row.saturating_add(1);
         let written = raw_vals[slot(Role::Number)].and_then(parse_number);
         let row_no = match written {
             Some(n) if n != expected => {
