@@ -29,3 +29,4 @@ pub use evidence::evidence_sentences;
 pub use geometry::{DocGrid, PageGeometry, mm_to_twips};
 pub use report::{ReportOptions, year_end_report};
 pub use split::{Bucket, ReportCounts, VerdictSource, report_counts};
+pub use xlsx::{LEDGER_COLUMNS, ledger_xlsx};

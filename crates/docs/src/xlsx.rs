@@ -1,1 +1,218 @@
+//! The ledger as an .xlsx workbook: one sheet per ledger table, named by its label, that the
+//! ingest layer reads back into the same tasks.
 
+use duban_model::{Ledger, Task, UnitRef, Verdict};
+use rust_xlsxwriter::{Color, Format, FormatAlign, FormatBorder, Workbook, Worksheet};
+
+use crate::DocsError;
+
+/// The header row, in order, with column widths in Excel character units (a Chinese
+/// character is two units).
+pub const LEDGER_COLUMNS: [(&str, f64); 10] = [
+    ("序号", 6.0),
+    ("工作板块", 16.0),
+    ("具体任务", 40.0),
+    ("牵头单位", 18.0),
+    ("配合单位", 18.0),
+    ("完成情况", 60.0),
+    ("完成状态", 10.0),
+    ("机器判定", 10.0),
+    ("判定说明", 30.0),
+    ("证据", 30.0),
+];
+
+/// Excel refuses longer cell strings.
+const MAX_CELL_CHARS: usize = 32_767;
+
+fn cell_text(s: &str) -> String {
+    if s.chars().count() <= MAX_CELL_CHARS {
+        return s.to_string();
+    }
+    let mut t: String = s.chars().take(MAX_CELL_CHARS - 1).collect();
+    t.push('…');
+    t
+}
+
+/// Sheet names: at most 31 characters, none of `[]:*?/\`, not quoted, unique (case-blind).
+fn sheet_name(label: &str, index: usize, taken: &[String]) -> String {
+    let clean: String = label
+        .chars()
+        .filter(|c| !matches!(c, '[' | ']' | ':' | '*' | '?' | '/' | '\\') && !c.is_control())
+        .take(31)
+        .collect();
+    let clean = clean.trim().trim_matches('\'').to_string();
+    let base = if clean.is_empty() || clean.eq_ignore_ascii_case("history") {
+        format!("表{index}")
+    } else {
+        clean
+    };
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken
+        .iter()
+        .any(|t| t.to_lowercase() == name.to_lowercase())
+    {
+        let suffix = format!("({n})");
+        let keep = 31usize.saturating_sub(suffix.chars().count());
+        name = base.chars().take(keep).collect::<String>() + &suffix;
+        n += 1;
+    }
+    name
+}
+
+fn units(units: &[UnitRef], groups: &[String]) -> String {
+    units
+        .iter()
+        .map(UnitRef::display)
+        .chain(groups.iter().cloned())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn fill(v: Option<Verdict>) -> Option<Color> {
+    match v {
+        Some(Verdict::Met) => Some(Color::RGB(0xC6EFCE)),
+        Some(Verdict::NotMet) => Some(Color::RGB(0xFFC7CE)),
+        Some(Verdict::Unverifiable) => Some(Color::RGB(0xFFEB9C)),
+        Some(Verdict::Qualitative) => Some(Color::RGB(0xEDEDED)),
+        None => None,
+    }
+}
+
+fn explanation(t: &Task) -> String {
+    if let Some(e) = t.explanation.as_deref().filter(|e| !e.trim().is_empty()) {
+        return e.to_string();
+    }
+    t.targets
+        .iter()
+        .map(|g| g.explanation.trim())
+        .filter(|e| !e.is_empty())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn evidence(t: &Task) -> String {
+    t.targets
+        .iter()
+        .filter_map(|g| {
+            g.evidence
+                .as_ref()
+                .map(|e| format!("{}：{}", g.text, e.text))
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn write_sheet(ws: &mut Worksheet, tasks: &[&Task]) -> Result<(), DocsError> {
+    let head = Format::new()
+        .set_bold()
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter)
+        .set_background_color(Color::RGB(0xD9D9D9))
+        .set_border(FormatBorder::Thin);
+    for (c, (name, width)) in LEDGER_COLUMNS.iter().enumerate() {
+        let c = c as u16;
+        ws.write_string_with_format(0, c, *name, &head)?;
+        ws.set_column_width(c, *width)?;
+    }
+    let base = Format::new()
+        .set_text_wrap()
+        .set_align(FormatAlign::Top)
+        .set_border(FormatBorder::Thin);
+    for (i, t) in tasks.iter().enumerate() {
+        let r = i as u32 + 1;
+        let fmt = match fill(t.effective_verdict()) {
+            Some(c) => base.clone().set_background_color(c),
+            None => base.clone(),
+        };
+        // A machine verdict that contradicts the office's shows in red.
+        let judged = if t.disputed() {
+            fmt.clone().set_font_color(Color::RGB(0xC00000)).set_bold()
+        } else {
+            fmt.clone()
+        };
+        ws.write_number_with_format(r, 0, f64::from(t.row), &fmt)?;
+        let texts = [
+            t.section.clone().unwrap_or_default(),
+            t.text.clone(),
+            units(&t.lead_units, &t.lead_groups),
+            units(&t.coop_units, &t.coop_groups),
+            t.progress.clone(),
+            t.office_verdict
+                .map(|v| v.label_zh().to_string())
+                .unwrap_or_default(),
+        ];
+        for (c, s) in texts.iter().enumerate() {
+            ws.write_string_with_format(r, c as u16 + 1, cell_text(s), &fmt)?;
+        }
+        let machine = t.verdict.map(|v| v.label_zh()).unwrap_or_default();
+        ws.write_string_with_format(r, 7, machine, &judged)?;
+        ws.write_string_with_format(r, 8, cell_text(&explanation(t)), &fmt)?;
+        ws.write_string_with_format(r, 9, cell_text(&evidence(t)), &fmt)?;
+    }
+    ws.set_freeze_panes(1, 0)?;
+    ws.autofilter(0, 0, tasks.len() as u32, LEDGER_COLUMNS.len() as u16 - 1)?;
+    Ok(())
+}
+
+/// Writes the ledger as an .xlsx workbook: a sheet per table (named by the table's label, in
+/// table order) with the columns of [`LEDGER_COLUMNS`], the header frozen and filtered, rows
+/// coloured by the final verdict (green met, red not met, yellow unverifiable, grey
+/// qualitative) and the machine's verdict in bold red where it disputes the office's.
+pub fn ledger_xlsx(ledger: &Ledger) -> Result<Vec<u8>, DocsError> {
+    let mut wb = Workbook::new();
+    // Tables in order, plus any table index a task names that the table list lacks.
+    let mut indices: Vec<usize> = ledger.tables.iter().map(|t| t.index).collect();
+    for t in &ledger.tasks {
+        if !indices.contains(&t.table) {
+            indices.push(t.table);
+        }
+    }
+    indices.sort_unstable();
+    indices.dedup();
+    let mut names: Vec<String> = Vec::new();
+    if indices.is_empty() {
+        let ws = wb.add_worksheet();
+        ws.set_name("台账")?;
+        write_sheet(ws, &[])?;
+    }
+    for idx in indices {
+        let label = ledger
+            .tables
+            .iter()
+            .find(|t| t.index == idx)
+            .map(|t| t.label.as_str())
+            .unwrap_or_default();
+        let name = sheet_name(label, idx, &names);
+        let mut tasks: Vec<&Task> = ledger.tasks_in(idx).collect();
+        tasks.sort_by_key(|t| t.row);
+        let ws = wb.add_worksheet();
+        ws.set_name(name.as_str())?;
+        write_sheet(ws, &tasks)?;
+        names.push(name);
+    }
+    Ok(wb.save_to_buffer()?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sheet_names_are_valid_and_unique() {
+        assert_eq!(sheet_name("附件1", 1, &[]), "附件1");
+        assert_eq!(sheet_name("a/b:c", 2, &[]), "abc");
+        assert_eq!(sheet_name("", 3, &[]), "表3");
+        assert_eq!(sheet_name("附件1", 2, &["附件1".into()]), "附件1(2)");
+        let long = "甲".repeat(40);
+        let n = sheet_name(&long, 1, &[long.chars().take(31).collect()]);
+        assert_eq!(n.chars().count(), 31);
+        assert!(n.ends_with("(2)"));
+    }
+
+    #[test]
+    fn overlong_cells_are_cut_to_excel_limit() {
+        let s = "字".repeat(40_000);
+        assert_eq!(cell_text(&s).chars().count(), MAX_CELL_CHARS);
+    }
+}

@@ -1,1 +1,8 @@
+//! Integration tests of duban-docs: the generated packages are unzipped and their XML parsed
+//! back, so every assertion is about what Word, WPS or LibreOffice will read.
 
+mod fixtures;
+mod ooxml;
+mod report;
+mod seed;
+mod xlsx;
