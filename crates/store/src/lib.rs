@@ -1,1 +1,218 @@
+//! Persistence for duban: one API over SQLite (the embedded default) and PostgreSQL (several
+//! app instances on one database).
+//!
+//! Every query is written once in `src/sql/*.rs`; those files are compiled twice, once per
+//! backend (`sqlite.rs`, `postgres.rs`), so each copy is checked against a concrete sqlx driver
+//! while the SQL stays portable (`$1` placeholders work on both). The few statements that
+//! cannot be portable branch on `KIND` inside those files.
+//!
+//! Every state-changing method appends its audit entry in the same transaction as the change.
 #![forbid(unsafe_code)]
+// Compiling `src/sql/*` once per backend is the design (see above), not an accident.
+#![allow(clippy::duplicate_mod)]
+
+/// Runs `sql::$module::$func(pool, args…)` on whichever backend this store holds.
+macro_rules! dispatch {
+    ($store:expr, $module:ident :: $func:ident ( $($arg:expr),* $(,)? )) => {
+        match &$store.db {
+            $crate::Db::Sqlite(pool) => $crate::sqlite::$module::$func(pool, $($arg),*).await,
+            $crate::Db::Postgres(pool) => $crate::postgres::$module::$func(pool, $($arg),*).await,
+        }
+    };
+}
+
+mod accounts;
+mod audit;
+mod error;
+mod ids;
+mod passwords;
+mod plans;
+mod postgres;
+mod reports;
+mod sessions;
+mod sqlite;
+mod tasks;
+mod time_util;
+mod units;
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use sqlx::postgres::{PgPool, PgPoolOptions};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
+};
+
+pub use accounts::{LoginOutcome, NewUser, Role, User};
+pub use audit::{AuditEntry, AuditReport};
+pub use error::StoreError;
+pub use ids::{PlanId, ReportId, RoundId, TaskId, UnitId, UserId};
+pub use passwords::PasswordHasher;
+pub use plans::{ImportWarning, Plan, PlanTable};
+pub use reports::{
+    BulkReport, BulkRound, DraftInput, Report, ReportStatus, ReportVersion, Round, RoundStatus,
+    SelfStatus,
+};
+pub use sessions::{NewSession, SessionUser};
+pub use tasks::{
+    Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts, UnitLink,
+    VerdictCounts,
+};
+pub use units::Unit;
+
+/// Which database a store talks to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    Sqlite,
+    Postgres,
+}
+
+impl Backend {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+}
+
+#[derive(Clone)]
+enum Db {
+    Sqlite(SqlitePool),
+    Postgres(PgPool),
+}
+
+/// How to open a store; `Default` is what the service uses.
+#[derive(Debug, Clone)]
+pub struct StoreOptions {
+    pub max_connections: u32,
+    /// How long an SQLite connection waits for the write lock before failing.
+    pub busy_timeout: Duration,
+    pub hasher: PasswordHasher,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            max_connections: 16,
+            busy_timeout: Duration::from_secs(10),
+            hasher: PasswordHasher::default(),
+        }
+    }
+}
+
+impl StoreOptions {
+    /// For tests: cheap password hashing, so suites with many logins stay fast.
+    pub fn for_tests() -> Self {
+        StoreOptions {
+            max_connections: 4,
+            hasher: PasswordHasher::cheap(),
+            ..StoreOptions::default()
+        }
+    }
+}
+
+/// The handle every layer above uses. Cheap to clone (pools are shared).
+#[derive(Clone)]
+pub struct Store {
+    db: Db,
+    hasher: PasswordHasher,
+}
+
+static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
+static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
+
+impl Store {
+    /// Opens `sqlite://path` (created if missing) or `postgres://…` with default options.
+    /// Does not migrate: call [`Store::migrate`].
+    pub async fn connect(url: &str) -> Result<Store, StoreError> {
+        Store::connect_with(url, StoreOptions::default()).await
+    }
+
+    pub async fn connect_with(url: &str, opts: StoreOptions) -> Result<Store, StoreError> {
+        let db = if url.starts_with("sqlite:") {
+            // FULL makes a commit durable across power loss, not just process crashes: the
+            // audit chain and accepted reports must survive both.
+            let connect = SqliteConnectOptions::from_str(url)?
+                .create_if_missing(true)
+                .journal_mode(SqliteJournalMode::Wal)
+                .synchronous(SqliteSynchronous::Full)
+                .foreign_keys(true)
+                .busy_timeout(opts.busy_timeout);
+            let pool = SqlitePoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .connect_with(connect)
+                .await?;
+            Db::Sqlite(pool)
+        } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            let pool = PgPoolOptions::new()
+                .max_connections(opts.max_connections.max(1))
+                .connect(url)
+                .await?;
+            Db::Postgres(pool)
+        } else {
+            return Err(StoreError::UnsupportedUrl(url.to_string()));
+        };
+        Ok(Store {
+            db,
+            hasher: opts.hasher,
+        })
+    }
+
+    /// Applies the embedded migrations for this backend (idempotent; safe with several
+    /// instances on PostgreSQL, where sqlx takes an advisory lock).
+    pub async fn migrate(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await?,
+            Db::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await?,
+        }
+        Ok(())
+    }
+
+    /// Whether the database answers (for `/healthz`).
+    pub async fn ping(&self) -> Result<(), StoreError> {
+        match &self.db {
+            Db::Sqlite(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+            Db::Postgres(pool) => {
+                sqlx::query("SELECT 1").execute(pool).await?;
+            }
+        }
+        Ok(())
+    }
+
+    pub fn backend(&self) -> Backend {
+        match &self.db {
+            Db::Sqlite(_) => Backend::Sqlite,
+            Db::Postgres(_) => Backend::Postgres,
+        }
+    }
+
+    /// Closes the pool, waiting for connections to finish (SQLite checkpoints its WAL).
+    pub async fn close(&self) {
+        match &self.db {
+            Db::Sqlite(pool) => pool.close().await,
+            Db::Postgres(pool) => pool.close().await,
+        }
+    }
+
+    /// A consistent online backup.
+    ///
+    /// SQLite: `VACUUM INTO out_path`, a complete database file that opens as it is (restore by
+    /// copying it back while the service is stopped). PostgreSQL: a logical dump as JSON lines
+    /// (`{"table": …, "row": {…}}`, one per row, in dependency order) taken in one
+    /// repeatable-read snapshot; it is meant for archiving and inspection. For restoring a
+    /// PostgreSQL deployment use `pg_dump`/`pg_restore`, which also keep the schema, sequences
+    /// and roles that a JSON dump cannot. The target must not exist.
+    pub async fn backup(&self, out_path: &std::path::Path) -> Result<(), StoreError> {
+        if out_path.exists() {
+            return Err(StoreError::Invalid(format!(
+                "备份文件“{}”已存在，请换一个文件名",
+                out_path.display()
+            )));
+        }
+        let path = out_path.to_string_lossy().into_owned();
+        dispatch!(self, audit::backup(&path))
+    }
+}

@@ -1,0 +1,432 @@
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::time_util::{from_unix, from_unix_opt, to_unix};
+use crate::{PlanId, ReportId, RoundId, Scope, Store, StoreError, TaskId, UnitId};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum RoundStatus {
+    Open,
+    Closed,
+}
+
+impl RoundStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RoundStatus::Open => "open",
+            RoundStatus::Closed => "closed",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "open" => Some(RoundStatus::Open),
+            "closed" => Some(RoundStatus::Closed),
+            _ => None,
+        }
+    }
+}
+
+/// A reporting round (填报轮次) of a plan.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Round {
+    pub id: RoundId,
+    pub plan_id: PlanId,
+    pub name: String,
+    /// ISO date, e.g. "2026-01-31".
+    pub due_date: String,
+    pub status: RoundStatus,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub closed_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReportStatus {
+    Draft,
+    Submitted,
+    Returned,
+    Accepted,
+}
+
+impl ReportStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ReportStatus::Draft => "draft",
+            ReportStatus::Submitted => "submitted",
+            ReportStatus::Returned => "returned",
+            ReportStatus::Accepted => "accepted",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        match s {
+            "draft" => Some(ReportStatus::Draft),
+            "submitted" => Some(ReportStatus::Submitted),
+            "returned" => Some(ReportStatus::Returned),
+            "accepted" => Some(ReportStatus::Accepted),
+            _ => None,
+        }
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            ReportStatus::Draft => "草稿",
+            ReportStatus::Submitted => "已报送",
+            ReportStatus::Returned => "已退回",
+            ReportStatus::Accepted => "已通过",
+        }
+    }
+    /// Whether the unit may still edit it.
+    pub fn editable(self) -> bool {
+        matches!(self, ReportStatus::Draft | ReportStatus::Returned)
+    }
+}
+
+/// The unit's own view of where a task stands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum SelfStatus {
+    /// 已完成
+    Done,
+    /// 序时推进
+    OnSchedule,
+    /// 滞后
+    Lagging,
+    /// 未启动
+    NotStarted,
+}
+
+impl SelfStatus {
+    pub const ALL: [SelfStatus; 4] = [
+        SelfStatus::Done,
+        SelfStatus::OnSchedule,
+        SelfStatus::Lagging,
+        SelfStatus::NotStarted,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            SelfStatus::Done => "done",
+            SelfStatus::OnSchedule => "on_schedule",
+            SelfStatus::Lagging => "lagging",
+            SelfStatus::NotStarted => "not_started",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        SelfStatus::ALL.into_iter().find(|v| v.as_str() == s)
+    }
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            SelfStatus::Done => "已完成",
+            SelfStatus::OnSchedule => "序时推进",
+            SelfStatus::Lagging => "滞后",
+            SelfStatus::NotStarted => "未启动",
+        }
+    }
+}
+
+/// One unit's report on one task for one round, at its current version.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Report {
+    pub id: ReportId,
+    pub task_id: TaskId,
+    pub round_id: RoundId,
+    pub unit_id: UnitId,
+    /// Bumped by every change; a save must name the version it started from.
+    pub version: i64,
+    pub narrative: String,
+    /// The figures typed for the task's quantitative targets, as a JSON object.
+    pub figures: serde_json::Value,
+    pub self_status: Option<SelfStatus>,
+    pub delay_reason: Option<String>,
+    pub next_steps: Option<String>,
+    pub status: ReportStatus,
+    pub return_reason: Option<String>,
+    pub created_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub created_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339")]
+    pub updated_at: OffsetDateTime,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub submitted_at: Option<OffsetDateTime>,
+    pub reviewed_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub reviewed_at: Option<OffsetDateTime>,
+}
+
+/// One saved version of a report: what was written, by whom, when, and the status it had.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ReportVersion {
+    pub version: i64,
+    pub narrative: String,
+    pub figures: serde_json::Value,
+    pub self_status: Option<SelfStatus>,
+    pub delay_reason: Option<String>,
+    pub next_steps: Option<String>,
+    pub status: ReportStatus,
+    pub saved_by: String,
+    #[serde(with = "time::serde::rfc3339")]
+    pub saved_at: OffsetDateTime,
+}
+
+/// A save of a report draft.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DraftInput {
+    pub task: TaskId,
+    pub round: RoundId,
+    pub unit: UnitId,
+    pub narrative: String,
+    pub figures: serde_json::Value,
+    pub self_status: Option<SelfStatus>,
+    pub delay_reason: Option<String>,
+    pub next_steps: Option<String>,
+    /// The version the user's form was loaded from; `None` when starting a new report.
+    /// A mismatch gives `StoreError::Conflict` with the stored report.
+    pub expected_version: Option<i64>,
+}
+
+/// A round for the bulk loader.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkRound {
+    pub name: String,
+    /// ISO date.
+    pub due_date: String,
+    pub status: RoundStatus,
+}
+
+/// A report for the bulk loader (benchmarks and the demo plan).
+#[derive(Debug, Clone, PartialEq)]
+pub struct BulkReport {
+    /// Index into the imported ledger's `tasks` (0-based).
+    pub task_index: usize,
+    /// Index into the rounds given with it.
+    pub round_index: usize,
+    /// The reporting unit, by name.
+    pub unit: String,
+    pub narrative: String,
+    pub self_status: Option<SelfStatus>,
+    pub status: ReportStatus,
+    pub submitted_at: Option<OffsetDateTime>,
+}
+
+#[derive(Debug, Clone, sqlx::FromRow)]
+pub(crate) struct ReportRow {
+    pub id: i64,
+    pub task_id: i64,
+    pub round_id: i64,
+    pub unit_id: i64,
+    pub version: i64,
+    pub narrative: String,
+    pub figures_json: String,
+    pub self_status: Option<String>,
+    pub delay_reason: Option<String>,
+    pub next_steps: Option<String>,
+    pub status: String,
+    pub return_reason: Option<String>,
+    pub created_by: String,
+    pub created_at: i64,
+    pub updated_at: i64,
+    pub submitted_at: Option<i64>,
+    pub reviewed_by: Option<String>,
+    pub reviewed_at: Option<i64>,
+}
+
+impl ReportRow {
+    pub(crate) fn into_report(self) -> Report {
+        Report {
+            id: ReportId(self.id),
+            task_id: TaskId(self.task_id),
+            round_id: RoundId(self.round_id),
+            unit_id: UnitId(self.unit_id),
+            version: self.version,
+            narrative: self.narrative,
+            figures: serde_json::from_str(&self.figures_json).unwrap_or(serde_json::Value::Null),
+            self_status: self.self_status.as_deref().and_then(SelfStatus::parse),
+            delay_reason: self.delay_reason,
+            next_steps: self.next_steps,
+            status: ReportStatus::parse(&self.status).unwrap_or(ReportStatus::Draft),
+            return_reason: self.return_reason,
+            created_by: self.created_by,
+            created_at: from_unix(self.created_at),
+            updated_at: from_unix(self.updated_at),
+            submitted_at: from_unix_opt(self.submitted_at),
+            reviewed_by: self.reviewed_by,
+            reviewed_at: from_unix_opt(self.reviewed_at),
+        }
+    }
+}
+
+impl Report {
+    pub(crate) fn audit_json(&self) -> serde_json::Value {
+        serde_json::json!({
+            "version": self.version,
+            "status": self.status.as_str(),
+            "narrative": self.narrative,
+            "figures": self.figures,
+            "self_status": self.self_status.map(SelfStatus::as_str),
+            "delay_reason": self.delay_reason,
+            "next_steps": self.next_steps,
+            "return_reason": self.return_reason,
+        })
+    }
+}
+
+/// A review decision on a submitted report.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Transition<'a> {
+    Submit,
+    Return(&'a str),
+    Accept,
+}
+
+pub(crate) fn valid_date(s: &str) -> bool {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    time::Date::parse(s, &fmt).is_ok()
+}
+
+impl Store {
+    /// Opens a reporting round with a due date (ISO "YYYY-MM-DD").
+    pub async fn open_round(
+        &self,
+        plan: PlanId,
+        name: &str,
+        due_date: &str,
+        actor: &str,
+    ) -> Result<Round, StoreError> {
+        let name = name.trim();
+        if name.is_empty() {
+            return Err(StoreError::Invalid("轮次名称不能为空".into()));
+        }
+        if !valid_date(due_date) {
+            return Err(StoreError::Invalid(format!(
+                "截止日期“{due_date}”格式不对，应为 2026-01-31 这样的日期"
+            )));
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, reports::open_round(plan, name, due_date, actor, now))
+    }
+
+    /// Closing locks the round: no more saves or submissions in it.
+    pub async fn close_round(&self, round: RoundId, actor: &str) -> Result<(), StoreError> {
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(
+            self,
+            reports::set_round_status(round, RoundStatus::Closed, actor, now)
+        )
+    }
+
+    pub async fn reopen_round(&self, round: RoundId, actor: &str) -> Result<(), StoreError> {
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(
+            self,
+            reports::set_round_status(round, RoundStatus::Open, actor, now)
+        )
+    }
+
+    /// A plan's rounds, oldest first.
+    pub async fn rounds(&self, plan: PlanId) -> Result<Vec<Round>, StoreError> {
+        dispatch!(self, reports::rounds(Some(plan), None))
+    }
+
+    pub async fn round(&self, id: RoundId) -> Result<Option<Round>, StoreError> {
+        Ok(dispatch!(self, reports::rounds(None, Some(id)))?
+            .into_iter()
+            .next())
+    }
+
+    /// Creates or updates a draft, checking the version the user started from (optimistic
+    /// concurrency: a stale save gets `Conflict` with the stored report, never overwrites).
+    pub async fn save_draft(&self, input: &DraftInput, actor: &str) -> Result<Report, StoreError> {
+        if !input.figures.is_object() && !input.figures.is_null() {
+            return Err(StoreError::Invalid("数字填报项格式不对".into()));
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, reports::save_draft(input, actor, now))
+    }
+
+    /// Draft or returned → submitted.
+    pub async fn submit_report(
+        &self,
+        id: ReportId,
+        expected_version: i64,
+        actor: &str,
+    ) -> Result<Report, StoreError> {
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(
+            self,
+            reports::transition(id, Some(expected_version), Transition::Submit, actor, now)
+        )
+    }
+
+    /// Submitted → returned, with a required reason.
+    pub async fn return_report(
+        &self,
+        id: ReportId,
+        reason: &str,
+        actor: &str,
+    ) -> Result<Report, StoreError> {
+        let reason = reason.trim();
+        if reason.is_empty() {
+            return Err(StoreError::Invalid("退回必须填写理由".into()));
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(
+            self,
+            reports::transition(id, None, Transition::Return(reason), actor, now)
+        )
+    }
+
+    /// Submitted → accepted.
+    pub async fn accept_report(&self, id: ReportId, actor: &str) -> Result<Report, StoreError> {
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(
+            self,
+            reports::transition(id, None, Transition::Accept, actor, now)
+        )
+    }
+
+    /// A report, if its task is within `scope`.
+    pub async fn report(&self, id: ReportId, scope: &Scope) -> Result<Option<Report>, StoreError> {
+        dispatch!(self, reports::report(id, scope))
+    }
+
+    /// Reports on a task (every unit, every round), newest round first.
+    pub async fn task_reports(
+        &self,
+        task: TaskId,
+        scope: &Scope,
+    ) -> Result<Vec<Report>, StoreError> {
+        dispatch!(self, reports::task_reports(task, scope))
+    }
+
+    /// Submitted reports waiting for review in a round, oldest submission first.
+    pub async fn review_queue(&self, round: RoundId) -> Result<Vec<Report>, StoreError> {
+        dispatch!(self, reports::review_queue(round))
+    }
+
+    /// Every saved version of a report, oldest first.
+    pub async fn report_versions(&self, id: ReportId) -> Result<Vec<ReportVersion>, StoreError> {
+        dispatch!(self, reports::versions(id))
+    }
+
+    /// Loads generated rounds and reports into a plan in one transaction, with one audit
+    /// entry (benchmarks and the demo). Returns the round ids in the given order.
+    pub async fn bulk_load_reports(
+        &self,
+        plan: PlanId,
+        rounds: &[BulkRound],
+        reports: &[BulkReport],
+        actor: &str,
+    ) -> Result<Vec<RoundId>, StoreError> {
+        for r in rounds {
+            if !valid_date(&r.due_date) {
+                return Err(StoreError::Invalid(format!(
+                    "截止日期“{}”格式不对",
+                    r.due_date
+                )));
+            }
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, reports::bulk_load(plan, rounds, reports, actor, now))
+    }
+}

@@ -1,0 +1,647 @@
+use std::collections::HashMap;
+
+use sqlx::{QueryBuilder, Row};
+
+use super::audit::append;
+use super::common::{BATCH_ROWS, Tx, begin_write};
+use super::{Db, Pool};
+use crate::audit::Change;
+use crate::reports::{ReportRow, Transition};
+use crate::time_util::{from_unix, from_unix_opt, to_unix};
+use crate::{
+    BulkReport, BulkRound, DraftInput, PlanId, Report, ReportId, ReportStatus, ReportVersion,
+    Round, RoundId, RoundStatus, Scope, SelfStatus, StoreError, TaskId,
+};
+
+macro_rules! report_cols {
+    () => {
+        "r.id, r.task_id, r.round_id, r.unit_id, r.version, r.narrative, r.figures_json, \
+         r.self_status, r.delay_reason, r.next_steps, r.status, r.return_reason, r.created_by, \
+         r.created_at, r.updated_at, r.submitted_at, r.reviewed_by, r.reviewed_at"
+    };
+}
+
+pub(crate) async fn open_round(
+    pool: &Pool,
+    plan: PlanId,
+    name: &str,
+    due_date: &str,
+    actor: &str,
+    now: i64,
+) -> Result<Round, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let exists = sqlx::query("SELECT id FROM plans WHERE id = $1")
+        .bind(plan)
+        .fetch_optional(&mut *tx)
+        .await?;
+    if exists.is_none() {
+        return Err(StoreError::NotFound("该计划"));
+    }
+    let row = sqlx::query(
+        "INSERT INTO rounds (plan_id, name, due_date, status, created_at) \
+         VALUES ($1, $2, $3, 'open', $4) RETURNING id",
+    )
+    .bind(plan)
+    .bind(name)
+    .bind(due_date)
+    .bind(now)
+    .fetch_one(&mut *tx)
+    .await?;
+    let id = RoundId(row.try_get("id")?);
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action: "round.open",
+            entity: "round",
+            entity_id: Some(id.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "plan_id": plan.0, "name": name, "due_date": due_date
+            })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Round {
+        id,
+        plan_id: plan,
+        name: name.to_string(),
+        due_date: due_date.to_string(),
+        status: RoundStatus::Open,
+        created_at: from_unix(now),
+        closed_at: None,
+    })
+}
+
+pub(crate) async fn set_round_status(
+    pool: &Pool,
+    round: RoundId,
+    status: RoundStatus,
+    actor: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let closed_at = (status == RoundStatus::Closed).then_some(now);
+    let done = sqlx::query("UPDATE rounds SET status = $1, closed_at = $2 WHERE id = $3")
+        .bind(status.as_str())
+        .bind(closed_at)
+        .bind(round)
+        .execute(&mut *tx)
+        .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("该填报轮次"));
+    }
+    let action = match status {
+        RoundStatus::Open => "round.reopen",
+        RoundStatus::Closed => "round.close",
+    };
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action,
+            entity: "round",
+            entity_id: Some(round.to_string()),
+            before: None,
+            after: Some(serde_json::json!({ "status": status.as_str() })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn rounds(
+    pool: &Pool,
+    plan: Option<PlanId>,
+    id: Option<RoundId>,
+) -> Result<Vec<Round>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, plan_id, name, due_date, status, created_at, closed_at FROM rounds \
+         WHERE ($1 IS NULL OR plan_id = $1) AND ($2 IS NULL OR id = $2) ORDER BY due_date, id",
+    )
+    .bind(plan)
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let status: String = r.try_get("status")?;
+            Ok(Round {
+                id: RoundId(r.try_get("id")?),
+                plan_id: PlanId(r.try_get("plan_id")?),
+                name: r.try_get("name")?,
+                due_date: r.try_get("due_date")?,
+                status: RoundStatus::parse(&status).unwrap_or(RoundStatus::Closed),
+                created_at: from_unix(r.try_get("created_at")?),
+                closed_at: from_unix_opt(r.try_get("closed_at")?),
+            })
+        })
+        .collect()
+}
+
+async fn round_is_open(tx: &mut Tx, round: RoundId) -> Result<(), StoreError> {
+    let row = sqlx::query("SELECT status FROM rounds WHERE id = $1")
+        .bind(round)
+        .fetch_optional(&mut **tx)
+        .await?;
+    match row {
+        None => Err(StoreError::NotFound("该填报轮次")),
+        Some(r) => {
+            let s: String = r.try_get("status")?;
+            if s == "open" {
+                Ok(())
+            } else {
+                Err(StoreError::Invalid("本轮填报已关闭，不能再修改".into()))
+            }
+        }
+    }
+}
+
+async fn load(tx: &mut Tx, id: ReportId) -> Result<Option<Report>, StoreError> {
+    let row: Option<ReportRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        report_cols!(),
+        " FROM reports r WHERE r.id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut **tx)
+    .await?;
+    Ok(row.map(ReportRow::into_report))
+}
+
+async fn record_version(tx: &mut Tx, r: &Report, actor: &str, now: i64) -> Result<(), StoreError> {
+    sqlx::query(
+        "INSERT INTO report_versions (report_id, version, narrative, figures_json, self_status, \
+         delay_reason, next_steps, status, saved_by, saved_at) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10)",
+    )
+    .bind(r.id)
+    .bind(r.version)
+    .bind(&r.narrative)
+    .bind(r.figures.to_string())
+    .bind(r.self_status.map(SelfStatus::as_str))
+    .bind(&r.delay_reason)
+    .bind(&r.next_steps)
+    .bind(r.status.as_str())
+    .bind(actor)
+    .bind(now)
+    .execute(&mut **tx)
+    .await?;
+    Ok(())
+}
+
+pub(crate) async fn save_draft(
+    pool: &Pool,
+    input: &DraftInput,
+    actor: &str,
+    now: i64,
+) -> Result<Report, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    round_is_open(&mut tx, input.round).await?;
+    let linked = sqlx::query(
+        "SELECT t.id FROM tasks t JOIN rounds ro ON ro.plan_id = t.plan_id AND ro.id = $2 \
+         WHERE t.id = $1 AND t.id IN (SELECT task_id FROM task_units WHERE unit_id = $3)",
+    )
+    .bind(input.task)
+    .bind(input.round)
+    .bind(input.unit)
+    .fetch_optional(&mut *tx)
+    .await?;
+    if linked.is_none() {
+        return Err(StoreError::Invalid(
+            "该单位不负责此任务，或任务不属于本轮次的计划".into(),
+        ));
+    }
+    let figures = if input.figures.is_null() {
+        "{}".to_string()
+    } else {
+        input.figures.to_string()
+    };
+    let existing: Option<ReportRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        report_cols!(),
+        " FROM reports r WHERE r.task_id = $1 AND r.round_id = $2 AND r.unit_id = $3"
+    ))
+    .bind(input.task)
+    .bind(input.round)
+    .bind(input.unit)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let existing = existing.map(ReportRow::into_report);
+
+    let (id, before) = match existing {
+        None => {
+            if input.expected_version.is_some_and(|v| v != 0) {
+                return Err(StoreError::NotFound("该报告"));
+            }
+            let row = sqlx::query(
+                "INSERT INTO reports (task_id, round_id, unit_id, version, narrative, \
+                 figures_json, self_status, delay_reason, next_steps, status, created_by, \
+                 created_at, updated_at) \
+                 VALUES ($1, $2, $3, 1, $4, $5, $6, $7, $8, 'draft', $9, $10, $10) RETURNING id",
+            )
+            .bind(input.task)
+            .bind(input.round)
+            .bind(input.unit)
+            .bind(&input.narrative)
+            .bind(&figures)
+            .bind(input.self_status.map(SelfStatus::as_str))
+            .bind(&input.delay_reason)
+            .bind(&input.next_steps)
+            .bind(actor)
+            .bind(now)
+            .fetch_one(&mut *tx)
+            .await?;
+            (ReportId(row.try_get("id")?), None)
+        }
+        Some(current) => {
+            if input.expected_version != Some(current.version) {
+                return Err(StoreError::Conflict {
+                    current: Box::new(current),
+                });
+            }
+            if !current.status.editable() {
+                return Err(StoreError::Invalid(format!(
+                    "报告{}，不能再修改",
+                    current.status.label_zh()
+                )));
+            }
+            // The version condition makes the check-and-write atomic even without the
+            // write lock taken above.
+            let done = sqlx::query(
+                "UPDATE reports SET version = version + 1, narrative = $1, figures_json = $2, \
+                 self_status = $3, delay_reason = $4, next_steps = $5, updated_at = $6 \
+                 WHERE id = $7 AND version = $8",
+            )
+            .bind(&input.narrative)
+            .bind(&figures)
+            .bind(input.self_status.map(SelfStatus::as_str))
+            .bind(&input.delay_reason)
+            .bind(&input.next_steps)
+            .bind(now)
+            .bind(current.id)
+            .bind(current.version)
+            .execute(&mut *tx)
+            .await?;
+            if done.rows_affected() == 0 {
+                let now_current = load(&mut tx, current.id).await?;
+                return match now_current {
+                    Some(c) => Err(StoreError::Conflict {
+                        current: Box::new(c),
+                    }),
+                    None => Err(StoreError::NotFound("该报告")),
+                };
+            }
+            let before = current.audit_json();
+            (current.id, Some(before))
+        }
+    };
+    let saved = load(&mut tx, id)
+        .await?
+        .ok_or(StoreError::NotFound("该报告"))?;
+    record_version(&mut tx, &saved, actor, now).await?;
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action: "report.save",
+            entity: "report",
+            entity_id: Some(id.to_string()),
+            before,
+            after: Some(saved.audit_json()),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+pub(crate) async fn transition(
+    pool: &Pool,
+    id: ReportId,
+    expected_version: Option<i64>,
+    to: Transition<'_>,
+    actor: &str,
+    now: i64,
+) -> Result<Report, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let current = load(&mut tx, id)
+        .await?
+        .ok_or(StoreError::NotFound("该报告"))?;
+    if let Some(v) = expected_version
+        && v != current.version
+    {
+        return Err(StoreError::Conflict {
+            current: Box::new(current),
+        });
+    }
+    round_is_open(&mut tx, current.round_id).await?;
+    let (allowed, next, action) = match to {
+        Transition::Submit => (
+            current.status.editable(),
+            ReportStatus::Submitted,
+            "report.submit",
+        ),
+        Transition::Return(_) => (
+            current.status == ReportStatus::Submitted,
+            ReportStatus::Returned,
+            "report.return",
+        ),
+        Transition::Accept => (
+            current.status == ReportStatus::Submitted,
+            ReportStatus::Accepted,
+            "report.accept",
+        ),
+    };
+    if !allowed {
+        return Err(StoreError::Invalid(format!(
+            "报告当前为“{}”，不能{}",
+            current.status.label_zh(),
+            match to {
+                Transition::Submit => "报送",
+                Transition::Return(_) => "退回",
+                Transition::Accept => "通过",
+            }
+        )));
+    }
+    let done = match to {
+        Transition::Submit => {
+            sqlx::query(
+                "UPDATE reports SET version = version + 1, status = $1, submitted_at = $2, \
+                 updated_at = $2 WHERE id = $3 AND version = $4",
+            )
+            .bind(next.as_str())
+            .bind(now)
+            .bind(id)
+            .bind(current.version)
+            .execute(&mut *tx)
+            .await?
+        }
+        Transition::Return(reason) => {
+            sqlx::query(
+                "UPDATE reports SET version = version + 1, status = $1, return_reason = $2, \
+                 reviewed_by = $3, reviewed_at = $4, updated_at = $4 \
+                 WHERE id = $5 AND version = $6",
+            )
+            .bind(next.as_str())
+            .bind(reason)
+            .bind(actor)
+            .bind(now)
+            .bind(id)
+            .bind(current.version)
+            .execute(&mut *tx)
+            .await?
+        }
+        Transition::Accept => {
+            sqlx::query(
+                "UPDATE reports SET version = version + 1, status = $1, reviewed_by = $2, \
+                 reviewed_at = $3, updated_at = $3 WHERE id = $4 AND version = $5",
+            )
+            .bind(next.as_str())
+            .bind(actor)
+            .bind(now)
+            .bind(id)
+            .bind(current.version)
+            .execute(&mut *tx)
+            .await?
+        }
+    };
+    if done.rows_affected() == 0 {
+        let c = load(&mut tx, id)
+            .await?
+            .ok_or(StoreError::NotFound("该报告"))?;
+        return Err(StoreError::Conflict {
+            current: Box::new(c),
+        });
+    }
+    let saved = load(&mut tx, id)
+        .await?
+        .ok_or(StoreError::NotFound("该报告"))?;
+    record_version(&mut tx, &saved, actor, now).await?;
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action,
+            entity: "report",
+            entity_id: Some(id.to_string()),
+            before: Some(serde_json::json!({
+                "version": current.version, "status": current.status.as_str()
+            })),
+            after: Some(serde_json::json!({
+                "version": saved.version,
+                "status": saved.status.as_str(),
+                "return_reason": saved.return_reason,
+            })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+fn push_report_scope(qb: &mut QueryBuilder<Db>, scope: &Scope) {
+    if let Scope::Unit(u) = scope {
+        qb.push(" AND r.task_id IN (SELECT s.task_id FROM task_units s WHERE s.unit_id = ");
+        qb.push_bind(*u);
+        qb.push(")");
+    }
+}
+
+pub(crate) async fn report(
+    pool: &Pool,
+    id: ReportId,
+    scope: &Scope,
+) -> Result<Option<Report>, StoreError> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(concat!(
+        "SELECT ",
+        report_cols!(),
+        " FROM reports r WHERE r.id = "
+    ));
+    qb.push_bind(id);
+    push_report_scope(&mut qb, scope);
+    let row: Option<ReportRow> = qb.build_query_as().fetch_optional(pool).await?;
+    Ok(row.map(ReportRow::into_report))
+}
+
+pub(crate) async fn task_reports(
+    pool: &Pool,
+    task: TaskId,
+    scope: &Scope,
+) -> Result<Vec<Report>, StoreError> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(concat!(
+        "SELECT ",
+        report_cols!(),
+        " FROM reports r JOIN rounds ro ON ro.id = r.round_id WHERE r.task_id = "
+    ));
+    qb.push_bind(task);
+    push_report_scope(&mut qb, scope);
+    qb.push(" ORDER BY ro.due_date DESC, r.round_id DESC, r.unit_id");
+    let rows: Vec<ReportRow> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows.into_iter().map(ReportRow::into_report).collect())
+}
+
+pub(crate) async fn review_queue(pool: &Pool, round: RoundId) -> Result<Vec<Report>, StoreError> {
+    let rows: Vec<ReportRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        report_cols!(),
+        " FROM reports r WHERE r.round_id = $1 AND r.status = 'submitted' \
+         ORDER BY r.submitted_at, r.id"
+    ))
+    .bind(round)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(ReportRow::into_report).collect())
+}
+
+pub(crate) async fn versions(pool: &Pool, id: ReportId) -> Result<Vec<ReportVersion>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT version, narrative, figures_json, self_status, delay_reason, next_steps, \
+         status, saved_by, saved_at FROM report_versions WHERE report_id = $1 ORDER BY version",
+    )
+    .bind(id)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            let figures: String = r.try_get("figures_json")?;
+            let self_status: Option<String> = r.try_get("self_status")?;
+            let status: String = r.try_get("status")?;
+            Ok(ReportVersion {
+                version: r.try_get("version")?,
+                narrative: r.try_get("narrative")?,
+                figures: serde_json::from_str(&figures).unwrap_or(serde_json::Value::Null),
+                self_status: self_status.as_deref().and_then(SelfStatus::parse),
+                delay_reason: r.try_get("delay_reason")?,
+                next_steps: r.try_get("next_steps")?,
+                status: ReportStatus::parse(&status).unwrap_or(ReportStatus::Draft),
+                saved_by: r.try_get("saved_by")?,
+                saved_at: from_unix(r.try_get("saved_at")?),
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn bulk_load(
+    pool: &Pool,
+    plan: PlanId,
+    rounds: &[BulkRound],
+    reports: &[BulkReport],
+    actor: &str,
+    now: i64,
+) -> Result<Vec<RoundId>, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let task_rows = sqlx::query("SELECT id, position FROM tasks WHERE plan_id = $1")
+        .bind(plan)
+        .fetch_all(&mut *tx)
+        .await?;
+    if task_rows.is_empty() {
+        return Err(StoreError::NotFound("该计划或其任务"));
+    }
+    let mut task_ids = vec![0i64; task_rows.len()];
+    for r in &task_rows {
+        let pos: i64 = r.try_get("position")?;
+        if let Some(slot) = usize::try_from(pos - 1)
+            .ok()
+            .and_then(|i| task_ids.get_mut(i))
+        {
+            *slot = r.try_get("id")?;
+        }
+    }
+    let unit_rows = sqlx::query("SELECT id, name FROM units")
+        .fetch_all(&mut *tx)
+        .await?;
+    let mut unit_ids: HashMap<String, i64> = HashMap::with_capacity(unit_rows.len());
+    for r in &unit_rows {
+        unit_ids.insert(r.try_get("name")?, r.try_get("id")?);
+    }
+
+    let mut round_ids = Vec::with_capacity(rounds.len());
+    for r in rounds {
+        let closed_at = (r.status == RoundStatus::Closed).then_some(now);
+        let row = sqlx::query(
+            "INSERT INTO rounds (plan_id, name, due_date, status, created_at, closed_at) \
+             VALUES ($1, $2, $3, $4, $5, $6) RETURNING id",
+        )
+        .bind(plan)
+        .bind(&r.name)
+        .bind(&r.due_date)
+        .bind(r.status.as_str())
+        .bind(now)
+        .bind(closed_at)
+        .fetch_one(&mut *tx)
+        .await?;
+        round_ids.push(RoundId(row.try_get("id")?));
+    }
+
+    // Resolve every row first, so a bad index fails before anything is written.
+    let mut resolved = Vec::with_capacity(reports.len());
+    for (i, r) in reports.iter().enumerate() {
+        let task = task_ids.get(r.task_index).copied().filter(|t| *t != 0);
+        let round = round_ids.get(r.round_index).copied();
+        let unit = unit_ids.get(&r.unit).copied();
+        match (task, round, unit) {
+            (Some(t), Some(ro), Some(u)) => resolved.push((t, ro, u, r)),
+            _ => {
+                return Err(StoreError::Invalid(format!(
+                    "第{}条报告引用了不存在的任务、轮次或单位“{}”",
+                    i + 1,
+                    r.unit
+                )));
+            }
+        }
+    }
+    for chunk in resolved.chunks(BATCH_ROWS) {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO reports (task_id, round_id, unit_id, version, narrative, figures_json, \
+             self_status, status, created_by, created_at, updated_at, submitted_at, \
+             reviewed_by, reviewed_at) ",
+        );
+        qb.push_values(chunk, |mut b, (t, ro, u, r)| {
+            let submitted = r.submitted_at.map(to_unix);
+            let reviewed = matches!(r.status, ReportStatus::Accepted | ReportStatus::Returned);
+            b.push_bind(*t)
+                .push_bind(*ro)
+                .push_bind(*u)
+                .push_bind(1i64)
+                .push_bind(r.narrative.clone())
+                .push_bind("{}")
+                .push_bind(r.self_status.map(SelfStatus::as_str))
+                .push_bind(r.status.as_str())
+                .push_bind(actor.to_string())
+                .push_bind(now)
+                .push_bind(submitted.unwrap_or(now))
+                .push_bind(submitted)
+                .push_bind(reviewed.then(|| actor.to_string()))
+                .push_bind(if reviewed {
+                    submitted.or(Some(now))
+                } else {
+                    None
+                });
+        });
+        qb.build().execute(&mut *tx).await?;
+    }
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action: "report.bulk_load",
+            entity: "plan",
+            entity_id: Some(plan.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "rounds": rounds.len(), "reports": reports.len()
+            })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(round_ids)
+}

@@ -1,0 +1,410 @@
+use std::collections::HashMap;
+
+use duban_model::{Target, Verdict};
+use sqlx::{QueryBuilder, Row};
+
+use super::audit::append;
+use super::common::begin_write;
+use super::{Db, Pool};
+use crate::audit::Change;
+use crate::tasks::like_pattern;
+use crate::units::parse_aliases;
+use crate::{
+    Overview, PlanId, Scope, SectionCounts, StoreError, TaskDetail, TaskFilter, TaskId,
+    TaskSummary, UnitCounts, UnitId, UnitLink, VerdictCounts,
+};
+
+type DbRow = <Db as sqlx::Database>::Row;
+
+const SUMMARY_COLUMNS: &str = "t.id, t.plan_id, t.position, t.table_no, t.row_no, t.section, \
+     t.text, t.deadline, t.verdict, t.office_verdict, t.machine_verdict, t.disputed";
+
+fn verdict(row: &DbRow, col: &str) -> Result<Option<Verdict>, sqlx::Error> {
+    let v: Option<String> = row.try_get(col)?;
+    Ok(v.as_deref().and_then(Verdict::parse))
+}
+
+fn summary_from_row(row: &DbRow) -> Result<TaskSummary, sqlx::Error> {
+    Ok(TaskSummary {
+        id: TaskId(row.try_get("id")?),
+        plan_id: PlanId(row.try_get("plan_id")?),
+        position: row.try_get("position")?,
+        table: row.try_get("table_no")?,
+        row: row.try_get("row_no")?,
+        section: row.try_get("section")?,
+        text: row.try_get("text")?,
+        lead_units: Vec::new(),
+        coop_units: Vec::new(),
+        lead_groups: Vec::new(),
+        coop_groups: Vec::new(),
+        deadline: row.try_get("deadline")?,
+        verdict: verdict(row, "verdict")?,
+        office_verdict: verdict(row, "office_verdict")?,
+        machine_verdict: verdict(row, "machine_verdict")?,
+        disputed: row.try_get("disputed")?,
+    })
+}
+
+/// Restricts `t` (tasks) to a scope. `IN` lets the planner start from the unit's links when
+/// that is the smaller side.
+fn push_scope(qb: &mut QueryBuilder<Db>, scope: &Scope) {
+    if let Scope::Unit(u) = scope {
+        qb.push(" AND t.id IN (SELECT s.task_id FROM task_units s WHERE s.unit_id = ");
+        qb.push_bind(*u);
+        qb.push(")");
+    }
+}
+
+fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &Scope) {
+    qb.push(" WHERE t.plan_id = ");
+    qb.push_bind(plan);
+    if let Some(s) = &f.section {
+        qb.push(" AND t.section = ");
+        qb.push_bind(s.clone());
+    }
+    if let Some(u) = f.lead_unit {
+        qb.push(
+            " AND t.id IN (SELECT l.task_id FROM task_units l WHERE l.role = 'lead' AND \
+             l.unit_id = ",
+        );
+        qb.push_bind(u);
+        qb.push(")");
+    }
+    if let Some(u) = f.unit {
+        qb.push(" AND t.id IN (SELECT a.task_id FROM task_units a WHERE a.unit_id = ");
+        qb.push_bind(u);
+        qb.push(")");
+    }
+    if let Some(v) = f.verdict {
+        qb.push(" AND t.verdict = ");
+        qb.push_bind(v.as_str());
+    }
+    if let Some(d) = f.disputed {
+        qb.push(" AND t.disputed = ");
+        qb.push_bind(d);
+    }
+    if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
+        let p = like_pattern(q);
+        qb.push(" AND (t.text LIKE ");
+        qb.push_bind(p.clone());
+        qb.push(" ESCAPE '\\' OR t.progress LIKE ");
+        qb.push_bind(p.clone());
+        qb.push(" ESCAPE '\\' OR t.section LIKE ");
+        qb.push_bind(p);
+        qb.push(" ESCAPE '\\')");
+    }
+    push_scope(qb, scope);
+}
+
+pub(crate) async fn list(
+    pool: &Pool,
+    plan: PlanId,
+    f: &TaskFilter,
+    scope: &Scope,
+) -> Result<(Vec<TaskSummary>, i64), StoreError> {
+    let mut count: QueryBuilder<Db> = QueryBuilder::new("SELECT COUNT(*) AS n FROM tasks t");
+    push_where(&mut count, plan, f, scope);
+    let total: i64 = count.build().fetch_one(pool).await?.try_get("n")?;
+
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT ");
+    qb.push(SUMMARY_COLUMNS);
+    qb.push(" FROM tasks t");
+    push_where(&mut qb, plan, f, scope);
+    qb.push(" ORDER BY t.position LIMIT ");
+    qb.push_bind(i64::from(f.limit.clamp(1, 500)));
+    qb.push(" OFFSET ");
+    qb.push_bind(i64::from(f.offset));
+    let rows = qb.build().fetch_all(pool).await?;
+    let mut tasks = rows
+        .iter()
+        .map(summary_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    fill_units(pool, &mut tasks).await?;
+    Ok((tasks, total))
+}
+
+type Links = HashMap<i64, (Vec<UnitLink>, Vec<UnitLink>)>;
+
+async fn links_for(pool: &Pool, ids: &[i64]) -> Result<Links, StoreError> {
+    let mut out: Links = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT tu.task_id, tu.role, u.id, u.name, u.aliases FROM task_units tu \
+         JOIN units u ON u.id = tu.unit_id WHERE tu.task_id IN (",
+    );
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    qb.push(") ORDER BY tu.task_id, tu.role, tu.position");
+    for r in qb.build().fetch_all(pool).await? {
+        let task: i64 = r.try_get("task_id")?;
+        let role: String = r.try_get("role")?;
+        let aliases: String = r.try_get("aliases")?;
+        let link = UnitLink {
+            id: UnitId(r.try_get("id")?),
+            name: r.try_get("name")?,
+            aliases: parse_aliases(&aliases),
+        };
+        let entry = out.entry(task).or_default();
+        if role == "lead" {
+            entry.0.push(link);
+        } else {
+            entry.1.push(link);
+        }
+    }
+    Ok(out)
+}
+
+type Groups = HashMap<i64, (Vec<String>, Vec<String>)>;
+
+async fn groups_for(pool: &Pool, ids: &[i64]) -> Result<Groups, StoreError> {
+    let mut out: Groups = HashMap::new();
+    if ids.is_empty() {
+        return Ok(out);
+    }
+    let mut qb: QueryBuilder<Db> =
+        QueryBuilder::new("SELECT task_id, role, name FROM task_groups WHERE task_id IN (");
+    let mut sep = qb.separated(", ");
+    for id in ids {
+        sep.push_bind(*id);
+    }
+    qb.push(") ORDER BY task_id, role, position");
+    for r in qb.build().fetch_all(pool).await? {
+        let task: i64 = r.try_get("task_id")?;
+        let role: String = r.try_get("role")?;
+        let entry = out.entry(task).or_default();
+        if role == "lead" {
+            entry.0.push(r.try_get("name")?);
+        } else {
+            entry.1.push(r.try_get("name")?);
+        }
+    }
+    Ok(out)
+}
+
+async fn fill_units(pool: &Pool, tasks: &mut [TaskSummary]) -> Result<Links, StoreError> {
+    let ids: Vec<i64> = tasks.iter().map(|t| t.id.0).collect();
+    let links = links_for(pool, &ids).await?;
+    let mut groups = groups_for(pool, &ids).await?;
+    for t in tasks.iter_mut() {
+        if let Some((lead, coop)) = links.get(&t.id.0) {
+            t.lead_units = lead.iter().map(|u| u.name.clone()).collect();
+            t.coop_units = coop.iter().map(|u| u.name.clone()).collect();
+        }
+        if let Some((lead, coop)) = groups.remove(&t.id.0) {
+            t.lead_groups = lead;
+            t.coop_groups = coop;
+        }
+    }
+    Ok(links)
+}
+
+pub(crate) async fn in_scope(pool: &Pool, id: TaskId, scope: &Scope) -> Result<bool, StoreError> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT t.id FROM tasks t WHERE t.id = ");
+    qb.push_bind(id);
+    push_scope(&mut qb, scope);
+    Ok(qb.build().fetch_optional(pool).await?.is_some())
+}
+
+pub(crate) async fn detail(
+    pool: &Pool,
+    id: TaskId,
+    scope: &Scope,
+) -> Result<Option<TaskDetail>, StoreError> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT ");
+    qb.push(SUMMARY_COLUMNS);
+    qb.push(
+        ", t.progress, t.progress_label, t.leader, t.status_text, t.explanation, \
+         t.targets_json, t.final_verdict, t.override_reason, t.overridden_by, pt.label \
+         FROM tasks t LEFT JOIN plan_tables pt ON pt.plan_id = t.plan_id AND \
+         pt.table_no = t.table_no WHERE t.id = ",
+    );
+    qb.push_bind(id);
+    push_scope(&mut qb, scope);
+    let Some(row) = qb.build().fetch_optional(pool).await? else {
+        return Ok(None);
+    };
+    let mut summary = [summary_from_row(&row)?];
+    let mut links = fill_units(pool, &mut summary).await?;
+    let [summary] = summary;
+    let (lead, coop) = links.remove(&id.0).unwrap_or_default();
+    let targets_json: String = row.try_get("targets_json")?;
+    // A target list this crate wrote always parses; an unreadable one (hand edit) shows as
+    // no targets rather than hiding the task.
+    let targets: Vec<Target> = serde_json::from_str(&targets_json).unwrap_or_default();
+    Ok(Some(TaskDetail {
+        summary,
+        table_label: row.try_get("label")?,
+        progress: row.try_get("progress")?,
+        progress_label: row.try_get("progress_label")?,
+        leader: row.try_get("leader")?,
+        status_text: row.try_get("status_text")?,
+        explanation: row.try_get("explanation")?,
+        targets,
+        lead,
+        coop,
+        final_verdict: verdict(&row, "final_verdict")?,
+        override_reason: row.try_get("override_reason")?,
+        overridden_by: row.try_get("overridden_by")?,
+    }))
+}
+
+pub(crate) async fn overview(
+    pool: &Pool,
+    plan: PlanId,
+    scope: &Scope,
+) -> Result<Overview, StoreError> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT t.section, t.verdict, t.disputed, COUNT(*) AS n, MIN(t.position) AS first \
+         FROM tasks t WHERE t.plan_id = ",
+    );
+    qb.push_bind(plan);
+    push_scope(&mut qb, scope);
+    qb.push(" GROUP BY t.section, t.verdict, t.disputed");
+    let mut counts = VerdictCounts::default();
+    let mut disputed = 0;
+    let mut sections: Vec<(i64, SectionCounts)> = Vec::new();
+    for r in qb.build().fetch_all(pool).await? {
+        let section: Option<String> = r.try_get("section")?;
+        let v = verdict(&r, "verdict")?;
+        let n: i64 = r.try_get("n")?;
+        let first: i64 = r.try_get("first")?;
+        let is_disputed: bool = r.try_get("disputed")?;
+        counts.add(v, n);
+        if is_disputed {
+            disputed += n;
+        }
+        match sections.iter_mut().find(|(_, s)| s.section == section) {
+            Some((f, s)) => {
+                *f = (*f).min(first);
+                s.counts.add(v, n);
+            }
+            None => {
+                let mut c = VerdictCounts::default();
+                c.add(v, n);
+                sections.push((first, SectionCounts { section, counts: c }));
+            }
+        }
+    }
+    sections.sort_by_key(|(first, _)| *first);
+
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT tu.unit_id, u.name, t.verdict, COUNT(*) AS n FROM task_units tu \
+         JOIN tasks t ON t.id = tu.task_id JOIN units u ON u.id = tu.unit_id \
+         WHERE tu.role = 'lead' AND t.plan_id = ",
+    );
+    qb.push_bind(plan);
+    push_scope(&mut qb, scope);
+    qb.push(" GROUP BY tu.unit_id, u.name, t.verdict");
+    let mut units: Vec<UnitCounts> = Vec::new();
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for r in qb.build().fetch_all(pool).await? {
+        let id: i64 = r.try_get("unit_id")?;
+        let v = verdict(&r, "verdict")?;
+        let n: i64 = r.try_get("n")?;
+        let i = match index.get(&id) {
+            Some(i) => *i,
+            None => {
+                units.push(UnitCounts {
+                    unit_id: UnitId(id),
+                    name: r.try_get("name")?,
+                    counts: VerdictCounts::default(),
+                });
+                index.insert(id, units.len() - 1);
+                units.len() - 1
+            }
+        };
+        units[i].counts.add(v, n);
+    }
+    units.sort_by(|a, b| {
+        b.counts
+            .total
+            .cmp(&a.counts.total)
+            .then_with(|| a.name.cmp(&b.name))
+    });
+
+    Ok(Overview {
+        plan_id: plan,
+        counts,
+        disputed,
+        by_section: sections.into_iter().map(|(_, s)| s).collect(),
+        by_lead_unit: units,
+    })
+}
+
+pub(crate) async fn sections(pool: &Pool, plan: PlanId) -> Result<Vec<String>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT section, MIN(position) AS first FROM tasks WHERE plan_id = $1 \
+         AND section IS NOT NULL GROUP BY section ORDER BY first",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| r.try_get("section").map_err(StoreError::from))
+        .collect()
+}
+
+pub(crate) async fn override_verdict(
+    pool: &Pool,
+    task: TaskId,
+    verdict: Option<Verdict>,
+    reason: &str,
+    actor: &str,
+    now: i64,
+) -> Result<(), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let row = sqlx::query(
+        "SELECT office_verdict, machine_verdict, final_verdict, override_reason \
+         FROM tasks WHERE id = $1",
+    )
+    .bind(task)
+    .fetch_optional(&mut *tx)
+    .await?;
+    let Some(row) = row else {
+        return Err(StoreError::NotFound("该任务"));
+    };
+    let office: Option<String> = row.try_get("office_verdict")?;
+    let machine: Option<String> = row.try_get("machine_verdict")?;
+    let before_final: Option<String> = row.try_get("final_verdict")?;
+    let before_reason: Option<String> = row.try_get("override_reason")?;
+    let effective = verdict
+        .map(|v| v.as_str().to_string())
+        .or(office)
+        .or(machine);
+    let reason = verdict.map(|_| reason.to_string());
+    sqlx::query(
+        "UPDATE tasks SET final_verdict = $1, override_reason = $2, overridden_by = $3, \
+         overridden_at = $4, verdict = $5 WHERE id = $6",
+    )
+    .bind(verdict.map(Verdict::as_str))
+    .bind(reason.clone())
+    .bind(verdict.map(|_| actor))
+    .bind(verdict.map(|_| now))
+    .bind(effective)
+    .bind(task)
+    .execute(&mut *tx)
+    .await?;
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action: "task.override",
+            entity: "task",
+            entity_id: Some(task.to_string()),
+            before: Some(serde_json::json!({
+                "final_verdict": before_final, "reason": before_reason
+            })),
+            after: Some(serde_json::json!({
+                "final_verdict": verdict.map(Verdict::as_str), "reason": reason
+            })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}

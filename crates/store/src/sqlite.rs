@@ -1,0 +1,23 @@
+//! The SQL of `src/sql/`, compiled against Sqlite.
+
+pub(crate) type Db = sqlx::Sqlite;
+pub(crate) type Pool = sqlx::Pool<Db>;
+pub(crate) const KIND: crate::Backend = crate::Backend::Sqlite;
+
+#[path = "sql/common.rs"]
+pub(crate) mod common;
+
+#[path = "sql/accounts.rs"]
+pub(crate) mod accounts;
+#[path = "sql/audit.rs"]
+pub(crate) mod audit;
+#[path = "sql/plans.rs"]
+pub(crate) mod plans;
+#[path = "sql/reports.rs"]
+pub(crate) mod reports;
+#[path = "sql/sessions.rs"]
+pub(crate) mod sessions;
+#[path = "sql/tasks.rs"]
+pub(crate) mod tasks;
+#[path = "sql/units.rs"]
+pub(crate) mod units;

@@ -1,0 +1,238 @@
+use duban_model::{Target, Verdict};
+use serde::{Deserialize, Serialize};
+use time::OffsetDateTime;
+
+use crate::time_util::to_unix;
+use crate::{PlanId, Store, StoreError, TaskId, UnitId};
+
+/// What a caller may see. Admins and leaders see everything; a unit sees the tasks its unit
+/// leads or cooperates on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum Scope {
+    All,
+    Unit(UnitId),
+}
+
+/// Filters for the task list; `Default` lists the first page of everything.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(default)]
+pub struct TaskFilter {
+    /// Exact section (工作板块).
+    pub section: Option<String>,
+    /// Tasks this unit leads.
+    pub lead_unit: Option<UnitId>,
+    /// Tasks this unit leads or cooperates on.
+    pub unit: Option<UnitId>,
+    /// The effective verdict (override, else the office's, else the machine's).
+    pub verdict: Option<Verdict>,
+    pub disputed: Option<bool>,
+    /// Substring of the task text, progress or section; one Chinese character is enough.
+    pub q: Option<String>,
+    /// At most 500.
+    pub limit: u32,
+    pub offset: u32,
+}
+
+impl Default for TaskFilter {
+    fn default() -> Self {
+        TaskFilter {
+            section: None,
+            lead_unit: None,
+            unit: None,
+            verdict: None,
+            disputed: None,
+            q: None,
+            limit: 50,
+            offset: 0,
+        }
+    }
+}
+
+/// A unit as linked to a task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitLink {
+    pub id: UnitId,
+    pub name: String,
+    pub aliases: Vec<String>,
+}
+
+/// One row of the task list.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskSummary {
+    pub id: TaskId,
+    pub plan_id: PlanId,
+    /// 1-based order within the plan (document order).
+    pub position: i64,
+    pub table: i64,
+    pub row: i64,
+    pub section: Option<String>,
+    pub text: String,
+    /// Lead unit names, in ledger order.
+    pub lead_units: Vec<String>,
+    pub coop_units: Vec<String>,
+    pub lead_groups: Vec<String>,
+    pub coop_groups: Vec<String>,
+    pub deadline: Option<String>,
+    /// The effective verdict: the office's override, else the office's, else the machine's.
+    pub verdict: Option<Verdict>,
+    pub office_verdict: Option<Verdict>,
+    pub machine_verdict: Option<Verdict>,
+    pub disputed: bool,
+}
+
+/// Everything about one task.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct TaskDetail {
+    pub summary: TaskSummary,
+    pub table_label: Option<String>,
+    pub progress: String,
+    pub progress_label: Option<String>,
+    pub leader: Option<String>,
+    pub status_text: Option<String>,
+    pub explanation: Option<String>,
+    pub targets: Vec<Target>,
+    pub lead: Vec<UnitLink>,
+    pub coop: Vec<UnitLink>,
+    /// The office's final word, when it overrode the verdict.
+    pub final_verdict: Option<Verdict>,
+    pub override_reason: Option<String>,
+    pub overridden_by: Option<String>,
+}
+
+/// Counts of tasks by effective verdict.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct VerdictCounts {
+    pub total: i64,
+    pub met: i64,
+    pub not_met: i64,
+    pub unverifiable: i64,
+    pub qualitative: i64,
+    /// Not yet assessed.
+    pub none: i64,
+}
+
+impl VerdictCounts {
+    pub(crate) fn add(&mut self, verdict: Option<Verdict>, n: i64) {
+        self.total += n;
+        match verdict {
+            Some(Verdict::Met) => self.met += n,
+            Some(Verdict::NotMet) => self.not_met += n,
+            Some(Verdict::Unverifiable) => self.unverifiable += n,
+            Some(Verdict::Qualitative) => self.qualitative += n,
+            None => self.none += n,
+        }
+    }
+
+    pub fn get(&self, verdict: Option<Verdict>) -> i64 {
+        match verdict {
+            Some(Verdict::Met) => self.met,
+            Some(Verdict::NotMet) => self.not_met,
+            Some(Verdict::Unverifiable) => self.unverifiable,
+            Some(Verdict::Qualitative) => self.qualitative,
+            None => self.none,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct SectionCounts {
+    /// `None` for tasks outside any section.
+    pub section: Option<String>,
+    pub counts: VerdictCounts,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitCounts {
+    pub unit_id: UnitId,
+    pub name: String,
+    pub counts: VerdictCounts,
+}
+
+/// The plan overview: counts always computed from the rows, within the caller's scope.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Overview {
+    pub plan_id: PlanId,
+    pub counts: VerdictCounts,
+    pub disputed: i64,
+    /// In first-appearance (document) order.
+    pub by_section: Vec<SectionCounts>,
+    /// Tasks led, by unit, most tasks first.
+    pub by_lead_unit: Vec<UnitCounts>,
+}
+
+/// `%`, `_` and the escape character itself are literal in a search.
+pub(crate) fn like_pattern(q: &str) -> String {
+    let mut p = String::with_capacity(q.len() + 2);
+    p.push('%');
+    for c in q.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            p.push('\\');
+        }
+        p.push(c);
+    }
+    p.push('%');
+    p
+}
+
+impl Store {
+    /// A page of tasks in document order, and the total matching the filter.
+    pub async fn list_tasks(
+        &self,
+        plan: PlanId,
+        filter: &TaskFilter,
+        scope: &Scope,
+    ) -> Result<(Vec<TaskSummary>, i64), StoreError> {
+        dispatch!(self, tasks::list(plan, filter, scope))
+    }
+
+    /// One task, or `None` when it does not exist or lies outside `scope` (the two are
+    /// deliberately indistinguishable).
+    pub async fn task(&self, id: TaskId, scope: &Scope) -> Result<Option<TaskDetail>, StoreError> {
+        dispatch!(self, tasks::detail(id, scope))
+    }
+
+    /// Whether a task is inside a scope (for authorising writes on it).
+    pub async fn task_in_scope(&self, id: TaskId, scope: &Scope) -> Result<bool, StoreError> {
+        dispatch!(self, tasks::in_scope(id, scope))
+    }
+
+    pub async fn overview(&self, plan: PlanId, scope: &Scope) -> Result<Overview, StoreError> {
+        dispatch!(self, tasks::overview(plan, scope))
+    }
+
+    /// The distinct sections of a plan, in document order (for the filter's choices).
+    pub async fn sections(&self, plan: PlanId) -> Result<Vec<String>, StoreError> {
+        dispatch!(self, tasks::sections(plan))
+    }
+
+    /// The office's final word on a task, overriding the machine (and the imported office
+    /// verdict), with a required reason. `None` removes the override.
+    pub async fn override_verdict(
+        &self,
+        task: TaskId,
+        verdict: Option<Verdict>,
+        reason: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let reason = reason.trim();
+        if verdict.is_some() && reason.is_empty() {
+            return Err(StoreError::Invalid("改判必须填写理由".into()));
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(
+            self,
+            tasks::override_verdict(task, verdict, reason, actor, now)
+        )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn wildcards_are_escaped() {
+        assert_eq!(like_pattern("绿化"), "%绿化%");
+        assert_eq!(like_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+    }
+}
