@@ -7,11 +7,18 @@
 //! by the next cell on the same line. Vertically merged cells (the section column) vanish
 //! from continuation rows, so such rows are one cell short; this reader puts an explicit
 //! merged cell back, giving the builder the same grid a .docx would.
+//!
+//! Tab-separated text saved from Excel is recognised and read as rows of cells ([`tsv`]).
+mod tsv;
+
 use crate::IngestError;
 use crate::grid::{Block, RawCell, RawDoc, RawRow, RawTable};
 
 pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<RawDoc, IngestError> {
     let text = decode(file, bytes)?;
+    if tsv::looks_tab_separated(&text) {
+        return Ok(tsv::parse(&text));
+    }
     Ok(parse(&text))
 }
 

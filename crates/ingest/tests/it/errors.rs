@@ -67,6 +67,24 @@ fn a_prose_decomposition_reads_from_txt() {
 }
 
 #[test]
+fn tab_separated_text_from_excel_reads() {
+    // Excel's "Unicode 文本": UTF-16 with BOM, a title row, quoted multi-line unit cells.
+    let text = "2023年重点任务台账\t\t\t\r\n序号\t具体任务\t牵头单位\t完成情况\r\n1\t建成江山公园\t\"区住房城乡建委\n（区城建中心）\"\t已建成\r\n2\t新建学校\t区教委\t主体完工\r\n";
+    let mut bytes = vec![0xFF, 0xFE];
+    for u in text.encode_utf16() {
+        bytes.extend_from_slice(&u.to_le_bytes());
+    }
+    let l = read_bytes("台账.txt", &bytes, &limits()).expect("tsv reads");
+    assert_eq!(l.tables[0].title.as_deref(), Some("2023年重点任务台账"));
+    assert_eq!(l.tasks.len(), 2);
+    assert_eq!(
+        l.tasks[0].lead_units[0].display(),
+        "区住房城乡建委（区城建中心）"
+    );
+    assert_eq!(l.tasks[1].progress, "主体完工");
+}
+
+#[test]
 fn text_without_a_ledger_is_no_ledger() {
     let e = read_bytes(
         "说明.txt",
