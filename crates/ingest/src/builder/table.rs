@@ -351,6 +351,8 @@ pub(crate) fn read(
     let mut section: Option<String> = None;
     let mut last_row: u32 = 0;
     let mut previous: [Option<String>; 9] = Default::default();
+    let mut no_lead: Vec<u32> = Vec::new();
+    let mut no_progress: Vec<u32> = Vec::new();
 
     for row in raw.rows.iter().skip(data_from) {
         if row.is_header {
@@ -494,29 +496,51 @@ pub(crate) fn read(
             }
         }
         if task.lead_units.is_empty() && task.lead_groups.is_empty() {
-            ctx.warn(
-                WarningCode::MissingLeadUnit,
-                row_loc.clone().column(cols.name_of(Role::Lead)),
-                format!("{label} 第{row_no}行没有牵头单位"),
-            );
+            no_lead.push(row_no);
         }
-        if cols.has(Role::Progress) && task.progress.is_empty() {
-            ctx.warn(
-                WarningCode::MissingProgress,
-                row_loc.clone().column(cols.name_of(Role::Progress)),
-                format!("{label} 第{row_no}行没有填写完成情况"),
-            );
+        if task.progress.is_empty() {
+            no_progress.push(row_no);
         }
         previous = vals;
         tasks.push(task);
     }
 
-    if !cols.has(Role::Progress) && !tasks.is_empty() {
-        ctx.warn(
+    // Per row when some rows lack it; once for the table when none has it (a plan not yet
+    // reported on, or a table without the column), so a blank column is not 100 warnings.
+    for (code, rows, role, what) in [
+        (
+            WarningCode::MissingLeadUnit,
+            &no_lead,
+            Role::Lead,
+            "牵头单位",
+        ),
+        (
             WarningCode::MissingProgress,
-            table_loc.clone(),
-            format!("{label} 没有完成情况列"),
-        );
+            &no_progress,
+            Role::Progress,
+            "完成情况",
+        ),
+    ] {
+        if rows.is_empty() {
+            continue;
+        }
+        if !cols.has(role) {
+            ctx.warn(code, table_loc.clone(), format!("{label} 没有{what}列"));
+        } else if rows.len() == tasks.len() && rows.len() > 1 {
+            ctx.warn(
+                code,
+                table_loc.clone().column(cols.name_of(role)),
+                format!("{label} 全部{}行都没有填写{what}", rows.len()),
+            );
+        } else {
+            for &r in rows {
+                ctx.warn(
+                    code,
+                    table_loc.clone().row(r).column(cols.name_of(role)),
+                    format!("{label} 第{r}行没有填写{what}"),
+                );
+            }
+        }
     }
 
     let claimed_rows = title.as_deref().and_then(claimed_count);

@@ -454,12 +454,30 @@ fn missing_units_progress_and_duplicate_tasks_are_warned() {
     )]);
     assert_eq!(
         codes(&l, WarningCode::MissingLeadUnit),
-        ["表1 第1行 牵头单位 表1 第1行没有牵头单位"]
+        ["表1 第1行 牵头单位 表1 第1行没有填写牵头单位"]
     );
     assert_eq!(codes(&l, WarningCode::MissingProgress).len(), 1);
     let dup = codes(&l, WarningCode::DuplicateTask);
     assert_eq!(dup.len(), 1);
     assert!(dup[0].starts_with("表1 第3行"), "{dup:?}");
+}
+
+#[test]
+fn a_column_blank_in_every_row_is_one_warning() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+            texts(&["1", "建成公园", "区城管局", ""]),
+            texts(&["2", "新建学校", "区教委", ""]),
+            texts(&["3", "新增绿地", "区城管局", ""]),
+        ],
+    )]);
+    assert_eq!(
+        codes(&l, WarningCode::MissingProgress),
+        ["表1 完成情况 表1 全部3行都没有填写完成情况"]
+    );
+    assert!(codes(&l, WarningCode::MissingLeadUnit).is_empty());
 }
 
 #[test]
