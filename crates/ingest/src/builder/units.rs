@@ -74,8 +74,21 @@ pub(crate) fn split(cell: &str) -> Units {
     out
 }
 
+/// Notes on a unit's role written in parentheses ("区发改委（牵头）"): not another name.
+fn is_role_note(s: &str) -> bool {
+    ["牵头", "配合", "负责", "总责", "主责", "协办", "参与"]
+        .iter()
+        .any(|w| s.contains(w))
+        && !s.ends_with([
+            '办', '局', '委', '室', '心', '会', '司', '部', '院', '所', '队', '组',
+        ])
+}
+
 fn push_alias(unit: &mut UnitRef, alias: &str) {
     let alias = alias.trim();
+    if is_role_note(alias) {
+        return;
+    }
     if !alias.is_empty() && alias != unit.name && !unit.aliases.iter().any(|a| a == alias) {
         unit.aliases.push(alias.to_string());
     }
@@ -158,6 +171,20 @@ mod tests {
         let u = split("区发展改革委\n区商务委\n（区招商中心）\n区属国有重点企业");
         assert_eq!(names(&u), ["区发展改革委", "区商务委（区招商中心）"]);
         assert_eq!(u.groups, ["区属国有重点企业"]);
+    }
+
+    #[test]
+    fn role_notes_are_not_aliases() {
+        let u =
+            split("区发展改革委（牵头）\n区财政局（配合）\n区科技局\n（科学城建设领导小组办公室）");
+        assert_eq!(
+            names(&u),
+            [
+                "区发展改革委",
+                "区财政局",
+                "区科技局（科学城建设领导小组办公室）"
+            ]
+        );
     }
 
     #[test]
