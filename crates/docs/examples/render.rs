@@ -1,40 +1,59 @@
-//! Renders the year-end report (.docx), the ledger (.xlsx) and a sample bulletin (.docx).
+//! Renders the year-end report (.docx) and the ledger (.xlsx) into a directory.
 //!
-//!     cargo run -p duban-docs --example render -- OUT_DIR [LEDGER.json] [--machine]
+//!     cargo run -p duban-docs --example render -- OUT_DIR [LEDGER] [--machine] [--char-grid]
 //!
-//! LEDGER.json is a serialised `duban_model::Ledger`; without it a 131-task ledger shaped like
-//! the sample is generated. `--machine` splits by the machine's verdicts instead of the office's.
+//! LEDGER is a serialised `duban_model::Ledger` (.json) or a ledger file duban-ingest reads
+//! (.txt, .docx, .xlsx); without it a 131-task ledger shaped like the sample is generated.
+//! `--machine` splits by the machine's verdicts instead of the office's. Writes report.docx,
+//! ledger.xlsx and counts.json (the report's numbers, for the independent checker).
 use anyhow::Context;
-use duban_docs::{ReportOptions, VerdictSource};
+use duban_docs::{DocGrid, ReportOptions, VerdictSource};
+use duban_model::Ledger;
 
 #[path = "../tests/it/fixtures.rs"]
 mod fixtures;
 
+fn load(path: &str) -> anyhow::Result<Ledger> {
+    if path.ends_with(".json") {
+        let text = std::fs::read_to_string(path).with_context(|| format!("reading {path}"))?;
+        return serde_json::from_str(&text).with_context(|| format!("parsing {path}"));
+    }
+    Ok(duban_ingest::read_path(
+        path.as_ref(),
+        &duban_ingest::Limits::default(),
+    )?)
+}
+
 fn main() -> anyhow::Result<()> {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let machine = args.iter().any(|a| a == "--machine");
+    let flag = |f: &str| args.iter().any(|a| a == f);
     let pos: Vec<&String> = args.iter().filter(|a| !a.starts_with("--")).collect();
-    let out = std::path::PathBuf::from(pos.first().map(|s| s.as_str()).unwrap_or("target/render"));
+    let out = std::path::PathBuf::from(pos.first().map_or("target/render", |s| s.as_str()));
     std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
     let ledger = match pos.get(1) {
-        Some(p) => {
-            let text = std::fs::read_to_string(p).with_context(|| format!("reading {p}"))?;
-            serde_json::from_str(&text).with_context(|| format!("parsing {p}"))?
-        }
+        Some(p) => load(p)?,
         None => fixtures::sample_ledger(11, 120),
     };
     let mut opts = ReportOptions::for_ledger(&ledger);
-    if machine {
+    if flag("--machine") {
         opts.verdict_source = VerdictSource::Machine;
+    }
+    if flag("--char-grid") {
+        opts.grid = DocGrid::LinesAndChars;
     }
     opts.office = Some("重庆市沙坪坝区人民政府督查办".into());
     opts.date = Some("2023年1月10日".into());
-    let docx = duban_docs::year_end_report(&ledger, &opts)?;
-    std::fs::write(out.join("report.docx"), docx)?;
-    let counts = duban_docs::report_counts(&ledger, opts.verdict_source);
-    println!(
-        "{{\"total\": {}, \"met\": {}, \"not_met\": {}, \"pending\": {}}}",
-        counts.total, counts.met, counts.not_met, counts.pending
+    std::fs::write(
+        out.join("report.docx"),
+        duban_docs::year_end_report(&ledger, &opts)?,
+    )?;
+    std::fs::write(out.join("ledger.xlsx"), duban_docs::ledger_xlsx(&ledger)?)?;
+    let c = duban_docs::report_counts(&ledger, opts.verdict_source);
+    let counts = format!(
+        "{{\"total\": {}, \"met\": {}, \"not_met\": {}, \"pending\": {}}}\n",
+        c.total, c.met, c.not_met, c.pending
     );
+    std::fs::write(out.join("counts.json"), &counts)?;
+    print!("{counts}");
     Ok(())
 }

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Independent readers of duban's documents: python-docx/openpyxl read the tables and counts
+# back (tests/py/check_report.py) and LibreOffice converts each report to PDF.
+#
+# Renders, through the example binary (examples/render.rs):
+#   1. a generated 131-task ledger, split by the office's verdicts and by the machine's;
+#   2. the sample report ../shared/seed/000_ecbc4a422a46c8e6.txt when present: 附件1 must hold
+#      11 rows and 附件2 115.
+# Needs python3 with python-docx and openpyxl, and soffice (libreoffice-writer-nogui).
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../../.." && pwd)"
+cd "$root"
+out="${DUBAN_DOCS_CHECK_DIR:-$root/target/docs-check}"
+rm -rf "$out"
+mkdir -p "$out"
+
+for tool in python3 soffice; do
+  command -v "$tool" >/dev/null || { echo "check-independent: $tool is not installed" >&2; exit 1; }
+done
+python3 -c 'import docx, openpyxl' || { echo "check-independent: python-docx/openpyxl missing" >&2; exit 1; }
+
+cargo build -q -p duban-docs --example render
+render="$root/target/debug/examples/render"
+
+run_case() { # name, extra render args..., then -- and checker args
+  local name="$1"; shift
+  local render_args=() check_args=()
+  while [ $# -gt 0 ] && [ "$1" != "--" ]; do render_args+=("$1"); shift; done
+  [ $# -gt 0 ] && shift
+  check_args=("$@")
+  local dir="$out/$name"
+  echo "== $name"
+  "$render" "$dir" "${render_args[@]}"
+  python3 "$here/py/check_report.py" "$dir/report.docx" --xlsx "$dir/ledger.xlsx" \
+    --counts "$dir/counts.json" "${check_args[@]}"
+  # A private profile: a CI user's LibreOffice settings must not leak in, and two runs must
+  # not share one.
+  if ! timeout 300 soffice -env:UserInstallation="file://$out/lo-profile" --headless \
+      --convert-to pdf --outdir "$dir" "$dir/report.docx" >"$dir/soffice.log" 2>&1; then
+    cat "$dir/soffice.log" >&2
+    echo "check-independent: LibreOffice failed on $dir/report.docx" >&2
+    exit 1
+  fi
+  [ -s "$dir/report.pdf" ] || { echo "check-independent: no PDF for $name" >&2; exit 1; }
+  if command -v pdfinfo >/dev/null; then
+    pdfinfo "$dir/report.pdf" | grep -E '^Pages' | sed "s/^/   /"
+  fi
+}
+
+run_case generated-office -- --office-verdicts
+run_case generated-machine --machine --
+seed="$root/../shared/seed/000_ecbc4a422a46c8e6.txt"
+if [ -f "$seed" ]; then
+  run_case seed "$seed" -- --expect-unmet 11 --expect-met 115 --office-verdicts
+else
+  echo "note: $seed missing; seed case skipped"
+fi
+echo "check-independent: all documents read back and converted"
