@@ -12,6 +12,9 @@ pub(crate) enum Role {
     Deadline,
     Progress,
     Status,
+    /// A second task column ("目标要求" beside "工作任务"): its text completes the task's.
+    /// Never returned by [`classify`]; the builder assigns it.
+    TaskMore,
 }
 
 impl Role {
@@ -27,6 +30,7 @@ impl Role {
             Role::Deadline => "完成时限",
             Role::Progress => "完成情况",
             Role::Status => "完成状态",
+            Role::TaskMore => "目标要求",
         }
     }
 }

@@ -41,7 +41,7 @@ fn place(row: &RawRow) -> Vec<Placed<'_>> {
         .collect()
 }
 
-const ROLES: [Role; 9] = [
+const ROLES: [Role; 10] = [
     Role::Number,
     Role::Section,
     Role::Task,
@@ -51,6 +51,7 @@ const ROLES: [Role; 9] = [
     Role::Deadline,
     Role::Progress,
     Role::Status,
+    Role::TaskMore,
 ];
 
 fn slot(role: Role) -> usize {
@@ -234,6 +235,14 @@ fn columns(
         progress_label = Some(names[keep].clone());
     }
 
+    // A second task column completes the first.
+    let tasks: Vec<usize> = (0..width)
+        .filter(|&i| roles[i] == Some(Role::Task))
+        .collect();
+    if let [_, second, ..] = tasks[..] {
+        roles[second] = Some(Role::TaskMore);
+    }
+
     // Any other role named twice: the first column keeps it.
     for role in ROLES {
         if role == Role::Progress {
@@ -350,7 +359,7 @@ pub(crate) fn read(
     let mut tasks: Vec<Task> = Vec::new();
     let mut section: Option<String> = None;
     let mut last_row: u32 = 0;
-    let mut previous: [Option<String>; 9] = Default::default();
+    let mut previous: [Option<String>; 10] = Default::default();
     let mut no_lead: Vec<u32> = Vec::new();
     let mut no_progress: Vec<u32> = Vec::new();
 
@@ -371,7 +380,7 @@ pub(crate) fn read(
             continue;
         }
 
-        let mut raw_vals: [Option<&RawCell>; 9] = [None; 9];
+        let mut raw_vals: [Option<&RawCell>; 10] = [None; 10];
         for p in &placed {
             if let Some(role) = cols.target(p) {
                 let s = slot(role);
@@ -438,7 +447,7 @@ pub(crate) fn read(
             None => expected,
         };
 
-        let mut vals: [Option<String>; 9] = Default::default();
+        let mut vals: [Option<String>; 10] = Default::default();
         for role in ROLES {
             let s = slot(role);
             let Some(cell) = raw_vals[s] else { continue };
@@ -466,7 +475,19 @@ pub(crate) fn read(
             _ => {}
         }
 
-        let mut task = Task::new(index, row_no, task_text.replace('\n', ""));
+        let mut task_text = task_text.replace('\n', "");
+        if let Some(more) = vals[slot(Role::TaskMore)]
+            .as_deref()
+            .filter(|m| !m.is_empty())
+        {
+            let sep = if task_text.ends_with(['。', '；', ';']) {
+                ""
+            } else {
+                "；"
+            };
+            task_text = format!("{task_text}{sep}{}", more.replace('\n', ""));
+        }
+        let mut task = Task::new(index, row_no, task_text);
         task.section.clone_from(&section);
         let lead = units::split(vals[slot(Role::Lead)].as_deref().unwrap_or(""));
         task.lead_units = lead.units;

@@ -132,6 +132,21 @@ fn header_synonyms_and_stray_spaces() {
 }
 
 #[test]
+fn a_second_task_column_completes_the_task() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "工作任务", "目标要求", "牵头单位"]),
+            texts(&["1", "发展数字经济", "数字经济增加值增长7%", "区经济信息委"]),
+            texts(&["2", "建成公园", "", "区城管局"]),
+        ],
+    )]);
+    assert_eq!(l.tasks[0].text, "发展数字经济；数字经济增加值增长7%");
+    assert_eq!(l.tasks[1].text, "建成公园");
+    assert!(codes(&l, WarningCode::UnknownColumn).is_empty());
+}
+
+#[test]
 fn the_latest_dated_progress_column_is_the_progress() {
     let l = ledger(vec![table(
         "表1",
