@@ -138,7 +138,15 @@ pub(crate) fn attachment_note(out: &mut String, titles: &[String]) {
     }
 }
 
-/// 署名 and 成文日期, right-aligned four characters in from the edge.
+/// Width of a text in half characters: ASCII digits and letters take half a character.
+fn half_chars(s: &str) -> u32 {
+    s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
+}
+
+/// 署名 and 成文日期 as GB/T 9704-2012 §7.3.5.2 places them without a seal: one line below
+/// the text, the office two characters in from the right, the date on the next line with its
+/// first character two characters right of the office's first; a date longer than that
+/// sits two characters in from the right and pushes the office left.
 pub(crate) fn signature(out: &mut String, office: Option<&str>, date: Option<&str>) {
     let office = office.map(str::trim).filter(|s| !s.is_empty());
     let date = date.map(str::trim).filter(|s| !s.is_empty());
@@ -146,14 +154,24 @@ pub(crate) fn signature(out: &mut String, office: Option<&str>, date: Option<&st
         return;
     }
     blank(out);
-    blank(out);
-    let ps = ParaStyle {
-        jc: Jc::Right,
-        right: BODY_CHAR * 4,
-        ..ParaStyle::default()
+    let half = (BODY_CHAR - CONDENSE) / 2;
+    let ow = office.map_or(0, half_chars);
+    let dw = date.map_or(0, half_chars);
+    // Right indents in half characters.
+    let (office_right, date_right) = if ow >= dw + 4 {
+        (4, ow - dw)
+    } else {
+        (dw + 8 - ow, 4)
     };
-    for line in [office, date].into_iter().flatten() {
-        xml::para(out, &ps, BODY, line);
+    for (line, right) in [(office, office_right), (date, date_right)] {
+        if let Some(line) = line {
+            let ps = ParaStyle {
+                jc: Jc::Right,
+                right: right * half,
+                ..ParaStyle::default()
+            };
+            xml::para(out, &ps, BODY, line);
+        }
     }
 }
 
@@ -178,6 +196,32 @@ pub(crate) fn attachment_head(out: &mut String, label: &str, title: &str) {
 
 #[cfg(test)]
 mod tests {
+    fn right_indents(xml: &str) -> Vec<u32> {
+        xml.split("w:right=\"")
+            .skip(1)
+            .filter_map(|s| s.split('"').next()?.parse().ok())
+            .collect()
+    }
+
+    #[test]
+    fn date_starts_two_characters_right_of_the_office() {
+        let mut s = String::new();
+        super::signature(
+            &mut s,
+            Some("重庆市沙坪坝区人民政府督查办"),
+            Some("2023年1月10日"),
+        );
+        // Half a condensed character is 157 twips: office 2 characters in, date 15 halves.
+        assert_eq!(right_indents(&s), vec![4 * 157, 15 * 157]);
+        let mut s = String::new();
+        super::signature(&mut s, Some("某办"), Some("2023年12月10日"));
+        // The date (14 halves) is longer: it sits 2 characters in, the office starts 2 further left.
+        assert_eq!(right_indents(&s), vec![(14 + 8 - 4) * 157, 4 * 157]);
+        let mut s = String::new();
+        super::signature(&mut s, None, None);
+        assert!(s.is_empty());
+    }
+
     #[test]
     fn condensing_matches_the_geometry() {
         assert_eq!(

@@ -99,9 +99,14 @@ fn evidence_spans(task: &Task) -> Vec<(usize, usize)> {
     failed
 }
 
+/// A second sentence is added only while the quotation stays this short (characters): the
+/// body's list should read like the sample's, one or two plain sentences per task.
+const BUDGET_CHARS: usize = 120;
+
 /// Up to `max` sentences of the task's progress, in their order in the text: those holding
-/// the machine's evidence (of failed targets first), else the first sentences. Each ends in
-/// a full stop so they can follow the task text in a paragraph.
+/// the machine's evidence (of failed targets first), else the first sentences. Beyond the
+/// first, a sentence is taken only while the total stays within 120 characters. Each ends
+/// in a full stop so they can follow the task text in a paragraph.
 pub fn evidence_sentences(task: &Task, max: usize) -> Vec<String> {
     if max == 0 {
         return Vec::new();
@@ -121,6 +126,14 @@ pub fn evidence_sentences(task: &Task, max: usize) -> Vec<String> {
     if chosen.is_empty() {
         chosen = (0..all.len().min(max)).collect();
     }
+    // Keep the most relevant first sentence; drop the rest once over budget.
+    let mut used = 0;
+    chosen.retain(|&i| {
+        let n = all[i].text.chars().count();
+        let keep = used == 0 || used + n <= BUDGET_CHARS;
+        used += n;
+        keep
+    });
     chosen.sort_unstable();
     chosen
         .into_iter()
@@ -182,6 +195,8 @@ mod tests {
         let mut t = Task::new(1, 1, "x");
         t.progress = "第一句。第二句；第三句。".into();
         assert_eq!(evidence_sentences(&t, 2), vec!["第一句。", "第二句。"]);
+        t.progress = format!("短句。{}。第三句。", "长".repeat(130));
+        assert_eq!(evidence_sentences(&t, 2), vec!["短句。"], "over budget");
         t.progress = "没有句号的进展".into();
         assert_eq!(evidence_sentences(&t, 2), vec!["没有句号的进展。"]);
     }

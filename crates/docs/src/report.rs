@@ -135,32 +135,34 @@ fn summary_text(c: &ReportCounts) -> String {
 }
 
 fn attachment_table(out: &mut String, a: &Attachment<'_>, width: u32) {
+    // Unit columns fit "区住房城乡建委" (7 characters of 小四) on one line.
+    let (no, section, task, unit) = (650, 1400, 3000, 1850);
     let reason_w = if a.with_reason { 1700 } else { 0 };
-    let fixed = 700 + 1500 + 3100 + 1500 + 1500 + reason_w;
+    let fixed = no + section + task + 2 * unit + reason_w;
     let mut cols = vec![
         Column {
             header: "序号",
-            width: 700,
+            width: no,
             jc: Jc::Center,
         },
         Column {
             header: "工作板块",
-            width: 1500,
+            width: section,
             jc: Jc::Center,
         },
         Column {
             header: "具体任务",
-            width: 3100,
+            width: task,
             jc: Jc::Both,
         },
         Column {
             header: "牵头单位",
-            width: 1500,
+            width: unit,
             jc: Jc::Center,
         },
         Column {
             header: "配合单位",
-            width: 1500,
+            width: unit,
             jc: Jc::Center,
         },
         Column {
