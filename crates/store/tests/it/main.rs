@@ -1,1 +1,9 @@
+//! The conformance suite: every test runs on SQLite (a temporary file) and, when
+//! `DUBAN_TEST_PG_URL` is set, on PostgreSQL in a fresh database of its own.
 
+mod accounts;
+mod audit;
+mod imports;
+mod reports;
+mod support;
+mod tasks;
