@@ -117,6 +117,7 @@ impl StoreOptions {
 pub struct Store {
     db: Db,
     hasher: PasswordHasher,
+    overviews: std::sync::Arc<tasks::OverviewCache>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -156,6 +157,7 @@ impl Store {
         Ok(Store {
             db,
             hasher: opts.hasher,
+            overviews: Default::default(),
         })
     }
 

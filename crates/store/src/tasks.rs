@@ -7,7 +7,7 @@ use crate::{PlanId, Store, StoreError, TaskId, UnitId};
 
 /// What a caller may see. Admins and leaders see everything; a unit sees the tasks its unit
 /// leads or cooperates on.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 pub enum Scope {
     All,
     Unit(UnitId),
@@ -160,6 +160,34 @@ pub struct Overview {
     pub by_lead_unit: Vec<UnitCounts>,
 }
 
+/// Overviews by (plan, scope), each with the plan revision it was computed at.
+#[derive(Debug, Default)]
+pub(crate) struct OverviewCache {
+    entries: std::sync::Mutex<std::collections::HashMap<(PlanId, Scope), (i64, Overview)>>,
+}
+
+/// Enough for every unit of a few plans; past it the cache starts over rather than grow.
+const OVERVIEW_CACHE_MAX: usize = 4096;
+
+impl OverviewCache {
+    fn get(&self, plan: PlanId, scope: Scope, revision: i64) -> Option<Overview> {
+        let map = self.entries.lock().ok()?;
+        match map.get(&(plan, scope)) {
+            Some((rev, o)) if *rev == revision => Some(o.clone()),
+            _ => None,
+        }
+    }
+
+    fn put(&self, plan: PlanId, scope: Scope, revision: i64, overview: Overview) {
+        if let Ok(mut map) = self.entries.lock() {
+            if map.len() >= OVERVIEW_CACHE_MAX {
+                map.clear();
+            }
+            map.insert((plan, scope), (revision, overview));
+        }
+    }
+}
+
 /// `%`, `_` and the escape character itself are literal in a search.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut p = String::with_capacity(q.len() + 2);
@@ -196,8 +224,23 @@ impl Store {
         dispatch!(self, tasks::in_scope(id, scope))
     }
 
+    /// Counts for the plan overview, within `scope`.
+    ///
+    /// Computed overviews are kept per (plan, scope) together with the plan's revision, which
+    /// every change to its tasks bumps in the database; a request costs one indexed read
+    /// while nothing changed, on every instance, and a full count after any change.
     pub async fn overview(&self, plan: PlanId, scope: &Scope) -> Result<Overview, StoreError> {
-        dispatch!(self, tasks::overview(plan, scope))
+        // Read the revision BEFORE counting: a change landing in between then makes the
+        // cached entry look older than it is (recomputed next time), never newer.
+        let Some(revision) = dispatch!(self, tasks::revision(plan))? else {
+            return dispatch!(self, tasks::overview(plan, scope));
+        };
+        if let Some(hit) = self.overviews.get(plan, *scope, revision) {
+            return Ok(hit);
+        }
+        let fresh = dispatch!(self, tasks::overview(plan, scope))?;
+        self.overviews.put(plan, *scope, revision, fresh.clone());
+        Ok(fresh)
     }
 
     /// The distinct sections of a plan, in document order (for the filter's choices).

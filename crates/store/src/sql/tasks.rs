@@ -335,6 +335,17 @@ pub(crate) async fn overview(
     })
 }
 
+pub(crate) async fn revision(pool: &Pool, plan: PlanId) -> Result<Option<i64>, StoreError> {
+    let row = sqlx::query("SELECT revision FROM plans WHERE id = $1")
+        .bind(plan)
+        .fetch_optional(pool)
+        .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get("revision")?),
+        None => None,
+    })
+}
+
 pub(crate) async fn sections(pool: &Pool, plan: PlanId) -> Result<Vec<String>, StoreError> {
     let rows = sqlx::query(
         "SELECT section, MIN(position) AS first FROM tasks WHERE plan_id = $1 \
@@ -385,6 +396,13 @@ pub(crate) async fn override_verdict(
     .bind(verdict.map(|_| actor))
     .bind(verdict.map(|_| now))
     .bind(effective)
+    .bind(task)
+    .execute(&mut *tx)
+    .await?;
+    sqlx::query(
+        "UPDATE plans SET revision = revision + 1 \
+         WHERE id = (SELECT plan_id FROM tasks WHERE id = $1)",
+    )
     .bind(task)
     .execute(&mut *tx)
     .await?;

@@ -173,8 +173,14 @@ async fn an_override_becomes_the_effective_verdict() -> Result<()> {
                 .is_err(),
             "an override without a reason was accepted"
         );
-        s.override_verdict(id, Some(Verdict::Met), "补充材料证明已完成", "admin")
+        // The overview is cached on this handle; the change comes through another one, as
+        // from a second app instance, and must still show.
+        ensure!(s.overview(plan, &Scope::All).await?.counts.met == 3);
+        let other = ctx.second_handle().await?;
+        other
+            .override_verdict(id, Some(Verdict::Met), "补充材料证明已完成", "admin")
             .await?;
+        other.close().await;
         let d = s
             .task(id, &Scope::All)
             .await?
