@@ -5,7 +5,8 @@
 //! LEDGER is a serialised `duban_model::Ledger` (.json) or a ledger file duban-ingest reads
 //! (.txt, .docx, .xlsx); without it a 131-task ledger shaped like the sample is generated.
 //! `--machine` splits by the machine's verdicts instead of the office's. Writes report.docx,
-//! ledger.xlsx and counts.json (the report's numbers, for the independent checker).
+//! ledger.xlsx, counts.json (the report's numbers, for the independent checker) and
+//! bulletin.docx (a generated round of 12 units).
 use anyhow::Context;
 use duban_docs::{DocGrid, ReportOptions, VerdictSource};
 use duban_model::Ledger;
@@ -54,6 +55,15 @@ fn main() -> anyhow::Result<()> {
         c.total, c.met, c.not_met, c.pending
     );
     std::fs::write(out.join("counts.json"), &counts)?;
+    let bopts = duban_docs::BulletinOptions {
+        office: opts.office.clone(),
+        date: Some("2023年4月5日".into()),
+        requirements: vec!["请逾期和未报送单位于4月10日前补报，并说明原因。".into()],
+        grid: opts.grid,
+        ..duban_docs::BulletinOptions::default()
+    };
+    let b = duban_docs::bulletin(&fixtures::sample_bulletin(12), &bopts)?;
+    std::fs::write(out.join("bulletin.docx"), b)?;
     print!("{counts}");
     Ok(())
 }

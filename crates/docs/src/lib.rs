@@ -12,6 +12,8 @@
 #![forbid(unsafe_code)]
 
 mod blocks;
+mod bulletin;
+mod chart;
 mod error;
 mod evidence;
 mod fonts;
@@ -24,6 +26,9 @@ mod title;
 mod xlsx;
 mod xml;
 
+pub use bulletin::{
+    BulletinData, BulletinOptions, LaggingTask, NoticeRow, RankedUnit, UnitRow, bulletin,
+};
 pub use error::DocsError;
 pub use evidence::evidence_sentences;
 pub use geometry::{DocGrid, PageGeometry, mm_to_twips};

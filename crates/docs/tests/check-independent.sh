@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Independent readers of duban's documents: python-docx/openpyxl read the tables and counts
-# back (tests/py/check_report.py) and LibreOffice converts each report to PDF.
+# back (tests/py/check_report.py) and LibreOffice converts each report and bulletin to PDF.
 #
 # Renders, through the example binary (examples/render.rs):
 #   1. a generated 131-task ledger, split by the office's verdicts and by the machine's;
@@ -34,17 +34,19 @@ run_case() { # name, extra render args..., then -- and checker args
   "$render" "$dir" "${render_args[@]}"
   python3 "$here/py/check_report.py" "$dir/report.docx" --xlsx "$dir/ledger.xlsx" \
     --counts "$dir/counts.json" "${check_args[@]}"
-  # A private profile: a CI user's LibreOffice settings must not leak in, and two runs must
-  # not share one.
-  if ! timeout 300 soffice -env:UserInstallation="file://$out/lo-profile" --headless \
-      --convert-to pdf --outdir "$dir" "$dir/report.docx" >"$dir/soffice.log" 2>&1; then
-    cat "$dir/soffice.log" >&2
-    echo "check-independent: LibreOffice failed on $dir/report.docx" >&2
-    exit 1
-  fi
-  [ -s "$dir/report.pdf" ] || { echo "check-independent: no PDF for $name" >&2; exit 1; }
+  # A private profile: a CI user's LibreOffice settings must not leak in.
+  for doc in report bulletin; do
+    if ! timeout 300 soffice -env:UserInstallation="file://$out/lo-profile" --headless \
+        --convert-to pdf --outdir "$dir" "$dir/$doc.docx" >"$dir/soffice-$doc.log" 2>&1; then
+      cat "$dir/soffice-$doc.log" >&2
+      echo "check-independent: LibreOffice failed on $dir/$doc.docx" >&2
+      exit 1
+    fi
+    [ -s "$dir/$doc.pdf" ] || { echo "check-independent: no PDF of $doc for $name" >&2; exit 1; }
+  done
   if command -v pdfinfo >/dev/null; then
-    pdfinfo "$dir/report.pdf" | grep -E '^Pages' | sed "s/^/   /"
+    echo "   report: $(pdfinfo "$dir/report.pdf" | grep -E '^Pages' | tr -s ' ')," \
+      "bulletin: $(pdfinfo "$dir/bulletin.pdf" | grep -E '^Pages' | tr -s ' ')"
   fi
 }
 

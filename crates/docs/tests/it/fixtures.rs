@@ -159,3 +159,52 @@ pub fn machine_counts(l: &Ledger) -> (usize, usize, usize) {
         .count();
     (met, not_met, l.tasks.len() - met - not_met)
 }
+
+/// A round's bulletin data for `n` units, with some late, missing and returned reports.
+pub fn sample_bulletin(n: usize) -> duban_docs::BulletinData {
+    use duban_docs::{BulletinData, LaggingTask, NoticeRow, UnitRow};
+    let units = (0..n)
+        .map(|i| {
+            let owed = 2 + (i % 5) as u32;
+            let missing = u32::from(i % 7 == 3);
+            let late = u32::from(i % 4 == 1).min(owed - missing);
+            UnitRow {
+                unit: if i < UNITS.len() {
+                    UNITS[i].to_string()
+                } else {
+                    format!("第{i}责任单位")
+                },
+                owed,
+                on_time: owed - missing - late,
+                late,
+                missing,
+                returned: u32::from(i % 6 == 2),
+            }
+        })
+        .collect();
+    BulletinData {
+        plan: "2023年区政府工作报告重点任务".into(),
+        round: "3月".into(),
+        period: "2023年3月1日至3月31日".into(),
+        units,
+        lagging: vec![
+            LaggingTask {
+                unit: "区住房城乡建委".into(),
+                task: "建成两溪花谷".into(),
+                status: "整治工程完成70%，未达序时进度".into(),
+            },
+            LaggingTask {
+                unit: "区发展改革委".into(),
+                task: "民间投资占比60%以上".into(),
+                status: "占比40.4%".into(),
+            },
+        ],
+        notices: vec![NoticeRow {
+            number: "督办〔2023〕3号".into(),
+            unit: "区住房城乡建委".into(),
+            task: "两溪花谷整治工程".into(),
+            issued: "2023年4月3日".into(),
+            due: Some("2023年4月20日".into()),
+        }],
+    }
+}

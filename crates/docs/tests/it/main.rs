@@ -1,6 +1,7 @@
 //! Integration tests of duban-docs: the generated packages are unzipped and their XML parsed
 //! back, so every assertion is about what Word, WPS or LibreOffice will read.
 
+mod bulletin;
 mod fixtures;
 mod ooxml;
 mod report;

@@ -1,0 +1,545 @@
+//! The monthly bulletin (通报) of a reporting round: per-unit submission counts, ranking,
+//! lagging tasks, supervision notices, and a chart — in the same official format as the
+//! year-end report. Every total printed is summed from the rows printed.
+
+use crate::DocsError;
+use crate::blocks;
+use crate::chart::{self, Series};
+use crate::geometry::{DocGrid, PageGeometry};
+use crate::package::{self, ChartPart, DocxParts};
+use crate::table::{self, Cell, Column};
+use crate::xml::{self, Jc, ParaStyle};
+
+/// One unit's submissions in a round.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct UnitRow {
+    pub unit: String,
+    /// Reports the unit owed this round (应报).
+    pub owed: u32,
+    /// Submitted by the due date (按时).
+    pub on_time: u32,
+    /// Submitted after the due date (逾期).
+    pub late: u32,
+    /// Not submitted (未报).
+    pub missing: u32,
+    /// Returned for revision (退回).
+    pub returned: u32,
+}
+
+impl UnitRow {
+    /// On-time rate in percent; `None` when nothing was owed.
+    pub fn on_time_rate(&self) -> Option<f64> {
+        (self.owed > 0).then(|| f64::from(self.on_time) * 100.0 / f64::from(self.owed))
+    }
+}
+
+/// A task reported as behind schedule (滞后).
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct LaggingTask {
+    pub unit: String,
+    pub task: String,
+    /// Why it lags, as reported or judged ("未达序时进度", "未报送").
+    pub status: String,
+}
+
+/// A supervision notice (督办单) issued in the round.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct NoticeRow {
+    /// The notice's number ("督办〔2023〕3号").
+    pub number: String,
+    pub unit: String,
+    pub task: String,
+    /// Date issued, as written ("2023年3月5日").
+    pub issued: String,
+    /// Date due, as written.
+    pub due: Option<String>,
+}
+
+/// Everything a bulletin reports.
+#[derive(Debug, Clone, PartialEq, Eq, Default)]
+pub struct BulletinData {
+    /// The plan ("2023年区政府工作报告重点任务").
+    pub plan: String,
+    /// The round ("3月").
+    pub round: String,
+    /// The period covered ("2023年3月1日至3月31日").
+    pub period: String,
+    pub units: Vec<UnitRow>,
+    pub lagging: Vec<LaggingTask>,
+    pub notices: Vec<NoticeRow>,
+}
+
+/// A unit's place in the ranking.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RankedUnit {
+    /// 1-based; units tied on every criterion share a rank; `None` when nothing was owed.
+    pub rank: Option<u32>,
+    pub row: UnitRow,
+    pub on_time_rate: Option<f64>,
+}
+
+impl BulletinData {
+    /// Units ranked by on-time rate, then fewer missing, fewer late, fewer returned reports;
+    /// ties share a rank (1, 2, 2, 4). Units that owed nothing come last, unranked.
+    pub fn ranking(&self) -> Vec<RankedUnit> {
+        let mut rows: Vec<&UnitRow> = self.units.iter().collect();
+        // Rates compare exactly as fractions on_time/owed, without floating point.
+        let key = |r: &UnitRow| {
+            (
+                u64::from(r.missing),
+                u64::from(r.late),
+                u64::from(r.returned),
+            )
+        };
+        rows.sort_by(|a, b| match (a.owed, b.owed) {
+            (0, 0) => a.unit.cmp(&b.unit),
+            (0, _) => std::cmp::Ordering::Greater,
+            (_, 0) => std::cmp::Ordering::Less,
+            _ => {
+                let ra = u64::from(a.on_time) * u64::from(b.owed);
+                let rb = u64::from(b.on_time) * u64::from(a.owed);
+                rb.cmp(&ra)
+                    .then(key(a).cmp(&key(b)))
+                    .then(a.unit.cmp(&b.unit))
+            }
+        });
+        let mut out: Vec<RankedUnit> = Vec::with_capacity(rows.len());
+        for (i, r) in rows.iter().enumerate() {
+            let rank = if r.owed == 0 {
+                None
+            } else {
+                match (i.checked_sub(1).map(|p| rows[p]), out.last()) {
+                    (Some(p), Some(prev))
+                        if p.owed > 0
+                            && u64::from(p.on_time) * u64::from(r.owed)
+                                == u64::from(r.on_time) * u64::from(p.owed)
+                            && key(p) == key(r) =>
+                    {
+                        prev.rank
+                    }
+                    _ => Some(i as u32 + 1),
+                }
+            };
+            out.push(RankedUnit {
+                rank,
+                row: (*r).clone(),
+                on_time_rate: r.on_time_rate(),
+            });
+        }
+        out
+    }
+
+    /// Sums over the unit rows: (owed, on time, late, missing, returned).
+    pub fn totals(&self) -> (u64, u64, u64, u64, u64) {
+        self.units.iter().fold((0, 0, 0, 0, 0), |t, r| {
+            (
+                t.0 + u64::from(r.owed),
+                t.1 + u64::from(r.on_time),
+                t.2 + u64::from(r.late),
+                t.3 + u64::from(r.missing),
+                t.4 + u64::from(r.returned),
+            )
+        })
+    }
+}
+
+/// What a bulletin says beyond its data.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct BulletinOptions {
+    /// The issuing office, first title line and signature.
+    pub office: Option<String>,
+    /// "各有关单位".
+    pub addressee: String,
+    /// Default: "关于{plan}{round}推进情况的通报".
+    pub title: Option<String>,
+    /// 成文日期.
+    pub date: Option<String>,
+    /// Paragraphs under "下一步工作要求"; the section is left out when empty.
+    pub requirements: Vec<String>,
+    /// At most this many units in the chart: those with the most late and missing reports.
+    pub chart_units: usize,
+    pub grid: DocGrid,
+}
+
+impl Default for BulletinOptions {
+    fn default() -> Self {
+        BulletinOptions {
+            office: None,
+            addressee: "各有关单位".to_string(),
+            title: None,
+            date: None,
+            requirements: Vec::new(),
+            chart_units: 20,
+            grid: DocGrid::default(),
+        }
+    }
+}
+
+fn percent(rate: Option<f64>) -> String {
+    match rate {
+        Some(r) => format!("{r:.1}%"),
+        None => "—".to_string(),
+    }
+}
+
+fn names(rows: &[&UnitRow]) -> String {
+    rows.iter()
+        .map(|r| r.unit.as_str())
+        .collect::<Vec<_>>()
+        .join("、")
+}
+
+const CHART_REL: &str = "rIdChart1";
+/// 1 mm in EMU.
+const EMU_PER_MM: u64 = 36_000;
+
+/// The chart's units and caption: all of them, or the `cap` with the most late and missing
+/// reports, in ranking order.
+fn chart_units(ranked: &[RankedUnit], cap: usize) -> (Vec<&UnitRow>, String) {
+    let mut rows: Vec<&UnitRow> = ranked.iter().map(|r| &r.row).collect();
+    if rows.len() <= cap {
+        return (rows, "图1 各单位报送情况".to_string());
+    }
+    let mut worst: Vec<(usize, &UnitRow)> = rows.iter().copied().enumerate().collect();
+    worst.sort_by_key(|(i, r)| {
+        (
+            std::cmp::Reverse(u64::from(r.late) + u64::from(r.missing)),
+            *i,
+        )
+    });
+    worst.truncate(cap);
+    worst.sort_by_key(|(i, _)| *i);
+    rows = worst.into_iter().map(|(_, r)| r).collect();
+    (rows, format!("图1 逾期及未报送较多的{cap}个单位报送情况"))
+}
+
+/// Writes the bulletin as a .docx in the official format, with a native bar chart of each
+/// unit's on-time, late and missing reports.
+pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, DocsError> {
+    let portrait = PageGeometry {
+        grid: opts.grid,
+        ..PageGeometry::portrait()
+    };
+    let ranked = data.ranking();
+    let (owed, on_time, late, missing, returned) = data.totals();
+    let title = match opts
+        .title
+        .as_deref()
+        .map(str::trim)
+        .filter(|t| !t.is_empty())
+    {
+        Some(t) => t.to_string(),
+        None => format!(
+            "关于{}{}推进情况的通报",
+            data.plan.trim(),
+            data.round.trim()
+        ),
+    };
+    let mut out = String::with_capacity(64 * 1024);
+    blocks::title(&mut out, opts.office.as_deref(), &title, None);
+    blocks::blank(&mut out);
+    blocks::addressee(&mut out, &opts.addressee);
+    let period = if data.period.trim().is_empty() {
+        String::new()
+    } else {
+        format!("{}，", data.period.trim())
+    };
+    blocks::body(
+        &mut out,
+        &format!(
+            "{period}按照{}工作安排，各责任单位开展了{}进展情况填报工作。现将有关情况通报如下。",
+            data.plan.trim(),
+            data.round.trim()
+        ),
+    );
+
+    blocks::heading1(&mut out, "一、总体情况");
+    let rate = if owed > 0 {
+        Some(on_time as f64 * 100.0 / owed as f64)
+    } else {
+        None
+    };
+    blocks::body(
+        &mut out,
+        &format!(
+            "本轮共涉及责任单位{}个，应报送{owed}项，按时报送{on_time}项，逾期报送{late}项，未报送{missing}项，退回修改{returned}项，按时报送率{}。",
+            data.units.len(),
+            percent(rate)
+        ),
+    );
+    let mut charts = Vec::new();
+    if !data.units.is_empty() {
+        let (rows, caption) = chart_units(&ranked, opts.chart_units.max(1));
+        let cats: Vec<String> = rows.iter().map(|r| r.unit.clone()).collect();
+        let series = vec![
+            Series {
+                name: "按时报送",
+                color: "5B9BD5",
+                values: rows.iter().map(|r| f64::from(r.on_time)).collect(),
+            },
+            Series {
+                name: "逾期报送",
+                color: "FFC000",
+                values: rows.iter().map(|r| f64::from(r.late)).collect(),
+            },
+            Series {
+                name: "未报送",
+                color: "C00000",
+                values: rows.iter().map(|r| f64::from(r.missing)).collect(),
+            },
+        ];
+        charts.push(ChartPart {
+            rel_id: CHART_REL.to_string(),
+            path: "word/charts/chart1.xml".to_string(),
+            xml: chart::stacked_bar(&caption, &cats, &series),
+        });
+        let width_mm = u64::from(portrait.text_width()) * 254 / 14_400;
+        let height_mm = (20 + 6 * cats.len() as u64).clamp(50, 160);
+        out.push_str("<w:p>");
+        xml::para_props(
+            &mut out,
+            &ParaStyle {
+                jc: Jc::Center,
+                no_grid: true,
+                keep_next: true,
+                ..ParaStyle::default()
+            },
+            None,
+        );
+        out.push_str(&chart::inline_run(
+            CHART_REL,
+            1,
+            &caption,
+            width_mm * EMU_PER_MM,
+            height_mm * EMU_PER_MM,
+        ));
+        out.push_str("</w:p>");
+    }
+
+    blocks::heading1(&mut out, "二、各单位报送情况");
+    let cols = [
+        Column {
+            header: "排名",
+            width: 700,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "责任单位",
+            width: 2645,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "应报",
+            width: 900,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "按时",
+            width: 900,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "逾期",
+            width: 900,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "未报",
+            width: 900,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "退回",
+            width: 900,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "按时率",
+            width: 1100,
+            jc: Jc::Center,
+        },
+    ];
+    let rows: Vec<Vec<Cell>> = ranked
+        .iter()
+        .map(|r| {
+            vec![
+                Cell::new(r.rank.map(|n| n.to_string()).unwrap_or_else(|| "—".into())),
+                Cell::new(r.row.unit.as_str()),
+                Cell::new(r.row.owed.to_string()),
+                Cell::new(r.row.on_time.to_string()),
+                Cell::new(r.row.late.to_string()),
+                Cell::new(r.row.missing.to_string()),
+                Cell::new(r.row.returned.to_string()),
+                Cell::new(percent(r.on_time_rate)),
+            ]
+        })
+        .collect();
+    table::table(&mut out, &cols, &rows);
+    let all_on_time: Vec<&UnitRow> = ranked
+        .iter()
+        .map(|r| &r.row)
+        .filter(|r| r.owed > 0 && r.on_time == r.owed && r.returned == 0)
+        .collect();
+    let behind: Vec<&UnitRow> = ranked
+        .iter()
+        .map(|r| &r.row)
+        .filter(|r| r.late + r.missing > 0)
+        .collect();
+    blocks::heading2(
+        &mut out,
+        &format!("（一）按时全部报送的单位（{}个）", all_on_time.len()),
+    );
+    blocks::body(
+        &mut out,
+        &if all_on_time.is_empty() {
+            "无。".to_string()
+        } else {
+            format!("{}。", names(&all_on_time))
+        },
+    );
+    blocks::heading2(
+        &mut out,
+        &format!("（二）存在逾期或未报送的单位（{}个）", behind.len()),
+    );
+    if behind.is_empty() {
+        blocks::body(&mut out, "无。");
+    } else {
+        let parts: Vec<String> = behind
+            .iter()
+            .map(|r| {
+                let mut s = r.unit.clone();
+                let mut what = Vec::new();
+                if r.late > 0 {
+                    what.push(format!("逾期{}项", r.late));
+                }
+                if r.missing > 0 {
+                    what.push(format!("未报{}项", r.missing));
+                }
+                s.push_str(&format!("（{}）", what.join("、")));
+                s
+            })
+            .collect();
+        blocks::body(&mut out, &format!("{}。", parts.join("、")));
+    }
+
+    blocks::heading1(
+        &mut out,
+        &format!("三、滞后任务（{}项）", data.lagging.len()),
+    );
+    if data.lagging.is_empty() {
+        blocks::body(&mut out, "本轮无滞后任务。");
+    }
+    for (i, t) in data.lagging.iter().enumerate() {
+        let status = t.status.trim();
+        let status = if status.is_empty() {
+            String::new()
+        } else {
+            format!("（{status}）")
+        };
+        blocks::body(
+            &mut out,
+            &format!("{}. {}：{}{status}", i + 1, t.unit.trim(), t.task.trim()),
+        );
+    }
+
+    blocks::heading1(
+        &mut out,
+        &format!("四、督办情况（{}份）", data.notices.len()),
+    );
+    if data.notices.is_empty() {
+        blocks::body(&mut out, "本轮未发出督办单。");
+    } else {
+        blocks::body(
+            &mut out,
+            &format!("本轮共发出督办单{}份，具体如下。", data.notices.len()),
+        );
+    }
+    for (i, n) in data.notices.iter().enumerate() {
+        let due = n
+            .due
+            .as_deref()
+            .map(str::trim)
+            .filter(|d| !d.is_empty())
+            .map(|d| format!("，限{d}前办结"))
+            .unwrap_or_default();
+        blocks::body(
+            &mut out,
+            &format!(
+                "{}. {}：{}，督办事项：{}，{}发出{due}。",
+                i + 1,
+                n.number.trim(),
+                n.unit.trim(),
+                n.task.trim(),
+                n.issued.trim()
+            ),
+        );
+    }
+    if !opts.requirements.is_empty() {
+        blocks::heading1(&mut out, "五、下一步工作要求");
+        for r in &opts.requirements {
+            blocks::body(&mut out, r);
+        }
+    }
+    blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    package::section_break_last(&mut out, &portrait);
+
+    package::write_docx(&DocxParts {
+        title,
+        creator: opts.office.clone().unwrap_or_else(|| "duban".to_string()),
+        body: out,
+        charts,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn row(unit: &str, owed: u32, on_time: u32, late: u32, missing: u32) -> UnitRow {
+        UnitRow {
+            unit: unit.into(),
+            owed,
+            on_time,
+            late,
+            missing,
+            returned: 0,
+        }
+    }
+
+    #[test]
+    fn ranking_by_rate_then_missing_with_shared_ranks() {
+        let d = BulletinData {
+            units: vec![
+                row("丙", 4, 2, 0, 2),
+                row("甲", 2, 2, 0, 0),
+                row("乙", 4, 4, 0, 0),
+                row("丁", 4, 2, 2, 0),
+                row("戊", 0, 0, 0, 0),
+                row("己", 2, 1, 1, 0),
+            ],
+            ..BulletinData::default()
+        };
+        let ranked = d.ranking();
+        let r: Vec<(Option<u32>, &str)> = ranked
+            .iter()
+            .map(|u| (u.rank, u.row.unit.as_str()))
+            .collect();
+        // 己 and 丁 share 50% and no missing report; 己 was late once, 丁 twice.
+        assert_eq!(
+            r,
+            vec![
+                (Some(1), "乙"),
+                (Some(1), "甲"),
+                (Some(3), "己"),
+                (Some(4), "丁"),
+                (Some(5), "丙"),
+                (None, "戊")
+            ]
+        );
+        let mut tied = d.clone();
+        tied.units[5] = row("己", 4, 2, 2, 0);
+        let r: Vec<Option<u32>> = tied.ranking().iter().map(|u| u.rank).collect();
+        assert_eq!(r, vec![Some(1), Some(1), Some(3), Some(3), Some(5), None]);
+        assert_eq!(d.totals(), (16, 11, 3, 2, 0));
+    }
+}

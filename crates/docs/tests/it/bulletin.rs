@@ -1,0 +1,184 @@
+use anyhow::{Context, Result};
+use duban_docs::{BulletinData, BulletinOptions, UnitRow, bulletin};
+
+use crate::fixtures::sample_bulletin;
+use crate::ooxml::{Node, body_paragraphs, parse, part, tables};
+use crate::report::num_after;
+
+fn opts() -> BulletinOptions {
+    BulletinOptions {
+        office: Some("重庆市沙坪坝区人民政府督查办".into()),
+        date: Some("2023年4月5日".into()),
+        requirements: vec!["请逾期和未报送单位按时补报。".into()],
+        ..BulletinOptions::default()
+    }
+}
+
+#[test]
+fn bulletin_totals_equal_the_sums_of_its_table() -> Result<()> {
+    let data = sample_bulletin(12);
+    let docx = bulletin(&data, &opts())?;
+    let doc = parse(&part(&docx, "word/document.xml")?)?;
+    let paras = body_paragraphs(&doc);
+    assert_eq!(
+        paras[1],
+        "关于2023年区政府工作报告\n重点任务3月推进情况的通报"
+    );
+    let summary = paras
+        .iter()
+        .find(|p| p.starts_with("本轮共涉及"))
+        .context("summary")?;
+    let t = &tables(&doc)[0];
+    assert_eq!(
+        t[0],
+        [
+            "排名",
+            "责任单位",
+            "应报",
+            "按时",
+            "逾期",
+            "未报",
+            "退回",
+            "按时率"
+        ]
+    );
+    let col = |j: usize| -> usize {
+        t[1..]
+            .iter()
+            .map(|r| r[j].parse::<usize>().unwrap_or(0))
+            .sum()
+    };
+    assert_eq!(num_after(summary, "责任单位"), Some(t.len() - 1));
+    assert_eq!(num_after(summary, "应报送"), Some(col(2)));
+    assert_eq!(num_after(summary, "按时报送"), Some(col(3)));
+    assert_eq!(num_after(summary, "逾期报送"), Some(col(4)));
+    assert_eq!(num_after(summary, "未报送"), Some(col(5)));
+    assert_eq!(num_after(summary, "退回修改"), Some(col(6)));
+    // Ranks never go down the table, and the first is 1.
+    let ranks: Vec<usize> = t[1..].iter().filter_map(|r| r[0].parse().ok()).collect();
+    assert_eq!(ranks[0], 1);
+    assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
+    assert!(paras.iter().any(|p| p.starts_with("三、滞后任务（2项）")));
+    assert!(
+        paras
+            .iter()
+            .any(|p| p.contains("督办〔2023〕3号：区住房城乡建委")
+                && p.contains("限2023年4月20日前办结"))
+    );
+    assert!(paras.iter().any(|p| p == "五、下一步工作要求"));
+    for r in doc.all("w:r") {
+        let ea = r
+            .child("w:rPr")
+            .and_then(|p| p.child("w:rFonts"))
+            .and_then(|f| f.attr("w:eastAsia"));
+        assert!(
+            ea.is_some_and(|e| !e.is_empty()),
+            "run without eastAsia font"
+        );
+    }
+    let sect = doc.all("w:sectPr");
+    assert_eq!(sect.len(), 1);
+    assert_eq!(
+        sect[0].child("w:pgMar").and_then(|m| m.attr("w:top")),
+        Some("2098")
+    );
+    Ok(())
+}
+
+#[test]
+fn bulletin_embeds_a_native_bar_chart_with_cached_values() -> Result<()> {
+    let data = sample_bulletin(12);
+    let docx = bulletin(&data, &opts())?;
+    let types = part(&docx, "[Content_Types].xml")?;
+    assert!(types.contains(
+        "PartName=\"/word/charts/chart1.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.drawingml.chart+xml\""
+    ));
+    let rels = parse(&part(&docx, "word/_rels/document.xml.rels")?)?;
+    let rel = rels
+        .children_named("Relationship")
+        .find(|r| r.attr("Target") == Some("charts/chart1.xml"))
+        .context("chart relationship")?;
+    assert!(rel.attr("Type").is_some_and(|t| t.ends_with("/chart")));
+    let doc = parse(&part(&docx, "word/document.xml")?)?;
+    let c = doc.all("c:chart");
+    assert_eq!(c.len(), 1);
+    assert_eq!(c[0].attr("r:id"), rel.attr("Id"));
+    let ext = doc.all("wp:extent")[0];
+    let cx: u64 = ext.attr("cx").context("cx")?.parse()?;
+    assert!(cx <= 8845 * 635, "the chart fits the type area");
+
+    let chart = parse(&part(&docx, "word/charts/chart1.xml")?)?;
+    assert_eq!(chart.all("c:barDir")[0].attr("val"), Some("bar"));
+    let series = chart.all("c:ser");
+    assert_eq!(series.len(), 3);
+    let cached = |s: &Node, tag: &str| -> Vec<String> {
+        s.all(tag)
+            .first()
+            .map(|c| c.all("c:v").iter().map(|v| v.text.clone()).collect())
+            .unwrap_or_default()
+    };
+    // Categories in ranking order, values equal to the table's columns.
+    let ranked = data.ranking();
+    let units: Vec<String> = ranked.iter().map(|r| r.row.unit.clone()).collect();
+    assert_eq!(cached(series[0], "c:cat"), units);
+    let on_time: Vec<String> = ranked.iter().map(|r| r.row.on_time.to_string()).collect();
+    assert_eq!(cached(series[0], "c:val"), on_time);
+    let missing: Vec<String> = ranked.iter().map(|r| r.row.missing.to_string()).collect();
+    assert_eq!(cached(series[2], "c:val"), missing);
+    Ok(())
+}
+
+#[test]
+fn many_units_chart_the_worst_and_empty_rounds_still_render() -> Result<()> {
+    let data = sample_bulletin(60);
+    let o = BulletinOptions {
+        chart_units: 10,
+        ..opts()
+    };
+    let docx = bulletin(&data, &o)?;
+    let chart = parse(&part(&docx, "word/charts/chart1.xml")?)?;
+    let cats = chart.all("c:cat")[0].all("c:v").len();
+    assert_eq!(cats, 10);
+    let title: String = chart.all("a:t").iter().map(|t| t.text.clone()).collect();
+    assert!(title.contains("10个单位"), "{title}");
+    let doc = parse(&part(&docx, "word/document.xml")?)?;
+    assert_eq!(
+        tables(&doc)[0].len(),
+        61,
+        "the table still lists every unit"
+    );
+
+    let empty = BulletinData {
+        plan: "计划".into(),
+        round: "1月".into(),
+        ..BulletinData::default()
+    };
+    let docx = bulletin(&empty, &BulletinOptions::default())?;
+    let doc = parse(&part(&docx, "word/document.xml")?)?;
+    let paras = body_paragraphs(&doc);
+    assert!(
+        paras
+            .iter()
+            .any(|p| p.contains("应报送0项") && p.contains("按时报送率—"))
+    );
+    assert!(paras.iter().any(|p| p == "本轮无滞后任务。"));
+    assert!(doc.all("c:chart").is_empty());
+
+    let odd = BulletinData {
+        units: vec![UnitRow {
+            unit: "<单位>&".into(),
+            owed: 0,
+            ..UnitRow::default()
+        }],
+        ..empty
+    };
+    let doc = parse(&part(
+        &bulletin(&odd, &BulletinOptions::default())?,
+        "word/document.xml",
+    )?)?;
+    assert_eq!(
+        tables(&doc)[0][1][0..2],
+        ["—".to_string(), "<单位>&".to_string()]
+    );
+    Ok(())
+}
