@@ -208,6 +208,18 @@ pub(crate) fn attr(e: &BytesStart<'_>, local: &[u8]) -> Option<String> {
     })
 }
 
+/// The raw value of attribute `local`, for values that are never escaped (cell
+/// references, numbers, type codes): no allocation on the hot path of a large sheet.
+pub(crate) fn attr_raw<'e>(
+    e: &'e BytesStart<'_>,
+    local: &[u8],
+) -> Option<std::borrow::Cow<'e, [u8]>> {
+    e.attributes()
+        .flatten()
+        .find(|a| a.key.local_name().as_ref() == local)
+        .map(|a| a.value)
+}
+
 /// Appends the text a general reference (`&amp;`, `&#x4E2D;`) stands for.
 pub(crate) fn push_ref(out: &mut String, r: &BytesRef<'_>) {
     if let Ok(Some(c)) = r.resolve_char_ref() {

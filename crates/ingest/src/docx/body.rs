@@ -9,6 +9,10 @@ use crate::zipsafe::{SafeZip, attr, is_on, push_ref, xml_error};
 /// Elements whose whole content is not document text as Word shows it: deletions, old
 /// formatting of tracked changes, field codes, content-control properties, drawings and
 /// text boxes (whose fallback copies would double their text), phonetic guides.
+/// No real table is wider than Excel's 16,384 columns (Word stops at 63); a larger span is
+/// damage, and believing it would make every later grid that wide.
+const MAX_SPAN: usize = 16_384;
+
 const SKIPPED: &[&[u8]] = &[
     b"del",
     b"moveFrom",
@@ -251,7 +255,7 @@ impl Walker<'_> {
                     .and_then(|v| v.trim().parse::<usize>().ok())
                     .unwrap_or(1);
                 if let Some(c) = self.cell_mut() {
-                    c.span = n.max(1);
+                    c.span = n.clamp(1, MAX_SPAN);
                 }
             }
             b"vMerge" if self.in_tcpr => {
@@ -351,7 +355,7 @@ impl Walker<'_> {
         if cell.h_continue
             && let Some(prev) = row.cells.last_mut()
         {
-            prev.span = prev.span.saturating_add(cell.span);
+            prev.span = prev.span.saturating_add(cell.span).min(MAX_SPAN);
             return;
         }
         row.cells.push(RawCell {

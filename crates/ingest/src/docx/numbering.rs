@@ -68,8 +68,8 @@ impl Fmt {
             Fmt::Ideograph => {
                 const STEMS: [&str; 10] =
                     ["甲", "乙", "丙", "丁", "戊", "己", "庚", "辛", "壬", "癸"];
-                usize::try_from(n - 1)
-                    .ok()
+                n.checked_sub(1)
+                    .and_then(|i| usize::try_from(i).ok())
                     .and_then(|i| STEMS.get(i))
                     .map(|s| s.to_string())
                     .unwrap_or_else(|| n.to_string())
@@ -397,26 +397,20 @@ impl Numbering {
     }
 
     /// The list (numId, level) a paragraph style gives, following `w:basedOn`.
-    fn style_list(&self, style: Option<&str>) -> (Option<String>, Option<usize>) {
-        let mut id = style
-            .map(str::to_string)
-            .or_else(|| self.default_style.clone());
+    fn style_list(&self, style: Option<&str>) -> (Option<&str>, Option<usize>) {
+        let mut id = style.or(self.default_style.as_deref());
         let (mut num, mut lvl) = (None, None);
         // Bounded walk: a style chain with a cycle must not hang us.
         for _ in 0..16 {
-            let Some(s) = id.as_ref().and_then(|i| self.styles.get(i)) else {
+            let Some(s) = id.and_then(|i| self.styles.get(i)) else {
                 break;
             };
-            if num.is_none() {
-                num = s.num_id.clone();
-            }
-            if lvl.is_none() {
-                lvl = s.ilvl;
-            }
+            num = num.or(s.num_id.as_deref());
+            lvl = lvl.or(s.ilvl);
             if num.is_some() && lvl.is_some() {
                 break;
             }
-            id = s.based_on.clone();
+            id = s.based_on.as_deref();
         }
         (num, lvl)
     }
@@ -430,26 +424,26 @@ impl Numbering {
         style: Option<&str>,
     ) -> Option<Numbered> {
         let (style_num, style_lvl) = self.style_list(style);
-        let num_id = num_id.map(str::to_string).or(style_num)?;
+        let num_id = num_id.or(style_num)?;
         // numId 0 is Word's explicit "no numbering here".
         if num_id.trim() == "0" {
             return None;
         }
         let ilvl = ilvl.or(style_lvl).unwrap_or(0).min(LEVELS - 1);
-        let num = self.nums.get(&num_id);
-        let abstract_id = num.and_then(|n| n.abstract_id.clone());
+        let num = self.nums.get(num_id);
+        let abstract_id = num.and_then(|n| n.abstract_id.as_deref());
         let overrides = num.map(|n| n.overrides).unwrap_or_default();
-        let levels: Vec<Level> = abstract_id
-            .as_ref()
+        let levels: &[Level] = abstract_id
             .and_then(|a| self.abstracts.get(a))
-            .cloned()
+            .map(Vec::as_slice)
             .unwrap_or_default();
-        let level_of = |i: usize| levels.get(i).cloned().unwrap_or_default();
+        let fallback = Level::default();
+        let level_of = |i: usize| levels.get(i).unwrap_or(&fallback);
         let level = level_of(ilvl);
         if level.fmt == Fmt::NoNumber {
             return None;
         }
-        let key = match (&abstract_id, overrides.iter().any(Option::is_some)) {
+        let key = match (abstract_id, overrides.iter().any(Option::is_some)) {
             (Some(a), false) => format!("a:{a}"),
             _ => format!("n:{num_id}"),
         };
@@ -473,7 +467,7 @@ impl Numbering {
             *slot = None;
         }
         let snapshot = *counters;
-        let label = render_label(&level, |i| {
+        let label = render_label(level, |i| {
             let v = snapshot
                 .get(i)
                 .copied()

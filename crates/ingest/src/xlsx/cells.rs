@@ -10,7 +10,10 @@ pub(super) fn parse_ref(r: &str) -> Option<(u32, u32)> {
     Some((col, row))
 }
 
-/// "A" → 1, "AB" → 28; Excel's last column is XFD (16384).
+/// Excel's last column, XFD.
+pub(super) const MAX_COL: u32 = 16_384;
+
+/// "A" → 1, "AB" → 28; past XFD is not a column.
 fn column(letters: &str) -> Option<u32> {
     if letters.is_empty() || letters.len() > 3 {
         return None;
@@ -22,7 +25,7 @@ fn column(letters: &str) -> Option<u32> {
         }
         n = n * 26 + u32::from(b.to_ascii_uppercase() - b'A' + 1);
     }
-    Some(n)
+    Some(n).filter(|&n| n <= MAX_COL)
 }
 
 /// Parses "A1:C3" into ((col, row), (col, row)), ordered.
@@ -121,6 +124,7 @@ mod tests {
         assert_eq!(parse_ref("AB12"), Some((28, 12)));
         assert_eq!(parse_ref("XFD1048576"), Some((16384, 1_048_576)));
         assert_eq!(parse_ref("12"), None);
+        assert_eq!(parse_ref("XFE1"), None);
         assert_eq!(parse_ref("A0"), None);
         assert_eq!(parse_range("C3:A1"), Some(((1, 1), (3, 3))));
         assert_eq!(parse_range("$A$1:$B$2"), Some(((1, 1), (2, 2))));

@@ -6,7 +6,7 @@ use super::strings::clean;
 use super::styles::Formats;
 use crate::IngestError;
 use crate::grid::{RawCell, RawRow, RawTable};
-use crate::zipsafe::{SafeZip, attr, push_ref, xml_error};
+use crate::zipsafe::{SafeZip, attr, attr_raw, push_ref, xml_error};
 
 /// A row as stored: its number and its non-empty cells (column, text) in column order.
 struct StoredRow {
@@ -23,11 +23,38 @@ struct Merge {
     r2: u32,
 }
 
+/// The cell's type code (`t` attribute).
+#[derive(Default, Clone, Copy, PartialEq)]
+enum Kind {
+    #[default]
+    Number,
+    Shared,
+    Inline,
+    FormulaText,
+    Error,
+    Bool,
+    Date,
+}
+
+impl Kind {
+    fn parse(v: Option<&[u8]>) -> Kind {
+        match v {
+            Some(b"s") => Kind::Shared,
+            Some(b"inlineStr") => Kind::Inline,
+            Some(b"str") => Kind::FormulaText,
+            Some(b"e") => Kind::Error,
+            Some(b"b") => Kind::Bool,
+            Some(b"d") => Kind::Date,
+            _ => Kind::Number,
+        }
+    }
+}
+
 /// The cell being read.
 #[derive(Default)]
 struct CellState {
     col: u32,
-    kind: Option<String>,
+    kind: Kind,
     style: Option<usize>,
     value: String,
     inline: String,
@@ -100,14 +127,7 @@ pub(super) fn read(
                 b"rPh" => in_phonetic = false,
                 b"c" => {
                     if let Some(c) = cell.take() {
-                        let text = cell_text(
-                            c.kind.as_deref(),
-                            c.style,
-                            c.value,
-                            c.inline,
-                            shared,
-                            formats,
-                        );
+                        let text = cell_text(c.kind, c.style, c.value, c.inline, shared, formats);
                         if !text.is_empty() {
                             push_cell(&mut rows, last_row, c.col, text);
                         }
@@ -145,30 +165,42 @@ pub(super) fn read(
 }
 
 fn row_number(e: &BytesStart<'_>, last: u32) -> u32 {
-    attr(e, b"r")
-        .and_then(|v| v.trim().parse::<u32>().ok())
+    attr_raw(e, b"r")
+        .and_then(|v| parse_u32(&v))
         .filter(|&n| n > 0)
         .unwrap_or_else(|| last.saturating_add(1))
+}
+
+fn parse_u32(v: &[u8]) -> Option<u32> {
+    std::str::from_utf8(v).ok()?.trim().parse().ok()
 }
 
 // The row always comes from the enclosing <row>: a cell reference naming another row is
 // out of order, which Excel itself refuses.
 fn cell_start(e: &BytesStart<'_>, last_col: u32) -> CellState {
-    let col = attr(e, b"r")
-        .as_deref()
-        .and_then(parse_ref)
-        .map(|(c, _)| c)
-        .unwrap_or_else(|| last_col.saturating_add(1));
-    CellState {
-        col,
-        kind: attr(e, b"t"),
-        style: attr(e, b"s").and_then(|v| v.parse().ok()),
-        ..CellState::default()
+    let mut state = CellState::default();
+    let mut col = None;
+    for a in e.attributes().flatten() {
+        match a.key.local_name().as_ref() {
+            b"r" => {
+                col = std::str::from_utf8(&a.value)
+                    .ok()
+                    .and_then(parse_ref)
+                    .map(|(c, _)| c);
+            }
+            b"t" => state.kind = Kind::parse(Some(&a.value)),
+            b"s" => state.style = parse_u32(&a.value).map(|s| s as usize),
+            _ => {}
+        }
     }
+    state.col = col
+        .unwrap_or_else(|| last_col.saturating_add(1))
+        .min(super::cells::MAX_COL);
+    state
 }
 
 fn cell_text(
-    kind: Option<&str>,
+    kind: Kind,
     style: Option<usize>,
     value: String,
     inline: String,
@@ -176,23 +208,23 @@ fn cell_text(
     formats: &Formats,
 ) -> String {
     match kind {
-        Some("s") => value
+        Kind::Shared => value
             .trim()
             .parse::<usize>()
             .ok()
             .and_then(|i| shared.get(i))
             .cloned()
             .unwrap_or_default(),
-        Some("inlineStr") => clean(&inline),
-        Some("str") => clean(&value),
-        Some("e") => value,
-        Some("b") => match value.trim() {
+        Kind::Inline => clean(&inline),
+        Kind::FormulaText => clean(&value),
+        Kind::Error => value,
+        Kind::Bool => match value.trim() {
             "1" => "TRUE".into(),
             _ => "FALSE".into(),
         },
-        Some("d") => value.split('T').next().unwrap_or("").to_string(),
-        _ if value.is_empty() => clean(&inline),
-        _ => number(&value, formats.kind(style), formats.date1904),
+        Kind::Date => value.split('T').next().unwrap_or("").to_string(),
+        Kind::Number if value.is_empty() => clean(&inline),
+        Kind::Number => number(&value, formats.kind(style), formats.date1904),
     }
 }
 
@@ -245,7 +277,11 @@ fn lay_out(mut rows: Vec<StoredRow>, merges: &[Merge]) -> Vec<RawRow> {
     }
 
     let mut overlays: Vec<Vec<Overlay>> = vec![Vec::new(); rows.len()];
-    for m in merges {
+    // Valid merges never overlap, so they add at most one overlay per stored cell or row;
+    // piles of overlapping ranges (a hostile file) stop here instead of filling memory.
+    let stored: usize = rows.iter().map(|r| r.cells.len() + 1).sum();
+    let mut budget = stored.saturating_mul(4).saturating_add(1_000_000);
+    'merges: for m in merges {
         let width = m.c2 - m.c1 + 1;
         // Only rows that exist get a continuation: a merge reaching to row 1,048,576 must
         // not conjure a million empty rows.
@@ -254,6 +290,10 @@ fn lay_out(mut rows: Vec<StoredRow>, merges: &[Merge]) -> Vec<RawRow> {
             if r.row > m.r2 {
                 break;
             }
+            if budget == 0 {
+                break 'merges;
+            }
+            budget -= 1;
             if let Some(o) = overlays.get_mut(i) {
                 o.push(Overlay {
                     c1: m.c1,
