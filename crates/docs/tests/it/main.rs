@@ -5,5 +5,6 @@ mod bulletin;
 mod fixtures;
 mod ooxml;
 mod report;
+mod schema;
 mod seed;
 mod xlsx;
