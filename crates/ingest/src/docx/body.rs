@@ -227,7 +227,8 @@ impl Walker<'_> {
             b"gridBefore" if self.in_trpr => {
                 let n = val()
                     .and_then(|v| v.trim().parse::<usize>().ok())
-                    .unwrap_or(0);
+                    .unwrap_or(0)
+                    .min(MAX_SPAN);
                 if n > 0
                     && let Some(r) = self.row_mut()
                     && r.cells.is_empty()

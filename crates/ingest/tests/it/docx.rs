@@ -479,3 +479,22 @@ fn empty_table_rows_are_kept_with_positions() {
     assert_eq!(t.rows.len(), 1);
     assert_eq!(texts(&t.rows[0]), ["", ""]);
 }
+
+#[test]
+fn absurd_spans_are_clamped_to_a_real_table_width() {
+    let mut d = Docx::default();
+    d.push(&table(&[
+        row(
+            false,
+            &[cell(r#"<w:gridSpan w:val="999999999999"/>"#, &para("宽"))],
+        ),
+        r#"<w:tr><w:trPr><w:gridBefore w:val="4000000000"/></w:trPr><w:tc><w:p/></w:tc></w:tr>"#
+            .to_string(),
+    ]));
+    let doc = raw(&d);
+    let t = only_table(&doc);
+    assert_eq!(t.rows[0].cells[0].span, 16_384);
+    assert_eq!(t.rows[1].cells[0].span, 16_384);
+    // And the builder copes with such a table without exhausting memory.
+    let _ = read_bytes("t.docx", &d.bytes(), &Limits::default());
+}

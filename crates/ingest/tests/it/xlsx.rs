@@ -217,3 +217,24 @@ fn bad_workbooks_are_errors_naming_file_and_place() {
         "{msg}"
     );
 }
+
+#[test]
+fn piles_of_overlapping_merges_stay_bounded() {
+    let mut sheet = String::from("<sheetData>");
+    for r in 1..=200 {
+        sheet.push_str(&format!(r#"<row r="{r}"><c r="A{r}"><v>{r}</v></c></row>"#));
+    }
+    sheet.push_str("</sheetData><mergeCells>");
+    for _ in 0..5000 {
+        sheet.push_str(r#"<mergeCell ref="A1:XFD1048576"/>"#);
+    }
+    sheet.push_str("</mergeCells>");
+    let doc = raw(&xlsx::package(&[("表", &sheet)], None, None));
+    let t = sheets(&doc)[0];
+    assert_eq!(t.rows.len(), 200);
+    // Only the first of the overlapping merges lands in each row.
+    assert!(t.rows.iter().all(|r| r.cells.len() == 1));
+    assert_eq!(t.rows[0].cells[0].text, "1");
+    assert_eq!(t.rows[0].cells[0].span, 16_384);
+    assert!(t.rows[1].cells[0].merged_from_above);
+}
