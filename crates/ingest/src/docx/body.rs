@@ -167,9 +167,13 @@ impl Walker<'_> {
     fn open(&mut self, e: &BytesStart<'_>, empty: bool) {
         let val = || attr(e, b"val");
         match e.local_name().as_ref() {
-            b"p" if !empty => {
+            b"p" => {
                 self.end_para();
                 self.para = Some(Para::default());
+                // `<w:p/>` is an empty paragraph: a blank line in a cell.
+                if empty {
+                    self.end_para();
+                }
             }
             b"pPr" if !empty => self.in_ppr = true,
             b"pStyle" if self.in_ppr => {

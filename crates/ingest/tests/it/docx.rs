@@ -498,3 +498,30 @@ fn absurd_spans_are_clamped_to_a_real_table_width() {
     // And the builder copes with such a table without exhausting memory.
     let _ = read_bytes("t.docx", &d.bytes(), &Limits::default());
 }
+
+#[test]
+fn rows_inside_content_controls_and_blank_lines_in_cells() {
+    let mut d = Docx::default();
+    let rows = [
+        row(false, &[text_cell("1"), text_cell("甲")]),
+        row(
+            false,
+            &[
+                text_cell("2"),
+                cell("", &format!("{}<w:p/>{}", para("上"), para("下"))),
+            ],
+        ),
+    ]
+    .concat();
+    d.push(&format!(
+        r#"<w:tbl><w:tblGrid/><w:sdt><w:sdtPr><w:repeatingSection/></w:sdtPr><w:sdtContent>{rows}</w:sdtContent></w:sdt><w:customXml w:element="x">{}</w:customXml></w:tbl>"#,
+        row(false, &[text_cell("3"), text_cell("丙")])
+    ));
+    let doc = raw(&d);
+    let t = only_table(&doc);
+    let got: Vec<Vec<&str>> = t.rows.iter().map(texts).collect();
+    assert_eq!(
+        got,
+        [vec!["1", "甲"], vec!["2", "上\n\n下"], vec!["3", "丙"]]
+    );
+}
