@@ -50,8 +50,8 @@ pub use ids::{PlanId, ReportId, RoundId, TaskId, UnitId, UserId};
 pub use passwords::PasswordHasher;
 pub use plans::{ImportWarning, Plan, PlanTable};
 pub use reports::{
-    BulkReport, BulkRound, DraftInput, Report, ReportStatus, ReportVersion, Round, RoundStatus,
-    SelfStatus,
+    BulkReport, BulkRound, DraftInput, OwedReport, Report, ReportStatus, ReportVersion, Round,
+    RoundStatus, SelfStatus, UnitRoundStats,
 };
 pub use sessions::{NewSession, SessionUser};
 pub use tasks::{

@@ -185,6 +185,51 @@ pub struct DraftInput {
     pub expected_version: Option<i64>,
 }
 
+/// One unit's standing in a round: what it owes and how it answered (the ranking).
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UnitRoundStats {
+    pub unit_id: UnitId,
+    pub name: String,
+    /// Tasks the unit leads in the round's plan: one report owed for each.
+    pub owed: i64,
+    /// Reports that reached the office (submitted, returned or accepted).
+    pub submitted: i64,
+    /// Of those, submitted by the end of the due date (China Standard Time).
+    pub on_time: i64,
+    pub returned: i64,
+    pub accepted: i64,
+    /// Drafts not yet submitted.
+    pub drafts: i64,
+    /// Tasks it leads whose effective verdict is met.
+    pub met: i64,
+}
+
+impl UnitRoundStats {
+    fn rate(part: i64, whole: i64) -> f64 {
+        if whole == 0 {
+            0.0
+        } else {
+            part as f64 / whole as f64
+        }
+    }
+    pub fn on_time_rate(&self) -> f64 {
+        Self::rate(self.on_time, self.owed)
+    }
+    pub fn return_rate(&self) -> f64 {
+        Self::rate(self.returned, self.submitted)
+    }
+    pub fn met_rate(&self) -> f64 {
+        Self::rate(self.met, self.owed)
+    }
+}
+
+/// A task a unit leads, with its report for the round if it has one ("my tasks").
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct OwedReport {
+    pub task: crate::TaskSummary,
+    pub report: Option<Report>,
+}
+
 /// A round for the bulk loader.
 #[derive(Debug, Clone, PartialEq)]
 pub struct BulkRound {
@@ -277,6 +322,18 @@ pub(crate) enum Transition<'a> {
     Submit,
     Return(&'a str),
     Accept,
+}
+
+/// The last second of a due date in China Standard Time (UTC+8), as unix seconds: a report
+/// submitted at 23:30 Beijing time on the due date is on time.
+pub(crate) fn due_deadline(due_date: &str) -> Option<i64> {
+    let fmt = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(due_date, &fmt).ok()?;
+    let end = date
+        .with_hms(23, 59, 59)
+        .ok()?
+        .assume_offset(time::macros::offset!(+8));
+    Some(end.unix_timestamp())
 }
 
 pub(crate) fn valid_date(s: &str) -> bool {
@@ -407,6 +464,34 @@ impl Store {
     /// Every saved version of a report, oldest first.
     pub async fn report_versions(&self, id: ReportId) -> Result<Vec<ReportVersion>, StoreError> {
         dispatch!(self, reports::versions(id))
+    }
+
+    /// Per lead unit: owed, submitted, on time, returned, accepted, drafts and met, for the
+    /// ranking and the round's progress page. Sorted by on-time rate, then met rate.
+    pub async fn round_stats(&self, round: RoundId) -> Result<Vec<UnitRoundStats>, StoreError> {
+        let r = self
+            .round(round)
+            .await?
+            .ok_or(StoreError::NotFound("该填报轮次"))?;
+        let deadline = due_deadline(&r.due_date).unwrap_or(i64::MAX);
+        let mut stats = dispatch!(self, reports::round_stats(r.plan_id, round, deadline))?;
+        stats.sort_by(|a, b| {
+            b.on_time_rate()
+                .total_cmp(&a.on_time_rate())
+                .then(b.met_rate().total_cmp(&a.met_rate()))
+                .then_with(|| a.name.cmp(&b.name))
+        });
+        Ok(stats)
+    }
+
+    /// The tasks a unit leads in the round's plan, each with the unit's report for the
+    /// round (`None`: not started), in document order.
+    pub async fn unit_round_tasks(
+        &self,
+        round: RoundId,
+        unit: UnitId,
+    ) -> Result<Vec<OwedReport>, StoreError> {
+        dispatch!(self, reports::unit_round_tasks(round, unit))
     }
 
     /// Loads generated rounds and reports into a plan in one transaction, with one audit

@@ -9,8 +9,9 @@ use crate::audit::Change;
 use crate::reports::{ReportRow, Transition};
 use crate::time_util::{from_unix, from_unix_opt, to_unix};
 use crate::{
-    BulkReport, BulkRound, DraftInput, PlanId, Report, ReportId, ReportStatus, ReportVersion,
-    Round, RoundId, RoundStatus, Scope, SelfStatus, StoreError, TaskId,
+    BulkReport, BulkRound, DraftInput, OwedReport, PlanId, Report, ReportId, ReportStatus,
+    ReportVersion, Round, RoundId, RoundStatus, Scope, SelfStatus, StoreError, TaskId, UnitId,
+    UnitRoundStats,
 };
 
 macro_rules! report_cols {
@@ -526,6 +527,90 @@ pub(crate) async fn versions(pool: &Pool, id: ReportId) -> Result<Vec<ReportVers
             })
         })
         .collect()
+}
+
+pub(crate) async fn round_stats(
+    pool: &Pool,
+    plan: PlanId,
+    round: RoundId,
+    deadline: i64,
+) -> Result<Vec<UnitRoundStats>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT tu.unit_id, u.name, COUNT(*) AS owed, \
+         COUNT(*) FILTER (WHERE r.status IN ('submitted', 'returned', 'accepted')) AS submitted, \
+         COUNT(*) FILTER (WHERE r.status IN ('submitted', 'returned', 'accepted') \
+             AND r.submitted_at <= $3) AS on_time, \
+         COUNT(*) FILTER (WHERE r.status = 'returned') AS returned, \
+         COUNT(*) FILTER (WHERE r.status = 'accepted') AS accepted, \
+         COUNT(*) FILTER (WHERE r.status = 'draft') AS drafts, \
+         COUNT(*) FILTER (WHERE t.verdict = 'met') AS met \
+         FROM task_units tu JOIN tasks t ON t.id = tu.task_id JOIN units u ON u.id = tu.unit_id \
+         LEFT JOIN reports r ON r.task_id = tu.task_id AND r.unit_id = tu.unit_id \
+             AND r.round_id = $2 \
+         WHERE tu.role = 'lead' AND t.plan_id = $1 GROUP BY tu.unit_id, u.name",
+    )
+    .bind(plan)
+    .bind(round)
+    .bind(deadline)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| {
+            Ok(UnitRoundStats {
+                unit_id: UnitId(r.try_get("unit_id")?),
+                name: r.try_get("name")?,
+                owed: r.try_get("owed")?,
+                submitted: r.try_get("submitted")?,
+                on_time: r.try_get("on_time")?,
+                returned: r.try_get("returned")?,
+                accepted: r.try_get("accepted")?,
+                drafts: r.try_get("drafts")?,
+                met: r.try_get("met")?,
+            })
+        })
+        .collect()
+}
+
+pub(crate) async fn unit_round_tasks(
+    pool: &Pool,
+    round: RoundId,
+    unit: UnitId,
+) -> Result<Vec<OwedReport>, StoreError> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT ");
+    qb.push(super::tasks::SUMMARY_COLUMNS);
+    qb.push(" FROM tasks t JOIN rounds ro ON ro.plan_id = t.plan_id WHERE ro.id = ");
+    qb.push_bind(round);
+    qb.push(
+        " AND t.id IN (SELECT l.task_id FROM task_units l WHERE l.role = 'lead' AND l.unit_id = ",
+    );
+    qb.push_bind(unit);
+    qb.push(") ORDER BY t.position");
+    let rows = qb.build().fetch_all(pool).await?;
+    let mut tasks = rows
+        .iter()
+        .map(super::tasks::summary_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    super::tasks::fill_units(pool, &mut tasks).await?;
+    let reports: Vec<ReportRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        report_cols!(),
+        " FROM reports r WHERE r.round_id = $1 AND r.unit_id = $2"
+    ))
+    .bind(round)
+    .bind(unit)
+    .fetch_all(pool)
+    .await?;
+    let mut by_task: HashMap<i64, Report> = reports
+        .into_iter()
+        .map(|r| (r.task_id, r.into_report()))
+        .collect();
+    Ok(tasks
+        .into_iter()
+        .map(|task| {
+            let report = by_task.remove(&task.id.0);
+            OwedReport { task, report }
+        })
+        .collect())
 }
 
 pub(crate) async fn bulk_load(

@@ -16,7 +16,7 @@ use crate::{
 
 type DbRow = <Db as sqlx::Database>::Row;
 
-const SUMMARY_COLUMNS: &str = "t.id, t.plan_id, t.position, t.table_no, t.row_no, t.section, \
+pub(crate) const SUMMARY_COLUMNS: &str = "t.id, t.plan_id, t.position, t.table_no, t.row_no, t.section, \
      t.text, t.deadline, t.verdict, t.office_verdict, t.machine_verdict, t.disputed";
 
 fn verdict(row: &DbRow, col: &str) -> Result<Option<Verdict>, sqlx::Error> {
@@ -24,7 +24,7 @@ fn verdict(row: &DbRow, col: &str) -> Result<Option<Verdict>, sqlx::Error> {
     Ok(v.as_deref().and_then(Verdict::parse))
 }
 
-fn summary_from_row(row: &DbRow) -> Result<TaskSummary, sqlx::Error> {
+pub(crate) fn summary_from_row(row: &DbRow) -> Result<TaskSummary, sqlx::Error> {
     Ok(TaskSummary {
         id: TaskId(row.try_get("id")?),
         plan_id: PlanId(row.try_get("plan_id")?),
@@ -185,7 +185,10 @@ async fn groups_for(pool: &Pool, ids: &[i64]) -> Result<Groups, StoreError> {
     Ok(out)
 }
 
-async fn fill_units(pool: &Pool, tasks: &mut [TaskSummary]) -> Result<Links, StoreError> {
+pub(crate) async fn fill_units(
+    pool: &Pool,
+    tasks: &mut [TaskSummary],
+) -> Result<Links, StoreError> {
     let ids: Vec<i64> = tasks.iter().map(|t| t.id.0).collect();
     let links = links_for(pool, &ids).await?;
     let mut groups = groups_for(pool, &ids).await?;

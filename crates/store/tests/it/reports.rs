@@ -119,6 +119,19 @@ async fn submit_return_resubmit_accept_and_close() -> Result<()> {
                 ],
             "{statuses:?}"
         );
+        let stats = s.round_stats(round.id).await?;
+        ensure!(stats.len() == 5, "{stats:?}");
+        let kj = stats
+            .iter()
+            .find(|u| u.unit_id == unit)
+            .ok_or_else(|| anyhow::anyhow!("no stats for the unit"))?;
+        // Due 2022-01-31, submitted today: late.
+        ensure!(kj.owed == 1 && kj.submitted == 1 && kj.accepted == 1 && kj.on_time == 0);
+        ensure!(stats.iter().map(|u| u.owed).sum::<i64>() == 6);
+        let mine = s.unit_round_tasks(round.id, unit).await?;
+        ensure!(mine.len() == 1 && mine[0].report.as_ref().map(|r| r.id) == Some(r.id));
+        ensure!(mine[0].task.lead_units == ["区科技局"]);
+
         // Scope: the unit sees its report, another unit does not.
         ensure!(s.report(r.id, &Scope::Unit(unit)).await?.is_some());
         let other = s
