@@ -69,16 +69,30 @@ fn main() {
     // cargo bench passes --bench; anything else (a filter) is ignored: there is one run.
     let dir = std::env::temp_dir().join(format!("duban-ingest-memory-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("temp dir");
-    let files: Vec<(PathBuf, usize)> = {
+    let mut files: Vec<(PathBuf, usize)> = {
         let (l10, p10) = fixtures::ledger::generated(10_000);
-        let docx = dir.join("ledger-10000.docx");
+        let docx = dir.join("demo-10000.docx");
         std::fs::write(&docx, fixtures::ledger::docx(&l10, &p10)).expect("write docx");
         drop(l10);
         let (l50, _) = fixtures::ledger::generated(50_000);
-        let xlsx = dir.join("ledger-50000.xlsx");
+        let xlsx = dir.join("demo-50000.xlsx");
         std::fs::write(&xlsx, fixtures::ledger::xlsx(&l50)).expect("write xlsx");
         vec![(docx, 10_000), (xlsx, 50_000)]
     };
+    // The same sizes in the real report's text, which compresses as real ledgers do.
+    if let Some(bytes) = fixtures::seed_bytes() {
+        let seed = duban_ingest::read_bytes("seed.txt", &bytes, &Limits::default())
+            .expect("the seed reads");
+        let (l10, p10) = fixtures::ledger::seed_cycled(&seed, 10_000);
+        let docx = dir.join("seedtext-10000.docx");
+        std::fs::write(&docx, fixtures::ledger::docx(&l10, &p10)).expect("write docx");
+        drop(l10);
+        let (l50, _) = fixtures::ledger::seed_cycled(&seed, 50_000);
+        let xlsx = dir.join("seedtext-50000.xlsx");
+        std::fs::write(&xlsx, fixtures::ledger::xlsx(&l50)).expect("write xlsx");
+        files.push((docx, 10_000));
+        files.push((xlsx, 50_000));
+    }
     let exe = std::env::current_exe().expect("own path");
     println!(
         "file                      what        rows     size(MB)  inflated(MB)  peak RSS(MB)  peak/size  peak/inflated  reading(MB)"

@@ -37,10 +37,11 @@ pub(crate) fn read(file: &str, bytes: &[u8], limits: &Limits) -> Result<RawDoc, 
         .unwrap_or_else(|| format!("{dir}sharedStrings.xml"));
     let styles_part =
         rel_target(&book_rels, "styles").unwrap_or_else(|| format!("{dir}styles.xml"));
-    let shared = strings::read(&mut zip, &strings_part)?;
+    let mut shared = strings::read(&mut zip, &strings_part)?;
     let formats = styles::read(&mut zip, &styles_part, book.date1904)?;
 
     let mut blocks = Vec::new();
+    let last_visible = book.sheets.iter().rposition(|s| !s.hidden);
     for (i, s) in book.sheets.iter().enumerate() {
         if s.hidden {
             continue;
@@ -51,7 +52,15 @@ pub(crate) fn read(file: &str, bytes: &[u8], limits: &Limits) -> Result<RawDoc, 
             .map(|r| r.target.clone())
             .unwrap_or_else(|| format!("{dir}worksheets/sheet{}.xml", i + 1));
         // Chart sheets and missing parts hold no cells and come back as None.
-        let Some(table) = sheet::read(&mut zip, &part, &s.name, &shared, &formats)? else {
+        let Some(table) = sheet::read(
+            &mut zip,
+            &part,
+            &s.name,
+            &mut shared,
+            &formats,
+            Some(i) == last_visible,
+        )?
+        else {
             continue;
         };
         blocks.push(Block::Table(table));

@@ -2,7 +2,7 @@
 use quick_xml::events::{BytesStart, Event};
 
 use super::cells::{number, parse_range, parse_ref};
-use super::strings::clean;
+use super::strings::{Shared, clean};
 use super::styles::Formats;
 use crate::IngestError;
 use crate::grid::{RawCell, RawRow, RawTable};
@@ -72,8 +72,9 @@ pub(super) fn read(
     zip: &mut SafeZip<'_>,
     part: &str,
     name: &str,
-    shared: &[String],
+    shared: &mut [Shared],
     formats: &Formats,
+    last_sheet: bool,
 ) -> Result<Option<RawTable>, IngestError> {
     let file = zip.file();
     let Some(mut reader) = zip.xml(part)? else {
@@ -127,9 +128,23 @@ pub(super) fn read(
                 b"rPh" => in_phonetic = false,
                 b"c" => {
                     if let Some(c) = cell.take() {
-                        let text = cell_text(c.kind, c.style, c.value, c.inline, shared, formats);
+                        let taken = (c.kind == Kind::Shared)
+                            .then(|| c.value.trim().parse::<usize>().ok())
+                            .flatten();
+                        let text = match taken {
+                            Some(i) => take_shared(shared, i, &rows),
+                            None => cell_text(c.kind, c.style, c.value, c.inline, formats),
+                        };
                         if !text.is_empty() {
                             push_cell(&mut rows, last_row, c.col, text);
+                            if let Some(slot) = taken.and_then(|i| shared.get_mut(i))
+                                && matches!(slot, Shared::Text(_))
+                                && let Some(r) = rows.len().checked_sub(1)
+                                && let Some(k) =
+                                    rows.get(r).and_then(|x| x.cells.len().checked_sub(1))
+                            {
+                                *slot = Shared::Taken { row: r, cell: k };
+                            }
                         }
                     }
                 }
@@ -154,6 +169,19 @@ pub(super) fn read(
             _ => {}
         }
         buf.clear();
+    }
+    // Later sheets may use the same strings: give back what this sheet took.
+    if !last_sheet {
+        for slot in shared.iter_mut() {
+            if let Shared::Taken { row, cell } = *slot {
+                let text = rows
+                    .get(row)
+                    .and_then(|r| r.cells.get(cell))
+                    .map(|(_, t)| t.clone())
+                    .unwrap_or_default();
+                *slot = Shared::Text(text);
+            }
+        }
     }
     if rows.is_empty() && merges.is_empty() {
         return Ok(None);
@@ -199,22 +227,30 @@ fn cell_start(e: &BytesStart<'_>, last_col: u32) -> CellState {
     state
 }
 
+/// The text of shared string `i`: the string itself on first use (taken, the slot left
+/// empty until the caller records where it went), a copy afterwards.
+fn take_shared(shared: &mut [Shared], i: usize, rows: &[StoredRow]) -> String {
+    match shared.get_mut(i) {
+        Some(Shared::Text(s)) => std::mem::take(s),
+        Some(Shared::Taken { row, cell }) => rows
+            .get(*row)
+            .and_then(|r| r.cells.get(*cell))
+            .map(|(_, t)| t.clone())
+            .unwrap_or_default(),
+        None => String::new(),
+    }
+}
+
 fn cell_text(
     kind: Kind,
     style: Option<usize>,
     value: String,
     inline: String,
-    shared: &[String],
     formats: &Formats,
 ) -> String {
     match kind {
-        Kind::Shared => value
-            .trim()
-            .parse::<usize>()
-            .ok()
-            .and_then(|i| shared.get(i))
-            .cloned()
-            .unwrap_or_default(),
+        // Shared strings are resolved by `take_shared`; an index that is no number is empty.
+        Kind::Shared => String::new(),
         Kind::Inline => clean(&inline),
         Kind::FormulaText => clean(&value),
         Kind::Error => value,

@@ -4,8 +4,16 @@ use quick_xml::events::Event;
 use crate::IngestError;
 use crate::zipsafe::{SafeZip, push_ref, xml_error};
 
+/// A shared string, or where it went: the first cell that uses a shared string takes it
+/// instead of copying it, so unique texts (most of a ledger) exist once in memory; later
+/// uses copy from that cell.
+pub(super) enum Shared {
+    Text(String),
+    Taken { row: usize, cell: usize },
+}
+
 /// Reads the shared string table; a workbook without one has only numbers and inline text.
-pub(super) fn read(zip: &mut SafeZip<'_>, part: &str) -> Result<Vec<String>, IngestError> {
+pub(super) fn read(zip: &mut SafeZip<'_>, part: &str) -> Result<Vec<Shared>, IngestError> {
     let file = zip.file();
     let Some(mut reader) = zip.xml(part)? else {
         return Ok(Vec::new());
@@ -26,11 +34,13 @@ pub(super) fn read(zip: &mut SafeZip<'_>, part: &str) -> Result<Vec<String>, Ing
                 b"rPh" => in_phonetic = true,
                 _ => {}
             },
-            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"si" => out.push(String::new()),
+            Ok(Event::Empty(e)) if e.local_name().as_ref() == b"si" => {
+                out.push(Shared::Text(String::new()))
+            }
             Ok(Event::End(e)) => match e.local_name().as_ref() {
                 b"si" => {
                     if let Some(s) = cur.take() {
-                        out.push(clean(&s));
+                        out.push(Shared::Text(clean(&s)));
                     }
                 }
                 b"t" => in_t = false,

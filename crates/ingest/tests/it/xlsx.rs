@@ -238,3 +238,29 @@ fn piles_of_overlapping_merges_stay_bounded() {
     assert_eq!(t.rows[0].cells[0].span, 16_384);
     assert!(t.rows[1].cells[0].merged_from_above);
 }
+
+#[test]
+fn a_shared_string_reads_the_same_wherever_and_however_often_it_is_used() {
+    let s1 = r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>0</v></c><c r="C1" t="s"><v>1</v></c></row><row r="2"><c r="A2" t="s"><v>0</v></c></row></sheetData>"#;
+    let s2 = r#"<sheetData><row r="1"><c r="A1" t="s"><v>0</v></c><c r="B1" t="s"><v>1</v></c></row></sheetData>"#;
+    let doc = raw(&xlsx::package(
+        &[("一", s1), ("二", s2), ("三", s2)],
+        Some("<si><t>区科技局</t></si><si><t>区商务委</t></si>"),
+        None,
+    ));
+    let s = sheets(&doc);
+    let all: Vec<Vec<&str>> = s
+        .iter()
+        .flat_map(|t| t.rows.iter())
+        .map(|r| r.cells.iter().map(|c| c.text.as_str()).collect())
+        .collect();
+    assert_eq!(
+        all,
+        [
+            vec!["区科技局", "区科技局", "区商务委"],
+            vec!["区科技局"],
+            vec!["区科技局", "区商务委"],
+            vec!["区科技局", "区商务委"],
+        ]
+    );
+}
