@@ -22,6 +22,12 @@ fn is_space(c: char) -> bool {
 }
 
 pub(crate) fn clean(raw: &str) -> Cleaned {
+    if already_clean(raw) {
+        return Cleaned {
+            text: raw.to_string(),
+            removed: Vec::new(),
+        };
+    }
     let mut removed: Vec<&'static str> = Vec::new();
     let mut note = |what: &'static str| {
         if !removed.contains(&what) {
@@ -127,9 +133,40 @@ pub(crate) fn has_space_run(s: &str) -> bool {
 /// Header text reduced to what carries meaning: no blanks of any kind, no colons or
 /// required-field stars.
 pub(crate) fn compact(s: &str) -> String {
-    s.chars()
-        .filter(|&c| !is_space(c) && !matches!(c, '\n' | '\r' | '：' | ':' | '*' | '＊'))
-        .collect()
+    compact_chars(s).collect()
+}
+
+fn meaningful(c: char) -> bool {
+    !is_space(c) && !matches!(c, '\n' | '\r' | '：' | ':' | '*' | '＊')
+}
+
+fn compact_chars(s: &str) -> impl Iterator<Item = char> + '_ {
+    s.chars().filter(|&c| meaningful(c))
+}
+
+/// Whether a text holds nothing but blanks (what [`compact`] would leave empty).
+pub(crate) fn is_blank(s: &str) -> bool {
+    !s.chars().any(meaningful)
+}
+
+/// Whether two texts are equal once compacted, without building either.
+pub(crate) fn same_compact(a: &str, b: &str) -> bool {
+    compact_chars(a).eq(compact_chars(b))
+}
+
+/// Whether `clean` would change nothing: the common case, worth checking cheaply.
+fn already_clean(s: &str) -> bool {
+    !s.is_empty()
+        && !s.contains(BOOKMARK)
+        && !s.contains("\n\n")
+        && !s.starts_with('\n')
+        && !s.ends_with('\n')
+        && !s.chars().any(|c| c == '\r' || (is_space(c) && c != ' '))
+        && !s.contains("  ")
+        && !s.starts_with(' ')
+        && !s.ends_with(' ')
+        && !s.contains(" \n")
+        && !s.contains("\n ")
 }
 
 #[cfg(test)]
@@ -158,6 +195,41 @@ mod tests {
         assert_eq!(c.text, "");
         assert_eq!(c.removed, vec!["全角空白单元格"]);
         assert_eq!(clean("").removed.len(), 0);
+    }
+
+    #[test]
+    fn the_fast_path_agrees_with_the_full_clean() {
+        for s in [
+            "甲乙",
+            "甲 乙",
+            "甲\n乙",
+            "甲  乙",
+            " 甲",
+            "甲 \n乙",
+            "甲\n\n乙",
+            "甲\u{3000}乙",
+            "甲\r\n乙",
+            "a b",
+        ] {
+            if already_clean(s) {
+                let mut removed = Vec::new();
+                let mut out = String::new();
+                for line in s.split('\n') {
+                    let t = line.trim_matches(is_space);
+                    if !out.is_empty() {
+                        out.push('\n');
+                    }
+                    squeeze_into(t, &mut out, &mut |w| removed.push(w));
+                }
+                assert_eq!(out, s, "{s:?}");
+                assert!(removed.is_empty(), "{s:?}");
+            }
+        }
+        assert!(already_clean("甲 乙\n丙"));
+        assert!(!already_clean("甲  乙"));
+        assert!(same_compact("牵头 单位：", "牵头单位"));
+        assert!(is_blank(" \u{3000}\n"));
+        assert!(!is_blank("甲"));
     }
 
     #[test]

@@ -4,7 +4,7 @@ use duban_model::{Location, Table, Task, WarningCode};
 use super::Ctx;
 use super::checks::repeated_sentences;
 use super::claims::{claimed_count, status_verdict, strip_heading_number, verdict_words};
-use super::clean::compact;
+use super::clean::{is_blank, same_compact};
 use super::columns::{Role, classify, recency};
 use super::units;
 use crate::IngestError;
@@ -343,7 +343,6 @@ pub(crate) fn read(
     let mut cols = columns(header, sub, width, &table_loc, ctx);
     let data_from = header_at + 1 + usize::from(sub.is_some());
     unlabelled_section(&mut cols, header, raw.rows.get(data_from..).unwrap_or(&[]));
-    let header_key: Vec<String> = header.cells.iter().map(|c| compact(&c.text)).collect();
 
     // Rows above the header (merged title rows in a sheet) give the title if none was found.
     let mut title = caption.title;
@@ -368,14 +367,16 @@ pub(crate) fn read(
             continue;
         }
         let placed = place(row);
-        let key: Vec<String> = row.cells.iter().map(|c| compact(&c.text)).collect();
-        if key == header_key {
+        let repeats_header = row.cells.len() == header.cells.len()
+            && row
+                .cells
+                .iter()
+                .zip(&header.cells)
+                .all(|(a, b)| same_compact(&a.text, &b.text));
+        if repeats_header {
             continue;
         }
-        let non_empty: Vec<&Placed> = placed
-            .iter()
-            .filter(|p| !compact(&p.cell.text).is_empty())
-            .collect();
+        let non_empty: Vec<&Placed> = placed.iter().filter(|p| !is_blank(&p.cell.text)).collect();
         if non_empty.is_empty() {
             continue;
         }
@@ -393,8 +394,9 @@ pub(crate) fn read(
         // A row holding one text only, spanning columns or standing in the section or
         // number column, is a section heading ("一、科技创新").
         if let Some(first) = non_empty.first() {
-            let text = compact(&first.cell.text);
-            let all_same = non_empty.iter().all(|p| compact(&p.cell.text) == text);
+            let all_same = non_empty
+                .iter()
+                .all(|p| same_compact(&p.cell.text, &first.cell.text));
             let role = cols.target(first);
             let numbered = strip_heading_number(&first.cell.text).is_some();
             let heading_shaped = first.len > 1
@@ -419,7 +421,7 @@ pub(crate) fn read(
                     .as_deref()
                     .is_some_and(|p| !p.is_empty())
             } else {
-                !compact(&c.text).is_empty()
+                !is_blank(&c.text)
             }
         });
         if !has_task {
