@@ -89,7 +89,14 @@ pub(crate) fn split_label(s: &str) -> Option<(String, String)> {
     let s = s.trim();
     let prefix = ["附件", "附表"].into_iter().find(|p| s.starts_with(p))?;
     let rest = s[prefix.len()..].trim_start();
-    let digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    let mut digits: String = rest.chars().take_while(|c| c.is_ascii_digit()).collect();
+    if digits.is_empty() {
+        // "附件一"
+        digits = rest
+            .chars()
+            .take_while(|c| "一二三四五六七八九十".contains(*c))
+            .collect();
+    }
     if digits.is_empty() {
         return None;
     }
@@ -192,6 +199,10 @@ mod tests {
             Some(("附件2".into(), "已完成情况表".into()))
         );
         assert_eq!(split_label("附件：1. 未完成"), None);
+        assert_eq!(
+            split_label("附件二"),
+            Some(("附件二".into(), String::new()))
+        );
         assert_eq!(strip_heading_number("一、科技创新"), Some("科技创新"));
         assert_eq!(strip_heading_number("（十二）城市更新"), Some("城市更新"));
         assert_eq!(strip_heading_number("一些事"), None);

@@ -304,7 +304,8 @@ fn parse_number(cell: &RawCell) -> Option<u32> {
     if !t.is_empty() && t.len() <= 6 && t.bytes().all(|b| b.is_ascii_digit()) {
         t.parse().ok()
     } else {
-        cell.auto_number
+        // Beyond any real ledger: a broken numbering definition, not a row number.
+        cell.auto_number.filter(|&n| n <= 999_999)
     }
 }
 
@@ -436,14 +437,25 @@ pub(crate) fn read(
         // Row number: the written or auto-numbered one, else the next by count.
         let expected = last_row.saturating_add(1);
         let written = raw_vals[slot(Role::Number)].and_then(parse_number);
+        // Row numbers stay unique and increasing, as tasks are known by table and row: a
+        // gap keeps the written number, a repeat or a step back (numbering restarted in
+        // each section) takes the count.
         let row_no = match written {
-            Some(n) if n != expected => {
+            Some(n) if n > expected => {
                 ctx.warn(
                     WarningCode::InconsistentCount,
                     table_loc.clone().row(n),
-                    format!("{label} 序号{n}与顺序不符（按顺序应为{expected}）"),
+                    format!("{label} 序号从{}跳到{n}", expected - 1),
                 );
                 n
+            }
+            Some(n) if n < expected => {
+                ctx.warn(
+                    WarningCode::InconsistentCount,
+                    table_loc.clone().row(expected),
+                    format!("{label} 序号{n}重复或倒退，按顺序记为第{expected}行"),
+                );
+                expected
             }
             Some(n) => n,
             None => expected,
@@ -473,7 +485,10 @@ pub(crate) fn read(
         last_row = row_no;
 
         match vals[slot(Role::Section)].as_deref() {
-            Some(s) if !s.is_empty() => section = Some(s.replace('\n', "")),
+            Some(s) if !s.is_empty() => {
+                let s = s.replace('\n', "");
+                section = Some(strip_heading_number(&s).unwrap_or(&s).to_string());
+            }
             _ => {}
         }
 

@@ -347,7 +347,8 @@ fn lost_numbers_are_recovered_by_counting() {
     assert_eq!(rows, [1, 2, 3, 4]);
     assert!(codes(&l, WarningCode::InconsistentCount).is_empty());
 
-    // A written number that disagrees with the count is kept, and said.
+    // A gap keeps the written number; numbering restarted per section takes the count, so
+    // rows stay unique. Both are said.
     let l = ledger(vec![table(
         "表1",
         vec![
@@ -355,11 +356,13 @@ fn lost_numbers_are_recovered_by_counting() {
             texts(&["1", "甲", "区科技局"]),
             texts(&["", "乙", "区科技局"]),
             texts(&["5", "丙", "区科技局"]),
+            texts(&["1", "丁", "区科技局"]),
+            texts(&["", "戊", "区科技局"]),
         ],
     )]);
     let rows: Vec<u32> = l.tasks.iter().map(|t| t.row).collect();
-    assert_eq!(rows, [1, 2, 5]);
-    assert_eq!(codes(&l, WarningCode::InconsistentCount).len(), 1);
+    assert_eq!(rows, [1, 2, 5, 6, 7]);
+    assert_eq!(codes(&l, WarningCode::InconsistentCount).len(), 2);
 }
 
 #[test]

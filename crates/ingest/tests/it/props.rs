@@ -82,6 +82,9 @@ proptest! {
                 prop_assert!(!l.tasks.is_empty());
                 for t in &l.tables {
                     prop_assert_eq!(t.rows, l.tasks_in(t.index).count());
+                    // Tasks are known by table and row: rows strictly increase.
+                    let rows: Vec<u32> = l.tasks_in(t.index).map(|x| x.row).collect();
+                    prop_assert!(rows.windows(2).all(|w| w[0] < w[1]), "{:?}", rows);
                 }
                 for t in &l.tasks {
                     prop_assert!(!t.text.is_empty());
