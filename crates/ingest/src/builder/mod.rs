@@ -192,17 +192,26 @@ fn summary_claims(front: &[String], ledger: &mut Ledger, ctx: &mut Ctx) {
     let mut by_verdict: Vec<(Verdict, u32)> = Vec::new();
     for p in front {
         // The list of attachments repeats the table titles; they are checked as titles.
-        if p.starts_with("附件") || p.ends_with('表') || Some(p) == ledger.title.as_ref() {
+        // Numbered items retell tasks ("1. …完成技术合同登记382项"): their counts are not claims.
+        if p.starts_with("附件")
+            || p.ends_with('表')
+            || Some(p) == ledger.title.as_ref()
+            || claims::strip_item_number(p).is_some()
+        {
             continue;
         }
+        // Counts speak of tasks once a clause of the paragraph has named them:
+        // "共131项重点任务，其中已完成120项，未完成11项".
+        let mut about_tasks = false;
         for clause in p.split(['，', '。', '；', ',', ';', '：', ':']) {
-            if !clause.contains("任务") {
+            about_tasks |= clause.contains("任务");
+            if !about_tasks {
                 continue;
             }
             let Some((n, _)) = counts(clause).into_iter().next() else {
                 continue;
             };
-            match verdict_words(clause) {
+            match verdict_words(clause).or_else(|| completed_count(clause)) {
                 Some(v) => {
                     if !by_verdict.iter().any(|(w, _)| *w == v) {
                         by_verdict.push((v, n));
@@ -267,6 +276,19 @@ fn summary_claims(front: &[String], ledger: &mut Ledger, ctx: &mut Ctx) {
             );
         }
     }
+}
+
+/// "完成120项": 完成 right before a count reports tasks done (unlike "完成情况").
+fn completed_count(clause: &str) -> Option<Verdict> {
+    let mut rest = clause;
+    while let Some(at) = rest.find("完成") {
+        let before = &rest[..at];
+        rest = &rest[at + "完成".len()..];
+        if !before.ends_with('未') && rest.starts_with(|c: char| c.is_ascii_digit()) {
+            return Some(Verdict::Met);
+        }
+    }
+    None
 }
 
 /// The same task text twice in one ledger.

@@ -460,6 +460,30 @@ fn labels_titles_and_summary_claims_from_paragraphs() {
 }
 
 #[test]
+fn summary_counts_follow_the_clause_that_names_tasks() {
+    let l = ledger(vec![
+        Block::Para("全年共推进重点任务4项，其中完成3项，未完成1项。".into()),
+        Block::Para("1. 新建学校。全年完成校舍改造12项任务。".into()),
+        Block::Para("已完成情况表".into()),
+        table(
+            "表1",
+            vec![
+                texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+                texts(&["1", "甲", "区科技局", "完成"]),
+                texts(&["2", "乙", "区科技局", "完成"]),
+            ],
+        ),
+    ]);
+    assert_eq!(l.claimed_total, Some(4));
+    assert_eq!(l.tables[0].office_verdict, Some(Verdict::Met));
+    // "完成3项" is the met claim for the only met table, which lists 2.
+    assert_eq!(l.tables[0].claimed_rows, Some(3));
+    let m = codes(&l, WarningCode::ClaimedCountMismatch);
+    assert_eq!(m.len(), 2, "{m:?}");
+    assert!(m.iter().any(|w| w.contains("已完成3项")), "{m:?}");
+}
+
+#[test]
 fn missing_units_progress_and_duplicate_tasks_are_warned() {
     let l = ledger(vec![table(
         "表1",
