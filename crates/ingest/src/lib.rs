@@ -5,6 +5,19 @@
 //! one builder ([`build`]) turns any `RawDoc` into the model. So header synonyms, unit
 //! splitting, section carry-down, verdicts from titles and warnings behave the same whatever
 //! the file format.
+//!
+//! What the builder reports (each a located [`duban_model::Warning`]):
+//! - `claimed_count_mismatch`: a table title ("未达预期15项…") or the summary ("131项重点工作
+//!   任务", "未完成…15项") claims a count the tables do not list;
+//! - `artifact`: bookmarks, space runs, full-width blank cells or stray blanks were removed
+//!   (one warning per cell or paragraph, naming what went);
+//! - `duplicate_sentence`: a sentence written twice in one cell — the text is kept as
+//!   written, the office decides;
+//! - `missing_lead_unit`, `missing_progress` (per row, or once when a whole column is
+//!   blank or absent), `duplicate_task`;
+//! - `unknown_column` (a header that means nothing known, ignored), `skipped_row` (a row or
+//!   a whole table that could not be read as tasks, never dropped silently),
+//!   `inconsistent_count` (row numbers that jump or restart).
 #![forbid(unsafe_code)]
 
 mod builder;
