@@ -4,6 +4,7 @@
 mod bulletin;
 mod fixtures;
 mod ooxml;
+mod props;
 mod report;
 mod schema;
 mod seed;

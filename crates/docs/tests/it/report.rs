@@ -501,3 +501,35 @@ fn same_input_gives_the_same_bytes() -> Result<()> {
     assert_ne!(a, year_end_report(&l2, &office_opts(&l2))?);
     Ok(())
 }
+
+#[test]
+fn report_docx_reads_back_through_ingest_as_the_same_split() -> Result<()> {
+    let l = sample_ledger(4, 9);
+    let docx = year_end_report(&l, &office_opts(&l))?;
+    let back = duban_ingest::read_bytes("report.docx", &docx, &duban_ingest::Limits::default())?;
+    assert_eq!(back.tasks.len(), l.tasks.len());
+    for (a, b) in l.tasks.iter().zip(&back.tasks) {
+        assert_eq!(
+            (a.table, a.row, &a.section, &a.text),
+            (b.table, b.row, &b.section, &b.text)
+        );
+        assert_eq!(
+            (&a.lead_units, &a.coop_units, &a.coop_groups),
+            (&b.lead_units, &b.coop_units, &b.coop_groups)
+        );
+        assert_eq!(
+            (&a.progress, a.office_verdict),
+            (&b.progress, b.office_verdict)
+        );
+    }
+    // The summary it reads is ours, and agrees with the tables.
+    assert_eq!(back.claimed_total, Some(13));
+    assert!(
+        back.warnings
+            .iter()
+            .all(|w| w.code != duban_model::WarningCode::ClaimedCountMismatch),
+        "{:?}",
+        back.warnings
+    );
+    Ok(())
+}

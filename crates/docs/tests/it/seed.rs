@@ -91,3 +91,30 @@ fn seed_ledger_survives_an_xlsx_round_trip() -> Result<()> {
     }
     Ok(())
 }
+
+#[test]
+fn seed_report_reads_back_through_ingest_with_the_same_tasks() -> Result<()> {
+    let Some(l) = seed()? else { return Ok(()) };
+    let docx = year_end_report(&l, &ReportOptions::for_ledger(&l))?;
+    let back = duban_ingest::read_bytes("report.docx", &docx, &Limits::default())?;
+    assert_eq!(back.tasks.len(), 126);
+    let unmet = back
+        .tasks
+        .iter()
+        .filter(|t| t.office_verdict == Some(Verdict::NotMet))
+        .count();
+    assert_eq!(unmet, 11);
+    for (a, b) in l.tasks.iter().zip(&back.tasks) {
+        assert_eq!(
+            (&a.text, &a.progress, a.office_verdict),
+            (&b.text, &b.progress, b.office_verdict)
+        );
+        assert_eq!(
+            (&a.lead_units, &a.coop_units),
+            (&b.lead_units, &b.coop_units),
+            "{}",
+            a.text
+        );
+    }
+    Ok(())
+}
