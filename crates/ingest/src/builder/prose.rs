@@ -98,6 +98,115 @@ fn fields(inner: &str) -> Fields {
     f
 }
 
+/// "牵头单位：区科技局" on a line of its own, after its item.
+fn is_key_line(p: &str) -> bool {
+    p.split_once(['：', ':'])
+        .is_some_and(|(k, _)| key_slot(k).is_some())
+}
+
+/// A numbered item being read: its text, the section it stands in, its responsibilities.
+struct Item {
+    body: String,
+    section: Option<String>,
+    inner: String,
+}
+
+/// Groups paragraphs into items. An item is a numbered paragraph (continued by the
+/// paragraphs after it) or any paragraph ending in a responsibility parenthesis; the
+/// responsibilities come from that parenthesis and from key lines right after it.
+/// Numbered paragraphs that never get responsibilities are not tasks (a summary's list).
+/// Also returns the numbered paragraphs left out among items (to be warned about).
+fn items(paras: &[String]) -> (Vec<Item>, Vec<String>) {
+    const MAX_ITEM_CHARS: usize = 2000;
+    let mut out: Vec<Item> = Vec::new();
+    let mut left_out: Vec<String> = Vec::new();
+    let mut open: Option<Item> = None;
+    let mut section: Option<String> = None;
+    // Whether the paragraph before completed an item, so a key line may still add to it.
+    let mut after_item = false;
+
+    for p in paras {
+        let p = p.trim();
+        if is_key_line(p) {
+            let target = match open.as_mut() {
+                Some(item) => Some(item),
+                None if after_item => out.last_mut(),
+                None => None,
+            };
+            if let Some(item) = target {
+                if !item.inner.is_empty() {
+                    item.inner.push('；');
+                }
+                item.inner.push_str(p);
+                after_item = true;
+            }
+            continue;
+        }
+        let starts_item = strip_item_number(p).is_some();
+        let heading = !starts_item
+            && strip_heading_number(p).is_some()
+            && p.chars().count() <= 40
+            && responsibility_tail(p).is_none();
+        let continues = !starts_item
+            && !heading
+            && open
+                .as_ref()
+                .is_some_and(|o| o.inner.is_empty() && o.body.chars().count() < MAX_ITEM_CHARS);
+        if continues {
+            if let Some(o) = open.as_mut() {
+                o.body.push_str(p);
+            }
+        } else {
+            if let Some(o) = open.take() {
+                if !o.inner.is_empty() {
+                    out.push(o);
+                } else if !out.is_empty() {
+                    left_out.push(o.body);
+                }
+            }
+            after_item = false;
+            if heading {
+                if let Some(h) = strip_heading_number(p) {
+                    let h = h.trim_end_matches(['。', '：', ':']).trim();
+                    if !h.is_empty() {
+                        section = Some(h.to_string());
+                    }
+                }
+                continue;
+            }
+            if !starts_item && responsibility_tail(p).is_none() {
+                continue;
+            }
+            open = Some(Item {
+                body: p.to_string(),
+                section: section.clone(),
+                inner: String::new(),
+            });
+        }
+        // An item closes at its responsibility parenthesis.
+        if let Some(o) = open.as_mut()
+            && o.inner.is_empty()
+            && let Some((body, inner)) = responsibility_tail(&o.body)
+        {
+            let (body, inner) = (body.to_string(), inner.to_string());
+            o.body = body;
+            o.inner = inner;
+            if let Some(done) = open.take() {
+                out.push(done);
+            }
+            after_item = true;
+        }
+    }
+    if let Some(o) = open {
+        if !o.inner.is_empty() {
+            out.push(o);
+        } else if !out.is_empty() {
+            left_out.push(o.body);
+        }
+    }
+    (out, left_out)
+}
+
 /// Reads the numbered items of `paras`; `None` when there are none.
 pub(crate) fn read(
     paras: &[String],
@@ -107,71 +216,52 @@ pub(crate) fn read(
 ) -> Option<(Table, Vec<Task>)> {
     let label = "正文".to_string();
     let table_loc = Location::table(index, label.clone());
-    let mut section: Option<String> = None;
-    let mut pending: Option<String> = None;
     let mut tasks: Vec<Task> = Vec::new();
+    let (items, left_out) = items(paras);
+    for body in left_out {
+        let head: String = body.chars().take(30).collect();
+        ctx.warn(
+            WarningCode::SkippedRow,
+            Location::part(label.clone()),
+            format!("编号事项没有责任单位，未作为任务读入：“{head}”"),
+        );
+    }
 
-    for p in paras {
-        let p = p.trim();
-        // A new item or heading abandons an item whose responsibilities never came.
-        let starts_anew = strip_item_number(p).is_some() || strip_heading_number(p).is_some();
-        let joined = match pending.take() {
-            Some(mut prev) if !starts_anew => {
-                prev.push_str(p);
-                prev
-            }
-            _ => p.to_string(),
+    for item in items {
+        let body = strip_item_number(&item.body).map_or(item.body.as_str(), |(_, rest)| rest);
+        let text = body
+            .trim()
+            .trim_end_matches(['。', '；', ';', '，', ','])
+            .trim();
+        if text.is_empty() {
+            continue;
+        }
+        let row = tasks.len() as u32 + 1;
+        let mut task = Task::new(index, row, text);
+        task.section = item.section;
+        let [leader, lead, other, deadline] = fields(&item.inner).values;
+        // Without a 牵头单位, the 责任单位 lead; beside one, they cooperate.
+        let (lead, coop) = if lead.is_empty() {
+            (other, Vec::new())
+        } else {
+            (lead, other)
         };
-        if let Some((body, inner)) = responsibility_tail(&joined) {
-            let body = strip_item_number(body).map_or(body, |(_, rest)| rest);
-            let text = body
-                .trim()
-                .trim_end_matches(['。', '；', ';', '，', ','])
-                .trim();
-            if text.is_empty() {
-                continue;
-            }
-            let row = tasks.len() as u32 + 1;
-            let mut task = Task::new(index, row, text);
-            task.section.clone_from(&section);
-            let f = fields(inner);
-            let [leader, lead, other, deadline] = f.values;
-            let (lead, coop) = if lead.is_empty() {
-                (other, Vec::new())
-            } else {
-                (lead, other)
-            };
-            let lead = units::split(&lead.join("、"));
-            let coop = units::split(&coop.join("、"));
-            task.lead_units = lead.units;
-            task.lead_groups = lead.groups;
-            task.coop_units = coop.units;
-            task.coop_groups = coop.groups;
-            task.leader = Some(leader.join("、")).filter(|s| !s.is_empty());
-            task.deadline = Some(deadline.join("、")).filter(|s| !s.is_empty());
-            if task.lead_units.is_empty() && task.lead_groups.is_empty() {
-                ctx.warn(
-                    WarningCode::MissingLeadUnit,
-                    table_loc.clone().row(row),
-                    format!("{label} 第{row}项没有牵头单位"),
-                );
-            }
-            tasks.push(task);
-            continue;
+        let lead = units::split(&lead.join("、"));
+        let coop = units::split(&coop.join("、"));
+        task.lead_units = lead.units;
+        task.lead_groups = lead.groups;
+        task.coop_units = coop.units;
+        task.coop_groups = coop.groups;
+        task.leader = Some(leader.join("、")).filter(|s| !s.is_empty());
+        task.deadline = Some(deadline.join("、")).filter(|s| !s.is_empty());
+        if task.lead_units.is_empty() && task.lead_groups.is_empty() {
+            ctx.warn(
+                WarningCode::MissingLeadUnit,
+                table_loc.clone().row(row),
+                format!("{label} 第{row}项没有牵头单位"),
+            );
         }
-        if strip_item_number(&joined).is_some() && joined.chars().count() < 2000 {
-            // An item whose responsibilities follow in the next paragraph.
-            pending = Some(joined);
-            continue;
-        }
-        if let Some(h) = strip_heading_number(&joined)
-            && joined.chars().count() <= 40
-        {
-            let h = h.trim_end_matches(['。', '：', ':']).trim();
-            if !h.is_empty() {
-                section = Some(h.to_string());
-            }
-        }
+        tasks.push(task);
     }
     if tasks.is_empty() {
         return None;

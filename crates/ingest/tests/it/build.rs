@@ -577,6 +577,49 @@ fn prose_decomposition_documents() {
 }
 
 #[test]
+fn prose_responsibilities_on_lines_of_their_own() {
+    let paras = [
+        "一、科技创新",
+        "1. 建成孵化中心二期。",
+        "责任领导：张三",
+        "牵头单位：区科技局",
+        "责任单位：区财政局",
+        "2. 引进研发机构8家（牵头单位：区商务委）",
+        "完成时限：2023年底",
+        "二、城市更新",
+        "3. 这一项没有写责任单位。",
+        "4. 改造老旧小区（责任单位：区住房城乡建委）",
+    ];
+    let l = ledger(paras.iter().map(|p| Block::Para(p.to_string())).collect());
+    let got: Vec<(u32, &str, &str, &str, &str)> = l
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.row,
+                t.section.as_deref().unwrap_or(""),
+                t.text.as_str(),
+                t.lead_units.first().map_or("", |u| u.name.as_str()),
+                t.deadline.as_deref().unwrap_or(""),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (1, "科技创新", "建成孵化中心二期", "区科技局", ""),
+            (2, "科技创新", "引进研发机构8家", "区商务委", "2023年底"),
+            (3, "城市更新", "改造老旧小区", "区住房城乡建委", ""),
+        ]
+    );
+    assert_eq!(l.tasks[0].leader.as_deref(), Some("张三"));
+    assert_eq!(l.tasks[0].coop_units[0].name, "区财政局");
+    let skipped = codes(&l, WarningCode::SkippedRow);
+    assert_eq!(skipped.len(), 1, "{skipped:?}");
+    assert!(skipped[0].contains("这一项没有写责任单位"));
+}
+
+#[test]
 fn prose_is_not_read_when_a_real_table_exists() {
     let l = ledger(vec![
         Block::Para("1. 建成公园。（牵头单位：区城管局）".into()),
