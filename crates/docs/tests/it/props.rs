@@ -5,6 +5,17 @@ use duban_model::{Ledger, SourceFormat, Task, UnitRef, Verdict};
 use proptest::prelude::*;
 
 use crate::ooxml::{parse, part};
+
+/// (table, text, progress, section, office verdict, machine verdict, lead unit)
+type Row = (
+    usize,
+    String,
+    String,
+    Option<String>,
+    Option<Verdict>,
+    Option<Verdict>,
+    String,
+);
 use crate::report::{attachment_rows, summary_counts};
 
 fn verdict() -> impl Strategy<Value = Option<Verdict>> {
@@ -43,17 +54,7 @@ fn text() -> impl Strategy<Value = String> {
     .prop_map(|v| v.into_iter().collect())
 }
 
-fn task() -> impl Strategy<
-    Value = (
-        usize,
-        String,
-        String,
-        Option<String>,
-        Option<Verdict>,
-        Option<Verdict>,
-        String,
-    ),
-> {
+fn task() -> impl Strategy<Value = Row> {
     (
         1usize..4,
         text(),
@@ -65,17 +66,7 @@ fn task() -> impl Strategy<
     )
 }
 
-fn ledger(
-    rows: Vec<(
-        usize,
-        String,
-        String,
-        Option<String>,
-        Option<Verdict>,
-        Option<Verdict>,
-        String,
-    )>,
-) -> Ledger {
+fn ledger(rows: Vec<Row>) -> Ledger {
     let mut l = Ledger::new("p.txt", SourceFormat::Txt);
     for (i, (table, t, p, section, office, machine, unit)) in rows.into_iter().enumerate() {
         let mut task = Task::new(table, i as u32 + 1, t);
