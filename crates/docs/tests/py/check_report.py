@@ -73,6 +73,16 @@ def check_docx(path, expect):
     for s in sections[1:]:
         check(s.orientation == docx.enum.section.WD_ORIENT.LANDSCAPE, "an attachment section is not landscape")
 
+    parts = [("document", document.element.body), ("odd footer", first.footer._element),
+             ("even footer", first.even_page_footer._element)]
+    for where, element in parts:
+        bare = 0
+        for r in element.iter(qn("w:r")):
+            fonts = r.find(qn("w:rPr") + "/" + qn("w:rFonts"))
+            if fonts is None or not fonts.get(qn("w:eastAsia")):
+                bare += 1
+        check(bare == 0, f"{where}: {bare} runs without an eastAsia font")
+
     counts = summary_counts(document)
     check(counts is not None, "no summary paragraph")
     if counts is None:
