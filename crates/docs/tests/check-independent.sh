@@ -33,7 +33,7 @@ run_case() { # name, extra render args..., then -- and checker args
   echo "== $name"
   "$render" "$dir" "${render_args[@]}"
   python3 "$here/py/check_report.py" "$dir/report.docx" --xlsx "$dir/ledger.xlsx" \
-    --counts "$dir/counts.json" "${check_args[@]}"
+    --counts "$dir/counts.json" --bulletin "$dir/bulletin.docx" "${check_args[@]}"
   # A private profile: a CI user's LibreOffice settings must not leak in.
   for doc in report bulletin; do
     if ! timeout 300 soffice -env:UserInstallation="file://$out/lo-profile" --headless \
@@ -43,6 +43,15 @@ run_case() { # name, extra render args..., then -- and checker args
       exit 1
     fi
     [ -s "$dir/$doc.pdf" ] || { echo "check-independent: no PDF of $doc for $name" >&2; exit 1; }
+    if command -v pdftotext >/dev/null; then
+      # The PDF holds the text, not just pages: the summary heading made it through.
+      want=$([ "$doc" = report ] && echo "项重点工作任务" || echo "各单位报送情况")
+      text=$(pdftotext "$dir/$doc.pdf" - | tr -d ' ')
+      case "$text" in
+        *"$want"*) ;;
+        *) echo "check-independent: $doc.pdf of $name lacks '$want'" >&2; exit 1 ;;
+      esac
+    fi
   done
   if command -v pdfinfo >/dev/null; then
     echo "   report: $(pdfinfo "$dir/report.pdf" | grep -E '^Pages' | tr -s ' ')," \

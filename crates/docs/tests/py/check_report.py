@@ -2,7 +2,8 @@
 """Independent check of duban's documents with python-docx and openpyxl.
 
     check_report.py REPORT.docx [--xlsx LEDGER.xlsx] [--counts COUNTS.json]
-                    [--expect-unmet N] [--expect-met N]
+                    [--expect-unmet N] [--expect-met N] [--office-verdicts]
+                    [--bulletin BULLETIN.docx]
 
 Reads the report's summary and attachment tables back, checks that every number in the
 summary equals the rows of its table, that the page setup is GB/T 9704-2012's, that header
@@ -145,6 +146,34 @@ def check_xlsx(path, counts):
     return data_rows, unmet
 
 
+def check_bulletin(path):
+    """The bulletin's overall paragraph equals the sums of its unit table; the chart part
+    caches one value per unit and series."""
+    import zipfile
+
+    document = docx.Document(path)
+    summary = next((p.text for p in document.paragraphs if p.text.startswith("本轮共涉及")), None)
+    check(summary is not None, f"{path}: no overall paragraph")
+    if summary is None:
+        return
+    table = document.tables[0]
+    header = [c.text for c in table.rows[0].cells]
+    check(header == ["排名", "责任单位", "应报", "按时", "逾期", "未报", "退回", "按时率"], f"bulletin header {header}")
+    rows = [[c.text for c in r.cells] for r in table.rows[1:]]
+    sums = [sum(int(r[j]) for r in rows) for j in range(2, 7)]
+    said = [int(re.search(k + r"(\d+)项", summary).group(1)) for k in ["应报送", "按时报送", "逾期报送", "未报送", "退回修改"]]
+    check(said == sums, f"bulletin says {said}, its table sums to {sums}")
+    units = int(re.search(r"责任单位(\d+)个", summary).group(1))
+    check(units == len(rows), f"bulletin says {units} units, table has {len(rows)}")
+    with zipfile.ZipFile(path) as z:
+        charts = [n for n in z.namelist() if n.startswith("word/charts/")]
+        check(len(charts) == 1, f"bulletin has {len(charts)} chart parts")
+        if charts:
+            xml = z.read(charts[0]).decode("utf-8")
+            check(xml.count("<c:ser>") == 3, "chart does not have 3 series")
+    print(f"{path}: {len(rows)} units, totals {sums}")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("docx")
@@ -152,6 +181,7 @@ def main():
     ap.add_argument("--counts", help="JSON printed by the render example")
     ap.add_argument("--expect-unmet", type=int)
     ap.add_argument("--expect-met", type=int)
+    ap.add_argument("--bulletin", help="a bulletin .docx to check as well")
     ap.add_argument("--office-verdicts", action="store_true",
                     help="the report split by the office's verdicts: 未完成 in the xlsx must match")
     a = ap.parse_args()
@@ -164,6 +194,8 @@ def main():
         _, unmet = check_xlsx(a.xlsx, counts)
         if a.office_verdicts and counts is not None:
             check(unmet == counts[2], f"xlsx marks {unmet} 未完成, report lists {counts[2]}")
+    if a.bulletin:
+        check_bulletin(a.bulletin)
     for p in problems:
         print(f"MISMATCH: {p}", file=sys.stderr)
     return 1 if problems else 0
