@@ -127,6 +127,8 @@ const CONTAINS: &[(Role, &[&str])] = &[
         ],
     ),
     (Role::Coop, &["配合", "协同", "协办", "协作", "参与单位"]),
+    // Before the lead: "牵头区领导" is a person, not a unit.
+    (Role::Leader, &["领导", "责任人"]),
     (
         Role::Lead,
         &[
@@ -138,7 +140,6 @@ const CONTAINS: &[(Role, &[&str])] = &[
             "主办单位",
         ],
     ),
-    (Role::Leader, &["领导"]),
     (Role::Deadline, &["时限", "时间", "节点", "期限", "截止"]),
     (Role::Section, &["板块", "类别", "领域", "分类"]),
     (Role::Task, &["任务", "工作内容", "目标", "事项"]),
@@ -226,6 +227,11 @@ mod tests {
         assert_eq!(classify("目标任务"), Some(Role::Task));
         assert_eq!(classify("序 号"), Some(Role::Number));
         assert_eq!(classify("备注"), None);
+        assert_eq!(classify("牵头区领导"), Some(Role::Leader));
+        assert_eq!(classify("责任人"), Some(Role::Leader));
+        assert_eq!(classify("牵头单位（部门）"), Some(Role::Lead));
+        assert_eq!(classify("完成时间节点"), Some(Role::Deadline));
+        assert_eq!(classify("年度目标"), Some(Role::Task));
     }
 
     #[test]
