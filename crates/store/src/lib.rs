@@ -23,6 +23,7 @@ macro_rules! dispatch {
 
 mod accounts;
 mod audit;
+mod cache;
 mod error;
 mod ids;
 mod passwords;
@@ -117,7 +118,7 @@ impl StoreOptions {
 pub struct Store {
     db: Db,
     hasher: PasswordHasher,
-    overviews: std::sync::Arc<tasks::OverviewCache>,
+    caches: std::sync::Arc<cache::Caches>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -157,7 +158,7 @@ impl Store {
         Ok(Store {
             db,
             hasher: opts.hasher,
-            overviews: Default::default(),
+            caches: Default::default(),
         })
     }
 

@@ -14,7 +14,7 @@ pub enum Scope {
 }
 
 /// Filters for the task list; `Default` lists the first page of everything.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(default)]
 pub struct TaskFilter {
     /// Exact section (工作板块).
@@ -160,34 +160,6 @@ pub struct Overview {
     pub by_lead_unit: Vec<UnitCounts>,
 }
 
-/// Overviews by (plan, scope), each with the plan revision it was computed at.
-#[derive(Debug, Default)]
-pub(crate) struct OverviewCache {
-    entries: std::sync::Mutex<std::collections::HashMap<(PlanId, Scope), (i64, Overview)>>,
-}
-
-/// Enough for every unit of a few plans; past it the cache starts over rather than grow.
-const OVERVIEW_CACHE_MAX: usize = 4096;
-
-impl OverviewCache {
-    fn get(&self, plan: PlanId, scope: Scope, revision: i64) -> Option<Overview> {
-        let map = self.entries.lock().ok()?;
-        match map.get(&(plan, scope)) {
-            Some((rev, o)) if *rev == revision => Some(o.clone()),
-            _ => None,
-        }
-    }
-
-    fn put(&self, plan: PlanId, scope: Scope, revision: i64, overview: Overview) {
-        if let Ok(mut map) = self.entries.lock() {
-            if map.len() >= OVERVIEW_CACHE_MAX {
-                map.clear();
-            }
-            map.insert((plan, scope), (revision, overview));
-        }
-    }
-}
-
 /// `%`, `_` and the escape character itself are literal in a search.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut p = String::with_capacity(q.len() + 2);
@@ -210,7 +182,32 @@ impl Store {
         filter: &TaskFilter,
         scope: &Scope,
     ) -> Result<(Vec<TaskSummary>, i64), StoreError> {
-        dispatch!(self, tasks::list(plan, filter, scope))
+        // Counting is the expensive half of a page (it visits every match); the total is
+        // remembered per filter at the plan's revision, the page itself is always read.
+        let total = match dispatch!(self, tasks::revision(plan))? {
+            None => 0,
+            Some(revision) => {
+                let key = (
+                    plan,
+                    *scope,
+                    TaskFilter {
+                        limit: 0,
+                        offset: 0,
+                        ..filter.clone()
+                    },
+                );
+                match self.caches.totals.get(&key, revision) {
+                    Some(n) => n,
+                    None => {
+                        let n = dispatch!(self, tasks::count(plan, filter, scope))?;
+                        self.caches.totals.put(key, revision, n);
+                        n
+                    }
+                }
+            }
+        };
+        let tasks = dispatch!(self, tasks::page(plan, filter, scope))?;
+        Ok((tasks, total))
     }
 
     /// One task, or `None` when it does not exist or lies outside `scope` (the two are
@@ -235,11 +232,13 @@ impl Store {
         let Some(revision) = dispatch!(self, tasks::revision(plan))? else {
             return dispatch!(self, tasks::overview(plan, scope));
         };
-        if let Some(hit) = self.overviews.get(plan, *scope, revision) {
+        if let Some(hit) = self.caches.overviews.get(&(plan, *scope), revision) {
             return Ok(hit);
         }
         let fresh = dispatch!(self, tasks::overview(plan, scope))?;
-        self.overviews.put(plan, *scope, revision, fresh.clone());
+        self.caches
+            .overviews
+            .put((plan, *scope), revision, fresh.clone());
         Ok(fresh)
     }
 

@@ -56,7 +56,15 @@ fn push_scope(qb: &mut QueryBuilder<Db>, scope: &Scope) {
 }
 
 fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &Scope) {
-    qb.push(" WHERE t.plan_id = ");
+    // When a unit narrows the set, its few hundred links are the cheap place to start; the
+    // unary plus keeps SQLite from scanning the plan's index instead (PostgreSQL plans this
+    // well either way, and `+x` means `x` there too).
+    let by_unit = f.lead_unit.is_some() || f.unit.is_some() || matches!(scope, Scope::Unit(_));
+    qb.push(if by_unit {
+        " WHERE +t.plan_id = "
+    } else {
+        " WHERE t.plan_id = "
+    });
     qb.push_bind(plan);
     if let Some(s) = &f.section {
         qb.push(" AND t.section = ");
@@ -96,16 +104,23 @@ fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &S
     push_scope(qb, scope);
 }
 
-pub(crate) async fn list(
+pub(crate) async fn count(
     pool: &Pool,
     plan: PlanId,
     f: &TaskFilter,
     scope: &Scope,
-) -> Result<(Vec<TaskSummary>, i64), StoreError> {
+) -> Result<i64, StoreError> {
     let mut count: QueryBuilder<Db> = QueryBuilder::new("SELECT COUNT(*) AS n FROM tasks t");
     push_where(&mut count, plan, f, scope);
-    let total: i64 = count.build().fetch_one(pool).await?.try_get("n")?;
+    Ok(count.build().fetch_one(pool).await?.try_get("n")?)
+}
 
+pub(crate) async fn page(
+    pool: &Pool,
+    plan: PlanId,
+    f: &TaskFilter,
+    scope: &Scope,
+) -> Result<Vec<TaskSummary>, StoreError> {
     let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT ");
     qb.push(SUMMARY_COLUMNS);
     qb.push(" FROM tasks t");
@@ -120,7 +135,7 @@ pub(crate) async fn list(
         .map(summary_from_row)
         .collect::<Result<Vec<_>, _>>()?;
     fill_units(pool, &mut tasks).await?;
-    Ok((tasks, total))
+    Ok(tasks)
 }
 
 type Links = HashMap<i64, (Vec<UnitLink>, Vec<UnitLink>)>;
@@ -262,8 +277,13 @@ pub(crate) async fn overview(
 ) -> Result<Overview, StoreError> {
     let mut qb: QueryBuilder<Db> = QueryBuilder::new(
         "SELECT t.section, t.verdict, t.disputed, COUNT(*) AS n, MIN(t.position) AS first \
-         FROM tasks t WHERE t.plan_id = ",
+         FROM tasks t WHERE ",
     );
+    // As in `push_where`: start from the unit's links when there is a unit.
+    qb.push(match scope {
+        Scope::Unit(_) => "+t.plan_id = ",
+        Scope::All => "t.plan_id = ",
+    });
     qb.push_bind(plan);
     push_scope(&mut qb, scope);
     qb.push(" GROUP BY t.section, t.verdict, t.disputed");

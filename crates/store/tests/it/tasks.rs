@@ -176,6 +176,11 @@ async fn an_override_becomes_the_effective_verdict() -> Result<()> {
         // The overview is cached on this handle; the change comes through another one, as
         // from a second app instance, and must still show.
         ensure!(s.overview(plan, &Scope::All).await?.counts.met == 3);
+        let met = TaskFilter {
+            verdict: Some(Verdict::Met),
+            ..TaskFilter::default()
+        };
+        ensure!(s.list_tasks(plan, &met, &Scope::All).await?.1 == 3);
         let other = ctx.second_handle().await?;
         other
             .override_verdict(id, Some(Verdict::Met), "补充材料证明已完成", "admin")
@@ -190,6 +195,11 @@ async fn an_override_becomes_the_effective_verdict() -> Result<()> {
             d.final_verdict == Some(Verdict::Met) && d.overridden_by.as_deref() == Some("admin")
         );
         ensure!(s.overview(plan, &Scope::All).await?.counts.met == 4);
+        let (page, total) = s.list_tasks(plan, &met, &Scope::All).await?;
+        ensure!(
+            total == 4 && page.len() == 4,
+            "a cached total outlived the change"
+        );
         s.override_verdict(id, None, "", "admin").await?;
         let d = s
             .task(id, &Scope::All)

@@ -1,0 +1,73 @@
+use std::collections::HashMap;
+use std::hash::Hash;
+use std::sync::Mutex;
+
+/// Values computed from a plan's tasks, each remembered with the plan revision it was
+/// computed at. The revision lives in the database and every change to the plan's tasks
+/// bumps it, so an entry is only ever served while it is still true, on every instance.
+#[derive(Debug)]
+pub(crate) struct RevisionCache<K, V> {
+    entries: Mutex<HashMap<K, (i64, V)>>,
+    max: usize,
+}
+
+impl<K: Eq + Hash, V: Clone> RevisionCache<K, V> {
+    pub(crate) fn new(max: usize) -> Self {
+        RevisionCache {
+            entries: Mutex::new(HashMap::new()),
+            max,
+        }
+    }
+
+    pub(crate) fn get(&self, key: &K, revision: i64) -> Option<V> {
+        let map = self.entries.lock().ok()?;
+        match map.get(key) {
+            Some((rev, v)) if *rev == revision => Some(v.clone()),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn put(&self, key: K, revision: i64, value: V) {
+        if let Ok(mut map) = self.entries.lock() {
+            // Past the bound the cache starts over rather than grow without limit.
+            if map.len() >= self.max {
+                map.clear();
+            }
+            map.insert(key, (revision, value));
+        }
+    }
+}
+
+/// The caches a store shares between its clones.
+#[derive(Debug)]
+pub(crate) struct Caches {
+    pub overviews: RevisionCache<(crate::PlanId, crate::Scope), crate::Overview>,
+    /// Totals of filtered task lists (the filter with paging cleared).
+    pub totals: RevisionCache<(crate::PlanId, crate::Scope, crate::TaskFilter), i64>,
+}
+
+impl Default for Caches {
+    fn default() -> Self {
+        Caches {
+            overviews: RevisionCache::new(4096),
+            totals: RevisionCache::new(16384),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn an_entry_is_served_only_at_its_revision() {
+        let c: RevisionCache<u32, &str> = RevisionCache::new(2);
+        c.put(1, 5, "a");
+        assert_eq!(c.get(&1, 5), Some("a"));
+        assert_eq!(c.get(&1, 6), None);
+        c.put(2, 0, "b");
+        c.put(3, 0, "c");
+        assert_eq!(c.get(&1, 5), None, "the bound clears the cache");
+        assert_eq!(c.get(&3, 0), Some("c"));
+    }
+}
