@@ -236,6 +236,7 @@ fn parse(text: &str) -> RawDoc {
             }
             Line::Text(s) => {
                 if let Some(t) = table.as_mut()
+                    && !is_attachment_label(s)
                     && (t.open.is_some() || (table_continues(&lines, i) && t.reopen_last()))
                 {
                     if let Some(last) = t.open.as_mut().and_then(|(c, _)| c.last_mut()) {
@@ -258,6 +259,19 @@ fn parse(text: &str) -> RawDoc {
         blocks.push(Block::Table(t.finish(tables)));
     }
     RawDoc { blocks }
+}
+
+/// "附件2" or "附表 3：…" — the label of the next table, which ends the one before even
+/// when no blank line separates them.
+fn is_attachment_label(s: &str) -> bool {
+    let t = s.trim();
+    let Some(rest) = t.strip_prefix("附件").or_else(|| t.strip_prefix("附表")) else {
+        return false;
+    };
+    t.chars().count() <= 40
+        && rest
+            .trim_start()
+            .starts_with(|c: char| c.is_ascii_digit() || "一二三四五六七八九十".contains(c))
 }
 
 fn is_row_number(s: &str) -> bool {
@@ -373,6 +387,19 @@ mod tests {
                 vec!["2", "乙", "区教委"]
             ]
         );
+    }
+
+    #[test]
+    fn an_attachment_label_ends_the_table_without_a_blank_line() {
+        let text = "\t序号\n\t任务\n\t牵头单位\n\n\t1\n\t甲\n\t区科技局\n附件2\n乙表\n";
+        let doc = parse(text);
+        let t = tables(&doc);
+        assert_eq!(t[0].rows[1].cells[2].text, "区科技局");
+        assert_eq!(
+            doc.blocks[1..],
+            [Block::Para("附件2".into()), Block::Para("乙表".into())]
+        );
+        assert!(!is_attachment_label("附件材料齐全，已报送。"));
     }
 
     #[test]
