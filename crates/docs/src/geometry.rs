@@ -51,8 +51,8 @@ impl PageGeometry {
             left: mm_to_twips(28.0),
             right: mm_to_twips(26.0),
             header: mm_to_twips(15.0),
-            // The page number sits 7 mm below the type area (35 - 7 = 28 mm from the edge to
-            // its top); a 4号 line is about 5 mm tall, so its bottom is 23 mm from the edge.
+            // The page number's top sits 7 mm below the type area, 35 - 7 = 28 mm from the
+            // edge; its line is exactly 14 pt (4.94 mm), so its bottom is 23 mm from the edge.
             footer: mm_to_twips(23.0),
             landscape: false,
             grid: DocGrid::Lines,

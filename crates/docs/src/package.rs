@@ -108,6 +108,9 @@ fn footer_xml(jc: Jc) -> String {
         no_grid: true,
         left: if jc == Jc::Left { one_char } else { 0 },
         right: if jc == Jc::Right { one_char } else { 0 },
+        // An exact 14 pt line makes the footer distance in `PageGeometry` place the number's
+        // top 7 mm below the type area.
+        exact_line: Some(one_char),
         mark: Some(st),
         ..ParaStyle::default()
     };
