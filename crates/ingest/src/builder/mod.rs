@@ -179,9 +179,19 @@ fn document_title(front: &[String]) -> Option<String> {
         }
         return Some(title);
     }
-    front
-        .first()
-        .filter(|p| title_like(p) && split_label(p).is_none())
+    // Otherwise the paragraph naming a kind of document, skipping a letterhead
+    // ("重庆市沙坪坝区人民政府督查办") that may come first.
+    const KINDS: [&str; 10] = [
+        "报告", "方案", "台账", "清单", "通知", "情况", "计划", "分解", "通报", "任务",
+    ];
+    let candidates = || {
+        head.iter()
+            .filter(|p| title_like(p) && split_label(p).is_none() && !p.ends_with('表'))
+            .filter(|p| claims::strip_item_number(p).is_none())
+    };
+    candidates()
+        .find(|p| KINDS.iter().any(|k| p.contains(k)))
+        .or_else(|| candidates().next())
         .cloned()
 }
 

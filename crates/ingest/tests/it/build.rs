@@ -620,6 +620,17 @@ fn prose_responsibilities_on_lines_of_their_own() {
 }
 
 #[test]
+fn a_title_without_guan_yu_skips_the_letterhead() {
+    let paras = [
+        "重庆市某区人民政府督查办",
+        "2023年重点任务分解方案",
+        "1. 建成孵化中心（牵头单位：区科技局）",
+    ];
+    let l = ledger(paras.iter().map(|p| Block::Para(p.to_string())).collect());
+    assert_eq!(l.title.as_deref(), Some("2023年重点任务分解方案"));
+}
+
+#[test]
 fn prose_is_not_read_when_a_real_table_exists() {
     let l = ledger(vec![
         Block::Para("1. 建成公园。（牵头单位：区城管局）".into()),
