@@ -1,1 +1,22 @@
+//! The duban web service: server-rendered pages in Chinese, the JSON API and its OpenAPI
+//! document, over one [`duban_store::Store`].
+//!
+//! Every route is declared once in [`routes::TABLE`] with the access it needs; one guard
+//! enforces session, role, forced password change and CSRF for all of them, and the store's
+//! [`duban_store::Scope`] keeps unit users inside their own tasks.
 #![forbid(unsafe_code)]
+
+mod config;
+mod demo;
+mod error;
+mod routes;
+mod security;
+mod startup;
+mod state;
+mod views;
+
+pub use config::Config;
+pub use demo::{DemoLogin, load_demo_if_empty};
+pub use error::WebError;
+pub use routes::{Access, RouteInfo, route_list};
+pub use startup::Application;

@@ -1,0 +1,182 @@
+//! The JSON API: the same data as the pages, scoped the same way.
+
+use axum::Json;
+use axum::extract::{Path, Query, State};
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use duban_store::{LoginOutcome, Scope, TaskId, TaskSummary};
+use serde::{Deserialize, Serialize};
+use serde_json::json;
+use time::OffsetDateTime;
+
+use crate::error::{ApiError, Failure};
+use crate::routes::pages::{TaskQuery, current_plan};
+use crate::security::CurrentUser;
+use crate::security::cookies;
+use crate::state::AppState;
+
+#[derive(Deserialize)]
+pub struct Credentials {
+    username: String,
+    password: String,
+}
+
+pub async fn login(State(app): State<AppState>, Json(c): Json<Credentials>) -> Response {
+    let now = OffsetDateTime::now_utc();
+    let outcome = match app.store.verify_login(&c.username, &c.password, now).await {
+        Ok(o) => o,
+        Err(e) => return ApiError::from(e).into_response(),
+    };
+    match outcome {
+        LoginOutcome::Ok(user) => match app.store.create_session(user.id, now).await {
+            Ok(s) => {
+                let cookie = cookies::session(&s.token, app.config.cookie_secure);
+                let body = json!({
+                    "username": user.username,
+                    "role": user.role.as_str(),
+                    "must_change": user.must_change,
+                    "csrf_token": s.csrf,
+                });
+                ([(header::SET_COOKIE, cookie)], Json(body)).into_response()
+            }
+            Err(e) => ApiError::from(e).into_response(),
+        },
+        LoginOutcome::BadCredentials => (
+            StatusCode::UNAUTHORIZED,
+            Json(json!({"error": "用户名或密码错误"})),
+        )
+            .into_response(),
+        LoginOutcome::Locked { until } => (
+            StatusCode::LOCKED,
+            Json(json!({
+                "error": "密码错误次数过多，账号已锁定15分钟",
+                "locked_until": until.unix_timestamp(),
+            })),
+        )
+            .into_response(),
+    }
+}
+
+pub async fn logout(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+    if let Some(token) = cookies::get(&headers, cookies::SESSION)
+        && let Err(e) = app.store.delete_session(&token).await
+    {
+        return ApiError::from(e).into_response();
+    }
+    let clear: HeaderValue = cookies::clear_session(app.config.cookie_secure);
+    (StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response()
+}
+
+/// The contract's row: `id, table, row, section, text, lead_units, coop_units, verdict,
+/// office_verdict`, plus a few more fields.
+#[derive(Serialize)]
+pub struct TaskRow<'a> {
+    id: TaskId,
+    table: i64,
+    row: i64,
+    section: &'a Option<String>,
+    text: &'a str,
+    lead_units: &'a [String],
+    coop_units: &'a [String],
+    lead_groups: &'a [String],
+    coop_groups: &'a [String],
+    deadline: &'a Option<String>,
+    verdict: Option<&'static str>,
+    office_verdict: Option<&'static str>,
+    machine_verdict: Option<&'static str>,
+    disputed: bool,
+}
+
+impl<'a> From<&'a TaskSummary> for TaskRow<'a> {
+    fn from(t: &'a TaskSummary) -> Self {
+        TaskRow {
+            id: t.id,
+            table: t.table,
+            row: t.row,
+            section: &t.section,
+            text: &t.text,
+            lead_units: &t.lead_units,
+            coop_units: &t.coop_units,
+            lead_groups: &t.lead_groups,
+            coop_groups: &t.coop_groups,
+            deadline: &t.deadline,
+            verdict: t.verdict.map(|v| v.as_str()),
+            office_verdict: t.office_verdict.map(|v| v.as_str()),
+            machine_verdict: t.machine_verdict.map(|v| v.as_str()),
+            disputed: t.disputed,
+        }
+    }
+}
+
+pub async fn tasks(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(q): Query<TaskQuery>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Some(plan) = current_plan(&app.store).await? else {
+        return Ok(Json(json!({"tasks": [], "total": 0})));
+    };
+    let Some(filter) = q.filter(&app.store, 500).await? else {
+        return Ok(Json(json!({"tasks": [], "total": 0})));
+    };
+    let (rows, total) = app
+        .store
+        .list_tasks(plan.id, &filter, &user.scope())
+        .await?;
+    let rows: Vec<TaskRow> = rows.iter().map(TaskRow::from).collect();
+    Ok(Json(json!({"tasks": rows, "total": total})))
+}
+
+pub async fn task(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
+    let t = app
+        .store
+        .task(id, &user.scope())
+        .await?
+        .ok_or(Failure::NotFound)?;
+    let mut v = serde_json::to_value(TaskRow::from(&t.summary))
+        .map_err(|e| Failure::Internal(e.to_string()))?;
+    if let Some(obj) = v.as_object_mut() {
+        obj.insert("progress".into(), json!(t.progress));
+        obj.insert("progress_label".into(), json!(t.progress_label));
+        obj.insert("leader".into(), json!(t.leader));
+        obj.insert("explanation".into(), json!(t.explanation));
+        obj.insert("targets".into(), json!(t.targets));
+        obj.insert("final_verdict".into(), json!(t.final_verdict));
+        obj.insert("override_reason".into(), json!(t.override_reason));
+    }
+    Ok(Json(v))
+}
+
+pub async fn overview(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let Some(plan) = current_plan(&app.store).await? else {
+        return Ok(Json(json!({"plan": null})));
+    };
+    let o = app.store.overview(plan.id, &user.scope()).await?;
+    Ok(Json(json!({
+        "plan": {"id": plan.id, "name": plan.name, "year": plan.year},
+        "counts": o.counts,
+        "disputed": o.disputed,
+        "by_section": o.by_section,
+        "by_lead_unit": o.by_lead_unit,
+    })))
+}
+
+pub async fn units(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Json<serde_json::Value>, ApiError> {
+    let all = app.store.units().await?;
+    let units: Vec<_> = match user.scope() {
+        Scope::All => all,
+        Scope::Unit(own) => all.into_iter().filter(|u| u.id == own).collect(),
+    };
+    Ok(Json(json!({ "units": units })))
+}

@@ -1,0 +1,141 @@
+//! Every route, declared once with the access it needs. The router is built from this
+//! table, and the authorisation matrix test walks [`route_list`], so a route cannot be
+//! added without saying who may use it and without the test noticing.
+
+pub mod api;
+pub mod assets;
+pub mod auth;
+pub mod health;
+pub mod import;
+pub mod openapi;
+pub mod pages;
+pub mod users;
+
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::middleware::{from_fn, from_fn_with_state};
+use axum::routing::{MethodRouter, delete, get, post};
+
+use crate::security::guard::{Guard, guard};
+use crate::security::headers::security_headers;
+use crate::state::AppState;
+
+/// Who may call a route. Unit scope (a unit sees only tasks naming it) is applied on top,
+/// by the store, for every route that reads tasks or units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Access {
+    /// Anyone (health, assets, the API document, JSON login).
+    Public,
+    /// Anyone, but a POST must carry the login form's double-submit token.
+    LoginForm,
+    /// Any logged-in user whose password is not due for a forced change.
+    Session,
+    /// Any logged-in user, even one who must change the password first.
+    PasswordChange,
+    /// The supervision office only.
+    Admin,
+}
+
+/// One row of the route table, as exposed to tests and the OpenAPI document.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RouteInfo {
+    pub method: &'static str,
+    /// In axum syntax, `{id}` for parameters.
+    pub path: &'static str,
+    pub access: Access,
+}
+
+type Handler = fn() -> MethodRouter<AppState>;
+
+/// The table. Methods on one path are separate rows so each has its own access.
+const TABLE: &[(&str, &str, Access, Handler)] = &[
+    ("GET", "/healthz", Access::Public, || get(health::healthz)),
+    ("GET", "/assets/style.css", Access::Public, || {
+        get(assets::style)
+    }),
+    ("GET", "/api/openapi.json", Access::Public, || {
+        get(openapi::document)
+    }),
+    ("POST", "/api/session", Access::Public, || post(api::login)),
+    ("DELETE", "/api/session", Access::PasswordChange, || {
+        delete(api::logout)
+    }),
+    ("GET", "/api/tasks", Access::Session, || get(api::tasks)),
+    ("GET", "/api/tasks/{id}", Access::Session, || get(api::task)),
+    ("GET", "/api/overview", Access::Session, || {
+        get(api::overview)
+    }),
+    ("GET", "/api/units", Access::Session, || get(api::units)),
+    ("GET", "/login", Access::LoginForm, || get(auth::login_page)),
+    ("POST", "/login", Access::LoginForm, || {
+        post(auth::login_submit)
+    }),
+    ("GET", "/logout", Access::Public, || get(auth::logout_page)),
+    ("POST", "/logout", Access::PasswordChange, || {
+        post(auth::logout_submit)
+    }),
+    ("GET", "/password", Access::PasswordChange, || {
+        get(auth::password_page)
+    }),
+    ("POST", "/password", Access::PasswordChange, || {
+        post(auth::password_submit)
+    }),
+    ("GET", "/", Access::Session, || get(pages::overview)),
+    ("GET", "/tasks", Access::Session, || get(pages::tasks)),
+    ("GET", "/tasks/{id}", Access::Session, || get(pages::task)),
+    ("GET", "/units", Access::Session, || get(pages::units)),
+    ("GET", "/units/{id}", Access::Session, || get(pages::unit)),
+    ("GET", "/import", Access::Admin, || get(import::page)),
+    ("POST", "/import", Access::Admin, || post(import::upload)),
+    ("POST", "/import/{token}/confirm", Access::Admin, || {
+        post(import::confirm)
+    }),
+    ("POST", "/import/{token}/cancel", Access::Admin, || {
+        post(import::cancel)
+    }),
+    ("GET", "/admin/users", Access::Admin, || get(users::page)),
+    ("POST", "/admin/users", Access::Admin, || {
+        post(users::create)
+    }),
+];
+
+/// Every route with its method and access.
+pub fn route_list() -> Vec<RouteInfo> {
+    TABLE
+        .iter()
+        .map(|(method, path, access, _)| RouteInfo {
+            method,
+            path,
+            access: *access,
+        })
+        .collect()
+}
+
+pub fn router(state: AppState) -> Router {
+    let limit = state.config.max_upload_bytes;
+    let mut r: Router<AppState> = Router::new();
+    for (_, path, access, handler) in TABLE {
+        let guarded = handler().route_layer(from_fn_with_state(
+            Guard {
+                app: state.clone(),
+                access: *access,
+            },
+            guard,
+        ));
+        r = r.route(path, guarded);
+    }
+    r.fallback(not_found)
+        .layer(DefaultBodyLimit::max(limit))
+        .layer(from_fn(security_headers))
+        .with_state(state)
+}
+
+async fn not_found(uri: axum::http::Uri) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let f = crate::error::Failure::NotFound;
+    if uri.path().starts_with("/api/") {
+        crate::error::ApiError(f).into_response()
+    } else {
+        crate::error::PageError(f).into_response()
+    }
+}

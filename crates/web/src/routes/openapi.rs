@@ -1,0 +1,203 @@
+//! The OpenAPI 3.1 document of the JSON API, written here so nothing is fetched or
+//! generated at build time.
+
+use axum::Json;
+use serde_json::{Value, json};
+
+pub async fn document() -> Json<Value> {
+    Json(spec())
+}
+
+fn verdict_schema() -> Value {
+    json!({"type": ["string", "null"], "enum": ["met", "not_met", "unverifiable", "qualitative", null]})
+}
+
+pub fn spec() -> Value {
+    let error = json!({"$ref": "#/components/schemas/Error"});
+    let err = |desc: &str| json!({"description": desc, "content": {"application/json": {"schema": error}}});
+    json!({
+        "openapi": "3.1.0",
+        "info": {
+            "title": "督办 duban API",
+            "version": env!("CARGO_PKG_VERSION"),
+            "description": "重点任务督查督办系统的 JSON 接口。登录后会话保存在 HttpOnly Cookie 中；除登录外，所有修改请求须带 X-CSRF-Token 请求头（登录响应中的 csrf_token）。单位账号只能看到本单位牵头或配合的任务，其他任务返回 404。"
+        },
+        "components": {
+            "securitySchemes": {
+                "session": {"type": "apiKey", "in": "cookie", "name": "duban_session"},
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"}
+            },
+            "schemas": {
+                "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},
+                "Verdict": verdict_schema(),
+                "TaskRow": {
+                    "type": "object",
+                    "required": ["id", "table", "row", "section", "text", "lead_units", "coop_units", "verdict", "office_verdict"],
+                    "properties": {
+                        "id": {"type": "integer"},
+                        "table": {"type": "integer"},
+                        "row": {"type": "integer"},
+                        "section": {"type": ["string", "null"]},
+                        "text": {"type": "string"},
+                        "lead_units": {"type": "array", "items": {"type": "string"}},
+                        "coop_units": {"type": "array", "items": {"type": "string"}},
+                        "lead_groups": {"type": "array", "items": {"type": "string"}},
+                        "coop_groups": {"type": "array", "items": {"type": "string"}},
+                        "deadline": {"type": ["string", "null"]},
+                        "verdict": {"$ref": "#/components/schemas/Verdict"},
+                        "office_verdict": {"$ref": "#/components/schemas/Verdict"},
+                        "machine_verdict": {"$ref": "#/components/schemas/Verdict"},
+                        "disputed": {"type": "boolean"}
+                    }
+                },
+                "Target": {
+                    "type": "object",
+                    "properties": {
+                        "text": {"type": "string"},
+                        "kind": {"type": "string", "enum": ["quantity", "growth", "share", "deliverable", "qualitative"]},
+                        "metric": {"type": ["string", "null"]},
+                        "comparator": {"type": ["string", "null"]},
+                        "value": {"type": ["number", "null"]},
+                        "unit": {"type": ["string", "null"]},
+                        "verdict": {"$ref": "#/components/schemas/Verdict"},
+                        "evidence": {
+                            "type": ["object", "null"],
+                            "description": "进展文字中的证据片段；start/end 为字符（Unicode 标量）偏移",
+                            "properties": {
+                                "text": {"type": "string"},
+                                "start": {"type": "integer"},
+                                "end": {"type": "integer"},
+                                "value": {"type": ["number", "null"]},
+                                "unit": {"type": ["string", "null"]}
+                            }
+                        },
+                        "explanation": {"type": "string"}
+                    }
+                },
+                "VerdictCounts": {
+                    "type": "object",
+                    "properties": {
+                        "total": {"type": "integer"}, "met": {"type": "integer"}, "not_met": {"type": "integer"},
+                        "unverifiable": {"type": "integer"}, "qualitative": {"type": "integer"}, "none": {"type": "integer"}
+                    }
+                }
+            }
+        },
+        "paths": {
+            "/healthz": {"get": {
+                "summary": "健康检查", "security": [],
+                "responses": {"200": {"description": "服务与数据库正常", "content": {"text/plain": {"schema": {"type": "string", "const": "ok"}}}},
+                              "503": {"description": "数据库不可用"}}
+            }},
+            "/api/session": {
+                "post": {
+                    "summary": "登录", "security": [],
+                    "requestBody": {"required": true, "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["username", "password"],
+                        "properties": {"username": {"type": "string"}, "password": {"type": "string"}}
+                    }}}},
+                    "responses": {
+                        "200": {"description": "登录成功，设置会话 Cookie", "content": {"application/json": {"schema": {
+                            "type": "object",
+                            "properties": {"username": {"type": "string"}, "role": {"type": "string", "enum": ["admin", "leader", "unit"]},
+                                           "must_change": {"type": "boolean"}, "csrf_token": {"type": "string"}}
+                        }}}},
+                        "401": err("用户名或密码错误"),
+                        "423": err("连续输错5次，账号锁定15分钟")
+                    }
+                },
+                "delete": {
+                    "summary": "退出登录", "security": [{"session": [], "csrf": []}],
+                    "responses": {"204": {"description": "会话已结束"}, "401": err("未登录"), "403": err("CSRF 校验失败")}
+                }
+            },
+            "/api/tasks": {"get": {
+                "summary": "任务列表（按权限范围）", "security": [{"session": []}],
+                "parameters": [
+                    {"name": "verdict", "in": "query", "schema": {"type": "string", "enum": ["met", "not_met", "unverifiable", "qualitative"]}},
+                    {"name": "lead_unit", "in": "query", "description": "牵头单位名称、别名或编号", "schema": {"type": "string"}},
+                    {"name": "section", "in": "query", "description": "工作板块（精确匹配）", "schema": {"type": "string"}},
+                    {"name": "q", "in": "query", "description": "在任务、进展和板块中搜索，一个汉字即可", "schema": {"type": "string"}},
+                    {"name": "disputed", "in": "query", "description": "仅列出督查办与机器判断不一致的任务", "schema": {"type": "boolean"}},
+                    {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500}},
+                    {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
+                ],
+                "responses": {
+                    "200": {"description": "任务", "content": {"application/json": {"schema": {
+                        "type": "object", "required": ["tasks"],
+                        "properties": {"tasks": {"type": "array", "items": {"$ref": "#/components/schemas/TaskRow"}},
+                                       "total": {"type": "integer", "description": "符合条件的任务总数"}}
+                    }}}},
+                    "400": err("参数无效"), "401": err("未登录")
+                }
+            }},
+            "/api/tasks/{id}": {"get": {
+                "summary": "任务详情", "security": [{"session": []}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "responses": {
+                    "200": {"description": "任务，含进展、目标与证据", "content": {"application/json": {"schema": {
+                        "allOf": [{"$ref": "#/components/schemas/TaskRow"}, {"type": "object", "properties": {
+                            "progress": {"type": "string"}, "progress_label": {"type": ["string", "null"]},
+                            "leader": {"type": ["string", "null"]}, "explanation": {"type": ["string", "null"]},
+                            "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}},
+                            "final_verdict": {"$ref": "#/components/schemas/Verdict"},
+                            "override_reason": {"type": ["string", "null"]}
+                        }}]
+                    }}}},
+                    "401": err("未登录"), "404": err("任务不存在或不在权限范围内")
+                }
+            }},
+            "/api/overview": {"get": {
+                "summary": "总览统计（按权限范围）", "security": [{"session": []}],
+                "responses": {
+                    "200": {"description": "按结论、板块、牵头单位统计", "content": {"application/json": {"schema": {
+                        "type": "object",
+                        "properties": {
+                            "plan": {"type": ["object", "null"]},
+                            "counts": {"$ref": "#/components/schemas/VerdictCounts"},
+                            "disputed": {"type": "integer"},
+                            "by_section": {"type": "array", "items": {"type": "object", "properties": {
+                                "section": {"type": ["string", "null"]}, "counts": {"$ref": "#/components/schemas/VerdictCounts"}}}},
+                            "by_lead_unit": {"type": "array", "items": {"type": "object", "properties": {
+                                "unit_id": {"type": "integer"}, "name": {"type": "string"}, "counts": {"$ref": "#/components/schemas/VerdictCounts"}}}}
+                        }
+                    }}}},
+                    "401": err("未登录")
+                }
+            }},
+            "/api/units": {"get": {
+                "summary": "单位列表（单位账号只见本单位）", "security": [{"session": []}],
+                "responses": {"200": {"description": "单位", "content": {"application/json": {"schema": {
+                    "type": "object", "properties": {"units": {"type": "array", "items": {"type": "object", "properties": {
+                        "id": {"type": "integer"}, "name": {"type": "string"}, "aliases": {"type": "array", "items": {"type": "string"}},
+                        "lead_tasks": {"type": "integer"}, "coop_tasks": {"type": "integer"}}}}}
+                }}}}, "401": err("未登录")}
+            }},
+            "/api/openapi.json": {"get": {
+                "summary": "本文档", "security": [],
+                "responses": {"200": {"description": "OpenAPI 3.1 文档"}}
+            }}
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_api_route_is_documented() {
+        let doc = spec();
+        for r in crate::route_list() {
+            if r.path.starts_with("/api/") || r.path == "/healthz" {
+                let op = &doc["paths"][r.path][r.method.to_ascii_lowercase()];
+                assert!(
+                    op.is_object(),
+                    "{} {} missing from the OpenAPI document",
+                    r.method,
+                    r.path
+                );
+            }
+        }
+    }
+}

@@ -1,0 +1,385 @@
+//! The read-only pages: overview, task list and detail, units.
+
+use axum::extract::{Path, Query, State};
+use axum::response::Html;
+use duban_model::Verdict;
+use duban_store::{Plan, Scope, Store, StoreError, TaskFilter, TaskId, UnitId, VerdictCounts};
+use minijinja::context;
+use serde::{Deserialize, Serialize};
+
+use crate::error::{Failure, PageError};
+use crate::security::CurrentUser;
+use crate::state::AppState;
+use crate::views::charts::{self, Datum};
+use crate::views::highlight::{self, Span};
+use crate::views::verdict_options;
+
+/// The plan the pages show: the newest import.
+pub async fn current_plan(store: &Store) -> Result<Option<Plan>, StoreError> {
+    Ok(store.plans().await?.into_iter().next())
+}
+
+/// Query parameters shared by `/tasks` and `/api/tasks`; all optional strings so a bad
+/// value is a clear message, not an extractor rejection.
+#[derive(Debug, Default, Deserialize, Serialize)]
+#[serde(default)]
+pub struct TaskQuery {
+    pub verdict: Option<String>,
+    /// A unit name (or alias), or its numeric id.
+    pub lead_unit: Option<String>,
+    pub section: Option<String>,
+    pub q: Option<String>,
+    /// `1`/`true` for disputed tasks only.
+    pub disputed: Option<String>,
+    pub limit: Option<String>,
+    pub offset: Option<String>,
+    pub page: Option<String>,
+}
+
+fn nonblank(s: &Option<String>) -> Option<&str> {
+    s.as_deref().map(str::trim).filter(|s| !s.is_empty())
+}
+
+impl TaskQuery {
+    /// The store filter, or `None` when the named lead unit does not exist (nothing matches).
+    pub async fn filter(
+        &self,
+        store: &Store,
+        max_limit: u32,
+    ) -> Result<Option<TaskFilter>, Failure> {
+        let mut f = TaskFilter {
+            limit: max_limit,
+            ..TaskFilter::default()
+        };
+        if let Some(v) = nonblank(&self.verdict) {
+            f.verdict = Some(Verdict::parse(v).ok_or_else(|| {
+                Failure::BadRequest(format!(
+                    "结论“{v}”无效：应为 met、not_met、unverifiable 或 qualitative"
+                ))
+            })?);
+        }
+        if let Some(u) = nonblank(&self.lead_unit) {
+            let found = match u.parse::<i64>() {
+                Ok(id) => store.unit(UnitId(id)).await?.map(|u| u.id),
+                Err(_) => store.unit_by_name(u).await?.map(|u| u.id),
+            };
+            match found {
+                Some(id) => f.lead_unit = Some(id),
+                None => return Ok(None),
+            }
+        }
+        f.section = nonblank(&self.section).map(str::to_string);
+        f.q = nonblank(&self.q).map(str::to_string);
+        f.disputed = nonblank(&self.disputed)
+            .map(|d| matches!(d, "1" | "true" | "on" | "yes"))
+            .filter(|d| *d);
+        if let Some(l) = nonblank(&self.limit) {
+            let l: u32 = l
+                .parse()
+                .map_err(|_| Failure::BadRequest("limit 应为正整数".into()))?;
+            f.limit = l.clamp(1, max_limit);
+        }
+        if let Some(o) = nonblank(&self.offset) {
+            f.offset = o
+                .parse()
+                .map_err(|_| Failure::BadRequest("offset 应为非负整数".into()))?;
+        }
+        Ok(Some(f))
+    }
+}
+
+fn verdict_data(c: &VerdictCounts) -> Vec<Datum> {
+    let mut d: Vec<Datum> = Verdict::ALL
+        .iter()
+        .map(|v| Datum {
+            label: v.label_zh().to_string(),
+            value: c.get(Some(*v)).max(0) as u64,
+            class: format!("v-{}", v.as_str()),
+        })
+        .collect();
+    if c.none > 0 {
+        d.push(Datum {
+            label: "未评估".into(),
+            value: c.none as u64,
+            class: "v-none".into(),
+        });
+    }
+    d
+}
+
+fn count_data(label: String, c: &VerdictCounts) -> Datum {
+    Datum {
+        label,
+        value: c.total.max(0) as u64,
+        class: "v-total".into(),
+    }
+}
+
+pub async fn overview(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Html<String>, PageError> {
+    let Some(plan) = current_plan(&app.store).await? else {
+        return app.templates.page(
+            "overview.html",
+            Some(&user),
+            "overview",
+            context! { plan => () },
+        );
+    };
+    let o = app.store.overview(plan.id, &user.scope()).await?;
+    let legend = verdict_data(&o.counts);
+    let donut = charts::donut("按结论统计", &legend);
+    let sections: Vec<Datum> = o
+        .by_section
+        .iter()
+        .map(|s| {
+            count_data(
+                s.section.clone().unwrap_or_else(|| "未分板块".into()),
+                &s.counts,
+            )
+        })
+        .collect();
+    let section_chart = charts::bars("按工作板块统计", &sections);
+    let top: Vec<Datum> = o
+        .by_lead_unit
+        .iter()
+        .take(15)
+        .map(|u| count_data(u.name.clone(), &u.counts))
+        .collect();
+    let unit_chart = charts::bars("按牵头单位统计（前15）", &top);
+    app.templates.page(
+        "overview.html",
+        Some(&user),
+        "overview",
+        context! {
+            plan,
+            counts => o.counts,
+            disputed => o.disputed,
+            legend => legend.iter().map(|d| (d.label.clone(), d.value, d.class.clone())).collect::<Vec<_>>(),
+            donut,
+            section_chart,
+            unit_chart,
+            by_section => o.by_section,
+            by_lead_unit => o.by_lead_unit.iter().take(30).collect::<Vec<_>>(),
+        },
+    )
+}
+
+const PAGE_SIZE: u32 = 50;
+
+pub async fn tasks(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Query(q): Query<TaskQuery>,
+) -> Result<Html<String>, PageError> {
+    let Some(plan) = current_plan(&app.store).await? else {
+        return app
+            .templates
+            .page("tasks.html", Some(&user), "tasks", context! { plan => () });
+    };
+    let page: u32 = nonblank(&q.page)
+        .and_then(|p| p.parse().ok())
+        .unwrap_or(1)
+        .max(1);
+    let (rows, total) = match q.filter(&app.store, PAGE_SIZE).await? {
+        Some(mut f) => {
+            f.limit = PAGE_SIZE;
+            f.offset = (page - 1).saturating_mul(PAGE_SIZE);
+            app.store.list_tasks(plan.id, &f, &user.scope()).await?
+        }
+        None => (Vec::new(), 0),
+    };
+    let sections = app.store.sections(plan.id).await?;
+    let units = match user.scope() {
+        Scope::All => app.store.units().await?,
+        Scope::Unit(_) => Vec::new(),
+    };
+    let pages = (total.max(0) as u32).div_ceil(PAGE_SIZE).max(1);
+    let mut base_query = q;
+    base_query.page = None;
+    let base = serde_urlencoded(&base_query);
+    app.templates.page(
+        "tasks.html",
+        Some(&user),
+        "tasks",
+        context! {
+            plan,
+            rows,
+            total,
+            page,
+            pages,
+            base,
+            query => base_query,
+            sections,
+            units,
+            verdicts => verdict_options(),
+        },
+    )
+}
+
+/// Encodes the current filter for pagination links.
+fn serde_urlencoded(q: &TaskQuery) -> String {
+    let pairs = [
+        ("verdict", &q.verdict),
+        ("lead_unit", &q.lead_unit),
+        ("section", &q.section),
+        ("q", &q.q),
+        ("disputed", &q.disputed),
+    ];
+    pairs
+        .iter()
+        .filter_map(|(k, v)| {
+            nonblank(v).map(|v| format!("{k}={}", crate::security::guard::encode_query(v)))
+        })
+        .collect::<Vec<_>>()
+        .join("&")
+}
+
+pub async fn task(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
+    let scope = user.scope();
+    let t = app.store.task(id, &scope).await?.ok_or(Failure::NotFound)?;
+    let spans: Vec<Span> = t
+        .targets
+        .iter()
+        .filter_map(|target| {
+            target.evidence.as_ref().map(|e| Span {
+                start: e.start,
+                end: e.end,
+                target: format!("{}：{}", target.text, target.explanation),
+            })
+        })
+        .collect();
+    let segments = highlight::segments(&t.progress, &spans);
+    let reports = app.store.task_reports(id, &scope).await?;
+    let history: Vec<_> = reports
+        .iter()
+        .map(|r| {
+            context! {
+                round_id => r.round_id,
+                narrative => r.narrative,
+                status => r.status.label_zh(),
+                self_status => r.self_status.map(|s| s.label_zh()),
+                return_reason => r.return_reason,
+                created_by => r.created_by,
+                updated_at => fmt_time(r.updated_at),
+                submitted_at => r.submitted_at.map(fmt_time),
+            }
+        })
+        .collect();
+    let rounds = app.store.rounds(t.summary.plan_id).await?;
+    let round_names: std::collections::HashMap<i64, String> =
+        rounds.into_iter().map(|r| (r.id.0, r.name)).collect();
+    let targets: Vec<_> = t
+        .targets
+        .iter()
+        .map(|g| {
+            context! {
+                text => g.text,
+                kind => g.kind.as_str(),
+                verdict => g.verdict.as_str(),
+                evidence => g.evidence.as_ref().map(|e| e.text.clone()),
+                explanation => g.explanation,
+            }
+        })
+        .collect();
+    app.templates.page(
+        "task.html",
+        Some(&user),
+        "tasks",
+        context! {
+            t => t.summary,
+            d => context! {
+                table_label => t.table_label,
+                progress_label => t.progress_label,
+                leader => t.leader,
+                status_text => t.status_text,
+                explanation => t.explanation,
+                final_verdict => t.final_verdict.map(|v| v.as_str()),
+                override_reason => t.override_reason,
+                overridden_by => t.overridden_by,
+            },
+            segments,
+            has_marks => !spans.is_empty(),
+            targets,
+            lead => t.lead,
+            coop => t.coop,
+            history,
+            round_names,
+        },
+    )
+}
+
+pub fn fmt_time(t: time::OffsetDateTime) -> String {
+    let cst = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
+    let t = t.to_offset(cst);
+    format!(
+        "{}-{:02}-{:02} {:02}:{:02}",
+        t.year(),
+        t.month() as u8,
+        t.day(),
+        t.hour(),
+        t.minute()
+    )
+}
+
+pub async fn units(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Html<String>, PageError> {
+    let all = app.store.units().await?;
+    let units: Vec<_> = match user.scope() {
+        Scope::All => all,
+        Scope::Unit(own) => all.into_iter().filter(|u| u.id == own).collect(),
+    };
+    let units: Vec<_> = units
+        .iter()
+        .map(|u| context! { id => u.id, display => u.display(), lead_tasks => u.lead_tasks, coop_tasks => u.coop_tasks })
+        .collect();
+    app.templates
+        .page("units.html", Some(&user), "units", context! { units })
+}
+
+pub async fn unit(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Html<String>, PageError> {
+    let id: UnitId = id.parse().map_err(|_| Failure::NotFound)?;
+    if let Scope::Unit(own) = user.scope()
+        && own != id
+    {
+        return Err(Failure::NotFound.into());
+    }
+    let u = app.store.unit(id).await?.ok_or(Failure::NotFound)?;
+    let (rows, total) = match current_plan(&app.store).await? {
+        Some(plan) => {
+            let f = TaskFilter {
+                unit: Some(id),
+                limit: 500,
+                ..TaskFilter::default()
+            };
+            app.store.list_tasks(plan.id, &f, &user.scope()).await?
+        }
+        None => (Vec::new(), 0),
+    };
+    let led: Vec<_> = rows
+        .iter()
+        .filter(|t| t.lead_units.iter().any(|n| u.answers_to(n)))
+        .collect();
+    let cooperating: Vec<_> = rows
+        .iter()
+        .filter(|t| !t.lead_units.iter().any(|n| u.answers_to(n)))
+        .collect();
+    app.templates.page(
+        "unit.html",
+        Some(&user),
+        "units",
+        context! { u => context! { id => u.id, display => u.display() }, led, cooperating, total },
+    )
+}

@@ -1,0 +1,105 @@
+//! Accounts, managed by the supervision office. Accounts made here must change their
+//! password at first login: the admin who typed it should not keep knowing it.
+
+use axum::Form;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use duban_store::{NewUser, Role, SessionUser, StoreError, UnitId};
+use minijinja::context;
+use serde::Deserialize;
+
+use crate::error::PageError;
+use crate::routes::pages::fmt_time;
+use crate::security::CurrentUser;
+use crate::state::AppState;
+
+pub async fn page(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Html<String>, PageError> {
+    render(&app, &user, None, None).await
+}
+
+async fn render(
+    app: &AppState,
+    user: &SessionUser,
+    error: Option<String>,
+    form: Option<&UserForm>,
+) -> Result<Html<String>, PageError> {
+    let units = app.store.units().await?;
+    let users = app.store.list_users().await?;
+    let users: Vec<_> = users
+        .iter()
+        .map(|u| {
+            context! {
+                username => u.username,
+                display_name => u.display_name,
+                role => u.role.label_zh(),
+                unit => u.unit_id.and_then(|id| units.iter().find(|x| x.id == id)).map(|x| x.display()),
+                must_change => u.must_change,
+                locked => u.locked_until.is_some_and(|t| t > time::OffsetDateTime::now_utc()),
+                created_at => fmt_time(u.created_at),
+            }
+        })
+        .collect();
+    let unit_options: Vec<_> = units
+        .iter()
+        .map(|u| context! { id => u.id, display => u.display() })
+        .collect();
+    let form = form.map(|f| {
+        context! { username => f.username, display_name => f.display_name, role => f.role, unit_id => f.unit_id }
+    });
+    app.templates.page(
+        "users.html",
+        Some(user),
+        "users",
+        context! { users, units => unit_options, error, form },
+    )
+}
+
+#[derive(Deserialize)]
+pub struct UserForm {
+    username: String,
+    #[serde(default)]
+    display_name: String,
+    role: String,
+    #[serde(default)]
+    unit_id: String,
+    password: String,
+}
+
+pub async fn create(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Form(f): Form<UserForm>,
+) -> Result<Response, PageError> {
+    let fail = |msg: String| async {
+        let html = render(&app, &user, Some(msg), Some(&f)).await?;
+        Ok::<Response, PageError>((StatusCode::BAD_REQUEST, html).into_response())
+    };
+    let Some(role) = Role::parse(&f.role) else {
+        return fail("请选择角色".into()).await;
+    };
+    let unit_id = match (role, f.unit_id.trim()) {
+        (Role::Unit, "") => return fail("单位账号必须选择所属单位".into()).await,
+        (Role::Unit, id) => match id.parse::<i64>() {
+            Ok(id) => Some(UnitId(id)),
+            Err(_) => return fail("所属单位无效".into()).await,
+        },
+        _ => None,
+    };
+    let new = NewUser {
+        username: f.username.clone(),
+        display_name: f.display_name.trim().to_string(),
+        role,
+        unit_id,
+        password: f.password.clone(),
+        must_change: true,
+    };
+    match app.store.create_user(&new, &user.username).await {
+        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => fail(m).await,
+        Err(e) => Err(e.into()),
+    }
+}

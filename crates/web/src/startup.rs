@@ -1,0 +1,109 @@
+use std::sync::Arc;
+
+use duban_store::{Store, StoreOptions};
+use tokio::net::TcpListener;
+
+use crate::demo::{DemoLogin, load_demo_if_empty};
+use crate::routes;
+use crate::routes::import::PendingImports;
+use crate::state::AppState;
+use crate::views::Templates;
+use crate::{Config, WebError};
+
+/// A service that has connected, migrated and bound its port, ready to run.
+pub struct Application {
+    listener: TcpListener,
+    port: u16,
+    router: axum::Router,
+    store: Store,
+    demo_logins: Vec<DemoLogin>,
+}
+
+impl Application {
+    /// Connects to the database, applies migrations, loads the demo plan when asked and the
+    /// database is empty, and binds (port 0 picks a free port).
+    pub async fn build(config: Config) -> Result<Application, WebError> {
+        let opts = if config.fast_password_hashing {
+            StoreOptions::for_tests()
+        } else {
+            StoreOptions::default()
+        };
+        let store = Store::connect_with(&config.database_url, opts).await?;
+        store.migrate().await?;
+        let demo_logins = if config.demo {
+            load_demo_if_empty(&store).await?
+        } else {
+            Vec::new()
+        };
+        let listener = TcpListener::bind(config.bind)
+            .await
+            .map_err(|source| WebError::Bind {
+                addr: config.bind,
+                source,
+            })?;
+        let port = listener
+            .local_addr()
+            .map_err(|source| WebError::Bind {
+                addr: config.bind,
+                source,
+            })?
+            .port();
+        let state = AppState {
+            store: store.clone(),
+            config: Arc::new(config),
+            templates: Arc::new(Templates::new()?),
+            pending: Arc::new(PendingImports::default()),
+        };
+        Ok(Application {
+            listener,
+            port,
+            router: routes::router(state),
+            store,
+            demo_logins,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.port
+    }
+
+    pub fn store(&self) -> &Store {
+        &self.store
+    }
+
+    /// The demo accounts created by this start (empty unless `demo` loaded a plan).
+    pub fn demo_logins(&self) -> &[DemoLogin] {
+        &self.demo_logins
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+    pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
+        let store = self.store.clone();
+        axum::serve(self.listener, self.router)
+            .with_graceful_shutdown(shutdown_signal())
+            .await?;
+        store.close().await;
+        Ok(())
+    }
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let term = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut s) => {
+                s.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let term = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = term => {},
+    }
+}

@@ -1,0 +1,16 @@
+use std::sync::Arc;
+
+use duban_store::Store;
+
+use crate::Config;
+use crate::routes::import::PendingImports;
+use crate::views::Templates;
+
+/// What every handler shares; cheap to clone.
+#[derive(Clone)]
+pub struct AppState {
+    pub store: Store,
+    pub config: Arc<Config>,
+    pub templates: Arc<Templates>,
+    pub pending: Arc<PendingImports>,
+}

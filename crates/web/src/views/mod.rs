@@ -1,0 +1,97 @@
+//! Templates (embedded at build time), charts and evidence highlighting.
+
+pub mod charts;
+pub mod highlight;
+
+use axum::response::Html;
+use duban_model::Verdict;
+use duban_store::{Role, SessionUser};
+use minijinja::{Environment, Value, context};
+use serde::Serialize;
+
+use crate::error::PageError;
+
+const TEMPLATES: &[(&str, &str)] = &[
+    ("base.html", include_str!("../../templates/base.html")),
+    ("login.html", include_str!("../../templates/login.html")),
+    ("logout.html", include_str!("../../templates/logout.html")),
+    (
+        "password.html",
+        include_str!("../../templates/password.html"),
+    ),
+    (
+        "overview.html",
+        include_str!("../../templates/overview.html"),
+    ),
+    ("tasks.html", include_str!("../../templates/tasks.html")),
+    ("task.html", include_str!("../../templates/task.html")),
+    ("units.html", include_str!("../../templates/units.html")),
+    ("unit.html", include_str!("../../templates/unit.html")),
+    ("import.html", include_str!("../../templates/import.html")),
+    (
+        "import_preview.html",
+        include_str!("../../templates/import_preview.html"),
+    ),
+    ("users.html", include_str!("../../templates/users.html")),
+];
+
+pub struct Templates {
+    env: Environment<'static>,
+}
+
+impl Templates {
+    pub fn new() -> Result<Self, minijinja::Error> {
+        let mut env = Environment::new();
+        for (name, src) in TEMPLATES {
+            env.add_template(name, src)?;
+        }
+        env.add_filter("verdict_label", verdict_label);
+        Ok(Templates { env })
+    }
+
+    /// Renders a page; `user` fills the navigation and the CSRF field of every form.
+    pub fn page(
+        &self,
+        name: &str,
+        user: Option<&SessionUser>,
+        nav: &str,
+        ctx: Value,
+    ) -> Result<Html<String>, PageError> {
+        let me = user.map(|u| Me {
+            name: if u.display_name.is_empty() {
+                u.username.clone()
+            } else {
+                u.display_name.clone()
+            },
+            role: u.role.label_zh(),
+            admin: u.role == Role::Admin,
+            unit_id: u.unit_id.map(|id| id.0),
+        });
+        let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
+        let full = context! { me, csrf, nav, ..ctx };
+        Ok(Html(self.env.get_template(name)?.render(full)?))
+    }
+}
+
+#[derive(Serialize)]
+struct Me {
+    name: String,
+    role: &'static str,
+    admin: bool,
+    unit_id: Option<i64>,
+}
+
+fn verdict_label(v: Option<String>) -> String {
+    match v.as_deref().and_then(Verdict::parse) {
+        Some(v) => v.label_zh().to_string(),
+        None => "未评估".to_string(),
+    }
+}
+
+/// Verdict choices for filters and legends, in display order.
+pub fn verdict_options() -> Vec<(&'static str, &'static str)> {
+    Verdict::ALL
+        .iter()
+        .map(|v| (v.as_str(), v.label_zh()))
+        .collect()
+}
