@@ -167,7 +167,7 @@ pub(crate) fn signature(out: &mut String, office: Option<&str>, date: Option<&st
         if let Some(line) = line {
             let ps = ParaStyle {
                 jc: Jc::Right,
-                right: right * half,
+                right: right.saturating_mul(half),
                 ..ParaStyle::default()
             };
             xml::para(out, &ps, BODY, line);

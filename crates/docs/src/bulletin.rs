@@ -383,7 +383,7 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
     let behind: Vec<&UnitRow> = ranked
         .iter()
         .map(|r| &r.row)
-        .filter(|r| r.late + r.missing > 0)
+        .filter(|r| r.late > 0 || r.missing > 0)
         .collect();
     blocks::heading2(
         &mut out,
@@ -541,5 +541,17 @@ mod tests {
         let r: Vec<Option<u32>> = tied.ranking().iter().map(|u| u.rank).collect();
         assert_eq!(r, vec![Some(1), Some(1), Some(3), Some(3), Some(5), None]);
         assert_eq!(d.totals(), (16, 11, 3, 2, 0));
+    }
+
+    #[test]
+    fn extreme_counts_do_not_overflow() {
+        let m = u32::MAX;
+        let d = BulletinData {
+            units: vec![row("甲", m, m, m, m), row("乙", m, 1, m, m)],
+            ..BulletinData::default()
+        };
+        assert_eq!(d.ranking()[0].row.unit, "甲");
+        assert_eq!(d.totals().0, 2 * u64::from(m));
+        assert!(bulletin(&d, &BulletinOptions::default()).is_ok());
     }
 }

@@ -138,7 +138,11 @@ fn attachment_table(out: &mut String, a: &Attachment<'_>, width: u32) {
     // Unit columns fit "区住房城乡建委" (7 characters of 小四) on one line.
     // 附件3's reason column is taken from 具体任务, so 完成情况 stays the widest.
     let (no, section, unit) = (650, 1400, 1850);
-    let (task, reason_w) = if a.with_reason { (2600, 1500) } else { (3000, 0) };
+    let (task, reason_w) = if a.with_reason {
+        (2600, 1500)
+    } else {
+        (3000, 0)
+    };
     let fixed = no + section + task + 2 * unit + reason_w;
     let mut cols = vec![
         Column {
