@@ -9,6 +9,29 @@
 //!
 //! Every count printed in a document is computed from the rows the same document lists, so a
 //! summary can never disagree with its tables.
+//!
+//! ```
+//! use duban_docs::{ReportOptions, VerdictSource, report_counts, year_end_report};
+//! use duban_model::{Ledger, SourceFormat, Task, Verdict};
+//!
+//! let mut ledger = Ledger::new("台账.xlsx", SourceFormat::Xlsx);
+//! ledger.title = Some("关于2022年区政府工作报告重点任务完成情况的报告".into());
+//! let mut task = Task::new(1, 1, "民间投资占比60%以上");
+//! task.progress = "2022年完成民间投资225.3亿元，占比40.4%。".into();
+//! task.office_verdict = Some(Verdict::NotMet);
+//! ledger.tasks.push(task);
+//!
+//! let opts = ReportOptions {
+//!     office: Some("重庆市沙坪坝区人民政府督查办".into()),
+//!     ..ReportOptions::for_ledger(&ledger)
+//! };
+//! assert_eq!(opts.verdict_source, VerdictSource::Office);
+//! let docx: Vec<u8> = year_end_report(&ledger, &opts)?;
+//! assert!(docx.starts_with(b"PK"));
+//! assert_eq!(report_counts(&ledger, opts.verdict_source).not_met, 1);
+//! assert_eq!(opts.title_for(&ledger), "关于2022年区政府工作报告重点任务完成情况的报告");
+//! # Ok::<(), duban_docs::DocsError>(())
+//! ```
 #![forbid(unsafe_code)]
 
 mod blocks;

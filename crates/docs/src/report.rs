@@ -59,7 +59,9 @@ impl ReportOptions {
         }
     }
 
-    fn resolved_title(&self, ledger: &Ledger) -> String {
+    /// The title the report will carry: `title`, else the ledger's, else one built from the
+    /// year (for naming the downloaded file, say).
+    pub fn title_for(&self, ledger: &Ledger) -> String {
         match self
             .title
             .as_deref()
@@ -270,7 +272,7 @@ fn attachments<'a>(s: &'a Split<'a>) -> Vec<Attachment<'a>> {
 pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>, DocsError> {
     let s = split(ledger, opts.verdict_source);
     let counts = s.counts();
-    let title = opts.resolved_title(ledger);
+    let title = opts.title_for(ledger);
     let atts = attachments(&s);
     let portrait = PageGeometry {
         grid: opts.grid,
