@@ -272,7 +272,8 @@ fn columns(
 
 /// Data rows one column wider than their header, with no section column named: the
 /// unlabelled column after the number is the section (a header cell that spanned it was
-/// lost, as in plain-text exports).
+/// lost, as in plain-text exports) — if it reads like one, its values carried down
+/// (merged or blank) or repeated. Otherwise the extra column stays unread, and warned of.
 fn unlabelled_section(cols: &mut Columns, header: &RawRow, data: &[RawRow]) {
     let header_width: usize = header.cells.iter().map(|c| c.span.max(1)).sum();
     if cols.has(Role::Section) || cols.roles.len() != header_width + 1 {
@@ -292,6 +293,27 @@ fn unlabelled_section(cols: &mut Columns, header: &RawRow, data: &[RawRow]) {
         .iter()
         .position(|r| *r == Some(Role::Number))
         .map_or(0, |i| i + 1);
+    let mut values: Vec<&str> = Vec::new();
+    let mut carried = false;
+    for row in data.iter().filter(|r| !r.is_header) {
+        let mut col = 0;
+        for c in &row.cells {
+            if col == at {
+                if c.merged_from_above || is_blank(&c.text) {
+                    carried = true;
+                } else {
+                    values.push(c.text.trim());
+                }
+            }
+            col += c.span.max(1);
+        }
+    }
+    let mut distinct = values.clone();
+    distinct.sort_unstable();
+    distinct.dedup();
+    if !carried && distinct.len() == values.len() {
+        return;
+    }
     cols.roles.pop();
     cols.names.pop();
     cols.roles.insert(at, Some(Role::Section));
@@ -383,12 +405,19 @@ pub(crate) fn read(
         }
 
         let mut raw_vals: [Option<&RawCell>; 10] = [None; 10];
+        // Text in a column no header names would vanish unseen: it is warned about.
+        let mut unheaded = false;
         for p in &placed {
             if let Some(role) = cols.target(p) {
                 let s = slot(role);
                 if raw_vals[s].is_none() {
                     raw_vals[s] = Some(p.cell);
                 }
+            } else if !is_blank(&p.cell.text)
+                && (p.start..p.start + p.len)
+                    .all(|c| cols.names.get(c).is_none_or(|n| n.is_empty()))
+            {
+                unheaded = true;
             }
         }
 
@@ -460,6 +489,14 @@ pub(crate) fn read(
             Some(n) => n,
             None => expected,
         };
+
+        if unheaded {
+            ctx.warn(
+                WarningCode::UnknownColumn,
+                table_loc.clone().row(row_no),
+                format!("{label} 第{row_no}行有表头之外的单元格，其内容未读入"),
+            );
+        }
 
         let mut vals: [Option<String>; 10] = Default::default();
         for role in ROLES {

@@ -523,6 +523,22 @@ fn a_column_blank_in_every_row_is_one_warning() {
 }
 
 #[test]
+fn text_beyond_the_header_is_warned_about() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&["序号", "具体任务", "牵头单位"]),
+            texts(&["1", "建成公园", "区城管局", "多出的说明"]),
+            texts(&["2", "新建学校", "区教委", ""]),
+        ],
+    )]);
+    assert_eq!(l.tasks.len(), 2);
+    let w = codes(&l, WarningCode::UnknownColumn);
+    assert_eq!(w.len(), 1, "{w:?}");
+    assert!(w[0].starts_with("表1 第1行"), "{w:?}");
+}
+
+#[test]
 fn rows_without_a_task_are_skipped_visibly() {
     let l = ledger(vec![table(
         "表1",
