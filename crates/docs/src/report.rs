@@ -33,6 +33,8 @@ pub struct ReportOptions {
     pub evidence_sentences: usize,
     /// How the 22 × 28 type area is laid down.
     pub grid: DocGrid,
+    /// Paragraphs under "二、下一步工作"; the section is left out when empty.
+    pub next_steps: Vec<String>,
 }
 
 impl Default for ReportOptions {
@@ -46,6 +48,7 @@ impl Default for ReportOptions {
             date: None,
             evidence_sentences: 2,
             grid: DocGrid::default(),
+            next_steps: Vec::new(),
         }
     }
 }
@@ -339,6 +342,18 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
                 label_of(atts.len() - 1)
             ),
         );
+    }
+    let steps: Vec<&str> = opts
+        .next_steps
+        .iter()
+        .map(|s| s.trim())
+        .filter(|s| !s.is_empty())
+        .collect();
+    if !steps.is_empty() {
+        blocks::heading1(&mut out, "二、下一步工作");
+        for s in steps {
+            blocks::body(&mut out, s);
+        }
     }
     let titles: Vec<String> = atts.iter().map(|a| a.title.clone()).collect();
     blocks::attachment_note(&mut out, &titles);

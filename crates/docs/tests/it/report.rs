@@ -453,6 +453,26 @@ fn title_addressee_and_signature_come_from_options_or_ledger() -> Result<()> {
             .any(|p| p.contains("对2022年区政府工作报告重点任务完成情况进行跟踪督办"))
     );
 
+    assert!(
+        !paras.iter().any(|p| p.contains("下一步工作")),
+        "no empty section"
+    );
+    let steps = ReportOptions {
+        next_steps: vec!["督促牵头单位加快推进。".into(), " ".into()],
+        ..office_opts(&l)
+    };
+    let paras = body_paragraphs(&document(&year_end_report(&l, &steps)?)?);
+    let at = paras
+        .iter()
+        .position(|p| p == "二、下一步工作")
+        .context("next steps")?;
+    assert_eq!(paras[at + 1], "督促牵头单位加快推进。");
+    assert!(
+        paras[at + 2].is_empty(),
+        "blank steps are dropped: {:?}",
+        paras[at + 2]
+    );
+
     l.title = None;
     let opts = ReportOptions {
         year: Some(2024),
