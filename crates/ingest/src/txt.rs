@@ -178,24 +178,30 @@ impl TableBuilder {
     }
 }
 
-/// After a row has ended, whether the text lines from `lines[i]` on still belong to the
-/// table: the next cell line opens a data row, and no line between reads as the label or
-/// title of a new table.
-fn table_continues(lines: &[&str], i: usize) -> bool {
-    for line in lines.iter().skip(i) {
+/// For each line: after a row has ended, whether text from that line on still belongs to
+/// the table — the next cell line opens a data row, and no line between reads as the label
+/// or title of a new table. Computed in one backward pass, so hostile input cannot make
+/// the look-ahead quadratic.
+fn table_continues(lines: &[&str]) -> Vec<bool> {
+    let mut out = vec![false; lines.len()];
+    let mut state = false;
+    for (i, line) in lines.iter().enumerate().rev() {
         match classify(line) {
             Line::Blank => {}
             Line::Text(t) => {
                 let t = t.trim();
                 if t.starts_with("附件") || t.starts_with("附表") || t.ends_with('表') {
-                    return false;
+                    state = false;
                 }
             }
-            Line::Cell(rest) => return is_row_number(rest),
-            Line::UnnumberedRow(_) => return true,
+            Line::Cell(rest) => state = is_row_number(rest),
+            Line::UnnumberedRow(_) => state = true,
+        }
+        if let Some(o) = out.get_mut(i) {
+            *o = state;
         }
     }
-    false
+    out
 }
 
 fn parse(text: &str) -> RawDoc {
@@ -206,6 +212,7 @@ fn parse(text: &str) -> RawDoc {
         .split('\n')
         .map(|l| l.strip_suffix('\r').unwrap_or(l))
         .collect();
+    let continues = table_continues(&lines);
 
     for (i, &line) in lines.iter().enumerate() {
         let line_no = i + 1;
@@ -237,7 +244,7 @@ fn parse(text: &str) -> RawDoc {
             Line::Text(s) => {
                 if let Some(t) = table.as_mut()
                     && !is_attachment_label(s)
-                    && (t.open.is_some() || (table_continues(&lines, i) && t.reopen_last()))
+                    && (t.open.is_some() || (continues.get(i) == Some(&true) && t.reopen_last()))
                 {
                     if let Some(last) = t.open.as_mut().and_then(|(c, _)| c.last_mut()) {
                         last.push('\n');

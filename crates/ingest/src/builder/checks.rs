@@ -7,23 +7,27 @@
 /// of items is not flagged.
 pub(crate) fn repeated_sentences(text: &str) -> Vec<String> {
     const MIN_CHARS: usize = 8;
+    // Linear in the cell: a sentence is compared with the earlier ones as wholes (a set)
+    // and with the tail of the one just before ("…认可率达95%。" then the same again).
+    let mut seen: std::collections::HashSet<&str> = std::collections::HashSet::new();
+    let mut previous: &str = "";
     let mut out = Vec::new();
-    let mut start = 0;
-    for (i, c) in text.char_indices() {
-        if !matches!(c, '。' | '！' | '？' | '；' | ';' | '\n') {
-            continue;
-        }
-        let end = i + c.len_utf8();
-        let sentence = text[start..i].trim();
+    let sentences = text
+        .split_inclusive(['。', '！', '？', '；', ';', '\n'])
+        .map(|s| {
+            s.trim_end_matches(['。', '！', '？', '；', ';', '\n'])
+                .trim()
+        });
+    for sentence in sentences {
         let core = sentence.trim_start_matches(|ch: char| ('①'..='⑳').contains(&ch));
-        if core.chars().count() >= MIN_CHARS && text[..start].contains(core) {
+        if core.chars().count() >= MIN_CHARS
+            && (seen.contains(core) || previous.ends_with(core))
+            && !out.iter().any(|o: &String| o == core)
+        {
             out.push(core.to_string());
         }
-        start = end;
-    }
-    let tail = text[start..].trim();
-    if tail.chars().count() >= MIN_CHARS && text[..start].contains(tail) {
-        out.push(tail.to_string());
+        seen.insert(core);
+        previous = sentence;
     }
     out
 }
@@ -46,5 +50,11 @@ mod tests {
         assert!(repeated_sentences("①甲工程已完工。②乙工程已完工。").is_empty());
         assert!(repeated_sentences("已完工。已完工。").is_empty());
         assert!(repeated_sentences("").is_empty());
+    }
+
+    #[test]
+    fn whole_sentences_repeated_anywhere_are_found() {
+        let t = "①全年新增就业岗位三千个以上。②其他工作正常推进。③全年新增就业岗位三千个以上。";
+        assert_eq!(repeated_sentences(t), ["全年新增就业岗位三千个以上"]);
     }
 }

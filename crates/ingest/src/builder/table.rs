@@ -17,6 +17,16 @@ pub(crate) struct Caption {
     pub title: Option<String>,
 }
 
+/// No ledger is this wide: a larger span is a broken or hostile file, and honouring it
+/// would cost memory and time for nothing.
+const MAX_SPAN: usize = 64;
+/// Columns beyond this many are not read (and never allocated).
+const MAX_WIDTH: usize = 512;
+
+fn span_of(cell: &RawCell) -> usize {
+    cell.span.clamp(1, MAX_SPAN)
+}
+
 /// A cell placed on the table's grid: it covers columns `start..start + len`.
 struct Placed<'a> {
     start: usize,
@@ -29,7 +39,7 @@ fn place(row: &RawRow) -> Vec<Placed<'_>> {
     row.cells
         .iter()
         .map(|cell| {
-            let len = cell.span.max(1);
+            let len = span_of(cell);
             let p = Placed {
                 start: at,
                 len,
@@ -275,14 +285,14 @@ fn columns(
 /// lost, as in plain-text exports) — if it reads like one, its values carried down
 /// (merged or blank) or repeated. Otherwise the extra column stays unread, and warned of.
 fn unlabelled_section(cols: &mut Columns, header: &RawRow, data: &[RawRow]) {
-    let header_width: usize = header.cells.iter().map(|c| c.span.max(1)).sum();
+    let header_width: usize = header.cells.iter().map(span_of).sum();
     if cols.has(Role::Section) || cols.roles.len() != header_width + 1 {
         return;
     }
     let widths: Vec<usize> = data
         .iter()
         .filter(|r| !r.is_header)
-        .map(|r| r.cells.iter().map(|c| c.span.max(1)).sum())
+        .map(|r| r.cells.iter().map(span_of).sum())
         .collect();
     let wider = widths.iter().filter(|&&w| w == header_width + 1).count();
     if wider * 2 <= widths.len() || cols.roles.last() != Some(&None) {
@@ -305,7 +315,7 @@ fn unlabelled_section(cols: &mut Columns, header: &RawRow, data: &[RawRow]) {
                     values.push(c.text.trim());
                 }
             }
-            col += c.span.max(1);
+            col += span_of(c);
         }
     }
     let mut distinct = values.clone();
@@ -353,9 +363,10 @@ pub(crate) fn read(
     let width = raw
         .rows
         .iter()
-        .map(|r| r.cells.iter().map(|c| c.span.max(1)).sum::<usize>())
+        .map(|r| r.cells.iter().map(span_of).sum::<usize>())
         .max()
-        .unwrap_or(0);
+        .unwrap_or(0)
+        .min(MAX_WIDTH);
     let Some(header) = raw.rows.get(header_at) else {
         return Ok(None);
     };

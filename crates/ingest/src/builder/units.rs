@@ -3,6 +3,8 @@
 //! A cell lists units one per line or separated by 、，； — a line in parentheses is the
 //! alias of the unit before it ("区商务委\n（区招商中心）"), and a line starting with
 //! 领导小组 / 成员单位 / 联席会议 is the end of a name Word wrapped ("科学城建设\n领导小组成员单位").
+use std::collections::{HashMap, HashSet};
+
 use duban_model::{UnitRef, is_group_placeholder};
 
 /// Units and group placeholders named by one cell, in order, without repeats.
@@ -51,20 +53,24 @@ pub(crate) fn split(cell: &str) -> Units {
     }
 
     let mut out = Units::default();
+    // Positions by name: a hostile cell of a million names must not cost a million squared.
+    let mut unit_at: HashMap<String, usize> = HashMap::new();
+    let mut groups_seen: HashSet<String> = HashSet::new();
     for u in pending {
         let name = u.name.trim_end_matches(['。', '.', '等']).to_string();
         if name.is_empty() {
             continue;
         }
         if is_group_placeholder(&name) {
-            if !out.groups.contains(&name) {
+            if groups_seen.insert(name.clone()) {
                 out.groups.push(name);
             }
-        } else if let Some(existing) = out.units.iter_mut().find(|e| e.name == name) {
+        } else if let Some(existing) = unit_at.get(&name).and_then(|&i| out.units.get_mut(i)) {
             for a in u.aliases {
                 push_alias(existing, &a);
             }
         } else {
+            unit_at.insert(name.clone(), out.units.len());
             out.units.push(UnitRef {
                 name,
                 aliases: u.aliases,
@@ -86,7 +92,10 @@ fn is_role_note(s: &str) -> bool {
 
 fn push_alias(unit: &mut UnitRef, alias: &str) {
     let alias = alias.trim();
-    if is_role_note(alias) {
+    // No unit has more than a few other names; a longer list is junk, not worth a
+    // quadratic search.
+    const MAX_ALIASES: usize = 16;
+    if is_role_note(alias) || unit.aliases.len() >= MAX_ALIASES {
         return;
     }
     if !alias.is_empty() && alias != unit.name && !unit.aliases.iter().any(|a| a == alias) {

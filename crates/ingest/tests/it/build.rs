@@ -539,6 +539,29 @@ fn text_beyond_the_header_is_warned_about() {
 }
 
 #[test]
+fn absurd_spans_cost_nothing() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            row(vec![
+                cell("序号"),
+                cell("具体任务"),
+                cell("牵头单位"),
+                spanning("完成情况", usize::MAX),
+            ]),
+            row(vec![
+                cell("1"),
+                cell("建成公园"),
+                cell("区城管局"),
+                spanning("已建成", 4_000_000_000),
+            ]),
+        ],
+    )]);
+    assert_eq!(l.tasks.len(), 1);
+    assert_eq!(l.tasks[0].progress, "已建成");
+}
+
+#[test]
 fn rows_without_a_task_are_skipped_visibly() {
     let l = ledger(vec![table(
         "表1",
