@@ -46,6 +46,7 @@ impl Templates {
             env.add_template(name, src)?;
         }
         env.add_filter("verdict_label", verdict_label);
+        env.add_filter("truncate", truncate);
         Ok(Templates { env })
     }
 
@@ -85,6 +86,17 @@ fn verdict_label(v: Option<String>) -> String {
     match v.as_deref().and_then(Verdict::parse) {
         Some(v) => v.label_zh().to_string(),
         None => "未评估".to_string(),
+    }
+}
+
+/// Shortens to `max` chars (not bytes: the text is Chinese), marking the cut with "…".
+fn truncate(s: String, max: usize) -> String {
+    if s.chars().count() <= max {
+        s
+    } else {
+        let mut t: String = s.chars().take(max.saturating_sub(1)).collect();
+        t.push('…');
+        t
     }
 }
 

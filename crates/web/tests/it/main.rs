@@ -1,1 +1,10 @@
+//! Black-box tests: each starts the real service on port 0 over a fresh database (a temp
+//! SQLite file, and a fresh PostgreSQL database when `DUBAN_TEST_PG_URL` is set) and
+//! drives it over HTTP.
 
+mod auth;
+mod helpers;
+mod import;
+mod matrix;
+mod pages;
+mod scope;

@@ -1,0 +1,297 @@
+//! Walks EVERY route with anonymous, unit A, unit B, leader and admin and asserts the status
+//! each gets. The expectations live in one table; a route added to the service without an
+//! entry here fails `every_route_has_an_entry`.
+
+use std::collections::BTreeSet;
+
+use anyhow::{Result, bail};
+use reqwest::{Method, StatusCode};
+
+use crate::helpers::{Backend, TestApp, UNIT_B, backends, seeded, task_ids};
+
+/// Who asks, in the order of the expectation arrays.
+const WHO: [&str; 5] = ["anonymous", "unit_a", "unit_b", "leader", "admin"];
+
+#[derive(Clone, Copy)]
+enum Body {
+    None,
+    Json(&'static str),
+    Form(&'static str),
+    /// A multipart form without a file.
+    EmptyMultipart,
+}
+
+/// (method, route pattern, concrete path, body, expected status for each of `WHO`).
+/// `{task}` is a task only unit B may see; `{unit}` is unit B itself.
+fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
+    vec![
+        (
+            "GET",
+            "/healthz",
+            "/healthz",
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/assets/style.css",
+            "/assets/style.css",
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/openapi.json",
+            "/api/openapi.json",
+            Body::None,
+            [200, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/api/session",
+            "/api/session",
+            Body::Json(r#"{"username":"nobody","password":"wrong-password"}"#),
+            [401, 401, 401, 401, 401],
+        ),
+        (
+            "DELETE",
+            "/api/session",
+            "/api/session",
+            Body::None,
+            [401, 204, 204, 204, 204],
+        ),
+        (
+            "GET",
+            "/api/tasks",
+            "/api/tasks",
+            Body::None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/tasks/{id}",
+            "/api/tasks/{task}",
+            Body::None,
+            [401, 404, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/overview",
+            "/api/overview",
+            Body::None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/api/units",
+            "/api/units",
+            Body::None,
+            [401, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/login",
+            "/login",
+            Body::None,
+            [200, 303, 303, 303, 303],
+        ),
+        // No login-form token cookie: refused whoever asks.
+        (
+            "POST",
+            "/login",
+            "/login",
+            Body::Form("username=admin&password=x"),
+            [403, 403, 403, 403, 403],
+        ),
+        (
+            "GET",
+            "/logout",
+            "/logout",
+            Body::None,
+            [303, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/logout",
+            "/logout",
+            Body::Form(""),
+            [303, 303, 303, 303, 303],
+        ),
+        (
+            "GET",
+            "/password",
+            "/password",
+            Body::None,
+            [303, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/password",
+            "/password",
+            Body::Form("current=wrong-one&new=new-password-1&confirm=new-password-1"),
+            [303, 400, 400, 400, 400],
+        ),
+        ("GET", "/", "/", Body::None, [303, 200, 200, 200, 200]),
+        (
+            "GET",
+            "/tasks",
+            "/tasks",
+            Body::None,
+            [303, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/tasks/{id}",
+            "/tasks/{task}",
+            Body::None,
+            [303, 404, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/units",
+            "/units",
+            Body::None,
+            [303, 200, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/units/{id}",
+            "/units/{unit}",
+            Body::None,
+            [303, 404, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/import",
+            "/import",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/import",
+            "/import",
+            Body::EmptyMultipart,
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/import/{token}/confirm",
+            "/import/no-such-preview/confirm",
+            Body::Form("plan_name=x"),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/import/{token}/cancel",
+            "/import/no-such-preview/cancel",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "GET",
+            "/admin/users",
+            "/admin/users",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/users",
+            "/admin/users",
+            Body::Form("username=x&role=bogus&password=long-enough-1"),
+            [303, 403, 403, 403, 400],
+        ),
+    ]
+}
+
+#[test]
+fn every_route_has_an_entry() {
+    let served: BTreeSet<(String, String)> = duban_web::route_list()
+        .into_iter()
+        .map(|r| (r.method.to_string(), r.path.to_string()))
+        .collect();
+    let covered: BTreeSet<(String, String)> = table()
+        .into_iter()
+        .map(|(m, p, ..)| (m.to_string(), p.to_string()))
+        .collect();
+    let missing: Vec<_> = served.difference(&covered).collect();
+    let stale: Vec<_> = covered.difference(&served).collect();
+    assert!(
+        missing.is_empty(),
+        "routes without a matrix entry: {missing:?}"
+    );
+    assert!(
+        stale.is_empty(),
+        "matrix entries for routes that do not exist: {stale:?}"
+    );
+}
+
+#[tokio::test]
+async fn authorisation_matrix() -> Result<()> {
+    for b in backends() {
+        run(b).await?;
+    }
+    Ok(())
+}
+
+async fn run(b: Backend) -> Result<()> {
+    let app = seeded(b).await?;
+    let ids = task_ids(&app).await?;
+    let task = ids[2].to_string();
+    let unit = app
+        .store
+        .unit_by_name(UNIT_B)
+        .await?
+        .map(|u| u.id.0)
+        .unwrap_or(0)
+        .to_string();
+    let mut failures = Vec::new();
+    for (method, pattern, path, body, expected) in table() {
+        let path = path.replace("{task}", &task).replace("{unit}", &unit);
+        for (i, who) in WHO.iter().enumerate() {
+            // A fresh session per request: some routes end the session they run in.
+            let (client, csrf) = if i == 0 {
+                (app.client(), None)
+            } else {
+                let u = app.login(who).await?;
+                (u.client, Some(u.csrf))
+            };
+            let status = send(&app, &client, method, &path, body, csrf.as_deref()).await?;
+            if status.as_u16() != expected[i] {
+                failures.push(format!(
+                    "{method} {pattern} as {who}: got {status}, expected {}",
+                    expected[i]
+                ));
+            }
+        }
+    }
+    app.finish().await;
+    if !failures.is_empty() {
+        bail!("on {b:?}:\n{}", failures.join("\n"));
+    }
+    Ok(())
+}
+
+async fn send(
+    app: &TestApp,
+    client: &reqwest::Client,
+    method: &str,
+    path: &str,
+    body: Body,
+    csrf: Option<&str>,
+) -> Result<StatusCode> {
+    let mut req = client.request(Method::from_bytes(method.as_bytes())?, app.url(path));
+    if let Some(t) = csrf {
+        req = req.header("X-CSRF-Token", t);
+    }
+    req = match body {
+        Body::None => req,
+        Body::Json(j) => req.header("content-type", "application/json").body(j),
+        Body::Form(f) => req
+            .header("content-type", "application/x-www-form-urlencoded")
+            .body(f),
+        Body::EmptyMultipart => req.multipart(reqwest::multipart::Form::new().text("note", "x")),
+    };
+    Ok(req.send().await?.status())
+}
