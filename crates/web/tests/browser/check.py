@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Headless Chromium check of the running service.
+
+Starts `duban serve --demo` on a free port over a fresh SQLite file, reads the demo admin's
+password from its output, logs in through the login form, opens tasks until one shows
+highlighted evidence (<mark>), and saves screenshots. Exits non-zero on any failure.
+
+Environment:
+  DUBAN_SERVE_CMD  the server command, with {port} and {db} placeholders
+                   (default: target/release/duban serve --demo --bind 127.0.0.1:{port}
+                   --database-url sqlite://{db})
+  DUBAN_SHOTS      where screenshots go (default: target/browser)
+"""
+import os
+import re
+import shlex
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+import urllib.request
+
+from selenium import webdriver
+from selenium.webdriver.chrome.options import Options
+from selenium.webdriver.chrome.service import Service
+from selenium.webdriver.common.by import By
+
+ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
+DEFAULT_CMD = ("target/release/duban serve --demo --bind 127.0.0.1:{port} "
+               "--database-url sqlite://{db}")
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def fail(msg):
+    print(f"browser check FAILED: {msg}", file=sys.stderr)
+    sys.exit(1)
+
+
+def start_server(port, db):
+    cmd = os.environ.get("DUBAN_SERVE_CMD", DEFAULT_CMD).format(port=port, db=db)
+    print(f"starting: {cmd}")
+    proc = subprocess.Popen(shlex.split(cmd), cwd=ROOT, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)
+    lines = []
+    threading.Thread(target=lambda: [lines.append(l) for l in proc.stdout], daemon=True).start()
+    deadline = time.time() + 120
+    while time.time() < deadline:
+        if proc.poll() is not None:
+            fail("server exited early:\n" + "".join(lines))
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/healthz", timeout=2) as r:
+                if r.read() == b"ok":
+                    return proc, lines
+        except OSError:
+            pass
+        time.sleep(0.3)
+    proc.kill()
+    fail("server did not answer /healthz within 120 s:\n" + "".join(lines))
+
+
+def admin_password(lines):
+    for l in lines:
+        m = re.search(r"用户名 admin\s+密码 (\S+)", l)
+        if m:
+            return m.group(1)
+    fail("the server did not print the demo admin's password:\n" + "".join(lines))
+
+
+def browser():
+    opts = Options()
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-dev-shm-usage", "--window-size=1366,768", "--lang=zh-CN"):
+        opts.add_argument(flag)
+    opts.binary_location = "/usr/bin/chromium"
+    return webdriver.Chrome(service=Service("/usr/bin/chromedriver"), options=opts)
+
+
+def main():
+    shots = os.path.abspath(os.environ.get("DUBAN_SHOTS", os.path.join(ROOT, "target", "browser")))
+    os.makedirs(shots, exist_ok=True)
+    tmp = tempfile.mkdtemp(prefix="duban-browser-")
+    port = free_port()
+    proc, lines = start_server(port, os.path.join(tmp, "demo.db"))
+    base = f"http://127.0.0.1:{port}"
+    driver = None
+    try:
+        password = admin_password(lines)
+        driver = browser()
+        driver.set_page_load_timeout(30)
+        driver.get(base + "/")
+        if "/login" not in driver.current_url:
+            fail(f"anonymous visit was not sent to the login page: {driver.current_url}")
+        driver.save_screenshot(os.path.join(shots, "login.png"))
+        driver.find_element(By.NAME, "username").send_keys("admin")
+        driver.find_element(By.NAME, "password").send_keys(password)
+        driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
+        if driver.current_url.rstrip("/") != base:
+            fail(f"login did not land on the overview: {driver.current_url}")
+        if not driver.find_elements(By.CSS_SELECTOR, "svg.chart"):
+            fail("the overview shows no chart")
+        driver.save_screenshot(os.path.join(shots, "overview.png"))
+
+        driver.get(base + "/tasks")
+        links = [a.get_attribute("href") for a in
+                 driver.find_elements(By.CSS_SELECTOR, "table.tasks a[href^='/tasks/']")]
+        if not links:
+            fail("the task list is empty")
+        driver.save_screenshot(os.path.join(shots, "tasks.png"))
+        for href in links:
+            driver.get(href)
+            marks = driver.find_elements(By.CSS_SELECTOR, "p.progress mark")
+            if marks:
+                text = marks[0].text.strip()
+                if not text:
+                    fail(f"{href}: the <mark> is empty")
+                if not marks[0].is_displayed():
+                    fail(f"{href}: the <mark> is not visible")
+                driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", marks[0])
+                path = os.path.join(shots, "task-evidence.png")
+                driver.save_screenshot(path)
+                print(f"ok: {href} highlights “{text}”; screenshots in {shots}")
+                return
+        fail(f"none of {len(links)} tasks shows highlighted evidence (<mark>) in its progress text")
+    finally:
+        if driver is not None:
+            driver.quit()
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+
+
+if __name__ == "__main__":
+    main()
