@@ -1,0 +1,286 @@
+//! Load test of the running service: 32 concurrent HTTP clients against the overview and a
+//! filtered task list, over a generated plan (default 50,000 tasks × 12 rounds = 600,000
+//! reports). The server runs as a child process (this binary re-executed with `--serve`),
+//! so its RSS is measured alone.
+//!
+//!     cargo bench -p duban-web --bench load
+//!     DUBAN_BENCH_TASKS=5000 DUBAN_BENCH_ROUNDS=4 cargo bench -p duban-web --bench load
+//!     DUBAN_BENCH_DB=postgres://… cargo bench -p duban-web --bench load   # an empty database
+//!
+//! The generated SQLite database is kept under `target/bench-web/` and reused by later runs
+//! with the same sizes.
+#![forbid(unsafe_code)]
+
+use std::io::{BufRead, BufReader};
+use std::process::{Command, Stdio};
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use duban_demo::{DemoOptions, ReportState, generate};
+use duban_store::{
+    BulkReport, BulkRound, NewUser, ReportStatus, Role, RoundStatus, SelfStatus, Store,
+    StoreOptions,
+};
+use duban_web::{Application, Config};
+
+const PASSWORD: &str = "bench-password-1";
+const CLIENTS: usize = 32;
+
+fn env_usize(name: &str, default: usize) -> usize {
+    std::env::var(name)
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or(default)
+}
+
+type BoxError = Box<dyn std::error::Error + Send + Sync>;
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    let rt = match tokio::runtime::Runtime::new() {
+        Ok(rt) => rt,
+        Err(e) => {
+            eprintln!("cannot start the runtime: {e}");
+            std::process::exit(1);
+        }
+    };
+    let result = if let Some(i) = args.iter().position(|a| a == "--serve") {
+        let url = args.get(i + 1).cloned().unwrap_or_default();
+        rt.block_on(serve(url))
+    } else {
+        rt.block_on(bench())
+    };
+    if let Err(e) = result {
+        eprintln!("load bench failed: {e}");
+        std::process::exit(1);
+    }
+}
+
+/// The child: the real service on a free port, announced on stdout.
+async fn serve(url: String) -> Result<(), BoxError> {
+    let mut config = Config::new(url, "127.0.0.1:0".parse()?);
+    config.idle_timeout = Duration::from_secs(3600);
+    let app = Application::build(config).await?;
+    println!("PORT {}", app.port());
+    app.run_until_stopped().await?;
+    Ok(())
+}
+
+async fn prepare(url: &str, tasks: usize, rounds: usize) -> Result<(), BoxError> {
+    let store = Store::connect_with(url, StoreOptions::for_tests()).await?;
+    store.migrate().await?;
+    if !store.plans().await?.is_empty() {
+        println!("reusing the plan already in {url}");
+        store.close().await;
+        return Ok(());
+    }
+    let t = Instant::now();
+    let plan = generate(&DemoOptions {
+        tasks,
+        rounds,
+        ..DemoOptions::default()
+    });
+    let id = store
+        .import_ledger(
+            &plan.name,
+            &plan.ledger,
+            "bench",
+            &format!("bench-{tasks}-{rounds}"),
+            "bench",
+        )
+        .await?;
+    let bulk_rounds: Vec<BulkRound> = plan
+        .rounds
+        .iter()
+        .map(|r| BulkRound {
+            name: r.name.clone(),
+            due_date: r.due.clone(),
+            status: RoundStatus::Closed,
+        })
+        .collect();
+    let reports: Vec<BulkReport> = plan
+        .reports
+        .iter()
+        .map(|r| BulkReport {
+            task_index: r.task,
+            round_index: r.round,
+            unit: r.unit.clone(),
+            narrative: r.narrative.clone(),
+            self_status: Some(match r.self_status {
+                duban_demo::SelfStatus::Done => SelfStatus::Done,
+                duban_demo::SelfStatus::OnSchedule => SelfStatus::OnSchedule,
+                duban_demo::SelfStatus::Lagging => SelfStatus::Lagging,
+                duban_demo::SelfStatus::NotStarted => SelfStatus::NotStarted,
+            }),
+            status: match r.state {
+                ReportState::Draft => ReportStatus::Draft,
+                ReportState::Submitted => ReportStatus::Submitted,
+                ReportState::Returned => ReportStatus::Returned,
+                ReportState::Accepted => ReportStatus::Accepted,
+            },
+            submitted_at: None,
+        })
+        .collect();
+    store
+        .bulk_load_reports(id, &bulk_rounds, &reports, "bench")
+        .await?;
+    store
+        .create_user(
+            &NewUser {
+                username: "bench".into(),
+                display_name: "bench".into(),
+                role: Role::Leader,
+                unit_id: None,
+                password: PASSWORD.into(),
+                must_change: false,
+            },
+            "bench",
+        )
+        .await?;
+    println!(
+        "generated and loaded {tasks} tasks, {} reports in {:.1}s",
+        reports.len(),
+        t.elapsed().as_secs_f64()
+    );
+    store.close().await;
+    Ok(())
+}
+
+async fn bench() -> Result<(), BoxError> {
+    let tasks = env_usize("DUBAN_BENCH_TASKS", 50_000);
+    let rounds = env_usize("DUBAN_BENCH_ROUNDS", 12);
+    let seconds = env_usize("DUBAN_BENCH_SECONDS", 15) as u64;
+    let url = match std::env::var("DUBAN_BENCH_DB") {
+        Ok(u) if !u.trim().is_empty() => u,
+        _ => {
+            let dir = std::path::PathBuf::from(concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../target/bench-web"
+            ));
+            std::fs::create_dir_all(&dir)?;
+            format!("sqlite://{}/plan-{tasks}-{rounds}.db", dir.display())
+        }
+    };
+    prepare(&url, tasks, rounds).await?;
+
+    let mut child = Command::new(std::env::current_exe()?)
+        .arg("--serve")
+        .arg(&url)
+        .stdout(Stdio::piped())
+        .spawn()?;
+    let pid = child.id();
+    let stdout = child.stdout.take().ok_or("no stdout")?;
+    let mut lines = BufReader::new(stdout).lines();
+    let port: u16 = loop {
+        match lines.next() {
+            Some(Ok(l)) if l.starts_with("PORT ") => break l[5..].trim().parse()?,
+            Some(_) => continue,
+            None => return Err("the server exited before announcing its port".into()),
+        }
+    };
+    let result = drive(port, pid, seconds).await;
+    let _ = child.kill();
+    let _ = child.wait();
+    result
+}
+
+async fn drive(port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
+    let base = format!("http://127.0.0.1:{port}");
+    let mut clients = Vec::new();
+    for _ in 0..CLIENTS {
+        let c = reqwest::Client::builder().cookie_store(true).build()?;
+        let res = c
+            .post(format!("{base}/api/session"))
+            .json(&serde_json::json!({"username": "bench", "password": PASSWORD}))
+            .send()
+            .await?;
+        if !res.status().is_success() {
+            return Err(format!("login: {}", res.status()).into());
+        }
+        clients.push(c);
+    }
+    // A real filter: one section, one verdict, first page.
+    let overview: serde_json::Value = clients[0]
+        .get(format!("{base}/api/overview"))
+        .send()
+        .await?
+        .json()
+        .await?;
+    let section = overview["by_section"][1]["section"]
+        .as_str()
+        .unwrap_or("")
+        .to_string();
+    let list_path = format!(
+        "/api/tasks?verdict=not_met&section={}&limit=50",
+        encode(&section)
+    );
+    println!("filtered list: {list_path}");
+
+    for (name, path) in [
+        ("overview", "/api/overview".to_string()),
+        ("filtered list", list_path),
+    ] {
+        let deadline = Instant::now() + Duration::from_secs(seconds);
+        let path = Arc::new(path);
+        let mut handles = Vec::new();
+        for c in &clients {
+            let c = c.clone();
+            let url = format!("{base}{path}");
+            handles.push(tokio::spawn(async move {
+                let mut times = Vec::new();
+                let mut errors = 0usize;
+                while Instant::now() < deadline {
+                    let t = Instant::now();
+                    match c.get(&url).send().await {
+                        Ok(r) if r.status().is_success() => {
+                            let _ = r.bytes().await;
+                            times.push(t.elapsed());
+                        }
+                        _ => errors += 1,
+                    }
+                }
+                (times, errors)
+            }));
+        }
+        let mut all = Vec::new();
+        let mut errors = 0;
+        for h in handles {
+            let (t, e) = h.await?;
+            all.extend(t);
+            errors += e;
+        }
+        all.sort();
+        let pct = |p: f64| {
+            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+        };
+        println!(
+            "{name:>14}: {} requests in {seconds}s ({:.0}/s), {CLIENTS} clients, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms, errors {errors}",
+            all.len(),
+            all.len() as f64 / seconds as f64,
+            pct(0.50).as_secs_f64() * 1e3,
+            pct(0.99).as_secs_f64() * 1e3,
+            all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        );
+    }
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    for key in ["VmRSS", "VmHWM"] {
+        if let Some(l) = status.lines().find(|l| l.starts_with(key)) {
+            println!("server {l}");
+        }
+    }
+    Ok(())
+}
+
+fn encode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
+}
