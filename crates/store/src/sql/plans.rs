@@ -102,6 +102,7 @@ pub(crate) async fn import(
     )
     .await?;
     tx.commit().await?;
+    super::common::refresh_statistics(pool).await;
     Ok(plan)
 }
 

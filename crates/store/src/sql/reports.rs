@@ -728,5 +728,6 @@ pub(crate) async fn bulk_load(
     )
     .await?;
     tx.commit().await?;
+    super::common::refresh_statistics(pool).await;
     Ok(round_ids)
 }

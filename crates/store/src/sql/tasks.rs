@@ -139,65 +139,63 @@ pub(crate) async fn page(
 }
 
 type Links = HashMap<i64, (Vec<UnitLink>, Vec<UnitLink>)>;
+type Groups = HashMap<i64, (Vec<String>, Vec<String>)>;
 
-async fn links_for(pool: &Pool, ids: &[i64]) -> Result<Links, StoreError> {
-    let mut out: Links = HashMap::new();
+/// The units and group placeholders of a page of tasks, in one round trip.
+async fn links_for(pool: &Pool, ids: &[i64]) -> Result<(Links, Groups), StoreError> {
+    let mut links: Links = HashMap::new();
+    let mut groups: Groups = HashMap::new();
     if ids.is_empty() {
-        return Ok(out);
+        return Ok((links, groups));
     }
     let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-        "SELECT tu.task_id, tu.role, u.id, u.name, u.aliases FROM task_units tu \
-         JOIN units u ON u.id = tu.unit_id WHERE tu.task_id IN (",
+        "SELECT tu.task_id, tu.role, tu.position, u.id AS unit_id, u.name, u.aliases \
+         FROM task_units tu JOIN units u ON u.id = tu.unit_id WHERE tu.task_id IN (",
     );
     let mut sep = qb.separated(", ");
     for id in ids {
         sep.push_bind(*id);
     }
-    qb.push(") ORDER BY tu.task_id, tu.role, tu.position");
-    for r in qb.build().fetch_all(pool).await? {
-        let task: i64 = r.try_get("task_id")?;
-        let role: String = r.try_get("role")?;
-        let aliases: String = r.try_get("aliases")?;
-        let link = UnitLink {
-            id: UnitId(r.try_get("id")?),
-            name: r.try_get("name")?,
-            aliases: parse_aliases(&aliases),
-        };
-        let entry = out.entry(task).or_default();
-        if role == "lead" {
-            entry.0.push(link);
-        } else {
-            entry.1.push(link);
-        }
-    }
-    Ok(out)
-}
-
-type Groups = HashMap<i64, (Vec<String>, Vec<String>)>;
-
-async fn groups_for(pool: &Pool, ids: &[i64]) -> Result<Groups, StoreError> {
-    let mut out: Groups = HashMap::new();
-    if ids.is_empty() {
-        return Ok(out);
-    }
-    let mut qb: QueryBuilder<Db> =
-        QueryBuilder::new("SELECT task_id, role, name FROM task_groups WHERE task_id IN (");
+    qb.push(
+        ") UNION ALL SELECT g.task_id, g.role, g.position, NULL, g.name, NULL \
+         FROM task_groups g WHERE g.task_id IN (",
+    );
     let mut sep = qb.separated(", ");
     for id in ids {
         sep.push_bind(*id);
     }
-    qb.push(") ORDER BY task_id, role, position");
+    qb.push(") ORDER BY 1, 2, 3");
     for r in qb.build().fetch_all(pool).await? {
         let task: i64 = r.try_get("task_id")?;
         let role: String = r.try_get("role")?;
-        let entry = out.entry(task).or_default();
-        if role == "lead" {
-            entry.0.push(r.try_get("name")?);
-        } else {
-            entry.1.push(r.try_get("name")?);
+        let lead = role == "lead";
+        let name: String = r.try_get("name")?;
+        match r.try_get::<Option<i64>, _>("unit_id")? {
+            Some(id) => {
+                let aliases: Option<String> = r.try_get("aliases")?;
+                let link = UnitLink {
+                    id: UnitId(id),
+                    name,
+                    aliases: aliases.as_deref().map(parse_aliases).unwrap_or_default(),
+                };
+                let entry = links.entry(task).or_default();
+                if lead {
+                    entry.0.push(link);
+                } else {
+                    entry.1.push(link);
+                }
+            }
+            None => {
+                let entry = groups.entry(task).or_default();
+                if lead {
+                    entry.0.push(name);
+                } else {
+                    entry.1.push(name);
+                }
+            }
         }
     }
-    Ok(out)
+    Ok((links, groups))
 }
 
 pub(crate) async fn fill_units(
@@ -205,8 +203,7 @@ pub(crate) async fn fill_units(
     tasks: &mut [TaskSummary],
 ) -> Result<Links, StoreError> {
     let ids: Vec<i64> = tasks.iter().map(|t| t.id.0).collect();
-    let links = links_for(pool, &ids).await?;
-    let mut groups = groups_for(pool, &ids).await?;
+    let (links, mut groups) = links_for(pool, &ids).await?;
     for t in tasks.iter_mut() {
         if let Some((lead, coop)) = links.get(&t.id.0) {
             t.lead_units = lead.iter().map(|u| u.name.clone()).collect();
