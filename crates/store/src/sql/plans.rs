@@ -77,7 +77,7 @@ pub(crate) async fn import(
     let (unit_ids, new_units) = resolve_units(&mut tx, ledger, now).await?;
     insert_tables(&mut tx, plan, ledger).await?;
     let task_ids = insert_tasks(&mut tx, plan, ledger).await?;
-    insert_links(&mut tx, ledger, &task_ids, &unit_ids).await?;
+    insert_links(&mut tx, plan, ledger, &task_ids, &unit_ids).await?;
     insert_warnings(&mut tx, plan, ledger).await?;
 
     append(
@@ -271,21 +271,23 @@ async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<
 
 async fn insert_links(
     tx: &mut Tx,
+    plan: PlanId,
     ledger: &Ledger,
     task_ids: &[i64],
     unit_ids: &HashMap<String, i64>,
 ) -> Result<(), StoreError> {
     // (task, unit, role, position): a unit named twice in one cell is linked once.
-    let mut links: Vec<(i64, i64, &'static str, i64)> = Vec::new();
+    let mut links: Vec<(i64, i64, &'static str, i64, i64)> = Vec::new();
     let mut groups: Vec<(i64, &'static str, i64, String)> = Vec::new();
-    for (t, &task_id) in ledger.tasks.iter().zip(task_ids) {
+    for (i, (t, &task_id)) in ledger.tasks.iter().zip(task_ids).enumerate() {
+        let task_position = to_i64(i + 1);
         let mut seen = HashSet::new();
         for (role, list) in [("lead", &t.lead_units), ("coop", &t.coop_units)] {
             for (pos, u) in list.iter().enumerate() {
                 if let Some(&uid) = unit_ids.get(&u.name)
                     && seen.insert((role, uid))
                 {
-                    links.push((task_id, uid, role, to_i64(pos)));
+                    links.push((task_id, uid, role, to_i64(pos), task_position));
                 }
             }
         }
@@ -296,13 +298,16 @@ async fn insert_links(
         }
     }
     for chunk in links.chunks(BATCH_ROWS * 4) {
-        let mut qb: QueryBuilder<Db> =
-            QueryBuilder::new("INSERT INTO task_units (task_id, unit_id, role, position) ");
-        qb.push_values(chunk, |mut b, (t, u, role, pos)| {
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+            "INSERT INTO task_units (task_id, unit_id, role, position, plan_id, task_position) ",
+        );
+        qb.push_values(chunk, |mut b, (t, u, role, pos, task_pos)| {
             b.push_bind(*t)
                 .push_bind(*u)
                 .push_bind(*role)
-                .push_bind(*pos);
+                .push_bind(*pos)
+                .push_bind(plan)
+                .push_bind(*task_pos);
         });
         qb.build().execute(&mut **tx).await?;
     }
