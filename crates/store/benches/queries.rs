@@ -321,7 +321,99 @@ async fn bench(url: &str, label: &str) -> Result<(), StoreError> {
             many.n
         );
     }
+    writes(&store, plan, &units, clients, label).await?;
     store.close().await;
+    Ok(())
+}
+
+/// The reporting write path: in a new round, each client is one unit that loads its tasks,
+/// saves a draft and submits it, task after task, all clients at once.
+async fn writes(
+    store: &Store,
+    plan: PlanId,
+    units: &[duban_store::Unit],
+    clients: usize,
+    label: &str,
+) -> Result<(), StoreError> {
+    let round = store
+        .open_round(plan, "基准测试轮次", "2026-12-31", "bench")
+        .await?;
+    let mut by_size: Vec<&duban_store::Unit> = units.iter().collect();
+    by_size.sort_by_key(|u| std::cmp::Reverse(u.lead_tasks));
+    let mut jobs = Vec::new();
+    for unit in by_size.into_iter().take(clients) {
+        let store = store.clone();
+        let unit = unit.id;
+        jobs.push(tokio::spawn(async move {
+            let mut mine = Vec::new();
+            let mut saves = Vec::new();
+            let mut submits = Vec::new();
+            let t = Instant::now();
+            let owed = store.unit_round_tasks(round.id, unit).await?;
+            mine.push(t.elapsed());
+            for o in owed.iter().take(10) {
+                let t = Instant::now();
+                let r = store
+                    .save_draft(
+                        &duban_store::DraftInput {
+                            task: o.task.id,
+                            round: round.id,
+                            unit,
+                            narrative: "已完成年度目标的85%，项目主体完工，正在组织验收。".into(),
+                            figures: serde_json::json!({ "完成比例": 85 }),
+                            self_status: Some(SelfStatus::OnSchedule),
+                            delay_reason: None,
+                            next_steps: Some("12月底前完成验收".into()),
+                            expected_version: None,
+                        },
+                        "bench",
+                    )
+                    .await?;
+                saves.push(t.elapsed());
+                let t = Instant::now();
+                store.submit_report(r.id, r.version, "bench").await?;
+                submits.push(t.elapsed());
+            }
+            Ok::<_, StoreError>((mine, saves, submits))
+        }));
+    }
+    let (mut mine, mut saves, mut submits) = (Vec::new(), Vec::new(), Vec::new());
+    for j in jobs {
+        match j.await {
+            Ok(r) => {
+                let (a, b, c) = r?;
+                mine.extend(a);
+                saves.extend(b);
+                submits.extend(c);
+            }
+            Err(e) => return Err(StoreError::Invalid(e.to_string())),
+        }
+    }
+    for (name, v) in [
+        ("my tasks (unit_round_tasks)", mine),
+        ("save_draft (new)", saves),
+        ("submit_report", submits),
+    ] {
+        if v.is_empty() {
+            continue;
+        }
+        let s = stats(v);
+        println!(
+            "[{label}] {:<32} concurrent ({} units): p50 {} p99 {} max {} ms (n={})",
+            name,
+            clients,
+            ms(s.p50),
+            ms(s.p99),
+            ms(s.max),
+            s.n
+        );
+    }
+    let audit = store.audit_verify().await?;
+    println!(
+        "[{label}] audit chain after the writes: {} entries, ok={}",
+        audit.entries,
+        audit.ok()
+    );
     Ok(())
 }
 
