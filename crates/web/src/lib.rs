@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod current;
 mod demo;
 mod error;
 mod routes;

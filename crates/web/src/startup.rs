@@ -53,6 +53,7 @@ impl Application {
             config: Arc::new(config),
             templates: Arc::new(Templates::new()?),
             pending: Arc::new(PendingImports::default()),
+            current: Arc::new(Default::default()),
         };
         Ok(Application {
             listener,

@@ -3,6 +3,7 @@ use std::sync::Arc;
 use duban_store::Store;
 
 use crate::Config;
+use crate::current::CurrentPlan;
 use crate::routes::import::PendingImports;
 use crate::views::Templates;
 
@@ -13,4 +14,5 @@ pub struct AppState {
     pub config: Arc<Config>,
     pub templates: Arc<Templates>,
     pub pending: Arc<PendingImports>,
+    pub current: Arc<CurrentPlan>,
 }

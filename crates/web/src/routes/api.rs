@@ -113,7 +113,7 @@ pub async fn tasks(
     CurrentUser(user): CurrentUser,
     Query(q): Query<TaskQuery>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Some(plan) = current_plan(&app.store).await? else {
+    let Some(plan) = current_plan(&app).await? else {
         return Ok(Json(json!({"tasks": [], "total": 0})));
     };
     let Some(filter) = q.filter(&app.store, 500).await? else {
@@ -156,7 +156,7 @@ pub async fn overview(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Json<serde_json::Value>, ApiError> {
-    let Some(plan) = current_plan(&app.store).await? else {
+    let Some(plan) = current_plan(&app).await? else {
         return Ok(Json(json!({"plan": null})));
     };
     let o = app.store.overview(plan.id, &user.scope()).await?;

@@ -346,7 +346,10 @@ pub async fn confirm(
         )
         .await
     {
-        Ok(_) => Ok(Redirect::to("/").into_response()),
+        Ok(_) => {
+            app.current.invalidate();
+            Ok(Redirect::to("/").into_response())
+        }
         Err(
             e @ (StoreError::DuplicateImport { .. }
             | StoreError::Invalid(_)

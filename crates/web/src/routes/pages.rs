@@ -15,8 +15,8 @@ use crate::views::highlight::{self, Span};
 use crate::views::verdict_options;
 
 /// The plan the pages show: the newest import.
-pub async fn current_plan(store: &Store) -> Result<Option<Plan>, StoreError> {
-    Ok(store.plans().await?.into_iter().next())
+pub async fn current_plan(app: &AppState) -> Result<Option<Plan>, StoreError> {
+    app.current.get(&app.store).await
 }
 
 /// Query parameters shared by `/tasks` and `/api/tasks`; all optional strings so a bad
@@ -119,7 +119,7 @@ pub async fn overview(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Html<String>, PageError> {
-    let Some(plan) = current_plan(&app.store).await? else {
+    let Some(plan) = current_plan(&app).await? else {
         return app.templates.page(
             "overview.html",
             Some(&user),
@@ -173,7 +173,7 @@ pub async fn tasks(
     CurrentUser(user): CurrentUser,
     Query(q): Query<TaskQuery>,
 ) -> Result<Html<String>, PageError> {
-    let Some(plan) = current_plan(&app.store).await? else {
+    let Some(plan) = current_plan(&app).await? else {
         return app
             .templates
             .page("tasks.html", Some(&user), "tasks", context! { plan => () });
@@ -357,7 +357,7 @@ pub async fn unit(
         return Err(Failure::NotFound.into());
     }
     let u = app.store.unit(id).await?.ok_or(Failure::NotFound)?;
-    let (rows, total) = match current_plan(&app.store).await? {
+    let (rows, total) = match current_plan(&app).await? {
         Some(plan) => {
             let f = TaskFilter {
                 unit: Some(id),
