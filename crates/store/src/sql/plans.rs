@@ -276,7 +276,9 @@ async fn insert_links(
     task_ids: &[i64],
     unit_ids: &HashMap<String, i64>,
 ) -> Result<(), StoreError> {
-    // (task, unit, role, position): a unit named twice in one cell is linked once.
+    // (task, unit, role, position, task position): a unit is linked to a task once, and a
+    // unit named as both lead and cooperating unit counts as lead. Unit task lists rely on
+    // (task, unit) being unique.
     let mut links: Vec<(i64, i64, &'static str, i64, i64)> = Vec::new();
     let mut groups: Vec<(i64, &'static str, i64, String)> = Vec::new();
     for (i, (t, &task_id)) in ledger.tasks.iter().zip(task_ids).enumerate() {
@@ -285,7 +287,7 @@ async fn insert_links(
         for (role, list) in [("lead", &t.lead_units), ("coop", &t.coop_units)] {
             for (pos, u) in list.iter().enumerate() {
                 if let Some(&uid) = unit_ids.get(&u.name)
-                    && seen.insert((role, uid))
+                    && seen.insert(uid)
                 {
                     links.push((task_id, uid, role, to_i64(pos), task_position));
                 }

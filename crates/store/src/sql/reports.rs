@@ -578,13 +578,15 @@ pub(crate) async fn unit_round_tasks(
 ) -> Result<Vec<OwedReport>, StoreError> {
     let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT ");
     qb.push(super::tasks::SUMMARY_COLUMNS);
-    qb.push(" FROM tasks t JOIN rounds ro ON ro.plan_id = t.plan_id WHERE ro.id = ");
-    qb.push_bind(round);
+    // Straight from the unit's links (indexed by unit and plan), never a scan of the plan.
     qb.push(
-        " AND t.id IN (SELECT l.task_id FROM task_units l WHERE l.role = 'lead' AND l.unit_id = ",
+        " FROM tasks t WHERE t.id IN (SELECT l.task_id FROM task_units l WHERE l.role = 'lead' \
+         AND l.unit_id = ",
     );
     qb.push_bind(unit);
-    qb.push(") ORDER BY t.position");
+    qb.push(" AND l.plan_id = (SELECT ro.plan_id FROM rounds ro WHERE ro.id = ");
+    qb.push_bind(round);
+    qb.push(")) ORDER BY t.position");
     let rows = qb.build().fetch_all(pool).await?;
     let mut tasks = rows
         .iter()

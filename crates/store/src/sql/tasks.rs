@@ -5,7 +5,7 @@ use sqlx::{QueryBuilder, Row};
 
 use super::audit::append;
 use super::common::begin_write;
-use super::{Db, Pool};
+use super::{Db, KIND, Pool};
 use crate::audit::Change;
 use crate::tasks::like_pattern;
 use crate::units::parse_aliases;
@@ -58,8 +58,9 @@ fn push_scope(qb: &mut QueryBuilder<Db>, scope: &Scope) {
 fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &Scope) {
     // When a unit narrows the set, its few hundred links are the cheap place to start; the
     // unary plus keeps SQLite from scanning the plan's index instead (PostgreSQL plans this
-    // well either way, and `+x` means `x` there too).
-    let by_unit = f.lead_unit.is_some() || f.unit.is_some() || matches!(scope, Scope::Unit(_));
+    // well by itself, where the plus would only hide the index).
+    let by_unit = KIND == crate::Backend::Sqlite
+        && (f.lead_unit.is_some() || f.unit.is_some() || matches!(scope, Scope::Unit(_)));
     qb.push(if by_unit {
         " WHERE +t.plan_id = "
     } else {
@@ -152,7 +153,8 @@ pub(crate) async fn page(
             if lead_only {
                 qb.push(" AND s.role = 'lead'");
             }
-            qb.push(" GROUP BY s.task_id ORDER BY MIN(s.task_position) LIMIT ");
+            // (task, unit) is unique (see the import), so the index order is the page order.
+            qb.push(" ORDER BY s.task_position LIMIT ");
             qb.push_bind(limit);
             qb.push(" OFFSET ");
             qb.push_bind(offset);
@@ -314,9 +316,9 @@ pub(crate) async fn overview(
          FROM tasks t WHERE ",
     );
     // As in `push_where`: start from the unit's links when there is a unit.
-    qb.push(match scope {
-        Scope::Unit(_) => "+t.plan_id = ",
-        Scope::All => "t.plan_id = ",
+    qb.push(match (KIND, scope) {
+        (crate::Backend::Sqlite, Scope::Unit(_)) => "+t.plan_id = ",
+        _ => "t.plan_id = ",
     });
     qb.push_bind(plan);
     push_scope(&mut qb, scope);
