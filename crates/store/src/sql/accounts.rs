@@ -35,7 +35,7 @@ pub(crate) async fn create_user(
     .bind(hash)
     .bind(new.must_change)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let user = row.into_user();
     append(
@@ -108,7 +108,7 @@ pub(crate) async fn set_password(
     .bind(hash)
     .bind(must_change)
     .bind(user)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound("该用户"));
@@ -139,7 +139,7 @@ pub(crate) async fn unlock(
     let mut tx = begin_write(pool).await?;
     let done = sqlx::query("UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1")
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound("该用户"));
@@ -196,7 +196,7 @@ pub(crate) async fn record_success(
     ))
     .bind(user)
     .bind(now)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {
         let outcome = locked_until(&mut tx, user).await?;
@@ -236,7 +236,7 @@ pub(crate) async fn record_failure(
     )
     .bind(user)
     .bind(now)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {
         let outcome = locked_until(&mut tx, user).await?;
@@ -254,7 +254,7 @@ pub(crate) async fn record_failure(
     sqlx::query("UPDATE users SET failed_count = 0, locked_until = $1 WHERE id = $2")
         .bind(until)
         .bind(user)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     append(
         &mut tx,

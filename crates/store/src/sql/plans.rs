@@ -46,7 +46,7 @@ pub(crate) async fn import(
     // both pass; the UNIQUE constraint backs this up on PostgreSQL.
     let dup = sqlx::query("SELECT id, name FROM plans WHERE source_sha256 = $1")
         .bind(sha256)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
     if let Some(r) = dup {
         return Err(StoreError::DuplicateImport {
@@ -70,7 +70,7 @@ pub(crate) async fn import(
     .bind(ledger.claimed_total.map(i64::from))
     .bind(actor)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let plan = PlanId(plan_row.try_get("id")?);
 

@@ -33,7 +33,7 @@ pub(crate) async fn open_round(
     let mut tx = begin_write(pool).await?;
     let exists = sqlx::query("SELECT id FROM plans WHERE id = $1")
         .bind(plan)
-        .fetch_optional(&mut *tx)
+        .fetch_optional(&mut **tx)
         .await?;
     if exists.is_none() {
         return Err(StoreError::NotFound("该计划"));
@@ -46,7 +46,7 @@ pub(crate) async fn open_round(
     .bind(name)
     .bind(due_date)
     .bind(now)
-    .fetch_one(&mut *tx)
+    .fetch_one(&mut **tx)
     .await?;
     let id = RoundId(row.try_get("id")?);
     append(
@@ -89,7 +89,7 @@ pub(crate) async fn set_round_status(
         .bind(status.as_str())
         .bind(closed_at)
         .bind(round)
-        .execute(&mut *tx)
+        .execute(&mut **tx)
         .await?;
     if done.rows_affected() == 0 {
         return Err(StoreError::NotFound("该填报轮次"));
@@ -210,7 +210,7 @@ pub(crate) async fn save_draft(
     .bind(input.task)
     .bind(input.round)
     .bind(input.unit)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     if linked.is_none() {
         return Err(StoreError::Invalid(
@@ -230,7 +230,7 @@ pub(crate) async fn save_draft(
     .bind(input.task)
     .bind(input.round)
     .bind(input.unit)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let existing = existing.map(ReportRow::into_report);
 
@@ -255,7 +255,7 @@ pub(crate) async fn save_draft(
             .bind(&input.next_steps)
             .bind(actor)
             .bind(now)
-            .fetch_one(&mut *tx)
+            .fetch_one(&mut **tx)
             .await?;
             (ReportId(row.try_get("id")?), None)
         }
@@ -286,7 +286,7 @@ pub(crate) async fn save_draft(
             .bind(now)
             .bind(current.id)
             .bind(current.version)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 0 {
                 let now_current = load(&mut tx, current.id).await?;
@@ -380,7 +380,7 @@ pub(crate) async fn transition(
             .bind(now)
             .bind(id)
             .bind(current.version)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
         }
         Transition::Return(reason) => {
@@ -395,7 +395,7 @@ pub(crate) async fn transition(
             .bind(now)
             .bind(id)
             .bind(current.version)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
         }
         Transition::Accept => {
@@ -408,7 +408,7 @@ pub(crate) async fn transition(
             .bind(now)
             .bind(id)
             .bind(current.version)
-            .execute(&mut *tx)
+            .execute(&mut **tx)
             .await?
         }
     };
@@ -626,7 +626,7 @@ pub(crate) async fn bulk_load(
     let mut tx = begin_write(pool).await?;
     let task_rows = sqlx::query("SELECT id, position FROM tasks WHERE plan_id = $1")
         .bind(plan)
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
     if task_rows.is_empty() {
         return Err(StoreError::NotFound("该计划或其任务"));
@@ -642,7 +642,7 @@ pub(crate) async fn bulk_load(
         }
     }
     let unit_rows = sqlx::query("SELECT id, name FROM units")
-        .fetch_all(&mut *tx)
+        .fetch_all(&mut **tx)
         .await?;
     let mut unit_ids: HashMap<String, i64> = HashMap::with_capacity(unit_rows.len());
     for r in &unit_rows {
@@ -662,7 +662,7 @@ pub(crate) async fn bulk_load(
         .bind(r.status.as_str())
         .bind(now)
         .bind(closed_at)
-        .fetch_one(&mut *tx)
+        .fetch_one(&mut **tx)
         .await?;
         round_ids.push(RoundId(row.try_get("id")?));
     }
@@ -712,7 +712,7 @@ pub(crate) async fn bulk_load(
                     None
                 });
         });
-        qb.build().execute(&mut *tx).await?;
+        qb.build().execute(&mut **tx).await?;
     }
     append(
         &mut tx,

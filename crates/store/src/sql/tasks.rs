@@ -432,7 +432,7 @@ pub(crate) async fn override_verdict(
          FROM tasks WHERE id = $1",
     )
     .bind(task)
-    .fetch_optional(&mut *tx)
+    .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {
         return Err(StoreError::NotFound("该任务"));
@@ -456,14 +456,14 @@ pub(crate) async fn override_verdict(
     .bind(verdict.map(|_| now))
     .bind(effective)
     .bind(task)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     sqlx::query(
         "UPDATE plans SET revision = revision + 1 \
          WHERE id = (SELECT plan_id FROM tasks WHERE id = $1)",
     )
     .bind(task)
-    .execute(&mut *tx)
+    .execute(&mut **tx)
     .await?;
     append(
         &mut tx,
