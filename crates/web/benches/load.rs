@@ -216,6 +216,25 @@ async fn drive(port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
     );
     println!("filtered list: {list_path}");
 
+    // One client alone first: the cost of a request without queueing.
+    for (name, path) in [
+        ("overview", "/api/overview"),
+        ("filtered list", list_path.as_str()),
+    ] {
+        let mut times = Vec::new();
+        for _ in 0..200 {
+            let t = Instant::now();
+            let r = clients[0].get(format!("{base}{path}")).send().await?;
+            let _ = r.bytes().await?;
+            times.push(t.elapsed());
+        }
+        times.sort();
+        println!(
+            "{name:>14}: 1 client, p50 {:.2} ms, p99 {:.2} ms",
+            times[100].as_secs_f64() * 1e3,
+            times[197].as_secs_f64() * 1e3
+        );
+    }
     for (name, path) in [
         ("overview", "/api/overview".to_string()),
         ("filtered list", list_path),

@@ -198,7 +198,7 @@ pub async fn tasks(
     let pages = (total.max(0) as u32).div_ceil(PAGE_SIZE).max(1);
     let mut base_query = q;
     base_query.page = None;
-    let base = serde_urlencoded(&base_query);
+    let base = filter_query(&base_query);
     app.templates.page(
         "tasks.html",
         Some(&user),
@@ -219,7 +219,7 @@ pub async fn tasks(
 }
 
 /// Encodes the current filter for pagination links.
-fn serde_urlencoded(q: &TaskQuery) -> String {
+fn filter_query(q: &TaskQuery) -> String {
     let pairs = [
         ("verdict", &q.verdict),
         ("lead_unit", &q.lead_unit),

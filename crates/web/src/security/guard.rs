@@ -208,14 +208,14 @@ fn req_is_api(req: &Request) -> bool {
 }
 
 fn form_field(body: &[u8], name: &str) -> Option<String> {
-    serde_urlencoded_pairs(body)
+    form_pairs(body)
         .into_iter()
         .find(|(k, _)| k == name)
         .map(|(_, v)| v)
 }
 
 /// Decodes `a=1&b=2` (with `+` and `%XX`), without pulling in a crate for it.
-pub fn serde_urlencoded_pairs(body: &[u8]) -> Vec<(String, String)> {
+pub fn form_pairs(body: &[u8]) -> Vec<(String, String)> {
     body.split(|b| *b == b'&')
         .filter(|p| !p.is_empty())
         .map(|p| {
@@ -291,7 +291,7 @@ mod tests {
 
     #[test]
     fn form_pairs_decode() {
-        let pairs = serde_urlencoded_pairs(b"csrf=ab%2Fc&q=%E7%A7%91+x&bad=%G1&end=%");
+        let pairs = form_pairs(b"csrf=ab%2Fc&q=%E7%A7%91+x&bad=%G1&end=%");
         assert_eq!(pairs[0], ("csrf".into(), "ab/c".into()));
         assert_eq!(pairs[1], ("q".into(), "科 x".into()));
         assert_eq!(pairs[2].1, "%G1");
