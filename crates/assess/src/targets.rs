@@ -1,0 +1,623 @@
+//! Reading checkable targets from a task's Chinese text.
+
+use duban_model::{Comparator, TargetKind};
+
+use crate::numbers::{NumToken, scan_numbers};
+use crate::text::{self, Span};
+use crate::units::{self, Unit};
+
+/// A target read from task text, before any evidence is looked for.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ParsedTarget {
+    /// The phrase stating the target ("进口整车5000辆以上").
+    pub text: String,
+    /// Where the phrase sits in the task text, in chars.
+    pub start: usize,
+    pub end: usize,
+    pub kind: TargetKind,
+    /// What is measured or delivered ("进口整车", "公共停车位", "两溪花谷").
+    pub metric: Option<String>,
+    pub comparator: Option<Comparator>,
+    /// Normalised: 10万平方米 → 100000, 15% → 15.
+    pub value: Option<f64>,
+    pub unit: Option<Unit>,
+    /// The figure as written ("10万平方米").
+    pub figure: Option<String>,
+    /// The verb that says what must happen (建成, 完成, 引进 …), if the text has one.
+    pub verb: Option<String>,
+    /// For deliverables and counted objects: names to look for in the progress.
+    pub names: Vec<String>,
+    /// The words around a figure, used to match evidence to it.
+    pub keywords: String,
+    /// The verb only asks for effort ("加快建设…4所"), not for completion.
+    pub weak: bool,
+}
+
+const GROWTH_UP: [&str; 8] = [
+    "增长", "增加", "提高", "提升", "增速", "增幅", "上升", "增收",
+];
+const GROWTH_DOWN: [&str; 4] = ["下降", "降低", "减少", "压减"];
+const GE_BEFORE: [&str; 10] = [
+    "不低于",
+    "不少于",
+    "至少",
+    "达到",
+    "突破",
+    "超过",
+    "高于",
+    "保持在",
+    "达",
+    "为",
+];
+const LE_BEFORE: [&str; 5] = ["不超过", "不高于", "控制在", "低于", "以内"];
+const SUFFIX_GE: [&str; 3] = ["及以上", "以上", "左右"];
+const SUFFIX_LE: [&str; 3] = ["以内", "以下", "之内"];
+const LEAD_NOISE: [&str; 8] = [
+    "确保全年",
+    "确保",
+    "全年",
+    "力争",
+    "实现",
+    "年度",
+    "年内",
+    "累计",
+];
+
+/// Modifiers that can precede a verb without changing what must be delivered.
+const MODIFIERS: [&str; 18] = [
+    "高水平",
+    "高质量",
+    "高标准",
+    "全面",
+    "积极",
+    "加快",
+    "推动",
+    "推进",
+    "促进",
+    "大力",
+    "着力",
+    "确保",
+    "力争",
+    "争取",
+    "尽快",
+    "全力",
+    "进一步",
+    "率先",
+];
+/// Modifiers that turn a construction verb into a request for effort only.
+const WEAK_MODIFIERS: [&str; 3] = ["加快", "推进", "推动"];
+
+/// Verbs that state something to be delivered, longest first.
+const DELIVERABLE_VERBS: [&str; 23] = [
+    "办好",
+    "举办",
+    "建成投用",
+    "启动建设",
+    "全面完成",
+    "建成",
+    "完成",
+    "投用",
+    "落户",
+    "创建",
+    "争创",
+    "引进",
+    "成立",
+    "设立",
+    "启动",
+    "实现",
+    "扩建",
+    "增设",
+    "制定",
+    "出台",
+    "修复",
+    "打通",
+    "开通",
+];
+const SUFFIX_VERBS: [&str; 3] = ["上市", "落地", "投用"];
+
+/// Verbs before a figure that ask for something to be finished.
+const QUANTITY_VERBS: [&str; 20] = [
+    "新改建",
+    "治理修复",
+    "建成",
+    "新建",
+    "完成",
+    "改造",
+    "拆除",
+    "打造",
+    "打通",
+    "新增",
+    "栽种",
+    "引进",
+    "引育",
+    "培育",
+    "孵化",
+    "实施",
+    "整治",
+    "建设",
+    "新改",
+    "改厕",
+];
+
+/// Nouns that end the name of a place or project; lists of such names are separate
+/// deliverables ("江山公园、两溪花谷"), other lists share one head ("西永、土主污水处理厂").
+const HEADS: [&str; 34] = [
+    "园", "谷", "线", "中心", "工程", "项目", "馆", "厂", "站", "所", "校", "院", "路", "桥", "道",
+    "港", "城", "区", "基地", "平台", "总部", "大厦", "期", "镇", "室", "库", "场", "楼", "会址",
+    "口岸", "村", "街", "公司", "机构",
+];
+
+fn strip_prefixes<'a>(mut s: &'a [char], list: &[&str]) -> &'a [char] {
+    loop {
+        let before = s.len();
+        for p in list {
+            if text::starts_with(s, p) {
+                s = s.get(p.chars().count()..).unwrap_or(&[]);
+            }
+        }
+        if s.len() == before {
+            return s;
+        }
+    }
+}
+
+fn strip_suffixes<'a>(mut s: &'a [char], list: &[&str]) -> &'a [char] {
+    loop {
+        let before = s.len();
+        for p in list {
+            if text::ends_with(s, p) {
+                s = s.get(..s.len() - p.chars().count()).unwrap_or(&[]);
+            }
+        }
+        if s.len() == before {
+            return s;
+        }
+    }
+}
+
+fn to_string(s: &[char]) -> String {
+    s.iter().collect()
+}
+
+fn trim_punct(s: &[char]) -> &[char] {
+    let mut a = 0;
+    let mut b = s.len();
+    while a < b
+        && s.get(a)
+            .is_some_and(|c| "、，。；：\"”“ ".contains(*c) || c.is_whitespace())
+    {
+        a += 1;
+    }
+    while b > a
+        && s.get(b - 1)
+            .is_some_and(|c| "、，。；：\"“ ".contains(*c) || c.is_whitespace())
+    {
+        b -= 1;
+    }
+    s.get(a..b).unwrap_or(&[])
+}
+
+/// Reads every checkable target in a task's text.
+///
+/// Figures give quantity, growth and share targets; completion verbs (建成, 完成, 引进 …)
+/// give deliverables, one per named object. Figures inside quotation marks are names
+/// ("十项全面清理"), and small Chinese numerals are slogans ("四个意识"): neither is a target.
+/// A text with no checkable target yields nothing; the caller marks the task qualitative.
+pub fn parse_targets(task_text: &str) -> Vec<ParsedTarget> {
+    let chars: Vec<char> = task_text.chars().collect();
+    let quoted = text::quoted_mask(&chars);
+    let mut out = Vec::new();
+    for cl in text::clauses(&chars) {
+        let clause = text::slice(&chars, cl);
+        let toks: Vec<NumToken> = scan_numbers(clause)
+            .into_iter()
+            .filter(|t| t.unit.is_some())
+            .filter(|t| !quoted.get(cl.start + t.start).copied().unwrap_or(false))
+            .filter(|t| !(t.chinese && t.raw < 10.0))
+            .collect();
+        let before_count = out.len();
+        for t in &toks {
+            if let Some(p) = numeric_target(&chars, cl, t) {
+                out.push(p);
+            }
+        }
+        if let Some(p) = doubling(&chars, cl) {
+            out.push(p);
+        }
+        if out.len() == before_count {
+            deliverables(&chars, cl, &mut out);
+        }
+    }
+    out
+}
+
+fn doubling(chars: &[char], cl: Span) -> Option<ParsedTarget> {
+    let clause = text::slice(chars, cl);
+    let (pat, value) = [("翻两番", 300.0), ("翻一番", 100.0), ("翻番", 100.0)]
+        .into_iter()
+        .find(|(p, _)| text::contains_str(clause, p))?;
+    let at = text::find_str(clause, pat)?;
+    let metric = trim_punct(strip_prefixes(clause.get(..at).unwrap_or(&[]), &LEAD_NOISE));
+    let end = cl.start + at + pat.chars().count();
+    Some(ParsedTarget {
+        text: text::string(
+            chars,
+            Span {
+                start: cl.start,
+                end,
+            },
+        ),
+        start: cl.start,
+        end,
+        kind: TargetKind::Growth,
+        metric: (!metric.is_empty()).then(|| to_string(metric)),
+        comparator: Some(Comparator::Ge),
+        value: Some(value),
+        unit: units::parse_unit("%"),
+        figure: Some(pat.to_string()),
+        verb: None,
+        names: Vec::new(),
+        keywords: to_string(metric),
+        weak: false,
+    })
+}
+
+fn numeric_target(chars: &[char], cl: Span, t: &NumToken) -> Option<ParsedTarget> {
+    let unit = t.unit?;
+    let clause = text::slice(chars, cl);
+    // The figure's own segment: lists of targets are joined with 、.
+    let seg_start = (0..t.start)
+        .rev()
+        .find(|&i| clause.get(i) == Some(&'、'))
+        .map_or(0, |i| i + 1);
+    let seg_end = (t.end..clause.len())
+        .find(|&i| clause.get(i) == Some(&'、'))
+        .unwrap_or(clause.len());
+    let before = clause.get(seg_start..t.start).unwrap_or(&[]);
+    let mut after = clause.get(t.end..seg_end).unwrap_or(&[]);
+    let mut comparator = None;
+    let mut suffix_len = 0;
+    for s in SUFFIX_GE {
+        if text::starts_with(after, s) {
+            comparator = Some(Comparator::Ge);
+            suffix_len = s.chars().count();
+            break;
+        }
+    }
+    for s in SUFFIX_LE {
+        if text::starts_with(after, s) {
+            comparator = Some(Comparator::Le);
+            suffix_len = s.chars().count();
+            break;
+        }
+    }
+    after = after.get(suffix_len..).unwrap_or(&[]);
+    let floor = ["不低于", "不少于"]
+        .iter()
+        .any(|w| text::contains_str(before, w));
+    if !floor && LE_BEFORE.iter().any(|w| text::contains_str(before, w)) {
+        comparator = Some(Comparator::Le);
+    }
+
+    let mut kind = TargetKind::Quantity;
+    let mut value = t.value();
+    let mut metric_src = before;
+    if units::is_percent(unit) || unit.dim == units::Dim::Permille {
+        kind = TargetKind::Share;
+        let tail_start = before.len().saturating_sub(4);
+        let tail = before.get(tail_start..).unwrap_or(&[]);
+        let up = GROWTH_UP.iter().find(|w| text::contains_str(tail, w));
+        let down = GROWTH_DOWN.iter().find(|w| text::contains_str(tail, w));
+        if let Some(w) = up.or(down) {
+            kind = TargetKind::Growth;
+            let at = tail_start + text::find_str(tail, w).unwrap_or(0);
+            metric_src = before.get(..at).unwrap_or(&[]);
+            if down.is_some() && up.is_none() {
+                value = -value.abs();
+                if comparator.is_none() {
+                    comparator = Some(Comparator::Le);
+                }
+            }
+        }
+    }
+    let comparator = comparator.unwrap_or(Comparator::Ge);
+
+    let lead = trim_punct(strip_prefixes(before, &LEAD_NOISE));
+    let metric_before = trim_punct(strip_suffixes(
+        strip_prefixes(metric_src, &LEAD_NOISE),
+        &GE_BEFORE
+            .iter()
+            .chain(LE_BEFORE.iter())
+            .copied()
+            .collect::<Vec<_>>(),
+    ));
+    let after_trim = trim_punct(after);
+    let metric = if kind == TargetKind::Quantity && !after_trim.is_empty() {
+        after_trim
+    } else {
+        metric_before
+    };
+    // A verb at the head of the clause governs every figure listed after it.
+    let head = trim_punct(strip_prefixes(clause, &LEAD_NOISE));
+    let verb = QUANTITY_VERBS
+        .iter()
+        .find(|v| text::starts_with(strip_prefixes(head, &MODIFIERS), v))
+        .map(|v| v.to_string());
+    let weak = WEAK_MODIFIERS.iter().any(|w| text::starts_with(head, w));
+
+    let mut names = Vec::new();
+    if kind == TargetKind::Quantity {
+        let generic = after_trim.is_empty() || text::starts_with(after_trim, "项目");
+        if !generic {
+            names.push(to_string(after_trim));
+            if after_trim.len() >= 5 {
+                names.push(to_string(
+                    after_trim.get(after_trim.len() - 3..).unwrap_or(&[]),
+                ));
+            }
+        } else {
+            let mut obj = match text::find_str(lead, "等") {
+                Some(d) => lead.get(..d).unwrap_or(&[]),
+                None => lead,
+            };
+            obj = strip_prefixes(obj, &MODIFIERS);
+            if let Some(v) = QUANTITY_VERBS.iter().find(|v| text::starts_with(obj, v)) {
+                obj = obj.get(v.chars().count()..).unwrap_or(&[]);
+            }
+            let obj = trim_punct(strip_suffixes(obj, &GE_BEFORE));
+            if obj.len() >= 2 {
+                names.push(to_string(obj));
+                if obj.len() >= 3 && obj.iter().all(|c| ('\u{4e00}'..='\u{9fff}').contains(c)) {
+                    names.push(to_string(obj.get(obj.len() - 2..).unwrap_or(&[])));
+                }
+            }
+        }
+    }
+
+    let start = cl.start + seg_start;
+    let end = if kind == TargetKind::Quantity && !after_trim.is_empty() {
+        cl.start + seg_end
+    } else {
+        cl.start + t.end + suffix_len
+    };
+    let mut keywords = to_string(before);
+    keywords.push_str(&to_string(after));
+    Some(ParsedTarget {
+        text: text::string(chars, Span { start, end }),
+        start,
+        end,
+        kind,
+        metric: (!metric.is_empty()).then(|| to_string(metric)),
+        comparator: Some(comparator),
+        value: Some(value),
+        unit: Some(unit),
+        figure: Some(to_string(clause.get(t.start..t.end).unwrap_or(&[]))),
+        verb,
+        names,
+        keywords,
+        weak,
+    })
+}
+
+fn has_head(item: &[char]) -> bool {
+    HEADS.iter().any(|h| text::ends_with(item, h))
+}
+
+/// Names inside quotation marks ("清水绿岸"): the most specific thing to look for.
+fn quoted_names(s: &[char]) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut cur: Option<Vec<char>> = None;
+    for &c in s {
+        match c {
+            '“' | '《' => cur = Some(Vec::new()),
+            '”' | '》' => {
+                if let Some(n) = cur.take()
+                    && n.len() >= 2
+                {
+                    out.push(n.into_iter().collect());
+                }
+            }
+            _ => {
+                if let Some(n) = cur.as_mut() {
+                    n.push(c);
+                }
+            }
+        }
+    }
+    out
+}
+
+fn deliverables(chars: &[char], cl: Span, out: &mut Vec<ParsedTarget>) {
+    let clause = text::slice(chars, cl);
+    let mut weak = false;
+    let mut rest = clause;
+    loop {
+        let before = rest.len();
+        for m in MODIFIERS {
+            if text::starts_with(rest, m) {
+                weak |= WEAK_MODIFIERS.contains(&m);
+                rest = rest.get(m.chars().count()..).unwrap_or(&[]);
+            }
+        }
+        if rest.len() == before {
+            break;
+        }
+    }
+    let mut verb: Option<&str> = DELIVERABLE_VERBS
+        .iter()
+        .find(|v| text::starts_with(rest, v))
+        .copied();
+    let mut object: &[char] = match verb {
+        Some(v) => rest.get(v.chars().count()..).unwrap_or(&[]),
+        None => &[],
+    };
+    if verb.is_none() && rest.len() < clause.len() {
+        // "推动万普隆能源科技上市": the verb closes the clause.
+        if let Some(v) = SUFFIX_VERBS.iter().find(|v| text::ends_with(rest, v)) {
+            verb = Some(v);
+            object = rest.get(..rest.len() - v.chars().count()).unwrap_or(&[]);
+        }
+    }
+    if verb.is_none()
+        && let Some(at) = text::find_str(clause, "不发生")
+    {
+        verb = Some("不发生");
+        object = clause.get(at + 3..).unwrap_or(&[]);
+    }
+    let Some(verb) = verb else { return };
+    if verb == "实现" {
+        let Some(cut) = ["全域覆盖", "全覆盖"]
+            .iter()
+            .find(|s| text::ends_with(object, s))
+        else {
+            return;
+        };
+        object = object
+            .get(..object.len() - cut.chars().count())
+            .unwrap_or(&[]);
+    }
+    object = strip_suffixes(object, &["建设", "工作", "创建", "迁建"]);
+    if let Some(d) = text::find_str(object, "等") {
+        object = object.get(..d).unwrap_or(&[]);
+    }
+    let object = trim_punct(object);
+    if object.len() < 2 {
+        return;
+    }
+    let items: Vec<&[char]> = object
+        .split(|&c| c == '、')
+        .filter(|s| !s.is_empty())
+        .collect();
+    let separate = items.len() > 1 && items.iter().all(|i| has_head(i));
+    let obj_start = cl.start + text::find(clause, object, 0).unwrap_or(0);
+    let make = |name: &[char], names: Vec<String>, start: usize, end: usize| ParsedTarget {
+        text: format!("{}{}", verb, to_string(name)),
+        start,
+        end,
+        kind: TargetKind::Deliverable,
+        metric: Some(to_string(name)),
+        comparator: None,
+        value: None,
+        unit: None,
+        figure: None,
+        verb: Some(verb.to_string()),
+        names,
+        keywords: to_string(name),
+        weak,
+    };
+    if separate {
+        let mut off = obj_start;
+        for item in items {
+            let mut names = quoted_names(item);
+            let plain: String = item.iter().filter(|c| !"“”《》".contains(**c)).collect();
+            names.push(plain);
+            out.push(make(item, names, off, off + item.len()));
+            off += item.len() + 1;
+        }
+    } else {
+        let mut names = quoted_names(object);
+        names.push(to_string(object));
+        if items.len() > 1 {
+            for i in &items {
+                let plain: String = i.iter().filter(|c| !"“”《》".contains(**c)).collect();
+                if plain.chars().count() >= 2 {
+                    names.push(plain);
+                }
+            }
+        }
+        out.push(make(object, names, obj_start, obj_start + object.len()));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn one(s: &str) -> ParsedTarget {
+        let t = parse_targets(s);
+        assert_eq!(t.len(), 1, "{s}: {t:#?}");
+        t.into_iter().next().unwrap()
+    }
+
+    #[test]
+    fn quantities() {
+        let t = one("进口整车5000辆以上");
+        assert_eq!(t.kind, TargetKind::Quantity);
+        assert_eq!(t.value, Some(5000.0));
+        assert_eq!(t.comparator, Some(Comparator::Ge));
+        assert_eq!(t.metric.as_deref(), Some("进口整车"));
+        assert_eq!(t.text, "进口整车5000辆以上");
+
+        let t = one("新增5000个公共停车位");
+        assert_eq!(t.metric.as_deref(), Some("公共停车位"));
+        let t = one("完成125公里道路综合整治");
+        assert_eq!(t.value, Some(125_000.0));
+        assert_eq!(t.metric.as_deref(), Some("道路综合整治"));
+        let t = one("新建2个标准化派出所");
+        assert_eq!(t.value, Some(2.0));
+        assert!(t.names.contains(&"派出所".to_string()));
+        let t = one("引进新型金融机构2家");
+        assert_eq!(t.unit.map(|u| u.base), Some("家"));
+        let t = one("突破2000亿元");
+        assert_eq!(t.value, Some(2.0e11));
+        let t = one("确保全年优良天数达306天");
+        assert_eq!(t.metric.as_deref(), Some("优良天数"));
+        assert_eq!(t.value, Some(306.0));
+        let t = one("拆除新山路沿线10万平方米违法建筑");
+        assert_eq!(t.value, Some(100_000.0));
+        let t = one("技术交易合同登记额不低于500项");
+        assert_eq!(t.comparator, Some(Comparator::Ge));
+    }
+
+    #[test]
+    fn growth_and_share() {
+        let t = one("技术交易合同登记额增长15%");
+        assert_eq!(t.kind, TargetKind::Growth);
+        assert_eq!(t.metric.as_deref(), Some("技术交易合同登记额"));
+        assert_eq!(t.value, Some(15.0));
+        let t = one("物流业增加值增长20%以上");
+        assert_eq!(t.kind, TargetKind::Growth);
+        assert_eq!(t.value, Some(20.0));
+        let t = one("民间投资占比60%以上");
+        assert_eq!(t.kind, TargetKind::Share);
+        assert_eq!(t.value, Some(60.0));
+        let t = one("城市生活垃圾回收利用率达40%");
+        assert_eq!(t.kind, TargetKind::Share);
+        let t = one("调查失业率控制在4.5%以内");
+        assert_eq!(t.comparator, Some(Comparator::Le));
+        assert_eq!(t.value, Some(4.5));
+        let t = one("地区生产总值翻一番");
+        assert_eq!(t.kind, TargetKind::Growth);
+        assert_eq!(t.value, Some(100.0));
+    }
+
+    #[test]
+    fn deliverables_split_on_named_places() {
+        let t = parse_targets("建成江山公园、两溪花谷、江野风情岸线");
+        let names: Vec<_> = t.iter().filter_map(|t| t.metric.clone()).collect();
+        assert_eq!(names, vec!["江山公园", "两溪花谷", "江野风情岸线"]);
+        assert!(t.iter().all(|t| t.kind == TargetKind::Deliverable));
+        let t = parse_targets("扩建西永、土主污水处理厂");
+        assert_eq!(t.len(), 1);
+        let t = one("全面完成村规划编制");
+        assert_eq!(t.metric.as_deref(), Some("村规划编制"));
+        let t = one("推动万普隆能源科技上市");
+        assert_eq!(t.verb.as_deref(), Some("上市"));
+        assert_eq!(t.metric.as_deref(), Some("万普隆能源科技"));
+        let t = one("积极引进三利普光电等项目");
+        assert_eq!(t.metric.as_deref(), Some("三利普光电"));
+    }
+
+    #[test]
+    fn qualitative_wording_yields_nothing() {
+        for s in [
+            "旗帜鲜明讲政治，深学笃用习近平新时代中国特色社会主义思想，切实增强“四个意识”",
+            "坚持“外防输入、内防反弹”总策略，统筹做好“防、备、接”三件事",
+            "深入开展“十项全面清理”，积极化解存量债务",
+            "加快建设文化宣教中心",
+            "提速建设轨道7号线、15号线",
+        ] {
+            assert!(parse_targets(s).is_empty(), "{s}: {:#?}", parse_targets(s));
+        }
+    }
+}
