@@ -26,10 +26,10 @@ use crate::security::cookies::random_token;
 use crate::state::AppState;
 use crate::views::verdict_options;
 
-/// Fills machine verdicts and evidence. The assessment engine (`duban-assess`) has not
-/// landed in the workspace yet; until it does, ledgers import with the office's verdicts
-/// and no targets, and this is the one line to change.
-pub fn assess(_ledger: &mut Ledger) {}
+/// Fills machine verdicts, targets and evidence spans before anything is shown or stored.
+pub fn assess(ledger: &mut Ledger) {
+    duban_assess::assess_ledger(ledger);
+}
 
 const PENDING_TTL: Duration = Duration::from_secs(30 * 60);
 /// Bounds memory if admins upload and never confirm.

@@ -52,6 +52,10 @@ async fn import_preview_cancel_confirm_and_duplicate() -> Result<()> {
             "preview counts 126 tasks"
         );
         ensure!(html.contains("区科技局") && html.contains("新单位"));
+        // Parsed targets with the machine's verdicts, and the group placeholders apart.
+        ensure!(html.contains("<div class=\"small\">"), "targets listed");
+        ensure!(html.contains("各镇街"), "group placeholders listed");
+        ensure!(html.contains("附件1") && html.contains("附件2"));
         let token = preview_token(&html).context("preview token")?;
         assert_eq!(plan_count(&app).await?, 0);
         let res = admin
