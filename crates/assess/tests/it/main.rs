@@ -1,0 +1,5 @@
+//! Integration tests of duban-assess: the seed report, whole ledgers, and properties.
+
+mod ledger;
+mod props;
+mod seed;
