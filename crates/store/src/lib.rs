@@ -44,7 +44,7 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{LoginOutcome, NewUser, Role, User};
+pub use accounts::{LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS, NewUser, Role, User};
 pub use audit::{AuditEntry, AuditReport};
 pub use error::StoreError;
 pub use ids::{PlanId, ReportId, RoundId, TaskId, UnitId, UserId};
