@@ -217,7 +217,7 @@ pub fn parse_targets(task_text: &str) -> Vec<ParsedTarget> {
             .collect();
         let before_count = out.len();
         for t in &toks {
-            if let Some(p) = numeric_target(&chars, cl, t) {
+            if let Some(p) = numeric_target(&chars, cl, t, &toks) {
                 out.push(p);
             }
         }
@@ -262,16 +262,22 @@ fn doubling(chars: &[char], cl: Span) -> Option<ParsedTarget> {
     })
 }
 
-fn numeric_target(chars: &[char], cl: Span, t: &NumToken) -> Option<ParsedTarget> {
+fn numeric_target(
+    chars: &[char],
+    cl: Span,
+    t: &NumToken,
+    figures: &[NumToken],
+) -> Option<ParsedTarget> {
     let unit = t.unit?;
     let clause = text::slice(chars, cl);
-    // The figure's own segment: lists of targets are joined with 、.
+    // The figure's own segment: targets listed together are joined with 、, but a 、
+    // between words of one target ("红色、都市、乡村主题精品游线路") does not split it.
     let seg_start = (0..t.start)
         .rev()
-        .find(|&i| clause.get(i) == Some(&'、'))
+        .find(|&i| clause.get(i) == Some(&'、') && figures.iter().any(|f| f.end <= i))
         .map_or(0, |i| i + 1);
     let seg_end = (t.end..clause.len())
-        .find(|&i| clause.get(i) == Some(&'、'))
+        .find(|&i| clause.get(i) == Some(&'、') && figures.iter().any(|f| f.start > i))
         .unwrap_or(clause.len());
     let before = clause.get(seg_start..t.start).unwrap_or(&[]);
     let mut after = clause.get(t.end..seg_end).unwrap_or(&[]);
@@ -367,7 +373,13 @@ fn numeric_target(chars: &[char], cl: Span, t: &NumToken) -> Option<ParsedTarget
             let obj = trim_punct(strip_suffixes(obj, &GE_BEFORE));
             if obj.len() >= 2 {
                 names.push(to_string(obj));
-                if obj.len() >= 3 && obj.iter().all(|c| ('\u{4e00}'..='\u{9fff}').contains(c)) {
+                // The head noun alone ("危房" of "C、D级危房") is how progress texts refer back.
+                let tail = obj
+                    .iter()
+                    .rev()
+                    .take_while(|c| ('\u{4e00}'..='\u{9fff}').contains(*c))
+                    .count();
+                if tail >= 2 && obj.len() >= 3 {
                     names.push(to_string(obj.get(obj.len() - 2..).unwrap_or(&[])));
                 }
             }
@@ -558,6 +570,10 @@ mod tests {
         assert!(t.names.contains(&"派出所".to_string()));
         let t = one("引进新型金融机构2家");
         assert_eq!(t.unit.map(|u| u.base), Some("家"));
+        let t = one("打造5条红色、都市、乡村主题精品游线路");
+        assert_eq!(t.metric.as_deref(), Some("红色、都市、乡村主题精品游线路"));
+        let t = parse_targets("引育10名领军人才、200名高层次人才");
+        assert_eq!(t[1].metric.as_deref(), Some("高层次人才"));
         let t = one("突破2000亿元");
         assert_eq!(t.value, Some(2.0e11));
         let t = one("确保全年优良天数达306天");
