@@ -313,3 +313,51 @@ pub fn hidden(html: &str, name: &str) -> Option<String> {
     let end = html[start..].find('"')?;
     Some(html[start..start + end].to_string())
 }
+
+#[tokio::test]
+async fn secure_cookie_when_configured_and_no_open_redirect() -> Result<()> {
+    let app = spawn_app_with(crate::helpers::Backend::Sqlite, |c| c.cookie_secure = true).await?;
+    app.add_user("admin", Role::Admin, None, false).await?;
+    let res = app
+        .client()
+        .post(app.url("/api/session"))
+        .json(&serde_json::json!({"username": "admin", "password": PASSWORD}))
+        .send()
+        .await?;
+    let cookie = res
+        .headers()
+        .get("set-cookie")
+        .context("cookie")?
+        .to_str()?;
+    ensure!(cookie.contains("; Secure"), "{cookie}");
+    app.finish().await;
+
+    // `next` may only name a local path. (Plain HTTP here: a Secure cookie would not come back.)
+    let app = spawn_app_with(crate::helpers::Backend::Sqlite, |_| {}).await?;
+    app.add_user("admin", Role::Admin, None, false).await?;
+    let c = app.client();
+    let page = c
+        .get(app.url("/login?next=//evil.example/x"))
+        .send()
+        .await?
+        .text()
+        .await?;
+    let token = hidden(&page, "csrf").context("token")?;
+    // minijinja escapes "/" as "&#x2f;" in attributes; either way it is the bare root.
+    let next = hidden(&page, "next").context("next")?;
+    ensure!(next == "/" || next == "&#x2f;", "{next}");
+    let res = c
+        .post(app.url("/login"))
+        .form(&[
+            ("csrf", token.as_str()),
+            ("username", "admin"),
+            ("password", PASSWORD),
+            ("next", "https://evil.example/"),
+        ])
+        .send()
+        .await?;
+    assert_eq!(res.status(), StatusCode::SEE_OTHER);
+    assert_eq!(res.headers()["location"], "/");
+    app.finish().await;
+    Ok(())
+}
