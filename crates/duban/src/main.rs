@@ -1,2 +1,27 @@
+//! `duban` — the command line: check and report offline, run and administer the service.
+//!
+//! Every command exits 0 on success and non-zero with one line on stderr otherwise
+//! (see `shared/contracts/cli-and-api.md`).
 #![forbid(unsafe_code)]
-fn main() {}
+
+mod check_json;
+mod cli;
+mod offline;
+mod table_fmt;
+
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    let args = cli::Cli::parse();
+    match cli::run(args) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            // One line: the chain of causes joined, so scripts can log it whole.
+            let msg = format!("{e:#}").replace('\n', " ");
+            eprintln!("duban: {msg}");
+            ExitCode::FAILURE
+        }
+    }
+}

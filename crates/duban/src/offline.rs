@@ -1,0 +1,62 @@
+//! Commands that work on one file without any database.
+
+use std::io::Write;
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use duban_ingest::Limits;
+use duban_model::Ledger;
+
+use crate::cli::{Format, VerdictChoice};
+use crate::{check_json, table_fmt};
+
+/// Reads and assesses a ledger file; errors already name the file and the place.
+pub fn load(path: &Path) -> Result<Ledger> {
+    let mut ledger = duban_ingest::read_path(path, &Limits::default())?;
+    duban_assess::assess_ledger(&mut ledger);
+    Ok(ledger)
+}
+
+pub fn check(path: &Path, format: Format) -> Result<()> {
+    let ledger = load(path)?;
+    let mut out = std::io::stdout().lock();
+    match format {
+        Format::Json => {
+            serde_json::to_writer_pretty(&mut out, &check_json::document(&ledger))?;
+            writeln!(out)?;
+        }
+        Format::Table => out.write_all(table_fmt::render(&ledger).as_bytes())?,
+    }
+    Ok(())
+}
+
+pub fn report(from: &Path, out: &Path, xlsx: Option<&Path>, verdicts: VerdictChoice) -> Result<()> {
+    let ledger = load(from)?;
+    let source = match verdicts {
+        VerdictChoice::Auto if ledger.tasks.iter().any(|t| t.office_verdict.is_some()) => {
+            duban_docs::VerdictSource::Office
+        }
+        VerdictChoice::Auto => duban_docs::VerdictSource::Machine,
+        VerdictChoice::Office => duban_docs::VerdictSource::Office,
+        VerdictChoice::Machine => duban_docs::VerdictSource::Machine,
+    };
+    let opts = duban_docs::ReportOptions {
+        verdict_source: source,
+        ..duban_docs::ReportOptions::default()
+    };
+    let docx = duban_docs::year_end_report(&ledger, &opts)?;
+    write_atomically(out, &docx)?;
+    if let Some(x) = xlsx {
+        let bytes = duban_docs::ledger_xlsx(&ledger)?;
+        write_atomically(x, &bytes)?;
+    }
+    Ok(())
+}
+
+/// Writes via a temporary file and a rename, so a crash never leaves half a document.
+fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
+    let tmp = path.with_extension("partial");
+    std::fs::write(&tmp, bytes).with_context(|| format!("{}: 无法写入", tmp.display()))?;
+    std::fs::rename(&tmp, path).with_context(|| format!("{}: 无法写入", path.display()))?;
+    Ok(())
+}
