@@ -42,7 +42,12 @@ pub struct TaskDoc<'a> {
     pub progress: &'a str,
     pub office_verdict: Option<Verdict>,
     pub verdict: Option<Verdict>,
+    /// The contract's sense: the office has a verdict and the machine's differs from it
+    /// (including where the machine could not verify or found the target qualitative).
     pub disputed: bool,
+    /// Added beyond the contract: the machine's definite verdict contradicts the office's
+    /// (met against not_met), which is what the service and the reports flag as 争议.
+    pub contradicted: bool,
     pub explanation: Option<&'a str>,
     pub targets: Vec<TargetDoc<'a>>,
 }
@@ -107,7 +112,8 @@ fn task(t: &Task) -> TaskDoc<'_> {
         progress: &t.progress,
         office_verdict: t.office_verdict,
         verdict: t.verdict,
-        disputed: t.disputed(),
+        disputed: t.office_verdict.is_some() && t.office_verdict != t.verdict,
+        contradicted: t.disputed(),
         explanation: t.explanation.as_deref(),
         targets: t.targets.iter().map(target).collect(),
     }

@@ -1,9 +1,41 @@
+use std::net::SocketAddr;
 use std::path::PathBuf;
 
 use anyhow::Result;
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use duban_store::Role;
 
-use crate::offline;
+use crate::{offline, service};
+
+const DEFAULT_DB: &str = "sqlite://duban.db";
+
+/// `--database-url`, shared by every command that opens the database.
+#[derive(Args, Debug, Clone)]
+pub struct Db {
+    /// sqlite://FILE or postgres://USER@HOST/DB
+    #[arg(long = "database-url", env = "DUBAN_DATABASE_URL", default_value = DEFAULT_DB)]
+    pub url: String,
+}
+
+#[derive(Debug, Clone, Copy, ValueEnum)]
+pub enum RoleArg {
+    /// 督查办 (the supervision office): everything.
+    Admin,
+    /// 领导: reads everything.
+    Leader,
+    /// 单位: its own unit's tasks.
+    Unit,
+}
+
+impl From<RoleArg> for Role {
+    fn from(r: RoleArg) -> Role {
+        match r {
+            RoleArg::Admin => Role::Admin,
+            RoleArg::Leader => Role::Leader,
+            RoleArg::Unit => Role::Unit,
+        }
+    }
+}
 
 #[derive(Parser, Debug)]
 #[command(
@@ -53,6 +85,88 @@ pub enum Command {
         #[arg(long, value_enum, default_value = "auto")]
         verdicts: VerdictChoice,
     },
+    /// Run the web service.
+    Serve {
+        #[command(flatten)]
+        db: Db,
+        #[arg(long, default_value = "127.0.0.1:8080")]
+        bind: SocketAddr,
+        /// Load the demo plan, its reports and one account per role if the database is empty.
+        #[arg(long)]
+        demo: bool,
+        /// Mark the session cookie Secure (set when served behind HTTPS).
+        #[arg(long)]
+        cookie_secure: bool,
+        /// Minutes of inactivity after which a session ends.
+        #[arg(long, default_value_t = 30)]
+        idle_minutes: u64,
+    },
+    /// Apply database migrations and exit.
+    Migrate {
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Manage accounts.
+    User {
+        #[command(subcommand)]
+        command: UserCommand,
+    },
+    /// Import a ledger file into the database, all or nothing.
+    Import {
+        file: PathBuf,
+        /// The plan's name; defaults to the file's title.
+        #[arg(long)]
+        plan: Option<String>,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Write a consistent backup of the database while it serves.
+    Backup {
+        out: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Audit log commands.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum UserCommand {
+    /// Create an account; the password is read from one line of stdin.
+    Add {
+        name: String,
+        #[arg(long, value_enum)]
+        role: RoleArg,
+        /// The unit a unit account belongs to (name or alias).
+        #[arg(long)]
+        unit: Option<String>,
+        /// Create the unit if no imported ledger names it yet.
+        #[arg(long)]
+        create_unit: bool,
+        /// The name shown in the interface (defaults to NAME).
+        #[arg(long)]
+        display_name: Option<String>,
+        /// Required: the password comes from stdin, never from the command line.
+        #[arg(long, required = true)]
+        password_stdin: bool,
+        /// Force a password change at first login.
+        #[arg(long)]
+        must_change: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum AuditCommand {
+    /// Check the audit log's hash chain; fails naming the first broken entry.
+    Verify {
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 pub fn run(cli: Cli) -> Result<()> {
@@ -64,5 +178,45 @@ pub fn run(cli: Cli) -> Result<()> {
             xlsx,
             verdicts,
         } => offline::report(&from, &out, xlsx.as_deref(), verdicts),
+        Command::Serve {
+            db,
+            bind,
+            demo,
+            cookie_secure,
+            idle_minutes,
+        } => service::serve(service::ServeArgs {
+            database_url: db.url,
+            bind,
+            demo,
+            cookie_secure,
+            idle_minutes,
+        }),
+        Command::Migrate { db } => service::migrate(&db.url),
+        Command::User {
+            command:
+                UserCommand::Add {
+                    name,
+                    role,
+                    unit,
+                    create_unit,
+                    display_name,
+                    password_stdin: _,
+                    must_change,
+                    db,
+                },
+        } => service::user_add(service::UserAddArgs {
+            database_url: db.url,
+            name,
+            display_name,
+            role: role.into(),
+            unit,
+            create_unit,
+            must_change,
+        }),
+        Command::Import { file, plan, db } => service::import(&db.url, &file, plan.as_deref()),
+        Command::Backup { out, db } => service::backup(&db.url, &out),
+        Command::Audit {
+            command: AuditCommand::Verify { db },
+        } => service::audit_verify(&db.url),
     }
 }

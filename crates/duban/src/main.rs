@@ -7,6 +7,7 @@
 mod check_json;
 mod cli;
 mod offline;
+mod service;
 mod table_fmt;
 
 use std::process::ExitCode;
@@ -17,6 +18,15 @@ fn main() -> ExitCode {
     let args = cli::Cli::parse();
     match cli::run(args) {
         Ok(()) => ExitCode::SUCCESS,
+        // `duban check … | head` closes the pipe early; that is the reader's choice, not a failure.
+        Err(e)
+            if e.chain().any(|c| {
+                c.downcast_ref::<std::io::Error>()
+                    .is_some_and(|io| io.kind() == std::io::ErrorKind::BrokenPipe)
+            }) =>
+        {
+            ExitCode::SUCCESS
+        }
         Err(e) => {
             // One line: the chain of causes joined, so scripts can log it whole.
             let msg = format!("{e:#}").replace('\n', " ");

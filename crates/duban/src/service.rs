@@ -1,0 +1,244 @@
+//! Commands that run or administer the service's database.
+
+use std::io::BufRead;
+use std::net::SocketAddr;
+use std::path::Path;
+
+use anyhow::{Context, Result, bail};
+use duban_store::{NewUser, Role, Store};
+use duban_web::{Application, Config};
+use sha2::{Digest, Sha256};
+
+/// Who the audit log names for changes made from the command line.
+const CLI_ACTOR: &str = "cli";
+
+fn runtime() -> Result<tokio::runtime::Runtime> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .context("无法启动异步运行时")
+}
+
+async fn open(url: &str) -> Result<Store> {
+    let store = Store::connect(url)
+        .await
+        .with_context(|| format!("无法连接数据库 {}", redact(url)))?;
+    store.migrate().await?;
+    Ok(store)
+}
+
+/// The URL without any password, for messages.
+fn redact(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(s), Some(at)) if at > s => {
+            let userinfo = &url[s + 3..at];
+            match userinfo.find(':') {
+                Some(c) => format!("{}{}:***{}", &url[..s + 3], &userinfo[..c], &url[at..]),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+pub struct ServeArgs {
+    pub database_url: String,
+    pub bind: SocketAddr,
+    pub demo: bool,
+    pub cookie_secure: bool,
+    pub idle_minutes: u64,
+}
+
+pub fn serve(args: ServeArgs) -> Result<()> {
+    runtime()?.block_on(async {
+        let mut config = Config::new(args.database_url.clone(), args.bind);
+        config.demo = args.demo;
+        config.cookie_secure = args.cookie_secure;
+        config.idle_timeout = std::time::Duration::from_secs(args.idle_minutes.max(1) * 60);
+        let app = Application::build(config)
+            .await
+            .with_context(|| format!("无法启动服务（数据库 {}）", redact(&args.database_url)))?;
+        println!(
+            "督办服务已启动：http://{}:{}/ （数据库 {}）",
+            args.bind.ip(),
+            app.port(),
+            redact(&args.database_url)
+        );
+        app.run_until_stopped().await.context("服务异常退出")?;
+        Ok(())
+    })
+}
+
+pub fn migrate(url: &str) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = open(url).await?;
+        store.close().await;
+        println!("数据库已是最新结构：{}", redact(url));
+        Ok(())
+    })
+}
+
+pub struct UserAddArgs {
+    pub database_url: String,
+    pub name: String,
+    pub display_name: Option<String>,
+    pub role: Role,
+    pub unit: Option<String>,
+    pub create_unit: bool,
+    pub must_change: bool,
+}
+
+/// The password is one line of stdin, so it never shows in `ps` or shell history.
+fn read_password(input: &mut dyn BufRead) -> Result<String> {
+    let mut line = String::new();
+    input
+        .read_line(&mut line)
+        .context("无法从标准输入读取密码")?;
+    let pw = line.trim_end_matches(['\n', '\r']).to_string();
+    if pw.is_empty() {
+        bail!("标准输入没有密码（--password-stdin 需要一行密码）");
+    }
+    Ok(pw)
+}
+
+pub fn user_add(args: UserAddArgs) -> Result<()> {
+    let password = read_password(&mut std::io::stdin().lock())?;
+    if args.role == Role::Unit && args.unit.is_none() {
+        bail!("单位账号需要 --unit 指明所属单位");
+    }
+    if args.role != Role::Unit && args.unit.is_some() {
+        bail!(
+            "只有单位账号（--role unit）才属于单位；{} 账号不用 --unit",
+            args.role.as_str()
+        );
+    }
+    runtime()?.block_on(async {
+        let store = open(&args.database_url).await?;
+        let unit_id = match &args.unit {
+            None => None,
+            Some(name) => match store.unit_by_name(name).await? {
+                Some(u) => Some(u.id),
+                None if args.create_unit => Some(store.create_unit(name, &[], CLI_ACTOR).await?),
+                None => bail!("没有名为“{name}”的单位：先导入台账，或加 --create-unit 新建该单位"),
+            },
+        };
+        let user = store
+            .create_user(
+                &NewUser {
+                    username: args.name.clone(),
+                    display_name: args.display_name.clone().unwrap_or(args.name.clone()),
+                    role: args.role,
+                    unit_id,
+                    password,
+                    must_change: args.must_change,
+                },
+                CLI_ACTOR,
+            )
+            .await
+            .with_context(|| format!("无法创建账号“{}”", args.name))?;
+        store.close().await;
+        println!(
+            "已创建账号 {}（{}{}）",
+            user.username,
+            user.role.label_zh(),
+            args.unit.map(|u| format!("：{u}")).unwrap_or_default()
+        );
+        Ok(())
+    })
+}
+
+pub fn import(url: &str, file: &Path, plan: Option<&str>) -> Result<()> {
+    let bytes = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
+    let name = file
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_else(|| file.display().to_string());
+    let mut ledger = duban_ingest::read_bytes(&name, &bytes, &duban_ingest::Limits::default())?;
+    duban_assess::assess_ledger(&mut ledger);
+    let sha = hex::encode(Sha256::digest(&bytes));
+    let plan_name = plan
+        .map(str::to_string)
+        .or_else(|| ledger.title.clone())
+        .unwrap_or_else(|| {
+            file.file_stem()
+                .map(|s| s.to_string_lossy().into_owned())
+                .unwrap_or(name.clone())
+        });
+    runtime()?.block_on(async {
+        let store = open(url).await?;
+        let id = store
+            .import_ledger(&plan_name, &ledger, &name, &sha, CLI_ACTOR)
+            .await
+            .with_context(|| format!("{}: 未导入", file.display()))?;
+        store.close().await;
+        println!(
+            "已导入“{plan_name}”（编号 {}）：{} 个表格，{} 项任务，{} 条提示",
+            id.0,
+            ledger.tables.len(),
+            ledger.tasks.len(),
+            ledger.warnings.len()
+        );
+        Ok(())
+    })
+}
+
+pub fn backup(url: &str, out: &Path) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = open(url).await?;
+        store
+            .backup(out)
+            .await
+            .with_context(|| format!("{}: 备份失败", out.display()))?;
+        store.close().await;
+        println!("已备份到 {}", out.display());
+        Ok(())
+    })
+}
+
+pub fn audit_verify(url: &str) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = open(url).await?;
+        let report = store.audit_verify().await?;
+        store.close().await;
+        match report.first_broken {
+            None => {
+                println!(
+                    "审计日志完整：{} 条记录，链头序号 {}",
+                    report.entries, report.head_seq
+                );
+                Ok(())
+            }
+            Some(seq) => bail!(
+                "审计日志在第 {seq} 条处断裂：{}（共读 {} 条）",
+                report.problem.unwrap_or_else(|| "哈希不符".into()),
+                report.entries
+            ),
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redact_hides_only_the_password() {
+        assert_eq!(
+            redact("postgres://duban:s3cret@db:5432/duban"),
+            "postgres://duban:***@db:5432/duban"
+        );
+        assert_eq!(
+            redact("postgres://postgres@h/test"),
+            "postgres://postgres@h/test"
+        );
+        assert_eq!(redact("sqlite://duban.db"), "sqlite://duban.db");
+    }
+
+    #[test]
+    fn password_is_the_first_line_without_its_newline() {
+        let mut input = std::io::Cursor::new(b"p@ss word\r\nnext\n".to_vec());
+        assert_eq!(read_password(&mut input).unwrap(), "p@ss word");
+        let mut empty = std::io::Cursor::new(Vec::new());
+        assert!(read_password(&mut empty).is_err());
+    }
+}

@@ -1,0 +1,446 @@
+//! Black-box tests of the `duban` binary: the commands and exit codes of
+//! `shared/contracts/cli-and-api.md`, the JSON of `check-json.md`, and the database commands on
+//! a fresh SQLite file.
+
+use std::io::{BufRead, BufReader, Read, Write};
+use std::net::TcpStream;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
+
+fn seed() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared/seed/000_ecbc4a422a46c8e6.txt")
+}
+
+fn duban() -> Command {
+    let mut c = Command::new(env!("CARGO_BIN_EXE_duban"));
+    c.env_remove("DUBAN_DATABASE_URL");
+    c
+}
+
+fn run(args: &[&str]) -> Output {
+    duban().args(args).output().expect("run duban")
+}
+
+fn run_with_stdin(args: &[&str], stdin: &str) -> Output {
+    let mut child = duban()
+        .args(args)
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("spawn duban");
+    child
+        .stdin
+        .take()
+        .unwrap()
+        .write_all(stdin.as_bytes())
+        .unwrap();
+    child.wait_with_output().unwrap()
+}
+
+fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Fails loudly rather than skipping: CI requires the seed.
+fn require_seed() -> PathBuf {
+    let s = seed();
+    assert!(s.exists(), "missing seed file {}", s.display());
+    s
+}
+
+#[test]
+fn check_json_follows_the_contract_on_the_seed() {
+    let seed = require_seed();
+    let o = run(&["check", seed.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(doc["source"], seed.to_str().unwrap());
+    assert_eq!(doc["format"], "txt");
+    let tables = doc["tables"].as_array().unwrap();
+    assert_eq!(tables.len(), 2);
+    assert_eq!(tables[0]["index"], 1);
+    assert_eq!(tables[0]["claimed_rows"], 15);
+    assert_eq!(tables[0]["rows"], 11);
+    assert_eq!(tables[0]["office_verdict"], "not_met");
+    assert_eq!(tables[1]["claimed_rows"], 116);
+    assert_eq!(tables[1]["rows"], 115);
+    assert_eq!(tables[1]["office_verdict"], "met");
+
+    let tasks = doc["tasks"].as_array().unwrap();
+    assert_eq!(tasks.len(), 126);
+    for t in tasks {
+        for key in [
+            "table",
+            "row",
+            "section",
+            "text",
+            "lead_units",
+            "coop_units",
+            "progress",
+            "office_verdict",
+            "verdict",
+            "disputed",
+            "targets",
+        ] {
+            assert!(t.get(key).is_some(), "task lacks {key}: {t}");
+        }
+        let disputed = !t["office_verdict"].is_null() && t["office_verdict"] != t["verdict"];
+        assert_eq!(t["disputed"], disputed, "{t}");
+        let contradicted = matches!(
+            (t["office_verdict"].as_str(), t["verdict"].as_str()),
+            (Some("met"), Some("not_met")) | (Some("not_met"), Some("met"))
+        );
+        assert_eq!(t["contradicted"], contradicted, "{t}");
+        for target in t["targets"].as_array().unwrap() {
+            let kind = target["kind"].as_str().unwrap();
+            assert!(
+                ["quantity", "growth", "share", "deliverable", "qualitative"].contains(&kind),
+                "{kind}"
+            );
+            if let Some(ev) = target["evidence"].as_object() {
+                // Offsets count Unicode scalar values into the progress text.
+                let progress: Vec<char> = t["progress"].as_str().unwrap().chars().collect();
+                let (s, e) = (
+                    ev["start"].as_u64().unwrap() as usize,
+                    ev["end"].as_u64().unwrap() as usize,
+                );
+                let span: String = progress[s..e].iter().collect();
+                assert_eq!(span, ev["text"].as_str().unwrap());
+            }
+        }
+    }
+    // The first row of 附件1 is the contract's own example.
+    let first = &tasks[0];
+    assert_eq!(first["table"], 1);
+    assert_eq!(first["row"], 1);
+    assert_eq!(first["lead_units"], serde_json::json!(["区科技局"]));
+    assert_eq!(first["verdict"], "not_met");
+    let growth = first["targets"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|t| t["kind"] == "growth")
+        .expect("a growth target");
+    assert_eq!(growth["value"], 15.0);
+    assert_eq!(growth["unit"], "%");
+
+    // 附件2 row 67 claims 306 good-air days met while its own text says 303.
+    let air = tasks
+        .iter()
+        .find(|t| t["table"] == 2 && t["row"] == 67)
+        .unwrap();
+    assert_eq!(air["verdict"], "not_met");
+    assert_eq!(air["contradicted"], true);
+
+    let codes: Vec<&str> = doc["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|w| w["code"].as_str().unwrap())
+        .collect();
+    assert!(codes.contains(&"claimed_count_mismatch"));
+    assert!(codes.contains(&"duplicate_sentence"));
+    assert!(codes.contains(&"artifact"));
+    for w in doc["warnings"].as_array().unwrap() {
+        assert!(!w["location"].as_str().unwrap().is_empty(), "{w}");
+    }
+}
+
+#[test]
+fn check_table_aligns_chinese_columns() {
+    let seed = require_seed();
+    let o = run(&["check", seed.to_str().unwrap(), "--format", "table"]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(out.contains("区科技局"));
+    assert!(out.contains("未完成"));
+}
+
+#[test]
+fn unreadable_files_fail_with_one_line_naming_the_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let bad = dir.path().join("台账.xlsx");
+    std::fs::write(&bad, b"this is not a zip file").unwrap();
+    let o = run(&["check", bad.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(err.contains("台账.xlsx"), "{err}");
+    assert!(o.stdout.is_empty());
+
+    let missing = dir.path().join("none.txt");
+    let o = run(&["check", missing.to_str().unwrap()]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("none.txt"));
+}
+
+#[test]
+fn report_writes_docx_and_xlsx_from_the_seed() {
+    let seed = require_seed();
+    let dir = tempfile::tempdir().unwrap();
+    let docx = dir.path().join("报告.docx");
+    let xlsx = dir.path().join("台账.xlsx");
+    let o = run(&[
+        "report",
+        "--from",
+        seed.to_str().unwrap(),
+        "--out",
+        docx.to_str().unwrap(),
+        "--xlsx",
+        xlsx.to_str().unwrap(),
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    for f in [&docx, &xlsx] {
+        let bytes = std::fs::read(f).unwrap();
+        assert!(
+            bytes.starts_with(b"PK"),
+            "{} is not a zip package",
+            f.display()
+        );
+    }
+    // No temporary file left beside the outputs.
+    let names: Vec<_> = std::fs::read_dir(dir.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name())
+        .collect();
+    assert_eq!(names.len(), 2, "{names:?}");
+}
+
+#[test]
+fn database_commands_on_a_fresh_sqlite_file() {
+    let seed = require_seed();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("duban.db");
+    let url = format!("sqlite://{}", db.display());
+    let u = url.as_str();
+
+    let o = run(&["migrate", "--database-url", u]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = run(&[
+        "import",
+        seed.to_str().unwrap(),
+        "--plan",
+        "2022年重点任务",
+        "--database-url",
+        u,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("126 项任务"), "{}", stdout(&o));
+
+    // The same file again is refused and nothing changes.
+    let o = run(&["import", seed.to_str().unwrap(), "--database-url", u]);
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("已导入过"), "{}", stderr(&o));
+
+    // The URL may come from the environment instead.
+    let o = run_with_stdin(
+        &[
+            "user",
+            "add",
+            "kj",
+            "--role",
+            "unit",
+            "--unit",
+            "区科技局",
+            "--password-stdin",
+            "--must-change",
+        ],
+        "a-long-password\n",
+    );
+    assert!(
+        !o.status.success(),
+        "without a URL the default duban.db in the cwd is used"
+    );
+    let o = duban()
+        .env("DUBAN_DATABASE_URL", u)
+        .args([
+            "user",
+            "add",
+            "kj",
+            "--role",
+            "unit",
+            "--unit",
+            "区科技局",
+            "--password-stdin",
+            "--must-change",
+        ])
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .and_then(|mut c| {
+            c.stdin.take().unwrap().write_all(b"a-long-password\n")?;
+            c.wait_with_output()
+        })
+        .unwrap();
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    // Refusals name their reason.
+    let o = run_with_stdin(
+        &[
+            "user",
+            "add",
+            "x",
+            "--role",
+            "unit",
+            "--unit",
+            "不存在的局",
+            "--password-stdin",
+            "--database-url",
+            u,
+        ],
+        "a-long-password\n",
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("不存在的局"));
+    let o = run_with_stdin(
+        &[
+            "user",
+            "add",
+            "boss",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--database-url",
+            u,
+        ],
+        "short\n",
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("密码至少8位"), "{}", stderr(&o));
+    let o = run_with_stdin(
+        &[
+            "user",
+            "add",
+            "kj",
+            "--role",
+            "leader",
+            "--password-stdin",
+            "--database-url",
+            u,
+        ],
+        "a-long-password\n",
+    );
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("用户名已存在"), "{}", stderr(&o));
+
+    let backup = dir.path().join("backup.db");
+    let o = run(&["backup", backup.to_str().unwrap(), "--database-url", u]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    // The backup is a database the CLI can open and whose audit chain holds.
+    let burl = format!("sqlite://{}", backup.display());
+    let o = run(&["audit", "verify", "--database-url", &burl]);
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    let o = run(&["audit", "verify", "--database-url", u]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("审计日志完整"));
+}
+
+#[test]
+fn audit_verify_names_the_first_tampered_entry() {
+    let seed = require_seed();
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("duban.db");
+    let url = format!("sqlite://{}", db.display());
+    let o = run(&["import", seed.to_str().unwrap(), "--database-url", &url]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let o = run_with_stdin(
+        &[
+            "user",
+            "add",
+            "office",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--database-url",
+            &url,
+        ],
+        "a-long-password\n",
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+
+    tamper(&db);
+    let o = run(&["audit", "verify", "--database-url", &url]);
+    assert!(!o.status.success());
+    let err = stderr(&o);
+    assert!(err.contains("第 1 条"), "{err}");
+    assert_eq!(err.trim_end().lines().count(), 1);
+}
+
+/// Rewrites the first audit entry's actor behind the application's back.
+fn tamper(db: &Path) {
+    let url = format!("sqlite://{}", db.display());
+    let rt = tokio::runtime::Runtime::new().unwrap();
+    rt.block_on(async {
+        use sqlx::ConnectOptions;
+        let mut conn = url
+            .parse::<sqlx::sqlite::SqliteConnectOptions>()
+            .unwrap()
+            .connect()
+            .await
+            .unwrap();
+        sqlx::query("UPDATE audit_log SET actor = 'mallory' WHERE seq = 1")
+            .execute(&mut conn)
+            .await
+            .unwrap();
+    });
+}
+
+#[test]
+fn serve_demo_starts_answers_healthz_and_prints_the_logins() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("demo.db");
+    let mut child = duban()
+        .args([
+            "serve",
+            "--demo",
+            "--bind",
+            "127.0.0.1:0",
+            "--database-url",
+            &format!("sqlite://{}", db.display()),
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+    let mut seen = Vec::new();
+    let mut port = None;
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while Instant::now() < deadline {
+        let Some(Ok(line)) = lines.next() else { break };
+        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+            port = rest.split('/').next().and_then(|p| p.parse::<u16>().ok());
+        }
+        seen.push(line);
+        if port.is_some() {
+            break;
+        }
+    }
+    let port = port.unwrap_or_else(|| {
+        let _ = child.kill();
+        let mut err = String::new();
+        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+        panic!("no listening line in {seen:?}; stderr: {err}")
+    });
+    let all = seen.join("\n");
+    assert!(all.contains("用户名 admin"), "{all}");
+
+    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
+        .unwrap();
+    let mut resp = String::new();
+    s.read_to_string(&mut resp).unwrap();
+    let _ = child.kill();
+    let _ = child.wait();
+    assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
+    assert!(resp.ends_with("ok"), "{resp}");
+}
