@@ -394,53 +394,191 @@ fn tamper(db: &Path) {
     });
 }
 
+/// A `duban serve` child process on a free port; killed on drop.
+struct Server {
+    child: std::process::Child,
+    port: u16,
+    /// What it printed before it listened.
+    banner: String,
+}
+
+impl Server {
+    fn start(url: &str, demo: bool) -> Server {
+        let mut args = vec!["serve", "--bind", "127.0.0.1:0", "--database-url", url];
+        if demo {
+            args.push("--demo");
+        }
+        let mut child = duban()
+            .args(&args)
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .unwrap();
+        let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
+        let mut seen = Vec::new();
+        let mut port = None;
+        let deadline = Instant::now() + Duration::from_secs(120);
+        while port.is_none() && Instant::now() < deadline {
+            let Some(Ok(line)) = lines.next() else { break };
+            if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
+                port = rest.split('/').next().and_then(|p| p.parse::<u16>().ok());
+            }
+            seen.push(line);
+        }
+        let Some(port) = port else {
+            let _ = child.kill();
+            let mut err = String::new();
+            let _ = child.stderr.take().unwrap().read_to_string(&mut err);
+            panic!("no listening line in {seen:?}; stderr: {err}")
+        };
+        Server {
+            child,
+            port,
+            banner: seen.join("\n"),
+        }
+    }
+
+    fn url(&self, path: &str) -> String {
+        format!("http://127.0.0.1:{}{path}", self.port)
+    }
+}
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 #[test]
 fn serve_demo_starts_answers_healthz_and_prints_the_logins() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("demo.db");
-    let mut child = duban()
-        .args([
-            "serve",
-            "--demo",
-            "--bind",
-            "127.0.0.1:0",
-            "--database-url",
-            &format!("sqlite://{}", db.display()),
-        ])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    let mut lines = BufReader::new(child.stdout.take().unwrap()).lines();
-    let mut seen = Vec::new();
-    let mut port = None;
-    let deadline = Instant::now() + Duration::from_secs(120);
-    while Instant::now() < deadline {
-        let Some(Ok(line)) = lines.next() else { break };
-        if let Some(rest) = line.split("http://127.0.0.1:").nth(1) {
-            port = rest.split('/').next().and_then(|p| p.parse::<u16>().ok());
-        }
-        seen.push(line);
-        if port.is_some() {
-            break;
-        }
-    }
-    let port = port.unwrap_or_else(|| {
-        let _ = child.kill();
-        let mut err = String::new();
-        let _ = child.stderr.take().unwrap().read_to_string(&mut err);
-        panic!("no listening line in {seen:?}; stderr: {err}")
-    });
-    let all = seen.join("\n");
-    assert!(all.contains("用户名 admin"), "{all}");
+    let server = Server::start(&format!("sqlite://{}", db.display()), true);
+    assert!(server.banner.contains("用户名 admin"), "{}", server.banner);
 
-    let mut s = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    let mut s = TcpStream::connect(("127.0.0.1", server.port)).unwrap();
     s.write_all(b"GET /healthz HTTP/1.1\r\nHost: localhost\r\nConnection: close\r\n\r\n")
         .unwrap();
     let mut resp = String::new();
     s.read_to_string(&mut resp).unwrap();
-    let _ = child.kill();
-    let _ = child.wait();
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.ends_with("ok"), "{resp}");
+}
+
+const ADMIN_PASSWORD: &str = "admin-password-1";
+
+fn add_admin(url: &str) {
+    let o = run_with_stdin(
+        &[
+            "user",
+            "add",
+            "office",
+            "--role",
+            "admin",
+            "--password-stdin",
+            "--database-url",
+            url,
+        ],
+        &format!("{ADMIN_PASSWORD}\n"),
+    );
+    assert!(o.status.success(), "{}", stderr(&o));
+}
+
+/// Logs in as the admin through the JSON API; returns the client (cookies kept) and CSRF token.
+async fn admin_session(server: &Server) -> (reqwest::Client, String) {
+    let client = reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap();
+    let res = client
+        .post(server.url("/api/session"))
+        .json(&serde_json::json!({"username": "office", "password": ADMIN_PASSWORD}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 200);
+    let v: serde_json::Value = res.json().await.unwrap();
+    (client, v["csrf_token"].as_str().unwrap().to_string())
+}
+
+/// The tasks as the API lists them, without the database ids.
+async fn api_tasks(server: &Server) -> Vec<serde_json::Value> {
+    let (client, _) = admin_session(server).await;
+    let v: serde_json::Value = client
+        .get(server.url("/api/tasks?limit=1000"))
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    let mut tasks = v["tasks"].as_array().unwrap().clone();
+    for t in &mut tasks {
+        t.as_object_mut().unwrap().remove("id");
+    }
+    tasks.sort_by_key(|t| (t["table"].as_u64(), t["row"].as_u64()));
+    tasks
+}
+
+#[tokio::test]
+async fn seed_imported_by_cli_and_by_browser_upload_gives_the_same_tasks() {
+    let seed = require_seed();
+    let bytes = std::fs::read(&seed).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let cli_db = format!("sqlite://{}", dir.path().join("cli.db").display());
+    let web_db = format!("sqlite://{}", dir.path().join("web.db").display());
+
+    let o = run(&[
+        "import",
+        seed.to_str().unwrap(),
+        "--plan",
+        "2022",
+        "--database-url",
+        &cli_db,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    add_admin(&cli_db);
+    add_admin(&web_db);
+
+    // The browser's path: upload, preview, confirm.
+    let web = Server::start(&web_db, false);
+    let (client, csrf) = admin_session(&web).await;
+    let form = reqwest::multipart::Form::new()
+        .text("csrf", csrf.clone())
+        .part(
+            "file",
+            reqwest::multipart::Part::bytes(bytes).file_name("000_ecbc4a422a46c8e6.txt"),
+        );
+    let html = client
+        .post(web.url("/import"))
+        .multipart(form)
+        .send()
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap();
+    let start = html
+        .find("action=\"/import/")
+        .expect("a preview with a confirm form")
+        + "action=\"/import/".len();
+    let token = &html[start..start + html[start..].find('/').unwrap()];
+    let res = client
+        .post(web.url(&format!("/import/{token}/confirm")))
+        .form(&[("csrf", csrf.as_str()), ("plan_name", "2022")])
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(res.status(), 303);
+
+    let from_web = api_tasks(&web).await;
+    drop(web);
+    let from_cli = api_tasks(&Server::start(&cli_db, false)).await;
+    assert_eq!(from_cli.len(), 126);
+    assert_eq!(from_web.len(), 126);
+    for (a, b) in from_cli.iter().zip(&from_web) {
+        assert_eq!(a, b);
+    }
 }
