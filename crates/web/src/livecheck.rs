@@ -216,7 +216,13 @@ pub fn live_check(
             .get(i)
             .filter(|p| is_figure_target(p))
             .map(|p| (p, field_for(i, p)))
-            .and_then(|(p, f)| report.figures.get(&f.key).and_then(Value::as_f64).map(|v| (p, f, v)));
+            .and_then(|(p, f)| {
+                report
+                    .figures
+                    .get(&f.key)
+                    .and_then(Value::as_f64)
+                    .map(|v| (p, f, v))
+            });
         if let Some((p, f, v)) = typed {
             let goal = p.value.unwrap_or(0.0);
             let met = p.comparator.unwrap_or(Comparator::Ge).holds(v, goal);
@@ -297,7 +303,13 @@ const UNFINISHED: [&str; 12] = [
 
 /// Words that say the work is finished or under way.
 const STARTED: [&str; 7] = [
-    "已完成", "已建成", "全面完成", "建成投用", "已开工", "开工建设", "正在推进",
+    "已完成",
+    "已建成",
+    "全面完成",
+    "建成投用",
+    "已开工",
+    "开工建设",
+    "正在推进",
 ];
 
 /// Clauses of a narrative: split at Chinese and Western clause punctuation.
@@ -372,9 +384,11 @@ pub fn check_self_status(
             }
             for clause in clauses(narrative) {
                 // Already named through a target's evidence: one warning is enough.
-                let covered = not_met
-                    .iter()
-                    .any(|t| t.evidence.as_deref().is_some_and(|e| e.contains(clause) || clause.contains(e)));
+                let covered = not_met.iter().any(|t| {
+                    t.evidence
+                        .as_deref()
+                        .is_some_and(|e| e.contains(clause) || clause.contains(e))
+                });
                 if covered {
                     continue;
                 }
@@ -515,7 +529,19 @@ mod tests {
         assert_eq!(parse_number(" 3808 "), Some(3808.0));
         assert_eq!(parse_number("-2.6"), Some(-2.6));
         assert_eq!(parse_number("12.50"), Some(12.5));
-        for bad in ["", "约三千", "3808辆", "1e5", "inf", "NaN", "1.2.3", ".5", "5.", "-", "3 808"] {
+        for bad in [
+            "",
+            "约三千",
+            "3808辆",
+            "1e5",
+            "inf",
+            "NaN",
+            "1.2.3",
+            ".5",
+            "5.",
+            "-",
+            "3 808",
+        ] {
             assert_eq!(parse_number(bad), None, "{bad}");
         }
     }
@@ -527,7 +553,10 @@ mod tests {
         inputs.insert("fig0".to_string(), "三千八".to_string());
         let errors = parse_figures(&fields, &inputs).unwrap_err();
         assert_eq!(errors.len(), 1);
-        assert!(errors[0].contains("进口整车") && errors[0].contains("三千八"), "{errors:?}");
+        assert!(
+            errors[0].contains("进口整车") && errors[0].contains("三千八"),
+            "{errors:?}"
+        );
         inputs.insert("fig0".to_string(), "3808".to_string());
         let map = parse_figures(&fields, &inputs).unwrap();
         assert_eq!(map.get("1:进口整车").and_then(Value::as_f64), Some(3808.0));
@@ -538,18 +567,28 @@ mod tests {
     #[test]
     fn done_with_a_figure_below_target_is_a_contradiction() {
         let figures = serde_json::json!({ "1:进口整车": 3808 });
-        let c = live_check(CARS, content("今年进口业务稳步开展。", &figures, SelfStatus::Done), None);
+        let c = live_check(
+            CARS,
+            content("今年进口业务稳步开展。", &figures, SelfStatus::Done),
+            None,
+        );
         assert_eq!(c.verdict, "not_met");
         assert_eq!(c.targets[0].figure.as_deref(), Some("3808辆"));
         assert!(c.targets[0].explanation.contains("未达成"));
         assert!(
-            c.warnings.iter().any(|w| w.contains("已完成") && w.contains("3808")),
+            c.warnings
+                .iter()
+                .any(|w| w.contains("已完成") && w.contains("3808")),
             "{:?}",
             c.warnings
         );
         // The same figure above target: no contradiction.
         let figures = serde_json::json!({ "1:进口整车": 5200 });
-        let c = live_check(CARS, content("今年进口业务稳步开展。", &figures, SelfStatus::Done), None);
+        let c = live_check(
+            CARS,
+            content("今年进口业务稳步开展。", &figures, SelfStatus::Done),
+            None,
+        );
         assert_eq!(c.verdict, "met");
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
@@ -557,8 +596,16 @@ mod tests {
     #[test]
     fn done_while_the_narrative_says_seventy_percent() {
         let none = serde_json::json!({});
-        let c = live_check(CARS, content("项目整体完成70%，其余正在推进。", &none, SelfStatus::Done), None);
-        assert!(c.warnings.iter().any(|w| w.contains("整体完成70%")), "{:?}", c.warnings);
+        let c = live_check(
+            CARS,
+            content("项目整体完成70%，其余正在推进。", &none, SelfStatus::Done),
+            None,
+        );
+        assert!(
+            c.warnings.iter().any(|w| w.contains("整体完成70%")),
+            "{:?}",
+            c.warnings
+        );
         // The engine reads the deliverable as not finished; one warning names it.
         let c = live_check(
             "建成江山公园",
@@ -570,7 +617,11 @@ mod tests {
         assert_eq!(about.len(), 1, "{:?}", c.warnings);
         assert!(!c.spans.is_empty(), "the evidence is marked");
         // 序时推进 with the same text is consistent.
-        let c = live_check(CARS, content("项目整体完成70%。", &none, SelfStatus::OnSchedule), None);
+        let c = live_check(
+            CARS,
+            content("项目整体完成70%。", &none, SelfStatus::OnSchedule),
+            None,
+        );
         assert!(c.warnings.is_empty(), "{:?}", c.warnings);
     }
 
@@ -586,19 +637,43 @@ mod tests {
     #[test]
     fn not_started_and_lagging_contradictions() {
         let none = serde_json::json!({});
-        let c = live_check(CARS, content("场馆已开工，完成30%。", &none, SelfStatus::NotStarted), None);
+        let c = live_check(
+            CARS,
+            content("场馆已开工，完成30%。", &none, SelfStatus::NotStarted),
+            None,
+        );
         assert!(!c.warnings.is_empty());
         let figures = serde_json::json!({ "1:进口整车": 6000 });
-        let c = live_check(CARS, content("全年进口整车6000辆。", &figures, SelfStatus::Lagging), None);
-        assert!(c.warnings.iter().any(|w| w.contains("均已达成")), "{:?}", c.warnings);
-        assert!(c.warnings.iter().any(|w| w.contains("滞后原因")), "{:?}", c.warnings);
+        let c = live_check(
+            CARS,
+            content("全年进口整车6000辆。", &figures, SelfStatus::Lagging),
+            None,
+        );
+        assert!(
+            c.warnings.iter().any(|w| w.contains("均已达成")),
+            "{:?}",
+            c.warnings
+        );
+        assert!(
+            c.warnings.iter().any(|w| w.contains("滞后原因")),
+            "{:?}",
+            c.warnings
+        );
     }
 
     #[test]
     fn figure_disagreeing_with_the_narrative_is_flagged() {
         let figures = serde_json::json!({ "1:进口整车": 4000 });
-        let c = live_check(CARS, content("全年进口整车3808辆。", &figures, SelfStatus::Lagging), None);
-        assert!(c.warnings.iter().any(|w| w.contains("不一致")), "{:?}", c.warnings);
+        let c = live_check(
+            CARS,
+            content("全年进口整车3808辆。", &figures, SelfStatus::Lagging),
+            None,
+        );
+        assert!(
+            c.warnings.iter().any(|w| w.contains("不一致")),
+            "{:?}",
+            c.warnings
+        );
     }
 
     #[test]
@@ -606,23 +681,42 @@ mod tests {
         let prev = "一是完成园区道路建设，二是引进企业3家，三是举办推介会2场。";
         assert_eq!(repetition(prev, prev), Some(Repetition::Identical));
         assert_eq!(
-            repetition("一是完成园区道路建设 二是引进企业3家 三是举办推介会2场", prev),
+            repetition(
+                "一是完成园区道路建设 二是引进企业3家 三是举办推介会2场",
+                prev
+            ),
             Some(Repetition::Identical)
         );
-        match repetition("一是完成园区道路建设，二是引进企业4家，三是举办推介会2场。", prev) {
+        match repetition(
+            "一是完成园区道路建设，二是引进企业4家，三是举办推介会2场。",
+            prev,
+        ) {
             Some(Repetition::Near(p)) => assert!(p >= NEAR_PERCENT && p < 100),
             other => panic!("{other:?}"),
         }
-        assert_eq!(repetition("本月新签约项目5个，总投资30亿元，开工2个。", prev), None);
+        assert_eq!(
+            repetition("本月新签约项目5个，总投资30亿元，开工2个。", prev),
+            None
+        );
         assert_eq!(repetition("", prev), None);
-        assert_eq!(repetition("推进中", "推进中。"), Some(Repetition::Identical));
+        assert_eq!(
+            repetition("推进中", "推进中。"),
+            Some(Repetition::Identical)
+        );
         assert_eq!(repetition("推进中", "推进了"), None);
         let none = serde_json::json!({});
         let c = live_check(
             CARS,
             content(prev, &none, SelfStatus::OnSchedule),
-            Some(Previous { round_name: "1月", narrative: prev }),
+            Some(Previous {
+                round_name: "1月",
+                narrative: prev,
+            }),
         );
-        assert!(c.warnings.iter().any(|w| w.contains("1月") && w.contains("完全相同")));
+        assert!(
+            c.warnings
+                .iter()
+                .any(|w| w.contains("1月") && w.contains("完全相同"))
+        );
     }
 }

@@ -103,14 +103,22 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     // The reporting cycle: the unit's tasks and report form (unit accounts only; the
     // handlers refuse other roles and other units' tasks), the office's rounds and review.
     ("GET", "/my", Access::Session, || get(reporting::my_tasks)),
-    ("GET", "/rounds/{round}/tasks/{task}/report", Access::Session, || {
-        get(reporting::form_page)
-    }),
-    ("POST", "/rounds/{round}/tasks/{task}/report", Access::Session, || {
-        post(reporting::form_submit)
-    }),
+    (
+        "GET",
+        "/rounds/{round}/tasks/{task}/report",
+        Access::Session,
+        || get(reporting::form_page),
+    ),
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/report",
+        Access::Session,
+        || post(reporting::form_submit),
+    ),
     ("GET", "/admin/rounds", Access::Admin, || get(rounds::page)),
-    ("POST", "/admin/rounds", Access::Admin, || post(rounds::open)),
+    ("POST", "/admin/rounds", Access::Admin, || {
+        post(rounds::open)
+    }),
     ("POST", "/admin/rounds/{id}/close", Access::Admin, || {
         post(rounds::close)
     }),
@@ -120,7 +128,9 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("GET", "/admin/rounds/{id}/review", Access::Admin, || {
         get(review::queue)
     }),
-    ("GET", "/admin/reports/{id}", Access::Admin, || get(review::page)),
+    ("GET", "/admin/reports/{id}", Access::Admin, || {
+        get(review::page)
+    }),
     ("POST", "/admin/reports/{id}/accept", Access::Admin, || {
         post(review::accept)
     }),

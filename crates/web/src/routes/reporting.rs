@@ -205,7 +205,11 @@ async fn load_ctx(
     };
     let task: TaskId = task.parse().map_err(|_| Failure::NotFound)?;
     let scope = Scope::Unit(unit);
-    let detail = app.store.task(task, &scope).await?.ok_or(Failure::NotFound)?;
+    let detail = app
+        .store
+        .task(task, &scope)
+        .await?
+        .ok_or(Failure::NotFound)?;
     let round = round_from_path(app, round).await?;
     if round.plan_id != detail.summary.plan_id {
         return Err(Failure::NotFound);
@@ -541,7 +545,21 @@ pub async fn form_submit(
         next_steps: nonblank(&input.next_steps),
         expected_version,
     };
-    let saved = match app.store.save_draft(&draft, &user.username).await {
+    // Submitting what is already stored needs no new draft version: the history then shows
+    // one version per change of content, plus one per change of status.
+    let unchanged = c.report.as_ref().filter(|r| {
+        Some(r.version) == draft.expected_version
+            && r.narrative == draft.narrative
+            && r.figures == draft.figures
+            && r.self_status == draft.self_status
+            && r.delay_reason == draft.delay_reason
+            && r.next_steps == draft.next_steps
+    });
+    let saved = match unchanged {
+        Some(r) if submit => Ok(r.clone()),
+        _ => app.store.save_draft(&draft, &user.username).await,
+    };
+    let saved = match saved {
         Ok(r) => r,
         Err(StoreError::Conflict { current }) => return conflict(&fail, &mut input, &current),
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => {
@@ -577,7 +595,12 @@ pub async fn form_submit(
 /// Someone saved in between: show both texts, keep the user's in the form, and let the
 /// next save go against the version now stored (the user has seen it).
 fn conflict(
-    fail: &dyn Fn(StatusCode, &FormInput, Vec<String>, Option<&Report>) -> Result<Response, PageError>,
+    fail: &dyn Fn(
+        StatusCode,
+        &FormInput,
+        Vec<String>,
+        Option<&Report>,
+    ) -> Result<Response, PageError>,
     input: &mut FormInput,
     current: &Report,
 ) -> Result<Response, PageError> {

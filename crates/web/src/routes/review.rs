@@ -96,7 +96,11 @@ async fn render(
         .task(r.task_id, &Scope::All)
         .await?
         .ok_or(Failure::NotFound)?;
-    let round = app.store.round(r.round_id).await?.ok_or(Failure::NotFound)?;
+    let round = app
+        .store
+        .round(r.round_id)
+        .await?
+        .ok_or(Failure::NotFound)?;
     let unit = app.store.unit(r.unit_id).await?.map(|u| u.display());
     let previous = previous_narrative(app, r.task_id, r.unit_id, &round).await?;
     let check = livecheck::live_check(
@@ -279,9 +283,10 @@ pub async fn override_verdict(
     }
     let verdict = match f.verdict.trim() {
         "" => None,
-        v => Some(Verdict::parse(v).ok_or_else(|| {
-            Failure::BadRequest(format!("结论“{v}”无效，请从列表中选择"))
-        })?),
+        v => Some(
+            Verdict::parse(v)
+                .ok_or_else(|| Failure::BadRequest(format!("结论“{v}”无效，请从列表中选择")))?,
+        ),
     };
     app.store
         .override_verdict(task, verdict, &f.reason, &user.username)
@@ -297,7 +302,13 @@ mod tests {
     fn back_links_stay_on_site() {
         let fb = || "/tasks/1".to_string();
         assert_eq!(local_path("/admin/reports/3", fb()), "/admin/reports/3");
-        for bad in ["", "//evil.example/x", "https://evil.example/", "/\\evil", "x"] {
+        for bad in [
+            "",
+            "//evil.example/x",
+            "https://evil.example/",
+            "/\\evil",
+            "x",
+        ] {
             assert_eq!(local_path(bad, fb()), "/tasks/1", "{bad}");
         }
     }

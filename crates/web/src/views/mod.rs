@@ -34,7 +34,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("users.html", include_str!("../../templates/users.html")),
     ("rounds.html", include_str!("../../templates/rounds.html")),
-    ("my_tasks.html", include_str!("../../templates/my_tasks.html")),
+    (
+        "my_tasks.html",
+        include_str!("../../templates/my_tasks.html"),
+    ),
     (
         "report_form.html",
         include_str!("../../templates/report_form.html"),

@@ -9,7 +9,12 @@ use reqwest::StatusCode;
 
 use crate::helpers::{Backend, TestApp, User, backends, seeded, task_ids};
 
-async fn post_form(app: &TestApp, u: &User, path: &str, fields: &[(&str, &str)]) -> Result<(StatusCode, String)> {
+async fn post_form(
+    app: &TestApp,
+    u: &User,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Result<(StatusCode, String)> {
     let mut form: Vec<(&str, &str)> = vec![("csrf", u.csrf.as_str())];
     form.extend_from_slice(fields);
     let res = u.client.post(app.url(path)).form(&form).send().await?;
@@ -48,10 +53,25 @@ async fn run(b: Backend) -> Result<()> {
     let unit_b = app.login("unit_b").await?;
 
     // The office opens a round; a nameless one is refused.
-    let (s, body) = post_form(&app, &admin, "/admin/rounds", &[("name", " "), ("due_date", "2026-01-31")]).await?;
-    ensure!(s == StatusCode::BAD_REQUEST && body.contains("轮次名称不能为空"), "{s}");
+    let (s, body) = post_form(
+        &app,
+        &admin,
+        "/admin/rounds",
+        &[("name", " "), ("due_date", "2026-01-31")],
+    )
+    .await?;
+    ensure!(
+        s == StatusCode::BAD_REQUEST && body.contains("轮次名称不能为空"),
+        "{s}"
+    );
     let due = due_in_two_days();
-    let (s, _) = post_form(&app, &admin, "/admin/rounds", &[("name", "2026年1月"), ("due_date", &due)]).await?;
+    let (s, _) = post_form(
+        &app,
+        &admin,
+        "/admin/rounds",
+        &[("name", "2026年1月"), ("due_date", &due)],
+    )
+    .await?;
     ensure!(s == StatusCode::SEE_OTHER, "open round: {s}");
     let plan = app.store.plans().await?[0].id;
     let round = app.store.rounds(plan).await?.pop().context("round")?.id;
@@ -61,12 +81,21 @@ async fn run(b: Backend) -> Result<()> {
     // The unit sees the task as due soon.
     let (s, body) = get(&app, &unit_a, "/my").await?;
     ensure!(s == StatusCode::OK);
-    let soon = body.split("id=\"due_soon\"").nth(1).context("due-soon group")?;
-    ensure!(soon.contains("技术合同登记额增长15%"), "task not in 即将到期");
+    let soon = body
+        .split("id=\"due_soon\"")
+        .nth(1)
+        .context("due-soon group")?;
+    ensure!(
+        soon.contains("技术合同登记额增长15%"),
+        "task not in 即将到期"
+    );
     let form = format!("/rounds/{round}/tasks/{task}/report");
     let (s, body) = get(&app, &unit_a, &form).await?;
     ensure!(s == StatusCode::OK);
-    ensure!(body.contains("技术合同登记额增速") && body.contains("name=\"fig0\""), "one number field per target");
+    ensure!(
+        body.contains("技术合同登记额增速") && body.contains("name=\"fig0\""),
+        "one number field per target"
+    );
     ensure!(body.contains("保存草稿") && body.contains("提交"));
 
     // A figure that is not a number is refused, naming the field; nothing is saved.
@@ -74,7 +103,13 @@ async fn run(b: Backend) -> Result<()> {
         &app,
         &unit_a,
         &form,
-        &[("narrative", "整体完成70%"), ("self_status", "done"), ("fig0", "十二"), ("version", ""), ("action", "save")],
+        &[
+            ("narrative", "整体完成70%"),
+            ("self_status", "done"),
+            ("fig0", "十二"),
+            ("version", ""),
+            ("action", "save"),
+        ],
     )
     .await?;
     ensure!(s == StatusCode::BAD_REQUEST, "{s}");
@@ -89,24 +124,51 @@ async fn run(b: Backend) -> Result<()> {
         &app,
         &unit_a,
         &form,
-        &[("narrative", narrative), ("self_status", "done"), ("fig0", "12"), ("version", ""), ("action", "save")],
+        &[
+            ("narrative", narrative),
+            ("self_status", "done"),
+            ("fig0", "12"),
+            ("version", ""),
+            ("action", "save"),
+        ],
     )
     .await?;
     ensure!(s == StatusCode::SEE_OTHER, "save: {s}");
     let (_, body) = get(&app, &unit_a, &format!("{form}?done=saved")).await?;
     ensure!(body.contains("草稿已保存"));
-    ensure!(body.contains("自评为“已完成”，但进展写有“全年工作整体完成70%”"), "contradiction warning missing");
-    ensure!(body.contains("填报12%") && body.contains("未达成"), "figure judged against the target");
+    ensure!(
+        body.contains("自评为“已完成”，但进展写有“全年工作整体完成70%”"),
+        "contradiction warning missing"
+    );
+    ensure!(
+        body.contains("填报12%") && body.contains("未达成"),
+        "figure judged against the target"
+    );
     ensure!(body.contains("<mark title="), "evidence highlighted");
-    let report = app.store.task_reports(t, &Scope::All).await?.pop().context("report")?;
-    ensure!(report.figures["1:技术合同登记额"].as_f64() == Some(12.0), "{}", report.figures);
+    let report = app
+        .store
+        .task_reports(t, &Scope::All)
+        .await?
+        .pop()
+        .context("report")?;
+    ensure!(
+        report.figures["1:技术合同登记额"].as_f64() == Some(12.0),
+        "{}",
+        report.figures
+    );
 
     // Submit.
     let (s, _) = post_form(
         &app,
         &unit_a,
         &form,
-        &[("narrative", narrative), ("self_status", "done"), ("fig0", "12"), ("version", "1"), ("action", "submit")],
+        &[
+            ("narrative", narrative),
+            ("self_status", "done"),
+            ("fig0", "12"),
+            ("version", "1"),
+            ("action", "submit"),
+        ],
     )
     .await?;
     ensure!(s == StatusCode::SEE_OTHER, "submit: {s}");
@@ -117,20 +179,42 @@ async fn run(b: Backend) -> Result<()> {
     ensure!(s == StatusCode::OK && body.contains(&format!("/admin/reports/{id}")));
     let review = format!("/admin/reports/{id}");
     let (s, body) = get(&app, &admin, &review).await?;
-    ensure!(s == StatusCode::OK && body.contains("自评为“已完成”"), "review shows the live check");
+    ensure!(
+        s == StatusCode::OK && body.contains("自评为“已完成”"),
+        "review shows the live check"
+    );
 
     // Return: an empty reason is refused and changes nothing.
-    let (s, body) = post_form(&app, &admin, &format!("{review}/return"), &[("reason", "  ")]).await?;
-    ensure!(s == StatusCode::BAD_REQUEST && body.contains("退回必须填写理由"), "{s}");
+    let (s, body) = post_form(
+        &app,
+        &admin,
+        &format!("{review}/return"),
+        &[("reason", "  ")],
+    )
+    .await?;
+    ensure!(
+        s == StatusCode::BAD_REQUEST && body.contains("退回必须填写理由"),
+        "{s}"
+    );
     let r = app.store.report(id, &Scope::All).await?.context("report")?;
     ensure!(r.status == ReportStatus::Submitted && r.version == 2);
     let reason = "自评与进展不符，请补充全年数据";
-    let (s, _) = post_form(&app, &admin, &format!("{review}/return"), &[("reason", reason)]).await?;
+    let (s, _) = post_form(
+        &app,
+        &admin,
+        &format!("{review}/return"),
+        &[("reason", reason)],
+    )
+    .await?;
     ensure!(s == StatusCode::SEE_OTHER);
 
     // The unit sees the reason.
     let (_, body) = get(&app, &unit_a, "/my").await?;
-    ensure!(body.split("id=\"returned\"").nth(1).is_some_and(|g| g.contains(reason)));
+    ensure!(
+        body.split("id=\"returned\"")
+            .nth(1)
+            .is_some_and(|g| g.contains(reason))
+    );
     let (_, body) = get(&app, &unit_a, &form).await?;
     ensure!(body.contains(reason) && body.contains("name=\"version\" value=\"3\""));
 
@@ -141,7 +225,13 @@ async fn run(b: Backend) -> Result<()> {
         &app,
         &colleague,
         &form,
-        &[("narrative", theirs), ("self_status", "on_schedule"), ("fig0", "15.5"), ("version", "3"), ("action", "save")],
+        &[
+            ("narrative", theirs),
+            ("self_status", "on_schedule"),
+            ("fig0", "15.5"),
+            ("version", "3"),
+            ("action", "save"),
+        ],
     )
     .await?;
     ensure!(s == StatusCode::SEE_OTHER);
@@ -150,31 +240,61 @@ async fn run(b: Backend) -> Result<()> {
         &app,
         &unit_a,
         &form,
-        &[("narrative", mine), ("self_status", "done"), ("fig0", "16"), ("version", "3"), ("action", "save")],
+        &[
+            ("narrative", mine),
+            ("self_status", "done"),
+            ("fig0", "16"),
+            ("version", "3"),
+            ("action", "save"),
+        ],
     )
     .await?;
     ensure!(s == StatusCode::CONFLICT, "stale save: {s}");
-    ensure!(body.contains("版本冲突") && body.contains(theirs) && body.contains(mine), "both texts shown");
-    ensure!(body.contains("name=\"version\" value=\"4\""), "the form now targets the stored version");
+    ensure!(
+        body.contains("版本冲突") && body.contains(theirs) && body.contains(mine),
+        "both texts shown"
+    );
+    ensure!(
+        body.contains("name=\"version\" value=\"4\""),
+        "the form now targets the stored version"
+    );
     let r = app.store.report(id, &Scope::All).await?.context("report")?;
-    ensure!(r.narrative == theirs && r.version == 4, "the stale save wrote nothing");
+    ensure!(
+        r.narrative == theirs && r.version == 4,
+        "the stale save wrote nothing"
+    );
 
     // Having seen both, the unit resubmits its text.
     let (s, _) = post_form(
         &app,
         &unit_a,
         &form,
-        &[("narrative", mine), ("self_status", "done"), ("fig0", "16"), ("version", "4"), ("action", "submit")],
+        &[
+            ("narrative", mine),
+            ("self_status", "done"),
+            ("fig0", "16"),
+            ("version", "4"),
+            ("action", "submit"),
+        ],
     )
     .await?;
     ensure!(s == StatusCode::SEE_OTHER, "resubmit: {s}");
     let (_, body) = get(&app, &unit_a, &form).await?;
-    ensure!(body.contains("已报送") && !body.contains("保存草稿"), "read-only after submit");
+    ensure!(
+        body.contains("已报送") && !body.contains("保存草稿"),
+        "read-only after submit"
+    );
 
     // Another unit can neither open nor post to it, nor reach the review.
     let (s, _) = get(&app, &unit_b, &form).await?;
     ensure!(s == StatusCode::NOT_FOUND, "unit B GET: {s}");
-    let (s, _) = post_form(&app, &unit_b, &form, &[("narrative", "x"), ("action", "save")]).await?;
+    let (s, _) = post_form(
+        &app,
+        &unit_b,
+        &form,
+        &[("narrative", "x"), ("action", "save")],
+    )
+    .await?;
     ensure!(s == StatusCode::NOT_FOUND, "unit B POST: {s}");
     let (s, _) = get(&app, &unit_b, &review).await?;
     ensure!(s == StatusCode::FORBIDDEN);
@@ -187,16 +307,38 @@ async fn run(b: Backend) -> Result<()> {
     let versions = app.store.report_versions(id).await?;
     let statuses: Vec<_> = versions.iter().map(|v| v.status).collect();
     use ReportStatus::*;
-    ensure!(statuses == [Draft, Submitted, Returned, Returned, Returned, Submitted, Accepted], "{statuses:?}");
+    ensure!(
+        statuses
+            == [
+                Draft, Submitted, Returned, Returned, Returned, Submitted, Accepted
+            ],
+        "{statuses:?}"
+    );
     let (_, body) = get(&app, &admin, &review).await?;
     ensure!(body.matches("<tr class=\"version\">").count() == versions.len());
     ensure!(body.contains("已通过") && body.contains("admin") && body.contains("unit_a"));
 
     // The office's final word needs a reason.
     let verdict = format!("/admin/tasks/{task}/verdict");
-    let (s, _) = post_form(&app, &admin, &verdict, &[("verdict", "not_met"), ("reason", ""), ("back", &review)]).await?;
+    let (s, _) = post_form(
+        &app,
+        &admin,
+        &verdict,
+        &[("verdict", "not_met"), ("reason", ""), ("back", &review)],
+    )
+    .await?;
     ensure!(s == StatusCode::BAD_REQUEST);
-    let (s, _) = post_form(&app, &admin, &verdict, &[("verdict", "not_met"), ("reason", "增速数据未经统计部门确认"), ("back", &review)]).await?;
+    let (s, _) = post_form(
+        &app,
+        &admin,
+        &verdict,
+        &[
+            ("verdict", "not_met"),
+            ("reason", "增速数据未经统计部门确认"),
+            ("back", &review),
+        ],
+    )
+    .await?;
     ensure!(s == StatusCode::SEE_OTHER);
     let d = app.store.task(t, &Scope::All).await?.context("task")?;
     ensure!(d.final_verdict == Some(duban_model::Verdict::NotMet));
