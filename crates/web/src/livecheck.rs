@@ -691,7 +691,7 @@ mod tests {
             "一是完成园区道路建设，二是引进企业4家，三是举办推介会2场。",
             prev,
         ) {
-            Some(Repetition::Near(p)) => assert!(p >= NEAR_PERCENT && p < 100),
+            Some(Repetition::Near(p)) => assert!((NEAR_PERCENT..100).contains(&p)),
             other => panic!("{other:?}"),
         }
         assert_eq!(

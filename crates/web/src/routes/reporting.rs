@@ -413,6 +413,7 @@ fn render_form(
             input => context! {
                 narrative => input.narrative,
                 self_status => input.self_status,
+                self_status_label => SelfStatus::parse(&input.self_status).map(|s| s.label_zh()),
                 delay_reason => input.delay_reason,
                 next_steps => input.next_steps,
                 version => input.version,
@@ -561,7 +562,10 @@ pub async fn form_submit(
     };
     let saved = match saved {
         Ok(r) => r,
-        Err(StoreError::Conflict { current }) => return conflict(&fail, &mut input, &current),
+        Err(StoreError::Conflict { current }) => {
+            let errors = conflict(&mut input, &current);
+            return fail(StatusCode::CONFLICT, &input, errors, Some(&current));
+        }
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => {
             return fail(StatusCode::BAD_REQUEST, &input, vec![m], None);
         }
@@ -575,7 +579,8 @@ pub async fn form_submit(
         {
             Ok(_) => "submitted",
             Err(StoreError::Conflict { current }) => {
-                return conflict(&fail, &mut input, &current);
+                let errors = conflict(&mut input, &current);
+                return fail(StatusCode::CONFLICT, &input, errors, Some(&current));
             }
             Err(StoreError::Invalid(m)) => {
                 return fail(StatusCode::BAD_REQUEST, &input, vec![m], None);
@@ -592,23 +597,70 @@ pub async fn form_submit(
     .into_response())
 }
 
-/// Someone saved in between: show both texts, keep the user's in the form, and let the
-/// next save go against the version now stored (the user has seen it).
-fn conflict(
-    fail: &dyn Fn(
-        StatusCode,
-        &FormInput,
-        Vec<String>,
-        Option<&Report>,
-    ) -> Result<Response, PageError>,
-    input: &mut FormInput,
-    current: &Report,
-) -> Result<Response, PageError> {
+/// Someone saved in between: both texts are shown, the user's stays in the form, and the
+/// next save goes against the version now stored (the user has seen it).
+fn conflict(input: &mut FormInput, current: &Report) -> Vec<String> {
     input.version = current.version.to_string();
-    let msg = format!(
+    vec![format!(
         "保存未成功：该报告已被他人修改（当前为第{}版，{}）。下方左侧是已保存的内容，您的内容仍保留在表单中；请核对合并后再保存。",
         current.version,
         fmt_time(current.updated_at)
-    );
-    fail(StatusCode::CONFLICT, input, vec![msg], Some(current))
+    )]
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn report(status: ReportStatus) -> Report {
+        let now = time::OffsetDateTime::UNIX_EPOCH;
+        Report {
+            id: duban_store::ReportId(1),
+            task_id: TaskId(1),
+            round_id: duban_store::RoundId(1),
+            unit_id: UnitId(1),
+            version: 1,
+            narrative: String::new(),
+            figures: serde_json::json!({}),
+            self_status: None,
+            delay_reason: None,
+            next_steps: None,
+            status,
+            return_reason: None,
+            created_by: "u".into(),
+            created_at: now,
+            updated_at: now,
+            submitted_at: None,
+            reviewed_by: None,
+            reviewed_at: None,
+        }
+    }
+
+    #[test]
+    fn owed_reports_group_by_the_due_date_and_reviewed_ones_by_status() {
+        assert_eq!(bucket(None, Some(10)), Bucket::Owed);
+        assert_eq!(bucket(None, Some(SOON_DAYS)), Bucket::DueSoon);
+        assert_eq!(bucket(None, Some(0)), Bucket::DueSoon);
+        assert_eq!(bucket(None, Some(-1)), Bucket::Overdue);
+        assert_eq!(
+            bucket(Some(&report(ReportStatus::Draft)), Some(-5)),
+            Bucket::Overdue
+        );
+        assert_eq!(
+            bucket(Some(&report(ReportStatus::Draft)), None),
+            Bucket::Owed
+        );
+        assert_eq!(
+            bucket(Some(&report(ReportStatus::Returned)), Some(-5)),
+            Bucket::Returned
+        );
+        assert_eq!(
+            bucket(Some(&report(ReportStatus::Submitted)), Some(-5)),
+            Bucket::Submitted
+        );
+        assert_eq!(
+            bucket(Some(&report(ReportStatus::Accepted)), Some(1)),
+            Bucket::Accepted
+        );
+    }
 }

@@ -318,6 +318,23 @@ async fn run(b: Backend) -> Result<()> {
     ensure!(body.matches("<tr class=\"version\">").count() == versions.len());
     ensure!(body.contains("已通过") && body.contains("admin") && body.contains("unit_a"));
 
+    // One report reopened for a correction: the reason is required and shown to the unit.
+    let (s, _) = post_form(&app, &admin, &format!("{review}/reopen"), &[("reason", "")]).await?;
+    ensure!(s == StatusCode::BAD_REQUEST);
+    let (s, _) = post_form(
+        &app,
+        &admin,
+        &format!("{review}/reopen"),
+        &[("reason", "请按统计局口径更正增速")],
+    )
+    .await?;
+    ensure!(s == StatusCode::SEE_OTHER);
+    let (_, body) = get(&app, &unit_a, &form).await?;
+    ensure!(
+        body.contains("请按统计局口径更正增速") && body.contains("保存草稿"),
+        "editable again"
+    );
+
     // The office's final word needs a reason.
     let verdict = format!("/admin/tasks/{task}/verdict");
     let (s, _) = post_form(
