@@ -365,6 +365,16 @@ async fn run(b: Backend) -> Result<()> {
     ensure!(s == StatusCode::SEE_OTHER);
     let (_, body) = get(&app, &unit_a, &form).await?;
     ensure!(body.contains("本轮填报已关闭"));
+    let (_, body) = get(&app, &unit_a, "/my").await?;
+    ensure!(body.contains("当前没有开放的填报轮次") && body.contains("2026年1月（已关闭）"));
+    let (s, body) = get(&app, &unit_a, &format!("/my?round={round}")).await?;
+    ensure!(s == StatusCode::OK && body.contains("已关闭"));
+    // Reopened before the close, so it waits among the returned ones, read-only now.
+    let returned = body
+        .split("id=\"returned\"")
+        .nth(1)
+        .context("returned group")?;
+    ensure!(returned.contains("技术合同登记额增长15%") && returned.contains("查看"));
 
     ensure!(app.store.audit_verify().await?.ok(), "audit chain");
     app.finish().await;
