@@ -29,6 +29,7 @@ mod ids;
 mod passwords;
 mod plans;
 mod postgres;
+mod reopen;
 mod reports;
 mod sessions;
 mod sqlite;

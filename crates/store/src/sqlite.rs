@@ -13,6 +13,8 @@ pub(crate) mod accounts;
 pub(crate) mod audit;
 #[path = "sql/plans.rs"]
 pub(crate) mod plans;
+#[path = "sql/reopen.rs"]
+pub(crate) mod reopen;
 #[path = "sql/reports.rs"]
 pub(crate) mod reports;
 #[path = "sql/sessions.rs"]

@@ -10,6 +10,7 @@ mod config;
 mod current;
 mod demo;
 mod error;
+mod livecheck;
 mod routes;
 mod security;
 mod startup;

@@ -144,7 +144,7 @@ pub(crate) async fn rounds(
         .collect()
 }
 
-async fn round_is_open(tx: &mut Tx, round: RoundId) -> Result<(), StoreError> {
+pub(crate) async fn round_is_open(tx: &mut Tx, round: RoundId) -> Result<(), StoreError> {
     let row = sqlx::query("SELECT status FROM rounds WHERE id = $1")
         .bind(round)
         .fetch_optional(&mut **tx)
@@ -162,7 +162,7 @@ async fn round_is_open(tx: &mut Tx, round: RoundId) -> Result<(), StoreError> {
     }
 }
 
-async fn load(tx: &mut Tx, id: ReportId) -> Result<Option<Report>, StoreError> {
+pub(crate) async fn load(tx: &mut Tx, id: ReportId) -> Result<Option<Report>, StoreError> {
     let row: Option<ReportRow> = sqlx::query_as(concat!(
         "SELECT ",
         report_cols!(),
@@ -174,7 +174,12 @@ async fn load(tx: &mut Tx, id: ReportId) -> Result<Option<Report>, StoreError> {
     Ok(row.map(ReportRow::into_report))
 }
 
-async fn record_version(tx: &mut Tx, r: &Report, actor: &str, now: i64) -> Result<(), StoreError> {
+pub(crate) async fn record_version(
+    tx: &mut Tx,
+    r: &Report,
+    actor: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     sqlx::query(
         "INSERT INTO report_versions (report_id, version, narrative, figures_json, self_status, \
          delay_reason, next_steps, status, saved_by, saved_at) \

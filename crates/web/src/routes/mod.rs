@@ -9,6 +9,9 @@ pub mod health;
 pub mod import;
 pub mod openapi;
 pub mod pages;
+pub mod reporting;
+pub mod review;
+pub mod rounds;
 pub mod users;
 
 use axum::Router;
@@ -96,6 +99,49 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("GET", "/admin/users", Access::Admin, || get(users::page)),
     ("POST", "/admin/users", Access::Admin, || {
         post(users::create)
+    }),
+    // The reporting cycle: the unit's tasks and report form (unit accounts only; the
+    // handlers refuse other roles and other units' tasks), the office's rounds and review.
+    ("GET", "/my", Access::Session, || get(reporting::my_tasks)),
+    (
+        "GET",
+        "/rounds/{round}/tasks/{task}/report",
+        Access::Session,
+        || get(reporting::form_page),
+    ),
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/report",
+        Access::Session,
+        || post(reporting::form_submit),
+    ),
+    ("GET", "/admin/rounds", Access::Admin, || get(rounds::page)),
+    ("POST", "/admin/rounds", Access::Admin, || {
+        post(rounds::open)
+    }),
+    ("POST", "/admin/rounds/{id}/close", Access::Admin, || {
+        post(rounds::close)
+    }),
+    ("POST", "/admin/rounds/{id}/reopen", Access::Admin, || {
+        post(rounds::reopen)
+    }),
+    ("GET", "/admin/rounds/{id}/review", Access::Admin, || {
+        get(review::queue)
+    }),
+    ("GET", "/admin/reports/{id}", Access::Admin, || {
+        get(review::page)
+    }),
+    ("POST", "/admin/reports/{id}/accept", Access::Admin, || {
+        post(review::accept)
+    }),
+    ("POST", "/admin/reports/{id}/return", Access::Admin, || {
+        post(review::return_report)
+    }),
+    ("POST", "/admin/reports/{id}/reopen", Access::Admin, || {
+        post(review::reopen)
+    }),
+    ("POST", "/admin/tasks/{id}/verdict", Access::Admin, || {
+        post(review::override_verdict)
     }),
 ];
 

@@ -311,6 +311,7 @@ pub async fn task(
             coop => t.coop,
             history,
             round_names,
+            verdicts => verdict_options(),
         },
     )
 }

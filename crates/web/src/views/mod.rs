@@ -33,6 +33,24 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/import_preview.html"),
     ),
     ("users.html", include_str!("../../templates/users.html")),
+    ("rounds.html", include_str!("../../templates/rounds.html")),
+    (
+        "my_tasks.html",
+        include_str!("../../templates/my_tasks.html"),
+    ),
+    (
+        "report_form.html",
+        include_str!("../../templates/report_form.html"),
+    ),
+    (
+        "livecheck.html",
+        include_str!("../../templates/livecheck.html"),
+    ),
+    (
+        "review_queue.html",
+        include_str!("../../templates/review_queue.html"),
+    ),
+    ("review.html", include_str!("../../templates/review.html")),
 ];
 
 pub struct Templates {

@@ -3,6 +3,7 @@
 //! drives it over HTTP.
 
 mod auth;
+mod cycle;
 mod helpers;
 mod import;
 mod matrix;

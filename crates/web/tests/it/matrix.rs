@@ -202,6 +202,94 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form("username=x&role=bogus&password=long-enough-1"),
             [303, 403, 403, 403, 400],
         ),
+        // The reporting cycle. `{round}` is an open round; `{report}` is unit B's submitted
+        // report on `{task}`. Bodies that fail validation keep the state for later rows,
+        // except close/reopen (in that order) and accept.
+        ("GET", "/my", "/my", Body::None, [303, 200, 200, 200, 200]),
+        (
+            "GET",
+            "/rounds/{round}/tasks/{task}/report",
+            "/rounds/{round}/tasks/{task}/report",
+            Body::None,
+            [303, 404, 200, 403, 403],
+        ),
+        (
+            "POST",
+            "/rounds/{round}/tasks/{task}/report",
+            "/rounds/{round}/tasks/{task}/report",
+            Body::Form("narrative=x&self_status=bogus"),
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "GET",
+            "/admin/rounds",
+            "/admin/rounds",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/rounds",
+            "/admin/rounds",
+            Body::Form("name=x&due_date=not-a-date"),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/rounds/{id}/close",
+            "/admin/rounds/{round}/close",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "POST",
+            "/admin/rounds/{id}/reopen",
+            "/admin/rounds/{round}/reopen",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "GET",
+            "/admin/rounds/{id}/review",
+            "/admin/rounds/{round}/review",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "GET",
+            "/admin/reports/{id}",
+            "/admin/reports/{report}",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/reports/{id}/return",
+            "/admin/reports/{report}/return",
+            Body::Form("reason="),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/reports/{id}/accept",
+            "/admin/reports/{report}/accept",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "POST",
+            "/admin/reports/{id}/reopen",
+            "/admin/reports/{report}/reopen",
+            Body::Form("reason="),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/tasks/{id}/verdict",
+            "/admin/tasks/{task}/verdict",
+            Body::Form("verdict=met&reason="),
+            [303, 403, 403, 403, 400],
+        ),
     ]
 }
 
@@ -246,9 +334,14 @@ async fn run(b: Backend) -> Result<()> {
         .map(|u| u.id.0)
         .unwrap_or(0)
         .to_string();
+    let (round, report) = round_and_report(&app, ids[2]).await?;
     let mut failures = Vec::new();
     for (method, pattern, path, body, expected) in table() {
-        let path = path.replace("{task}", &task).replace("{unit}", &unit);
+        let path = path
+            .replace("{task}", &task)
+            .replace("{unit}", &unit)
+            .replace("{round}", &round)
+            .replace("{report}", &report);
         for (i, who) in WHO.iter().enumerate() {
             // A fresh session per request: some routes end the session they run in.
             let (client, csrf) = if i == 0 {
@@ -271,6 +364,35 @@ async fn run(b: Backend) -> Result<()> {
         bail!("on {b:?}:\n{}", failures.join("\n"));
     }
     Ok(())
+}
+
+/// An open round, and unit B's report on `task` in it, submitted.
+async fn round_and_report(app: &TestApp, task: i64) -> Result<(String, String)> {
+    let plan = app.store.plans().await?[0].id;
+    let round = app
+        .store
+        .open_round(plan, "2026年1月", "2026-01-31", "test")
+        .await?;
+    let unit = app
+        .store
+        .unit_by_name(UNIT_B)
+        .await?
+        .map(|u| u.id)
+        .ok_or_else(|| anyhow::anyhow!("unit B"))?;
+    let draft = duban_store::DraftInput {
+        task: duban_store::TaskId(task),
+        round: round.id,
+        unit,
+        narrative: "会展中心主体已完工。".into(),
+        figures: serde_json::json!({}),
+        self_status: Some(duban_store::SelfStatus::OnSchedule),
+        delay_reason: None,
+        next_steps: None,
+        expected_version: None,
+    };
+    let r = app.store.save_draft(&draft, "unit_b").await?;
+    let r = app.store.submit_report(r.id, r.version, "unit_b").await?;
+    Ok((round.id.to_string(), r.id.to_string()))
 }
 
 async fn send(
