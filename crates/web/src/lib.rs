@@ -10,6 +10,8 @@ mod config;
 mod current;
 mod demo;
 mod error;
+mod lights;
+mod oversight;
 mod routes;
 mod security;
 mod startup;

@@ -4,7 +4,9 @@
 
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod auth;
+pub mod downloads;
 pub mod health;
 pub mod import;
 pub mod openapi;
@@ -34,6 +36,8 @@ pub enum Access {
     PasswordChange,
     /// The supervision office only.
     Admin,
+    /// The office and leaders; unit users get 403 (documents covering every unit).
+    Oversight,
 }
 
 /// One row of the route table, as exposed to tests and the OpenAPI document.
@@ -96,6 +100,19 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("GET", "/admin/users", Access::Admin, || get(users::page)),
     ("POST", "/admin/users", Access::Admin, || {
         post(users::create)
+    }),
+    ("GET", "/admin/audit", Access::Admin, || get(audit::page)),
+    ("GET", "/admin/audit/verify", Access::Admin, || {
+        get(audit::verify)
+    }),
+    ("GET", "/downloads/year-end-report.docx", Access::Oversight, || {
+        get(downloads::year_end_report)
+    }),
+    ("GET", "/downloads/ledger.xlsx", Access::Oversight, || {
+        get(downloads::ledger_xlsx)
+    }),
+    ("GET", "/downloads/bulletin.docx", Access::Oversight, || {
+        get(downloads::bulletin)
     }),
 ];
 

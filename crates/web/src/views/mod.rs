@@ -1,6 +1,7 @@
 //! Templates (embedded at build time), charts and evidence highlighting.
 
 pub mod charts;
+pub mod diff;
 pub mod highlight;
 
 use axum::response::Html;
@@ -33,6 +34,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/import_preview.html"),
     ),
     ("users.html", include_str!("../../templates/users.html")),
+    ("audit.html", include_str!("../../templates/audit.html")),
 ];
 
 pub struct Templates {

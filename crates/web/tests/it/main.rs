@@ -6,5 +6,6 @@ mod auth;
 mod helpers;
 mod import;
 mod matrix;
+mod oversight;
 mod pages;
 mod scope;
