@@ -172,7 +172,7 @@ async fn audit_page_lists_entries_verifies_and_names_a_tampered_seq() -> Result<
         let html = get_text(&admin, &app, "/admin/audit").await?;
         ensure!(html.contains("plan.import") && html.contains("task.override"));
         ensure!(html.contains("复核确认"), "{b:?}: the diff shows the new reason");
-        let import_at = html.find("plan.import").context("import row")?;
+        let import_at = html.find("<td>plan.import").context("import row")?;
         let override_at = html.find("<td>task.override").context("override row")?;
         ensure!(override_at < import_at, "{b:?}: newest first");
         let filtered = get_text(&admin, &app, "/admin/audit?action=task.override").await?;
