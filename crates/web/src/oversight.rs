@@ -15,10 +15,7 @@ use crate::lights::{self, Color, Light, OpenRound};
 /// The round whose missing reports make a task overdue: the open round with the latest due
 /// date (rounds come oldest first).
 pub fn current_open_round(rounds: &[Round]) -> Option<&Round> {
-    rounds
-        .iter()
-        .rev()
-        .find(|r| r.status == RoundStatus::Open)
+    rounds.iter().rev().find(|r| r.status == RoundStatus::Open)
 }
 
 fn open_round_info(r: Option<&Round>) -> Option<OpenRound> {
@@ -249,7 +246,14 @@ mod tests {
     use super::*;
     use duban_store::UnitId;
 
-    fn stats(name: &str, owed: i64, on_time: i64, submitted: i64, returned: i64, met: i64) -> UnitRoundStats {
+    fn stats(
+        name: &str,
+        owed: i64,
+        on_time: i64,
+        submitted: i64,
+        returned: i64,
+        met: i64,
+    ) -> UnitRoundStats {
         UnitRoundStats {
             unit_id: UnitId(owed),
             name: name.into(),
@@ -271,9 +275,18 @@ mod tests {
             stats("丙", 5, 0, 0, 0, 0),
         ];
         let names = |rows: Vec<RankRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
-        assert_eq!(names(ranking(&s, RankSort::OnTime, true)), ["乙", "甲", "丙"]);
-        assert_eq!(names(ranking(&s, RankSort::Returned, true)), ["甲", "丙", "乙"]);
-        assert_eq!(names(ranking(&s, RankSort::Owed, false)), ["乙", "甲", "丙"]);
+        assert_eq!(
+            names(ranking(&s, RankSort::OnTime, true)),
+            ["乙", "甲", "丙"]
+        );
+        assert_eq!(
+            names(ranking(&s, RankSort::Returned, true)),
+            ["甲", "丙", "乙"]
+        );
+        assert_eq!(
+            names(ranking(&s, RankSort::Owed, false)),
+            ["乙", "甲", "丙"]
+        );
         let r = ranking(&s, RankSort::Met, true);
         assert_eq!(r[0].name, "乙");
         assert!((r[1].met_rate - 25.0).abs() < 1e-9);

@@ -132,8 +132,14 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
     .bind(plan)
     .fetch_all(pool)
     .await?;
-    // task -> (round id, round name, [(unit, narrative)]) of its newest accepted round.
-    let mut newest: HashMap<i64, (i64, String, Vec<(String, String)>)> = HashMap::new();
+    // The newest round with an accepted report, per task.
+    struct Accepted {
+        round: i64,
+        round_name: String,
+        /// (unit name, narrative)
+        texts: Vec<(String, String)>,
+    }
+    let mut newest: HashMap<i64, Accepted> = HashMap::new();
     for r in &accepted {
         let task: i64 = r.try_get("task_id")?;
         let round: i64 = r.try_get("round_id")?;
@@ -141,13 +147,28 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
         let narrative: String = r.try_get("narrative")?;
         match newest.get_mut(&task) {
             None => {
-                newest.insert(task, (round, r.try_get("round_name")?, vec![(unit, narrative)]));
+                newest.insert(
+                    task,
+                    Accepted {
+                        round,
+                        round_name: r.try_get("round_name")?,
+                        texts: vec![(unit, narrative)],
+                    },
+                );
             }
-            Some((ro, _, list)) if *ro == round => list.push((unit, narrative)),
+            Some(a) if a.round == round => a.texts.push((unit, narrative)),
             Some(_) => {}
         }
     }
-    for (task, (_, round_name, mut list)) in newest {
+    for (
+        task,
+        Accepted {
+            round_name,
+            texts: mut list,
+            ..
+        },
+    ) in newest
+    {
         let Some(&i) = index.get(&task) else { continue };
         // The task's units in ledger order, lead units first.
         let t = &ledger.tasks[i];

@@ -112,8 +112,7 @@ pub(crate) async fn task_standings(
             a.standing.latest_self_status = self_status;
         } else if a.newest.as_ref() == Some(&key)
             && let Some(s) = self_status
-            && a
-                .standing
+            && a.standing
                 .latest_self_status
                 .is_none_or(|cur| self_status_severity(s) > self_status_severity(cur))
         {

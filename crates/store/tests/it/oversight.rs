@@ -66,12 +66,39 @@ async fn standings_gather_unsubmitted_returned_and_latest_self_status() -> Resul
         let r1 = s.open_round(plan, "1月", "2022-01-31", "admin").await?;
         let r2 = s.open_round(plan, "2月", "2022-02-28", "admin").await?;
         // Task 1 (科技局 leads): 未启动 in January, 滞后 in February (newest wins).
-        report(s, ids[0], r1.id, kj, "一月", Some(SelfStatus::NotStarted), true).await?;
-        report(s, ids[0], r2.id, kj, "二月", Some(SelfStatus::Lagging), true).await?;
+        report(
+            s,
+            ids[0],
+            r1.id,
+            kj,
+            "一月",
+            Some(SelfStatus::NotStarted),
+            true,
+        )
+        .await?;
+        report(
+            s,
+            ids[0],
+            r2.id,
+            kj,
+            "二月",
+            Some(SelfStatus::Lagging),
+            true,
+        )
+        .await?;
         // Task 4 (住建委 leads): returned in January; February only a draft.
         let sub = report(s, ids[3], r1.id, zj, "一月", Some(SelfStatus::Done), true).await?;
         s.return_report(sub.id, "数据不全", "admin").await?;
-        report(s, ids[3], r2.id, zj, "草稿", Some(SelfStatus::NotStarted), false).await?;
+        report(
+            s,
+            ids[3],
+            r2.id,
+            zj,
+            "草稿",
+            Some(SelfStatus::NotStarted),
+            false,
+        )
+        .await?;
         // The office overrides task 2.
         s.override_verdict(ids[1], Some(Verdict::Met), "核实已完成", "admin")
             .await?;
@@ -104,7 +131,11 @@ async fn standings_gather_unsubmitted_returned_and_latest_self_status() -> Resul
             .await?;
         ensure!(scoped.iter().map(|t| t.task_id).collect::<Vec<_>>() == vec![ids[3], ids[4]]);
         ensure!(scoped.iter().all(|t| t.unsubmitted == 0));
-        ensure!(s.task_standings(plan, None, Some(&[]), &Scope::All).await?.is_empty());
+        ensure!(
+            s.task_standings(plan, None, Some(&[]), &Scope::All)
+                .await?
+                .is_empty()
+        );
 
         // The round's lagging list: 滞后 for task 1; nothing submitted (or a draft) elsewhere.
         let lag = s.round_lagging(r2.id).await?;
@@ -156,7 +187,10 @@ async fn plan_ledger_carries_overrides_and_accepted_progress() -> Result<()> {
         ensure!(l.tasks[0].progress == "二月登记额增长16%。");
         ensure!(l.tasks[0].progress_label.as_deref() == Some("2月填报（已审核通过）"));
         ensure!(l.tasks[3].progress == original.tasks[3].progress);
-        ensure!(l.tasks[2].office_verdict == Some(Verdict::Met), "override wins");
+        ensure!(
+            l.tasks[2].office_verdict == Some(Verdict::Met),
+            "override wins"
+        );
         ensure!(l.tasks[1].office_verdict == Some(Verdict::NotMet));
         ensure!(s.plan_ledger(PlanId(9999)).await.is_err());
         Ok(())
@@ -186,7 +220,11 @@ async fn audit_search_filters_and_pages_newest_first() -> Result<()> {
         };
         let (page1, more) = s.audit_search(&by_actor).await?;
         ensure!(page1.len() == 2 && more);
-        ensure!(page1.iter().all(|e| e.actor == "office1" && e.action == "round.open"));
+        ensure!(
+            page1
+                .iter()
+                .all(|e| e.actor == "office1" && e.action == "round.open")
+        );
         let (page2, more) = s
             .audit_search(&AuditFilter {
                 before_seq: Some(page1[1].seq),

@@ -105,9 +105,12 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("GET", "/admin/audit/verify", Access::Admin, || {
         get(audit::verify)
     }),
-    ("GET", "/downloads/year-end-report.docx", Access::Oversight, || {
-        get(downloads::year_end_report)
-    }),
+    (
+        "GET",
+        "/downloads/year-end-report.docx",
+        Access::Oversight,
+        || get(downloads::year_end_report),
+    ),
     ("GET", "/downloads/ledger.xlsx", Access::Oversight, || {
         get(downloads::ledger_xlsx)
     }),

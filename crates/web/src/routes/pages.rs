@@ -19,7 +19,6 @@ use crate::views::charts::{self, Datum};
 use crate::views::highlight::{self, Span};
 use crate::views::verdict_options;
 
-
 /// The plan the pages show: the newest import.
 pub async fn current_plan(app: &AppState) -> Result<Option<Plan>, StoreError> {
     app.current.get(&app.store).await
@@ -219,12 +218,20 @@ async fn ranking_context(
         .take(30)
         .map(|r| charts::RateRow {
             label: r.name.clone(),
-            rates: vec![r.on_time_rate / 100.0, r.return_rate / 100.0, r.met_rate / 100.0],
+            rates: vec![
+                r.on_time_rate / 100.0,
+                r.return_rate / 100.0,
+                r.met_rate / 100.0,
+            ],
         })
         .collect();
     let chart = charts::rate_bars(
         "单位排名（按时率、退回率、达标率）",
-        &[("按时率", "r-on_time"), ("退回率", "r-returned"), ("达标率", "r-met")],
+        &[
+            ("按时率", "r-on_time"),
+            ("退回率", "r-returned"),
+            ("达标率", "r-met"),
+        ],
         &chart_rows,
     );
     let columns: Vec<_> = oversight::RankSort::ALL

@@ -160,7 +160,11 @@ pub fn rate_bars(title: &str, series: &[(&str, &str)], rows: &[RateRow]) -> Stri
         );
         for (j, (name, class)) in series.iter().enumerate() {
             let rate = row.rates.get(j).copied().unwrap_or(0.0);
-            let rate = if rate.is_finite() { rate.clamp(0.0, 1.0) } else { 0.0 };
+            let rate = if rate.is_finite() {
+                rate.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
             let w = (rate * BAR_W as f64).round() as u32;
             let y = y0 + j as u32 * BAR;
             let pct = format!("{:.1}%", rate * 100.0);

@@ -11,7 +11,11 @@ use crate::helpers::{TestApp, UNIT_A, UNIT_B, User, backends, seeded, task_ids};
 
 async fn get_text(u: &User, app: &TestApp, path: &str) -> Result<String> {
     let res = u.client.get(app.url(path)).send().await?;
-    ensure!(res.status() == StatusCode::OK, "GET {path}: {}", res.status());
+    ensure!(
+        res.status() == StatusCode::OK,
+        "GET {path}: {}",
+        res.status()
+    );
     Ok(res.text().await?)
 }
 
@@ -79,24 +83,45 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
         // Task 2 is also not met (office): the further reason is listed too.
         ensure!(page.contains("红：结论为未完成"), "{b:?}: second reason");
         let page = get_text(&admin, &app, &format!("/tasks/{}", ids[0])).await?;
-        ensure!(page.contains("light big light-green"), "{b:?}: submitted and met is green");
+        ensure!(
+            page.contains("light big light-green"),
+            "{b:?}: submitted and met is green"
+        );
 
         let list = get_text(&admin, &app, "/tasks").await?;
-        ensure!(list.matches("light light-red").count() == 2, "{b:?}: two red rows");
-        ensure!(list.matches("light light-green").count() == 1, "{b:?}: one green row");
+        ensure!(
+            list.matches("light light-red").count() == 2,
+            "{b:?}: two red rows"
+        );
+        ensure!(
+            list.matches("light light-green").count() == 1,
+            "{b:?}: one green row"
+        );
 
         let unit_b = unit_id(&app, UNIT_B).await?;
         let unit_page = get_text(&admin, &app, &format!("/units/{}", unit_b.0)).await?;
-        ensure!(unit_page.matches("本轮报告已逾期").count() >= 2, "{b:?}: unit page");
+        ensure!(
+            unit_page.matches("本轮报告已逾期").count() >= 2,
+            "{b:?}: unit page"
+        );
 
         let overview = get_text(&admin, &app, "/").await?;
-        ensure!(overview.contains(r#"<b id="lights-red">2</b>"#), "{b:?}: red count");
-        ensure!(overview.contains(r#"<b id="lights-green">1</b>"#), "{b:?}: green count");
+        ensure!(
+            overview.contains(r#"<b id="lights-red">2</b>"#),
+            "{b:?}: red count"
+        );
+        ensure!(
+            overview.contains(r#"<b id="lights-green">1</b>"#),
+            "{b:?}: green count"
+        );
 
         // A unit user's overview counts only its own tasks (A: tasks 1 and 2).
         let ua = app.login("unit_a").await?;
         let overview = get_text(&ua, &app, "/").await?;
-        ensure!(overview.contains(r#"<b id="lights-red">1</b>"#), "{b:?}: unit scope");
+        ensure!(
+            overview.contains(r#"<b id="lights-red">1</b>"#),
+            "{b:?}: unit scope"
+        );
         app.finish().await;
     }
     Ok(())
@@ -142,7 +167,10 @@ async fn ranking_and_chart_on_the_overview_match_round_stats() -> Result<()> {
         let order = |html: &str| -> Vec<usize> {
             [UNIT_A, UNIT_B]
                 .iter()
-                .map(|u| html.find(&format!(r#"data-unit="{u}""#)).unwrap_or(usize::MAX))
+                .map(|u| {
+                    html.find(&format!(r#"data-unit="{u}""#))
+                        .unwrap_or(usize::MAX)
+                })
                 .collect()
         };
         let desc = get_text(&leader, &app, "/?sort=returned&dir=desc").await?;
@@ -154,7 +182,9 @@ async fn ranking_and_chart_on_the_overview_match_round_stats() -> Result<()> {
         // A unit user sees its own row only.
         let ua = app.login("unit_a").await?;
         let mine = get_text(&ua, &app, "/").await?;
-        ensure!(mine.contains(r#"data-unit="区科技局""#) && !mine.contains(r#"data-unit="区商务委""#));
+        ensure!(
+            mine.contains(r#"data-unit="区科技局""#) && !mine.contains(r#"data-unit="区商务委""#)
+        );
         app.finish().await;
     }
     Ok(())
@@ -171,12 +201,18 @@ async fn audit_page_lists_entries_verifies_and_names_a_tampered_seq() -> Result<
         let admin = app.login("admin").await?;
         let html = get_text(&admin, &app, "/admin/audit").await?;
         ensure!(html.contains("plan.import") && html.contains("task.override"));
-        ensure!(html.contains("复核确认"), "{b:?}: the diff shows the new reason");
+        ensure!(
+            html.contains("复核确认"),
+            "{b:?}: the diff shows the new reason"
+        );
         let import_at = html.find("<td>plan.import").context("import row")?;
         let override_at = html.find("<td>task.override").context("override row")?;
         ensure!(override_at < import_at, "{b:?}: newest first");
         let filtered = get_text(&admin, &app, "/admin/audit?action=task.override").await?;
-        ensure!(filtered.matches("class=\"audit-row\"").count() == 1, "{b:?}: filter");
+        ensure!(
+            filtered.matches("class=\"audit-row\"").count() == 1,
+            "{b:?}: filter"
+        );
 
         let ok = get_text(&admin, &app, "/admin/audit/verify").await?;
         ensure!(ok.contains("校验通过"), "{b:?}: verify ok");
@@ -228,7 +264,10 @@ async fn downloads_are_valid_files_for_office_and_leader_and_refused_to_units() 
                 == "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
         );
         let cd = h["content-disposition"].to_str()?;
-        ensure!(cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''"), "{cd}");
+        ensure!(
+            cd.starts_with("attachment;") && cd.contains("filename*=UTF-8''"),
+            "{cd}"
+        );
         let bytes = res.bytes().await?;
         ensure!(bytes.starts_with(b"PK\x03\x04"), "{b:?}: zip magic");
         let xml = zip_part(&bytes, "word/document.xml")?;
@@ -267,7 +306,10 @@ async fn downloads_are_valid_files_for_office_and_leader_and_refused_to_units() 
         let bytes = res.bytes().await?;
         ensure!(bytes.starts_with(b"PK\x03\x04"));
         let sheet = zip_part(&bytes, "xl/worksheets/sheet1.xml")?;
-        ensure!(sheet.matches("<row ").count() == 4, "{b:?}: header + 3 tasks");
+        ensure!(
+            sheet.matches("<row ").count() == 4,
+            "{b:?}: header + 3 tasks"
+        );
 
         let res = leader
             .client
@@ -278,8 +320,14 @@ async fn downloads_are_valid_files_for_office_and_leader_and_refused_to_units() 
         let bytes = res.bytes().await?;
         ensure!(bytes.starts_with(b"PK\x03\x04"));
         let xml = zip_part(&bytes, "word/document.xml")?;
-        ensure!(xml.contains(UNIT_A) && xml.contains(UNIT_B), "{b:?}: units in the bulletin");
-        ensure!(xml.contains("未报送"), "{b:?}: unit B's missing reports listed");
+        ensure!(
+            xml.contains(UNIT_A) && xml.contains(UNIT_B),
+            "{b:?}: units in the bulletin"
+        );
+        ensure!(
+            xml.contains("未报送"),
+            "{b:?}: unit B's missing reports listed"
+        );
 
         let unit = app.login("unit_a").await?;
         for path in [
@@ -288,7 +336,10 @@ async fn downloads_are_valid_files_for_office_and_leader_and_refused_to_units() 
             "/downloads/bulletin.docx",
         ] {
             let s = unit.client.get(app.url(path)).send().await?.status();
-            ensure!(s == StatusCode::FORBIDDEN, "{b:?}: unit user got {s} for {path}");
+            ensure!(
+                s == StatusCode::FORBIDDEN,
+                "{b:?}: unit user got {s} for {path}"
+            );
         }
         app.finish().await;
     }
