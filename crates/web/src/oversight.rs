@@ -226,11 +226,23 @@ pub async fn bulletin_data(
     Ok(BulletinData {
         plan: plan.name.clone(),
         round: round.name.clone(),
-        period: format!("截至{}", round.due_date),
+        period: format!("截至{}", date_zh(&round.due_date)),
         units,
         lagging,
         notices: Vec::new(),
     })
+}
+
+/// "2026-04-30" → "2026年4月30日" (documents write dates the Chinese way); anything else as is.
+pub fn date_zh(iso: &str) -> String {
+    let parts: Vec<&str> = iso.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] => match (y.parse::<u16>(), m.parse::<u8>(), d.parse::<u8>()) {
+            (Ok(y), Ok(m), Ok(d)) => format!("{y}年{m}月{d}日"),
+            _ => iso.to_string(),
+        },
+        _ => iso.to_string(),
+    }
 }
 
 /// The round a page asks for (`?round=`), else the current open round, else the newest.
@@ -265,6 +277,12 @@ mod tests {
             drafts: 0,
             met,
         }
+    }
+
+    #[test]
+    fn dates_read_the_chinese_way() {
+        assert_eq!(date_zh("2026-04-30"), "2026年4月30日");
+        assert_eq!(date_zh("2026-4"), "2026-4");
     }
 
     #[test]
