@@ -56,6 +56,12 @@ enum Query {
     /// A different two-character word on every call, so no cached total can help: the cost
     /// of a search nobody ran before.
     FreshSearch(Scope),
+    /// The facts behind the status lights: a page of tasks (the first 50), or the whole plan
+    /// (the overview's light counts).
+    Standings {
+        page: bool,
+        scope: Scope,
+    },
 }
 
 /// Common characters of the generated texts; pairs of them make distinct search words.
@@ -105,6 +111,19 @@ async fn run_once(store: &Store, plan: PlanId, q: &Query) -> Result<(), StoreErr
                 ..TaskFilter::default()
             };
             store.list_tasks(plan, &f, scope).await?;
+        }
+        Query::Standings { page, scope } => {
+            let rounds = store.rounds(plan).await?;
+            let round = rounds.last().map(|r| r.id);
+            if *page {
+                let (tasks, _) = store
+                    .list_tasks(plan, &TaskFilter::default(), scope)
+                    .await?;
+                let ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
+                store.task_standings(plan, round, Some(&ids), scope).await?;
+            } else {
+                store.task_standings(plan, round, None, scope).await?;
+            }
         }
     }
     Ok(())
@@ -222,6 +241,27 @@ async fn bench(url: &str, label: &str) -> Result<(), StoreError> {
     let queries: Vec<(&str, Query)> = vec![
         ("overview (all)", Query::Overview(Scope::All)),
         ("overview (one unit)", Query::Overview(Scope::Unit(busiest))),
+        (
+            "standings, page of 50 (list + standings)",
+            Query::Standings {
+                page: true,
+                scope: Scope::All,
+            },
+        ),
+        (
+            "standings, whole plan",
+            Query::Standings {
+                page: false,
+                scope: Scope::All,
+            },
+        ),
+        (
+            "standings, whole plan, one unit",
+            Query::Standings {
+                page: false,
+                scope: Scope::Unit(busiest),
+            },
+        ),
         (
             "list verdict=not_met",
             Query::List(

@@ -23,16 +23,19 @@ macro_rules! dispatch {
 
 mod accounts;
 mod audit;
+mod audit_search;
 mod cache;
 mod error;
 mod ids;
 mod passwords;
+mod plan_ledger;
 mod plans;
 mod postgres;
 mod reopen;
 mod reports;
 mod sessions;
 mod sqlite;
+mod standings;
 mod tasks;
 mod time_util;
 mod units;
@@ -47,6 +50,7 @@ use sqlx::sqlite::{
 
 pub use accounts::{LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS, NewUser, Role, User};
 pub use audit::{AuditEntry, AuditReport};
+pub use audit_search::AuditFilter;
 pub use error::StoreError;
 pub use ids::{PlanId, ReportId, RoundId, TaskId, UnitId, UserId};
 pub use passwords::PasswordHasher;
@@ -56,6 +60,7 @@ pub use reports::{
     RoundStatus, SelfStatus, UnitRoundStats,
 };
 pub use sessions::{NewSession, SessionUser};
+pub use standings::{LagReason, LaggingRow, TaskStanding};
 pub use tasks::{
     Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts, UnitLink,
     VerdictCounts,

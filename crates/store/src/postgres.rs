@@ -11,6 +11,10 @@ pub(crate) mod common;
 pub(crate) mod accounts;
 #[path = "sql/audit.rs"]
 pub(crate) mod audit;
+#[path = "sql/audit_search.rs"]
+pub(crate) mod audit_search;
+#[path = "sql/plan_ledger.rs"]
+pub(crate) mod plan_ledger;
 #[path = "sql/plans.rs"]
 pub(crate) mod plans;
 #[path = "sql/reopen.rs"]
@@ -19,6 +23,8 @@ pub(crate) mod reopen;
 pub(crate) mod reports;
 #[path = "sql/sessions.rs"]
 pub(crate) mod sessions;
+#[path = "sql/standings.rs"]
+pub(crate) mod standings;
 #[path = "sql/tasks.rs"]
 pub(crate) mod tasks;
 #[path = "sql/units.rs"]

@@ -11,6 +11,8 @@ mod current;
 mod demo;
 mod error;
 mod livecheck;
+mod lights;
+mod oversight;
 mod routes;
 mod security;
 mod startup;

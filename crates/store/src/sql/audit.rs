@@ -57,7 +57,9 @@ pub(crate) async fn append(tx: &mut Tx, change: Change<'_>) -> Result<i64, Store
     Ok(seq)
 }
 
-fn entry_from_row(row: &<super::Db as sqlx::Database>::Row) -> Result<AuditEntry, StoreError> {
+pub(crate) fn entry_from_row(
+    row: &<super::Db as sqlx::Database>::Row,
+) -> Result<AuditEntry, StoreError> {
     Ok(AuditEntry {
         seq: row.try_get("seq")?,
         at: from_unix(row.try_get("at")?),

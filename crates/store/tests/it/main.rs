@@ -4,6 +4,7 @@
 mod accounts;
 mod audit;
 mod imports;
+mod oversight;
 mod reopen;
 mod reports;
 mod support;

@@ -4,7 +4,9 @@
 
 pub mod api;
 pub mod assets;
+pub mod audit;
 pub mod auth;
+pub mod downloads;
 pub mod health;
 pub mod import;
 pub mod openapi;
@@ -37,6 +39,8 @@ pub enum Access {
     PasswordChange,
     /// The supervision office only.
     Admin,
+    /// The office and leaders; unit users get 403 (documents covering every unit).
+    Oversight,
 }
 
 /// One row of the route table, as exposed to tests and the OpenAPI document.
@@ -142,6 +146,21 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     }),
     ("POST", "/admin/tasks/{id}/verdict", Access::Admin, || {
         post(review::override_verdict)
+    ("GET", "/admin/audit", Access::Admin, || get(audit::page)),
+    ("GET", "/admin/audit/verify", Access::Admin, || {
+        get(audit::verify)
+    }),
+    (
+        "GET",
+        "/downloads/year-end-report.docx",
+        Access::Oversight,
+        || get(downloads::year_end_report),
+    ),
+    ("GET", "/downloads/ledger.xlsx", Access::Oversight, || {
+        get(downloads::ledger_xlsx)
+    }),
+    ("GET", "/downloads/bulletin.docx", Access::Oversight, || {
+        get(downloads::bulletin)
     }),
 ];
 

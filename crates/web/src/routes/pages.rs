@@ -3,11 +3,16 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use duban_model::Verdict;
-use duban_store::{Plan, Scope, Store, StoreError, TaskFilter, TaskId, UnitId, VerdictCounts};
+use duban_store::{
+    Plan, Role, Scope, Store, StoreError, TaskFilter, TaskId, UnitId, VerdictCounts,
+};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
+use std::collections::HashMap;
+
 use crate::error::{Failure, PageError};
+use crate::oversight;
 use crate::security::CurrentUser;
 use crate::state::AppState;
 use crate::views::charts::{self, Datum};
@@ -115,9 +120,19 @@ fn count_data(label: String, c: &VerdictCounts) -> Datum {
     }
 }
 
+/// `/?round=&sort=&dir=`: the ranking's round and column.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct OverviewQuery {
+    pub round: Option<String>,
+    pub sort: Option<String>,
+    pub dir: Option<String>,
+}
+
 pub async fn overview(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
+    Query(oq): Query<OverviewQuery>,
 ) -> Result<Html<String>, PageError> {
     let Some(plan) = current_plan(&app).await? else {
         return app.templates.page(
@@ -148,6 +163,9 @@ pub async fn overview(
         .map(|u| count_data(u.name.clone(), &u.counts))
         .collect();
     let unit_chart = charts::bars("按牵头单位统计（前15）", &top);
+    let lights = oversight::light_counts(&app.store, plan.id, &user.scope()).await?;
+    let ranking = ranking_context(&app, &user, plan.id, &oq).await?;
+    let office = matches!(user.role, Role::Admin | Role::Leader);
     app.templates.page(
         "overview.html",
         Some(&user),
@@ -162,8 +180,86 @@ pub async fn overview(
             unit_chart,
             by_section => o.by_section,
             by_lead_unit => o.by_lead_unit.iter().take(30).collect::<Vec<_>>(),
+            lights,
+            ranking,
+            office,
         },
     )
+}
+
+/// The ranking section: the chosen round's per-unit rates (from `round_stats`), sorted on
+/// the server, with the chart. Unit users see their own unit's row only.
+async fn ranking_context(
+    app: &AppState,
+    user: &duban_store::SessionUser,
+    plan: duban_store::PlanId,
+    q: &OverviewQuery,
+) -> Result<minijinja::Value, PageError> {
+    let rounds = app.store.rounds(plan).await?;
+    let asked = nonblank(&q.round).and_then(|r| r.parse().ok());
+    let Some(round) = oversight::pick_round(&rounds, asked) else {
+        return Ok(minijinja::Value::from(()));
+    };
+    let sort = nonblank(&q.sort)
+        .and_then(oversight::RankSort::parse)
+        .unwrap_or(oversight::RankSort::OnTime);
+    let desc = match nonblank(&q.dir) {
+        Some("asc") => false,
+        Some("desc") => true,
+        _ => sort.default_desc(),
+    };
+    let mut stats = app.store.round_stats(round.id).await?;
+    if let Scope::Unit(own) = user.scope() {
+        stats.retain(|s| s.unit_id == own);
+    }
+    let rows = oversight::ranking(&stats, sort, desc);
+    let chart_rows: Vec<charts::RateRow> = rows
+        .iter()
+        .take(30)
+        .map(|r| charts::RateRow {
+            label: r.name.clone(),
+            rates: vec![
+                r.on_time_rate / 100.0,
+                r.return_rate / 100.0,
+                r.met_rate / 100.0,
+            ],
+        })
+        .collect();
+    let chart = charts::rate_bars(
+        "单位排名（按时率、退回率、达标率）",
+        &[
+            ("按时率", "r-on_time"),
+            ("退回率", "r-returned"),
+            ("达标率", "r-met"),
+        ],
+        &chart_rows,
+    );
+    let columns: Vec<_> = oversight::RankSort::ALL
+        .iter()
+        .map(|k| {
+            // Clicking the sorted column flips it; another column starts in its natural order.
+            let next_desc = if *k == sort { !desc } else { k.default_desc() };
+            context! {
+                key => k.as_str(),
+                sorted => *k == sort,
+                href => format!(
+                    "/?round={}&sort={}&dir={}#ranking",
+                    round.id,
+                    k.as_str(),
+                    if next_desc { "desc" } else { "asc" }
+                ),
+            }
+        })
+        .collect();
+    Ok(context! {
+        round => context! { id => round.id, name => round.name, due_date => round.due_date, open => round.status == duban_store::RoundStatus::Open },
+        rounds => rounds.iter().map(|r| context! { id => r.id, name => r.name }).collect::<Vec<_>>(),
+        rows,
+        chart,
+        sort => sort.as_str(),
+        desc,
+        columns,
+    })
 }
 
 const PAGE_SIZE: u32 = 50;
@@ -190,6 +286,8 @@ pub async fn tasks(
         }
         None => (Vec::new(), 0),
     };
+    let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
+    let lights = oversight::lights_for(&app.store, plan.id, &ids, &user.scope()).await?;
     let sections = app.store.sections(plan.id).await?;
     let units = match user.scope() {
         Scope::All => app.store.units().await?,
@@ -206,6 +304,7 @@ pub async fn tasks(
         context! {
             plan,
             rows,
+            lights,
             total,
             page,
             pages,
@@ -272,6 +371,9 @@ pub async fn task(
             }
         })
         .collect();
+    let light = oversight::lights_for(&app.store, t.summary.plan_id, &[id], &scope)
+        .await?
+        .remove(&id.0);
     let rounds = app.store.rounds(t.summary.plan_id).await?;
     let round_names: std::collections::HashMap<i64, String> =
         rounds.into_iter().map(|r| (r.id.0, r.name)).collect();
@@ -312,6 +414,7 @@ pub async fn task(
             history,
             round_names,
             verdicts => verdict_options(),
+            light,
         },
     )
 }
@@ -358,16 +461,19 @@ pub async fn unit(
         return Err(Failure::NotFound.into());
     }
     let u = app.store.unit(id).await?.ok_or(Failure::NotFound)?;
-    let (rows, total) = match current_plan(&app).await? {
+    let (rows, total, lights) = match current_plan(&app).await? {
         Some(plan) => {
             let f = TaskFilter {
                 unit: Some(id),
                 limit: 500,
                 ..TaskFilter::default()
             };
-            app.store.list_tasks(plan.id, &f, &user.scope()).await?
+            let (rows, total) = app.store.list_tasks(plan.id, &f, &user.scope()).await?;
+            let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
+            let lights = oversight::lights_for(&app.store, plan.id, &ids, &user.scope()).await?;
+            (rows, total, lights)
         }
-        None => (Vec::new(), 0),
+        None => (Vec::new(), 0, HashMap::new()),
     };
     let led: Vec<_> = rows
         .iter()
@@ -381,6 +487,6 @@ pub async fn unit(
         "unit.html",
         Some(&user),
         "units",
-        context! { u => context! { id => u.id, display => u.display() }, led, cooperating, total },
+        context! { u => context! { id => u.id, display => u.display() }, led, cooperating, total, lights },
     )
 }

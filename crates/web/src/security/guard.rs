@@ -125,6 +125,9 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             if access == Access::Admin && u.role != Role::Admin {
                 return deny(Failure::Forbidden);
             }
+            if access == Access::Oversight && !matches!(u.role, Role::Admin | Role::Leader) {
+                return deny(Failure::Forbidden);
+            }
             if unsafe_method {
                 match check_csrf(req, Some(&u.csrf), g.app.config.max_upload_bytes).await {
                     Ok(r) => (r, Some(u)),

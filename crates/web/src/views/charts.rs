@@ -111,6 +111,79 @@ pub fn donut(title: &str, data: &[Datum]) -> String {
     s
 }
 
+/// One unit's rates for [`rate_bars`], each in 0.0..=1.0 (one per series).
+#[derive(Debug, Clone)]
+pub struct RateRow {
+    pub label: String,
+    pub rates: Vec<f64>,
+}
+
+/// Grouped horizontal bars of rates (0–100%): one group per row, one bar per series
+/// (`(name, css class)`), with a legend on top and the percentage after each bar.
+pub fn rate_bars(title: &str, series: &[(&str, &str)], rows: &[RateRow]) -> String {
+    const BAR: u32 = 11;
+    const GAP: u32 = 10;
+    const LABEL_W: u32 = 190;
+    const BAR_W: u32 = 300;
+    const WIDTH: u32 = LABEL_W + BAR_W + 70;
+    const LEGEND: u32 = 24;
+    let n = series.len().max(1) as u32;
+    let group = n * BAR + GAP;
+    let height = LEGEND + (rows.len() as u32).max(1) * group + 4;
+    let mut s = String::new();
+    let _ = write!(
+        s,
+        r#"<svg class="chart rates" xmlns="http://www.w3.org/2000/svg" viewBox="0 0 {WIDTH} {height}" width="{WIDTH}" height="{height}" role="img" aria-label="{}">"#,
+        escape(title)
+    );
+    let _ = write!(s, "<title>{}</title>", escape(title));
+    let mut x = LABEL_W;
+    for (name, class) in series {
+        let _ = write!(
+            s,
+            r#"<rect class="bar {class}" x="{x}" y="6" width="12" height="12" rx="2"/><text class="legend" x="{tx}" y="16">{name}</text>"#,
+            class = escape(class),
+            tx = x + 16,
+            name = escape(name),
+        );
+        x += 16 + 14 * name.chars().count() as u32 + 16;
+    }
+    for (i, row) in rows.iter().enumerate() {
+        let y0 = LEGEND + i as u32 * group;
+        let _ = write!(
+            s,
+            r#"<g class="unit"><title>{full}</title><text class="label" x="{lx}" y="{ty}" text-anchor="end">{label}</text>"#,
+            full = escape(&row.label),
+            lx = LABEL_W - 8,
+            ty = y0 + (n * BAR) / 2 + 4,
+            label = escape(&truncate(&row.label, 12)),
+        );
+        for (j, (name, class)) in series.iter().enumerate() {
+            let rate = row.rates.get(j).copied().unwrap_or(0.0);
+            let rate = if rate.is_finite() {
+                rate.clamp(0.0, 1.0)
+            } else {
+                0.0
+            };
+            let w = (rate * BAR_W as f64).round() as u32;
+            let y = y0 + j as u32 * BAR;
+            let pct = format!("{:.1}%", rate * 100.0);
+            let _ = write!(
+                s,
+                r#"<rect class="bar {class}" x="{LABEL_W}" y="{y}" width="{w}" height="{h}"><title>{name}：{pct}</title></rect><text class="value small" x="{vx}" y="{ty}">{pct}</text>"#,
+                class = escape(class),
+                h = BAR - 1,
+                name = escape(name),
+                vx = LABEL_W + w + 4,
+                ty = y + BAR - 2,
+            );
+        }
+        s.push_str("</g>");
+    }
+    s.push_str("</svg>");
+    s
+}
+
 fn truncate(s: &str, max: usize) -> String {
     if s.chars().count() <= max {
         s.to_string()
@@ -153,5 +226,30 @@ mod tests {
         let empty = donut("按结论", &[]);
         assert!(empty.contains(">0</text>"));
         assert!(bars("空", &[]).starts_with("<svg"));
+    }
+
+    #[test]
+    fn rate_bars_scale_to_the_full_width_and_print_percentages() {
+        let svg = rate_bars(
+            "排名",
+            &[("按时率", "r-on_time"), ("退回率", "r-returned")],
+            &[
+                RateRow {
+                    label: "区科技局".into(),
+                    rates: vec![1.0, 0.25],
+                },
+                RateRow {
+                    label: "<b>".into(),
+                    rates: vec![f64::NAN, 2.0],
+                },
+            ],
+        );
+        assert!(svg.contains(r#"width="300""#), "100% is the full bar");
+        assert!(svg.contains(r#"width="75""#), "25% is a quarter");
+        assert!(svg.contains(">100.0%<") && svg.contains(">25.0%<"));
+        assert!(svg.contains("&lt;b&gt;") && !svg.contains("<b>"));
+        assert!(!svg.contains("NaN"));
+        assert_eq!(svg.matches("<g class=\"unit\">").count(), 2);
+        assert!(!svg.contains("style="));
     }
 }

@@ -1,6 +1,7 @@
 //! Templates (embedded at build time), charts and evidence highlighting.
 
 pub mod charts;
+pub mod diff;
 pub mod highlight;
 
 use axum::response::Html;
@@ -51,6 +52,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/review_queue.html"),
     ),
     ("review.html", include_str!("../../templates/review.html")),
+    ("audit.html", include_str!("../../templates/audit.html")),
 ];
 
 pub struct Templates {

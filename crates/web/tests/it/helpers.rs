@@ -29,6 +29,8 @@ pub fn backends() -> Vec<Backend> {
 pub struct TestApp {
     pub base: String,
     pub store: Store,
+    /// The database URL, for SQL behind the service's back (tampering tests).
+    pub database_url: String,
     _dir: Option<tempfile::TempDir>,
     pg: Option<(String, String)>,
     server: tokio::task::JoinHandle<()>,
@@ -69,6 +71,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
             )
         }
     };
+    let database_url = url.clone();
     let mut config = Config::new(url, "127.0.0.1:0".parse()?);
     config.fast_password_hashing = true;
     tweak(&mut config);
@@ -81,6 +84,7 @@ pub async fn spawn_app_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -
     Ok(TestApp {
         base: format!("http://127.0.0.1:{port}"),
         store,
+        database_url,
         _dir: dir,
         pg,
         server,
@@ -158,6 +162,20 @@ impl TestApp {
         let v: serde_json::Value = res.json().await?;
         let csrf = v["csrf_token"].as_str().context("csrf token")?.to_string();
         Ok(User { client, csrf })
+    }
+
+    /// Runs SQL on the database behind the service's back.
+    pub async fn raw_sql(&self, sql: &'static str) -> Result<()> {
+        if self.database_url.starts_with("sqlite:") {
+            let pool = sqlx::SqlitePool::connect(&self.database_url).await?;
+            sqlx::raw_sql(sql).execute(&pool).await?;
+            pool.close().await;
+        } else {
+            let pool = sqlx::PgPool::connect(&self.database_url).await?;
+            sqlx::raw_sql(sql).execute(&pool).await?;
+            pool.close().await;
+        }
+        Ok(())
     }
 
     pub async fn finish(self) {

@@ -7,5 +7,6 @@ mod cycle;
 mod helpers;
 mod import;
 mod matrix;
+mod oversight;
 mod pages;
 mod scope;

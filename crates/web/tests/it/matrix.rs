@@ -290,6 +290,42 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form("verdict=met&reason="),
             [303, 403, 403, 403, 400],
         ),
+        (
+            "GET",
+            "/admin/audit",
+            "/admin/audit",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "GET",
+            "/admin/audit/verify",
+            "/admin/audit/verify",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "GET",
+            "/downloads/year-end-report.docx",
+            "/downloads/year-end-report.docx",
+            Body::None,
+            [303, 403, 403, 200, 200],
+        ),
+        (
+            "GET",
+            "/downloads/ledger.xlsx",
+            "/downloads/ledger.xlsx",
+            Body::None,
+            [303, 403, 403, 200, 200],
+        ),
+        // The reporting rows above opened a round: the bulletin reports on it.
+        (
+            "GET",
+            "/downloads/bulletin.docx",
+            "/downloads/bulletin.docx",
+            Body::None,
+            [303, 403, 403, 200, 200],
+        ),
     ]
 }
 

@@ -1,0 +1,199 @@
+use std::collections::HashMap;
+
+use duban_model::{Ledger, SourceFormat, Table, Target, Task, UnitRef, Verdict};
+use sqlx::Row;
+
+use super::Pool;
+use crate::units::parse_aliases;
+use crate::{PlanId, StoreError};
+
+fn verdict(v: Option<String>) -> Option<Verdict> {
+    v.as_deref().and_then(Verdict::parse)
+}
+
+fn to_usize(n: i64) -> usize {
+    usize::try_from(n).unwrap_or(0)
+}
+
+pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, StoreError> {
+    let Some(p) = sqlx::query(
+        "SELECT source_name, source_format, title, claimed_total FROM plans WHERE id = $1",
+    )
+    .bind(plan)
+    .fetch_optional(pool)
+    .await?
+    else {
+        return Err(StoreError::NotFound("该计划"));
+    };
+    let format = match p.try_get::<String, _>("source_format")?.as_str() {
+        "docx" => SourceFormat::Docx,
+        "xlsx" => SourceFormat::Xlsx,
+        _ => SourceFormat::Txt,
+    };
+    let mut ledger = Ledger::new(p.try_get::<String, _>("source_name")?, format);
+    ledger.title = p.try_get("title")?;
+    ledger.claimed_total = p
+        .try_get::<Option<i64>, _>("claimed_total")?
+        .and_then(|n| u32::try_from(n).ok());
+
+    for r in sqlx::query(
+        "SELECT table_no, label, title, claimed_rows, row_count, office_verdict \
+         FROM plan_tables WHERE plan_id = $1 ORDER BY table_no",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?
+    {
+        ledger.tables.push(Table {
+            index: to_usize(r.try_get("table_no")?),
+            label: r.try_get("label")?,
+            title: r.try_get("title")?,
+            claimed_rows: r
+                .try_get::<Option<i64>, _>("claimed_rows")?
+                .and_then(|n| u32::try_from(n).ok()),
+            rows: to_usize(r.try_get("row_count")?),
+            office_verdict: verdict(r.try_get("office_verdict")?),
+        });
+    }
+
+    let mut index: HashMap<i64, usize> = HashMap::new();
+    for r in sqlx::query(
+        "SELECT id, table_no, row_no, section, text, progress, progress_label, leader, \
+         deadline, status_text, office_verdict, machine_verdict, final_verdict, explanation, \
+         targets_json FROM tasks WHERE plan_id = $1 ORDER BY position",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?
+    {
+        let text: String = r.try_get("text")?;
+        let mut t = Task::new(
+            to_usize(r.try_get("table_no")?),
+            u32::try_from(r.try_get::<i64, _>("row_no")?).unwrap_or(0),
+            text,
+        );
+        t.section = r.try_get("section")?;
+        t.progress = r.try_get("progress")?;
+        t.progress_label = r.try_get("progress_label")?;
+        t.leader = r.try_get("leader")?;
+        t.deadline = r.try_get("deadline")?;
+        t.status_text = r.try_get("status_text")?;
+        t.office_verdict =
+            verdict(r.try_get("final_verdict")?).or(verdict(r.try_get("office_verdict")?));
+        t.verdict = verdict(r.try_get("machine_verdict")?);
+        t.explanation = r.try_get("explanation")?;
+        let targets: String = r.try_get("targets_json")?;
+        t.targets = serde_json::from_str::<Vec<Target>>(&targets).unwrap_or_default();
+        index.insert(r.try_get("id")?, ledger.tasks.len());
+        ledger.tasks.push(t);
+    }
+
+    // Units and groups of every task, in their ledger order.
+    let links = sqlx::query(
+        "SELECT tu.task_id, tu.role, tu.position, u.name, u.aliases FROM task_units tu \
+         JOIN units u ON u.id = tu.unit_id WHERE tu.plan_id = $1 \
+         UNION ALL SELECT g.task_id, g.role, g.position + 1000000, g.name, NULL \
+         FROM task_groups g JOIN tasks gt ON gt.id = g.task_id WHERE gt.plan_id = $1 \
+         ORDER BY 1, 2, 3",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?;
+    for r in &links {
+        let task: i64 = r.try_get("task_id")?;
+        let Some(&i) = index.get(&task) else { continue };
+        let role: String = r.try_get("role")?;
+        let name: String = r.try_get("name")?;
+        let t = &mut ledger.tasks[i];
+        match r.try_get::<Option<String>, _>("aliases")? {
+            Some(aliases) => {
+                let u = UnitRef {
+                    name: name.clone(),
+                    aliases: parse_aliases(&aliases),
+                };
+                if role == "lead" {
+                    t.lead_units.push(u);
+                } else {
+                    t.coop_units.push(u);
+                }
+            }
+            None if role == "lead" => t.lead_groups.push(name),
+            None => t.coop_groups.push(name),
+        }
+    }
+    // Accepted narratives, newest round first.
+    let accepted = sqlx::query(
+        "SELECT r.task_id, r.round_id, ro.name AS round_name, ro.due_date, u.name AS unit, \
+         r.narrative FROM reports r JOIN rounds ro ON ro.id = r.round_id \
+         JOIN units u ON u.id = r.unit_id \
+         WHERE ro.plan_id = $1 AND r.status = 'accepted' \
+         ORDER BY r.task_id, ro.due_date DESC, ro.id DESC",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?;
+    // The newest round with an accepted report, per task.
+    struct Accepted {
+        round: i64,
+        round_name: String,
+        /// (unit name, narrative)
+        texts: Vec<(String, String)>,
+    }
+    let mut newest: HashMap<i64, Accepted> = HashMap::new();
+    for r in &accepted {
+        let task: i64 = r.try_get("task_id")?;
+        let round: i64 = r.try_get("round_id")?;
+        let unit: String = r.try_get("unit")?;
+        let narrative: String = r.try_get("narrative")?;
+        match newest.get_mut(&task) {
+            None => {
+                newest.insert(
+                    task,
+                    Accepted {
+                        round,
+                        round_name: r.try_get("round_name")?,
+                        texts: vec![(unit, narrative)],
+                    },
+                );
+            }
+            Some(a) if a.round == round => a.texts.push((unit, narrative)),
+            Some(_) => {}
+        }
+    }
+    for (
+        task,
+        Accepted {
+            round_name,
+            texts: mut list,
+            ..
+        },
+    ) in newest
+    {
+        let Some(&i) = index.get(&task) else { continue };
+        // The task's units in ledger order, lead units first.
+        let t = &ledger.tasks[i];
+        let place = |u: &str| {
+            t.lead_units
+                .iter()
+                .chain(&t.coop_units)
+                .position(|n| n.name == u)
+                .unwrap_or(usize::MAX)
+        };
+        list.sort_by_key(|(u, _)| place(u));
+        let texts: Vec<&str> = list
+            .iter()
+            .map(|(_, n)| n.trim())
+            .filter(|n| !n.is_empty())
+            .collect();
+        if texts.is_empty() {
+            continue;
+        }
+        let t = &mut ledger.tasks[i];
+        t.progress = texts.join("\n");
+        t.progress_label = Some(format!("{round_name}填报（已审核通过）"));
+        for target in &mut t.targets {
+            target.evidence = None;
+        }
+    }
+    Ok(ledger)
+}

@@ -1,0 +1,315 @@
+//! The office's overview of the reporting cycle: each task's light, the units' ranking in a
+//! round, and the data of the documents (year-end report, ledger, bulletin). Handlers call
+//! these and render; nothing here knows about HTTP.
+
+use std::collections::HashMap;
+
+use duban_docs::{BulletinData, LaggingTask, UnitRow};
+use duban_store::{
+    Plan, PlanId, Round, RoundId, RoundStatus, Scope, Store, StoreError, TaskId, UnitRoundStats,
+};
+use serde::Serialize;
+
+use crate::lights::{self, Color, Light, OpenRound};
+
+/// The round whose missing reports make a task overdue: the open round with the latest due
+/// date (rounds come oldest first).
+pub fn current_open_round(rounds: &[Round]) -> Option<&Round> {
+    rounds.iter().rev().find(|r| r.status == RoundStatus::Open)
+}
+
+fn open_round_info(r: Option<&Round>) -> Option<OpenRound> {
+    r.map(|r| OpenRound {
+        name: r.name.clone(),
+        due_date: r.due_date.clone(),
+    })
+}
+
+/// Lights for a page of tasks (one store query for the lot), by task id.
+pub async fn lights_for(
+    store: &Store,
+    plan: PlanId,
+    ids: &[TaskId],
+    scope: &Scope,
+) -> Result<HashMap<i64, Light>, StoreError> {
+    if ids.is_empty() {
+        return Ok(HashMap::new());
+    }
+    let rounds = store.rounds(plan).await?;
+    let open = current_open_round(&rounds);
+    let standings = store
+        .task_standings(plan, open.map(|r| r.id), Some(ids), scope)
+        .await?;
+    let today = lights::today_cst();
+    let info = open_round_info(open);
+    Ok(standings
+        .iter()
+        .map(|s| {
+            (
+                s.task_id.0,
+                lights::light(&lights::input_from(s, &today, info.as_ref())),
+            )
+        })
+        .collect())
+}
+
+/// How many tasks in scope show each light.
+#[derive(Debug, Clone, Default, Serialize)]
+pub struct LightCounts {
+    pub red: i64,
+    pub amber: i64,
+    pub green: i64,
+    /// Red and amber tasks by the rule that set their light, most frequent first.
+    pub by_rule: Vec<(String, i64)>,
+}
+
+pub async fn light_counts(
+    store: &Store,
+    plan: PlanId,
+    scope: &Scope,
+) -> Result<LightCounts, StoreError> {
+    let rounds = store.rounds(plan).await?;
+    let open = current_open_round(&rounds);
+    let standings = store
+        .task_standings(plan, open.map(|r| r.id), None, scope)
+        .await?;
+    let today = lights::today_cst();
+    let info = open_round_info(open);
+    let mut c = LightCounts::default();
+    let mut rules: HashMap<String, i64> = HashMap::new();
+    for s in &standings {
+        let l = lights::light(&lights::input_from(s, &today, info.as_ref()));
+        match l.color {
+            Color::Red => c.red += 1,
+            Color::Amber => c.amber += 1,
+            Color::Green => c.green += 1,
+        }
+        if l.color != Color::Green {
+            // The rule's text without a date, so one rule counts once.
+            let key = l.text.split('（').next().unwrap_or(&l.text).to_string();
+            *rules.entry(key).or_default() += 1;
+        }
+    }
+    let mut by_rule: Vec<(String, i64)> = rules.into_iter().collect();
+    by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    c.by_rule = by_rule;
+    Ok(c)
+}
+
+/// The column a ranking is sorted by.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum RankSort {
+    OnTime,
+    Returned,
+    Met,
+    Owed,
+    Name,
+}
+
+impl RankSort {
+    pub const ALL: [RankSort; 5] = [
+        RankSort::OnTime,
+        RankSort::Returned,
+        RankSort::Met,
+        RankSort::Owed,
+        RankSort::Name,
+    ];
+    pub fn as_str(self) -> &'static str {
+        match self {
+            RankSort::OnTime => "on_time",
+            RankSort::Returned => "returned",
+            RankSort::Met => "met",
+            RankSort::Owed => "owed",
+            RankSort::Name => "name",
+        }
+    }
+    pub fn parse(s: &str) -> Option<Self> {
+        RankSort::ALL.into_iter().find(|k| k.as_str() == s)
+    }
+    /// The natural direction: best first (high on-time and met rates, few returns).
+    pub fn default_desc(self) -> bool {
+        !matches!(self, RankSort::Returned | RankSort::Name)
+    }
+}
+
+/// One row of the ranking table, rates in percent.
+#[derive(Debug, Clone, Serialize)]
+pub struct RankRow {
+    pub unit_id: i64,
+    pub name: String,
+    pub owed: i64,
+    pub submitted: i64,
+    pub on_time: i64,
+    pub returned: i64,
+    pub met: i64,
+    pub on_time_rate: f64,
+    pub return_rate: f64,
+    pub met_rate: f64,
+    /// The rates as printed ("87.5%").
+    pub on_time_pct: String,
+    pub return_pct: String,
+    pub met_pct: String,
+}
+
+impl RankRow {
+    fn from_stats(s: &UnitRoundStats) -> Self {
+        RankRow {
+            unit_id: s.unit_id.0,
+            name: s.name.clone(),
+            owed: s.owed,
+            submitted: s.submitted,
+            on_time: s.on_time,
+            returned: s.returned,
+            met: s.met,
+            on_time_rate: s.on_time_rate() * 100.0,
+            return_rate: s.return_rate() * 100.0,
+            met_rate: s.met_rate() * 100.0,
+            on_time_pct: pct(s.on_time_rate()),
+            return_pct: pct(s.return_rate()),
+            met_pct: pct(s.met_rate()),
+        }
+    }
+}
+
+fn pct(rate: f64) -> String {
+    format!("{:.1}%", rate * 100.0)
+}
+
+/// The store's round statistics as ranking rows, sorted on the server.
+pub fn ranking(stats: &[UnitRoundStats], sort: RankSort, desc: bool) -> Vec<RankRow> {
+    let mut rows: Vec<RankRow> = stats.iter().map(RankRow::from_stats).collect();
+    rows.sort_by(|a, b| {
+        let ord = match sort {
+            RankSort::OnTime => a.on_time_rate.total_cmp(&b.on_time_rate),
+            RankSort::Returned => a.return_rate.total_cmp(&b.return_rate),
+            RankSort::Met => a.met_rate.total_cmp(&b.met_rate),
+            RankSort::Owed => a.owed.cmp(&b.owed),
+            RankSort::Name => a.name.cmp(&b.name),
+        };
+        let ord = if desc { ord.reverse() } else { ord };
+        ord.then_with(|| a.name.cmp(&b.name))
+    });
+    rows
+}
+
+/// The bulletin's figures for a round: per lead unit from `round_stats`, the lagging tasks,
+/// and no notices yet (the store does not keep them).
+pub async fn bulletin_data(
+    store: &Store,
+    plan: &Plan,
+    round: &Round,
+) -> Result<BulletinData, StoreError> {
+    let stats = store.round_stats(round.id).await?;
+    let to_u32 = |n: i64| u32::try_from(n.max(0)).unwrap_or(u32::MAX);
+    let units = stats
+        .iter()
+        .map(|s| UnitRow {
+            unit: s.name.clone(),
+            owed: to_u32(s.owed),
+            on_time: to_u32(s.on_time),
+            late: to_u32(s.submitted - s.on_time),
+            missing: to_u32(s.owed - s.submitted),
+            returned: to_u32(s.returned),
+        })
+        .collect();
+    let lagging = store
+        .round_lagging(round.id)
+        .await?
+        .into_iter()
+        .map(|l| LaggingTask {
+            unit: l.unit,
+            task: l.task,
+            status: l.reason.label_zh().to_string(),
+        })
+        .collect();
+    Ok(BulletinData {
+        plan: plan.name.clone(),
+        round: round.name.clone(),
+        period: format!("截至{}", date_zh(&round.due_date)),
+        units,
+        lagging,
+        notices: Vec::new(),
+    })
+}
+
+/// "2026-04-30" → "2026年4月30日" (documents write dates the Chinese way); anything else as is.
+pub fn date_zh(iso: &str) -> String {
+    let parts: Vec<&str> = iso.split('-').collect();
+    match parts.as_slice() {
+        [y, m, d] => match (y.parse::<u16>(), m.parse::<u8>(), d.parse::<u8>()) {
+            (Ok(y), Ok(m), Ok(d)) => format!("{y}年{m}月{d}日"),
+            _ => iso.to_string(),
+        },
+        _ => iso.to_string(),
+    }
+}
+
+/// The round a page asks for (`?round=`), else the current open round, else the newest.
+pub fn pick_round(rounds: &[Round], asked: Option<RoundId>) -> Option<&Round> {
+    match asked {
+        Some(id) => rounds.iter().find(|r| r.id == id),
+        None => current_open_round(rounds).or_else(|| rounds.last()),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use duban_store::UnitId;
+
+    fn stats(
+        name: &str,
+        owed: i64,
+        on_time: i64,
+        submitted: i64,
+        returned: i64,
+        met: i64,
+    ) -> UnitRoundStats {
+        UnitRoundStats {
+            unit_id: UnitId(owed),
+            name: name.into(),
+            owed,
+            submitted,
+            on_time,
+            returned,
+            accepted: 0,
+            drafts: 0,
+            met,
+        }
+    }
+
+    #[test]
+    fn dates_read_the_chinese_way() {
+        assert_eq!(date_zh("2026-04-30"), "2026年4月30日");
+        assert_eq!(date_zh("2026-4"), "2026-4");
+    }
+
+    #[test]
+    fn ranking_sorts_by_the_asked_column_and_direction() {
+        let s = [
+            stats("甲", 4, 2, 4, 2, 1),
+            stats("乙", 2, 2, 2, 0, 2),
+            stats("丙", 5, 0, 0, 0, 0),
+        ];
+        let names = |rows: Vec<RankRow>| rows.into_iter().map(|r| r.name).collect::<Vec<_>>();
+        assert_eq!(
+            names(ranking(&s, RankSort::OnTime, true)),
+            ["乙", "甲", "丙"]
+        );
+        assert_eq!(
+            names(ranking(&s, RankSort::Returned, true)),
+            ["甲", "丙", "乙"]
+        );
+        assert_eq!(
+            names(ranking(&s, RankSort::Owed, false)),
+            ["乙", "甲", "丙"]
+        );
+        let r = ranking(&s, RankSort::Met, true);
+        assert_eq!(r[0].name, "乙");
+        assert!((r[1].met_rate - 25.0).abs() < 1e-9);
+        assert!((r[1].return_rate - 50.0).abs() < 1e-9);
+        // Nothing submitted: a return rate of 0, not NaN.
+        assert_eq!(r[2].return_rate, 0.0);
+    }
+}

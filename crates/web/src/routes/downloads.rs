@@ -1,0 +1,151 @@
+//! Documents from the service: the year-end report (.docx), the ledger (.xlsx) and a
+//! round's bulletin (.docx), written from the current plan as stored now.
+//!
+//! Who may download: the office and leaders (`Access::Oversight`). Unit users may not: the
+//! documents cover every unit's tasks, and the year-end report and bulletin are the office's
+//! drafts to the government, not the units' to circulate. The guard enforces it (403).
+
+use axum::extract::{Query, State};
+use axum::http::{HeaderValue, header};
+use axum::response::{IntoResponse, Response};
+use duban_docs::{BulletinOptions, ReportOptions, VerdictSource};
+use duban_store::RoundId;
+use serde::Deserialize;
+
+use crate::error::{Failure, PageError};
+use crate::oversight;
+use crate::routes::pages::current_plan;
+use crate::state::AppState;
+
+const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
+const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+
+/// `attachment` with an ASCII fallback name and the real (Chinese) name as RFC 5987
+/// `filename*`, which every current browser prefers.
+pub fn content_disposition(fallback: &str, name: &str) -> String {
+    let mut enc = String::new();
+    for b in name.bytes() {
+        if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'_' | b'~') {
+            enc.push(b as char);
+        } else {
+            enc.push_str(&format!("%{b:02X}"));
+        }
+    }
+    format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{enc}")
+}
+
+fn file(bytes: Vec<u8>, content_type: &'static str, fallback: &str, name: &str) -> Response {
+    let mut r = bytes.into_response();
+    let h = r.headers_mut();
+    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
+    if let Ok(v) = HeaderValue::from_str(&content_disposition(fallback, name)) {
+        h.insert(header::CONTENT_DISPOSITION, v);
+    }
+    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
+    r
+}
+
+fn docs_failure(e: duban_docs::DocsError) -> Failure {
+    Failure::Internal(format!("生成文件失败：{e}"))
+}
+
+/// The documents are built on a blocking thread: a large plan takes a good part of a
+/// second of CPU, which must not stall the async workers.
+async fn blocking<T: Send + 'static>(
+    f: impl FnOnce() -> Result<T, duban_docs::DocsError> + Send + 'static,
+) -> Result<T, Failure> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .map_err(|e| Failure::Internal(format!("生成文件中断：{e}")))?
+        .map_err(docs_failure)
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct ReportQuery {
+    /// office | machine | final; absent: the office's verdicts when there are any.
+    pub source: Option<String>,
+}
+
+pub fn parse_source(s: &str) -> Option<VerdictSource> {
+    match s {
+        "office" => Some(VerdictSource::Office),
+        "machine" => Some(VerdictSource::Machine),
+        "final" => Some(VerdictSource::Final),
+        _ => None,
+    }
+}
+
+pub async fn year_end_report(
+    State(app): State<AppState>,
+    Query(q): Query<ReportQuery>,
+) -> Result<Response, PageError> {
+    let plan = current_plan(&app).await?.ok_or(Failure::NotFound)?;
+    let ledger = app.store.plan_ledger(plan.id).await?;
+    let mut opts = ReportOptions::for_ledger(&ledger);
+    if let Some(s) = q.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        opts.verdict_source = parse_source(s).ok_or_else(|| {
+            Failure::BadRequest(format!("结论来源“{s}”无效：应为 office、machine 或 final"))
+        })?;
+    }
+    let name = format!("{}.docx", opts.title_for(&ledger));
+    let bytes = blocking(move || duban_docs::year_end_report(&ledger, &opts)).await?;
+    Ok(file(bytes, DOCX, "year-end-report.docx", &name))
+}
+
+pub async fn ledger_xlsx(State(app): State<AppState>) -> Result<Response, PageError> {
+    let plan = current_plan(&app).await?.ok_or(Failure::NotFound)?;
+    let ledger = app.store.plan_ledger(plan.id).await?;
+    let name = format!("{}台账.xlsx", plan.name);
+    let bytes = blocking(move || duban_docs::ledger_xlsx(&ledger)).await?;
+    Ok(file(bytes, XLSX, "ledger.xlsx", &name))
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct BulletinQuery {
+    pub round: Option<String>,
+}
+
+pub async fn bulletin(
+    State(app): State<AppState>,
+    Query(q): Query<BulletinQuery>,
+) -> Result<Response, PageError> {
+    let plan = current_plan(&app).await?.ok_or(Failure::NotFound)?;
+    let rounds = app.store.rounds(plan.id).await?;
+    let asked = match q.round.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+        Some(s) => Some(
+            s.parse::<RoundId>()
+                .map_err(|_| Failure::BadRequest("轮次应为数字编号".into()))?,
+        ),
+        None => None,
+    };
+    let round = oversight::pick_round(&rounds, asked)
+        .ok_or(Failure::NotFound)?
+        .clone();
+    let data = oversight::bulletin_data(&app.store, &plan, &round).await?;
+    let name = format!("{}{}通报.docx", plan.name, round.name);
+    let bytes = blocking(move || duban_docs::bulletin(&data, &BulletinOptions::default())).await?;
+    Ok(file(bytes, DOCX, "bulletin.docx", &name))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn disposition_has_an_ascii_fallback_and_the_utf8_name() {
+        assert_eq!(
+            content_disposition("ledger.xlsx", "2026年 台账.xlsx"),
+            "attachment; filename=\"ledger.xlsx\"; \
+             filename*=UTF-8''2026%E5%B9%B4%20%E5%8F%B0%E8%B4%A6.xlsx"
+        );
+    }
+
+    #[test]
+    fn sources_parse() {
+        assert_eq!(parse_source("office"), Some(VerdictSource::Office));
+        assert_eq!(parse_source("final"), Some(VerdictSource::Final));
+        assert_eq!(parse_source("x"), None);
+    }
+}
