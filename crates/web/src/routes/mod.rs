@@ -146,6 +146,7 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     }),
     ("POST", "/admin/tasks/{id}/verdict", Access::Admin, || {
         post(review::override_verdict)
+    }),
     ("GET", "/admin/audit", Access::Admin, || get(audit::page)),
     ("GET", "/admin/audit/verify", Access::Admin, || {
         get(audit::verify)
