@@ -3,8 +3,10 @@
 
 mod accounts;
 mod audit;
+mod chasing;
 mod imports;
 mod reopen;
+mod outbox;
 mod reports;
 mod support;
 mod tasks;
