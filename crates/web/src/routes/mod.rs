@@ -5,8 +5,12 @@
 pub mod api;
 pub mod assets;
 pub mod auth;
+pub mod contributions;
+pub mod extensions;
 pub mod health;
 pub mod import;
+pub mod notices;
+pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod reporting;
@@ -142,6 +146,58 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     }),
     ("POST", "/admin/tasks/{id}/verdict", Access::Admin, || {
         post(review::override_verdict)
+    }),
+    // Supervision notices: issued and closed by the office, answered by the unit they are
+    // addressed to (the store answers 404 for another unit's notice).
+    ("POST", "/admin/tasks/{id}/notices", Access::Admin, || {
+        post(notices::issue)
+    }),
+    ("POST", "/notices/{id}/answer", Access::Session, || {
+        post(notices::answer)
+    }),
+    ("POST", "/admin/notices/{id}/close", Access::Admin, || {
+        post(notices::close)
+    }),
+    ("GET", "/admin/notices", Access::Admin, || get(notices::list)),
+    ("POST", "/admin/notices/escalate", Access::Admin, || {
+        post(notices::escalate)
+    }),
+    // Extension requests: unit accounts ask on their own tasks; the office decides.
+    ("POST", "/tasks/{id}/extensions", Access::Session, || {
+        post(extensions::request)
+    }),
+    ("GET", "/admin/extensions", Access::Admin, || {
+        get(extensions::list)
+    }),
+    ("POST", "/admin/extensions/{id}/decide", Access::Admin, || {
+        post(extensions::decide)
+    }),
+    // Cooperating units' contributions (cooperating unit accounts only) and the lead unit's
+    // merge into its draft (lead unit accounts only).
+    (
+        "GET",
+        "/rounds/{round}/tasks/{task}/contribution",
+        Access::Session,
+        || get(contributions::page),
+    ),
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/contribution",
+        Access::Session,
+        || post(contributions::save),
+    ),
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/contributions/{id}/merge",
+        Access::Session,
+        || post(contributions::merge),
+    ),
+    // In-app notifications: the user's own and their unit's.
+    ("GET", "/notifications", Access::Session, || {
+        get(notifications::page)
+    }),
+    ("POST", "/notifications/{id}/read", Access::Session, || {
+        post(notifications::mark_read)
     }),
 ];
 
