@@ -25,10 +25,10 @@ pub(crate) mod notifications;
 pub(crate) mod outbox;
 #[path = "sql/plans.rs"]
 pub(crate) mod plans;
-#[path = "sql/reopen.rs"]
-pub(crate) mod reopen;
 #[path = "sql/reminders.rs"]
 pub(crate) mod reminders;
+#[path = "sql/reopen.rs"]
+pub(crate) mod reopen;
 #[path = "sql/reports.rs"]
 pub(crate) mod reports;
 #[path = "sql/sessions.rs"]

@@ -71,15 +71,20 @@ pub struct PageQuery {
     done: Option<String>,
 }
 
+/// What the form shows besides the stored contribution.
+struct Shown<'a> {
+    text: &'a str,
+    error: Option<String>,
+    saved: bool,
+}
+
 fn render(
     app: &AppState,
     user: &SessionUser,
     detail: &TaskDetail,
     round: &Round,
     own: Option<&Contribution>,
-    text: &str,
-    error: Option<String>,
-    saved: bool,
+    shown: Shown<'_>,
 ) -> Result<Html<String>, PageError> {
     app.templates.page(
         "contribution.html",
@@ -89,9 +94,9 @@ fn render(
             task => context! { id => detail.summary.id, text => detail.summary.text, lead_units => detail.summary.lead_units },
             round => context! { id => round.id, name => round.name, due_date => round.due_date, open => round.status == RoundStatus::Open },
             own => own.map(contribution_context),
-            text,
-            error,
-            saved,
+            text => shown.text,
+            error => shown.error,
+            saved => shown.saved,
         },
     )
 }
@@ -107,7 +112,12 @@ pub async fn page(
     let own = own_contribution(&app, &detail, &round, unit).await?;
     let text = own.as_ref().map(|c| c.text.clone()).unwrap_or_default();
     let saved = q.done.as_deref() == Some("saved");
-    render(&app, &user, &detail, &round, own.as_ref(), &text, None, saved)
+    let shown = Shown {
+        text: &text,
+        error: None,
+        saved,
+    };
+    render(&app, &user, &detail, &round, own.as_ref(), shown)
 }
 
 async fn own_contribution(
@@ -150,7 +160,12 @@ pub async fn save(
         .into_response()),
         Err(duban_store::StoreError::Invalid(m)) => {
             let own = own_contribution(&app, &detail, &round, unit).await?;
-            let html = render(&app, &user, &detail, &round, own.as_ref(), &f.text, Some(m), false)?;
+            let shown = Shown {
+                text: &f.text,
+                error: Some(m),
+                saved: false,
+            };
+            let html = render(&app, &user, &detail, &round, own.as_ref(), shown)?;
             Ok((axum::http::StatusCode::BAD_REQUEST, html).into_response())
         }
         Err(e) => Err(e.into()),

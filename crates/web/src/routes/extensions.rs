@@ -5,8 +5,8 @@ use axum::Form;
 use axum::extract::{Path, State};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use duban_store::{
-    Extension, ExtensionFilter, ExtensionId, ExtensionStatus, NewExtension, NewNotification,
-    Role, RoundId, Scope, TaskId,
+    Extension, ExtensionFilter, ExtensionId, ExtensionStatus, NewExtension, NewNotification, Role,
+    RoundId, Scope, TaskId,
 };
 use minijinja::{Value, context};
 use serde::Deserialize;
@@ -161,11 +161,7 @@ pub async fn decide(
                 user: None,
                 unit: Some(e.unit_id),
                 kind: "extension.decided".into(),
-                subject: format!(
-                    "延期申请（至{}）{}",
-                    e.requested_date,
-                    e.status.label_zh()
-                ),
+                subject: format!("延期申请（至{}）{}", e.requested_date, e.status.label_zh()),
                 body: note,
                 link: Some(format!("/tasks/{}#extensions", e.task_id)),
                 dedupe_key: None,

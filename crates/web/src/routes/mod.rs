@@ -158,7 +158,9 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("POST", "/admin/notices/{id}/close", Access::Admin, || {
         post(notices::close)
     }),
-    ("GET", "/admin/notices", Access::Admin, || get(notices::list)),
+    ("GET", "/admin/notices", Access::Admin, || {
+        get(notices::list)
+    }),
     ("POST", "/admin/notices/escalate", Access::Admin, || {
         post(notices::escalate)
     }),
@@ -169,9 +171,12 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("GET", "/admin/extensions", Access::Admin, || {
         get(extensions::list)
     }),
-    ("POST", "/admin/extensions/{id}/decide", Access::Admin, || {
-        post(extensions::decide)
-    }),
+    (
+        "POST",
+        "/admin/extensions/{id}/decide",
+        Access::Admin,
+        || post(extensions::decide),
+    ),
     // Cooperating units' contributions (cooperating unit accounts only) and the lead unit's
     // merge into its draft (lead unit accounts only).
     (

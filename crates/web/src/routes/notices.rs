@@ -191,7 +191,11 @@ pub async fn escalate(
 ) -> Result<Response, PageError> {
     let raised = app
         .store
-        .escalate_notices(OffsetDateTime::now_utc(), ESCALATE_EVERY_DAYS, &user.username)
+        .escalate_notices(
+            OffsetDateTime::now_utc(),
+            ESCALATE_EVERY_DAYS,
+            &user.username,
+        )
         .await?;
     Ok(Redirect::to(&format!("/admin/notices?escalated={}", raised.len())).into_response())
 }

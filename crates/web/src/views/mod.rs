@@ -100,9 +100,7 @@ impl Templates {
             unit_id: u.unit_id.map(|id| id.0),
         });
         let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
-        let unread = crate::security::guard::UNREAD
-            .try_with(|n| *n)
-            .unwrap_or(0);
+        let unread = crate::security::guard::UNREAD.try_with(|n| *n).unwrap_or(0);
         let full = context! { me, csrf, nav, unread, ..ctx };
         Ok(Html(self.env.get_template(name)?.render(full)?))
     }

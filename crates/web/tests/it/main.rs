@@ -9,3 +9,4 @@ mod import;
 mod matrix;
 mod pages;
 mod scope;
+mod supervision;
