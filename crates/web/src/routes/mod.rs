@@ -164,6 +164,10 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("POST", "/admin/notices/escalate", Access::Admin, || {
         post(notices::escalate)
     }),
+    // One pass of the reminder job now: escalation, reminders, email and webhook delivery.
+    ("POST", "/admin/reminders/run", Access::Admin, || {
+        post(notices::run_reminders)
+    }),
     // Extension requests: unit accounts ask on their own tasks; the office decides.
     ("POST", "/tasks/{id}/extensions", Access::Session, || {
         post(extensions::request)

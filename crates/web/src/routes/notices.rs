@@ -200,10 +200,28 @@ pub async fn escalate(
     Ok(Redirect::to(&format!("/admin/notices?escalated={}", raised.len())).into_response())
 }
 
+/// One pass of the reminder job now (it also runs on its own schedule when configured).
+pub async fn run_reminders(State(app): State<AppState>) -> Result<Response, PageError> {
+    let c = app
+        .notifier
+        .run_once(OffsetDateTime::now_utc())
+        .await
+        .map_err(|e| Failure::Internal(format!("催办提醒：{e}")))?;
+    Ok(Redirect::to(&format!(
+        "/admin/notices?reminded={}&sent={}&retrying={}&gave_up={}",
+        c.reminders, c.sent, c.retrying, c.gave_up
+    ))
+    .into_response())
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ListQuery {
     escalated: Option<String>,
+    reminded: Option<String>,
+    sent: Option<String>,
+    retrying: Option<String>,
+    gave_up: Option<String>,
 }
 
 /// The office's list of notices not yet closed in the current plan.
@@ -225,10 +243,14 @@ pub async fn list(
         None => (Vec::<Value>::new(), None),
     };
     let escalated = q.escalated.and_then(|s| s.parse::<usize>().ok());
+    let num = |s: Option<String>| s.and_then(|s| s.parse::<u64>().ok());
+    let ran = num(q.reminded).map(|reminded| {
+        context! { reminded, sent => num(q.sent), retrying => num(q.retrying), gave_up => num(q.gave_up) }
+    });
     app.templates.page(
         "notices.html",
         Some(&user),
         "notices",
-        context! { rows, counts, escalated, every => ESCALATE_EVERY_DAYS },
+        context! { rows, counts, escalated, ran, every => ESCALATE_EVERY_DAYS },
     )
 }

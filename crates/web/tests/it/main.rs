@@ -4,9 +4,11 @@
 
 mod auth;
 mod cycle;
+mod fakes;
 mod helpers;
 mod import;
 mod matrix;
+mod reminders;
 mod pages;
 mod scope;
 mod supervision;

@@ -330,6 +330,13 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
         ),
         (
             "POST",
+            "/admin/reminders/run",
+            "/admin/reminders/run",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "POST",
             "/tasks/{id}/extensions",
             "/tasks/{task}/extensions",
             Body::Form("requested_date=not-a-date&reason=x"),
