@@ -8,7 +8,7 @@ mod fakes;
 mod helpers;
 mod import;
 mod matrix;
-mod reminders;
 mod pages;
+mod reminders;
 mod scope;
 mod supervision;

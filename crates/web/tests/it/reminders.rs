@@ -38,24 +38,41 @@ async fn run(b: Backend) -> Result<()> {
     })
     .await?;
     app.store
-        .import_ledger("2026年重点任务", &fixture_ledger(), "fixture.txt", "sha", "test")
+        .import_ledger(
+            "2026年重点任务",
+            &fixture_ledger(),
+            "fixture.txt",
+            "sha",
+            "test",
+        )
         .await?;
     app.add_user("admin", Role::Admin, None, false).await?;
-    app.add_user("unit_a", Role::Unit, Some(UNIT_A), false).await?;
+    app.add_user("unit_a", Role::Unit, Some(UNIT_A), false)
+        .await?;
     let a = app.store.unit_by_name(UNIT_A).await?.context("A")?.id;
     let bu = app.store.unit_by_name(UNIT_B).await?.context("B")?.id;
-    app.store.set_unit_email(a, Some("kj@example.gov.cn"), "test").await?;
-    app.store.set_unit_email(bu, Some("sw@example.gov.cn"), "test").await?;
+    app.store
+        .set_unit_email(a, Some("kj@example.gov.cn"), "test")
+        .await?;
+    app.store
+        .set_unit_email(bu, Some("sw@example.gov.cn"), "test")
+        .await?;
 
     // A round already past its due date; unit B has submitted both its reports, unit A not.
     let plan = app.store.plans().await?[0].id;
-    let round = app.store.open_round(plan, "2026年1月", "2020-01-31", "test").await?;
+    let round = app
+        .store
+        .open_round(plan, "2026年1月", "2020-01-31", "test")
+        .await?;
     let tasks = app
         .store
         .list_tasks(plan, &Default::default(), &duban_store::Scope::Unit(bu))
         .await?
         .0;
-    for t in tasks.iter().filter(|t| t.lead_units.iter().any(|n| n == UNIT_B)) {
+    for t in tasks
+        .iter()
+        .filter(|t| t.lead_units.iter().any(|n| n == UNIT_B))
+    {
         let r = app
             .store
             .save_draft(
@@ -84,11 +101,23 @@ async fn run(b: Backend) -> Result<()> {
             .form(&[("csrf", admin.csrf.as_str())])
             .send()
             .await?;
-        ensure!(res.status() == StatusCode::SEE_OTHER, "pass {pass}: {}", res.status());
+        ensure!(
+            res.status() == StatusCode::SEE_OTHER,
+            "pass {pass}: {}",
+            res.status()
+        );
     }
     let mails = smtp.received();
     ensure!(mails.len() == 1, "emails: {mails:?}");
-    ensure!(mails[0].rcpt == vec!["kj@example.gov.cn".to_string()], "{:?}", mails[0].rcpt);
+    ensure!(
+        mails[0].rcpt == vec!["kj@example.gov.cn".to_string()],
+        "{:?}",
+        mails[0].rcpt
+    );
+    ensure!(
+        mails[0].data.contains("Subject:") && mails[0].data.contains("kj@example.gov.cn"),
+        "a whole message to unit A"
+    );
     let calls = hook.received();
     ensure!(calls.len() == 1, "webhook calls: {calls:?}");
     let call: serde_json::Value = serde_json::from_str(&calls[0])?;
@@ -97,7 +126,12 @@ async fn run(b: Backend) -> Result<()> {
         subject.contains("已逾期") && subject.contains("技术合同登记额增长15%"),
         "{subject}"
     );
-    ensure!(call["subject_ref"].as_str().unwrap_or("").ends_with(&format!(":{a}")));
+    ensure!(
+        call["subject_ref"]
+            .as_str()
+            .unwrap_or("")
+            .ends_with(&format!(":{a}"))
+    );
 
     // The unit also finds it in the app.
     let unit_a = app.login("unit_a").await?;
