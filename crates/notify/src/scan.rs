@@ -216,9 +216,8 @@ pub(crate) async fn expand(
             body: r.body.clone(),
         };
         if cfg.email.is_some() {
-            if !emails.contains_key(&r.unit) {
-                let to = store.unit_email_recipients(r.unit).await?;
-                emails.insert(r.unit, to);
+            if let std::collections::hash_map::Entry::Vacant(slot) = emails.entry(r.unit) {
+                slot.insert(store.unit_email_recipients(r.unit).await?);
             }
             for to in emails.get(&r.unit).into_iter().flatten() {
                 dels.push(delivery(CHANNEL_EMAIL, to));
