@@ -602,7 +602,7 @@ fn serve_refuses_incomplete_reminder_settings_before_starting() {
     // The password is read from the named variable; a missing one is an error, not an
     // empty password.
     let o = duban()
-        .args(&base)
+        .args(base)
         .args([
             "--smtp-host",
             "127.0.0.1",
