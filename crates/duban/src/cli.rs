@@ -100,6 +100,8 @@ pub enum Command {
         /// Minutes of inactivity after which a session ends.
         #[arg(long, default_value_t = 30)]
         idle_minutes: u64,
+        #[command(flatten)]
+        remind: service::RemindArgs,
     },
     /// Apply database migrations and exit.
     Migrate {
@@ -184,12 +186,14 @@ pub fn run(cli: Cli) -> Result<()> {
             demo,
             cookie_secure,
             idle_minutes,
+            remind,
         } => service::serve(service::ServeArgs {
             database_url: db.url,
             bind,
             demo,
             cookie_secure,
             idle_minutes,
+            remind,
         }),
         Command::Migrate { db } => service::migrate(&db.url),
         Command::User {

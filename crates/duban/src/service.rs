@@ -47,6 +47,79 @@ pub struct ServeArgs {
     pub demo: bool,
     pub cookie_secure: bool,
     pub idle_minutes: u64,
+    pub remind: RemindArgs,
+}
+
+/// Reminders (催办): email through an SMTP relay, a webhook, and how often the job runs.
+#[derive(Debug, Clone, clap::Args)]
+pub struct RemindArgs {
+    /// SMTP relay for email reminders (plain SMTP inside the deployment).
+    #[arg(long)]
+    pub smtp_host: Option<String>,
+    #[arg(long, default_value_t = 25)]
+    pub smtp_port: u16,
+    /// The From address, e.g. "督查办 <duban@example.gov.cn>".
+    #[arg(long)]
+    pub smtp_from: Option<String>,
+    #[arg(long)]
+    pub smtp_user: Option<String>,
+    /// Name of the environment variable holding the SMTP password (never a flag, so it
+    /// does not show in the process list).
+    #[arg(long, value_name = "NAME")]
+    pub smtp_password_env: Option<String>,
+    /// Webhook every reminder is posted to (http://…).
+    #[arg(long)]
+    pub webhook_url: Option<String>,
+    /// generic, dingtalk or wecom.
+    #[arg(long, default_value = "generic")]
+    pub webhook_format: String,
+    /// Run the reminder job every this many minutes; 0 turns the schedule off (an admin can
+    /// still run it from the notices page). Without SMTP or webhook it posts in-app messages.
+    #[arg(long, default_value_t = 30)]
+    pub remind_every_minutes: u64,
+    /// Remind of reports due within this many days.
+    #[arg(long, default_value_t = 3)]
+    pub due_soon_days: u32,
+}
+
+impl RemindArgs {
+    /// Fills the reminder part of the service's config; the password comes from the
+    /// environment variable named by `--smtp-password-env`.
+    fn apply(&self, config: &mut Config) -> Result<()> {
+        if let Some(host) = self.smtp_host.as_deref().filter(|h| !h.trim().is_empty()) {
+            let Some(from) = self.smtp_from.clone().filter(|f| !f.trim().is_empty()) else {
+                bail!("使用 --smtp-host 时必须同时给出 --smtp-from（发件人地址）");
+            };
+            let password = match &self.smtp_password_env {
+                Some(name) => Some(std::env::var(name).with_context(|| {
+                    format!("--smtp-password-env 指定的环境变量 {name} 未设置或不是有效文本")
+                })?),
+                None => None,
+            };
+            config.smtp = Some(duban_web::SmtpSettings {
+                host: host.trim().to_string(),
+                port: self.smtp_port,
+                from,
+                user: self.smtp_user.clone(),
+                password,
+            });
+        } else if self.smtp_from.is_some()
+            || self.smtp_user.is_some()
+            || self.smtp_password_env.is_some()
+        {
+            bail!("--smtp-from、--smtp-user、--smtp-password-env 需要与 --smtp-host 一起使用");
+        }
+        if let Some(url) = self.webhook_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            config.webhook = Some(duban_web::WebhookSettings {
+                url: url.trim().to_string(),
+                format: self.webhook_format.clone(),
+            });
+        }
+        config.remind_every = (self.remind_every_minutes > 0)
+            .then(|| std::time::Duration::from_secs(self.remind_every_minutes.saturating_mul(60)));
+        config.due_soon_days = self.due_soon_days;
+        Ok(())
+    }
 }
 
 pub fn serve(args: ServeArgs) -> Result<()> {
@@ -55,6 +128,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         config.demo = args.demo;
         config.cookie_secure = args.cookie_secure;
         config.idle_timeout = std::time::Duration::from_secs(args.idle_minutes.max(1) * 60);
+        args.remind.apply(&mut config)?;
         let app = Application::build(config)
             .await
             .with_context(|| format!("无法启动服务（数据库 {}）", redact(&args.database_url)))?;

@@ -582,3 +582,55 @@ async fn seed_imported_by_cli_and_by_browser_upload_gives_the_same_tasks() {
         assert_eq!(a, b);
     }
 }
+
+#[test]
+fn serve_refuses_incomplete_reminder_settings_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+    let base = [
+        "serve",
+        "--database-url",
+        url.as_str(),
+        "--bind",
+        "127.0.0.1:0",
+    ];
+
+    let o = run(&[&base[..], &["--smtp-host", "127.0.0.1"]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--smtp-from"), "{}", stderr(&o));
+
+    // The password is read from the named variable; a missing one is an error, not an
+    // empty password.
+    let o = duban()
+        .args(base)
+        .args([
+            "--smtp-host",
+            "127.0.0.1",
+            "--smtp-from",
+            "duban@example.gov.cn",
+            "--smtp-password-env",
+            "DUBAN_TEST_NO_SUCH_VARIABLE",
+        ])
+        .env_remove("DUBAN_TEST_NO_SUCH_VARIABLE")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("DUBAN_TEST_NO_SUCH_VARIABLE"),
+        "{}",
+        stderr(&o)
+    );
+
+    let o = run(&[
+        &base[..],
+        &[
+            "--webhook-url",
+            "http://127.0.0.1:9/hook",
+            "--webhook-format",
+            "telegram",
+        ],
+    ]
+    .concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("webhook 格式"), "{}", stderr(&o));
+}

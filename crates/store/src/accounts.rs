@@ -62,6 +62,8 @@ pub struct User {
     pub locked_until: Option<OffsetDateTime>,
     #[serde(with = "time::serde::rfc3339")]
     pub created_at: OffsetDateTime,
+    /// Where email reminders go when the user's unit has no address of its own.
+    pub email: Option<String>,
 }
 
 #[derive(Debug, Clone)]
@@ -98,6 +100,7 @@ pub(crate) struct UserRow {
     pub failed_count: i64,
     pub locked_until: Option<i64>,
     pub created_at: i64,
+    pub email: Option<String>,
 }
 
 impl UserRow {
@@ -114,6 +117,7 @@ impl UserRow {
             failed_count: self.failed_count,
             locked_until: from_unix_opt(self.locked_until),
             created_at: from_unix(self.created_at),
+            email: self.email,
         }
     }
 }

@@ -67,6 +67,16 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
         "单位账号必须属于一个单位",
     ),
     (
+        "contributions_task_round_unit_key",
+        "contributions.task_id, contributions.round_id, contributions.unit_id",
+        "该配合单位本轮已报送过此任务的配合情况",
+    ),
+    (
+        "notifications_addressee",
+        "notifications_addressee",
+        "通知必须指定接收用户或单位",
+    ),
+    (
         "reports_self_status_check",
         "reports_self_status_check",
         "自评状态无效",

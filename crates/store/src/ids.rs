@@ -35,3 +35,23 @@ id_type!(PlanId);
 id_type!(TaskId);
 id_type!(RoundId);
 id_type!(ReportId);
+id_type!(
+    /// A supervision notice (督办单).
+    NoticeId
+);
+id_type!(
+    /// An extension request (延期申请).
+    ExtensionId
+);
+id_type!(
+    /// A cooperating unit's contribution to a round's report on a task.
+    ContributionId
+);
+id_type!(
+    /// An in-app notification.
+    NotificationId
+);
+id_type!(
+    /// A row of the delivery outbox (one email or webhook call to make).
+    DeliveryId
+);

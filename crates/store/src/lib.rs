@@ -25,12 +25,19 @@ mod accounts;
 mod audit;
 mod audit_search;
 mod cache;
+mod contacts;
+mod contributions;
 mod error;
+mod extensions;
 mod ids;
+mod notices;
+mod notifications;
+mod outbox;
 mod passwords;
 mod plan_ledger;
 mod plans;
 mod postgres;
+mod reminders;
 mod reopen;
 mod reports;
 mod sessions;
@@ -51,10 +58,24 @@ use sqlx::sqlite::{
 pub use accounts::{LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS, NewUser, Role, User};
 pub use audit::{AuditEntry, AuditReport};
 pub use audit_search::AuditFilter;
+pub use contributions::Contribution;
 pub use error::StoreError;
-pub use ids::{PlanId, ReportId, RoundId, TaskId, UnitId, UserId};
+pub use extensions::{Extension, ExtensionFilter, ExtensionStatus, NewExtension};
+pub use ids::{
+    ContributionId, DeliveryId, ExtensionId, NoticeId, NotificationId, PlanId, ReportId, RoundId,
+    TaskId, UnitId, UserId,
+};
+pub use notices::{NewNotice, Notice, NoticeCounts, NoticeLevel, NoticeStatus};
+pub use notifications::{NewNotification, Notification};
+pub use outbox::{Delivery, DeliveryStatus, EnqueueCounts, NewDelivery};
 pub use passwords::PasswordHasher;
 pub use plans::{ImportWarning, Plan, PlanTable};
+pub use reminders::PendingReport;
+/// The last second of a due date (ISO "YYYY-MM-DD") in China Standard Time, as unix
+/// seconds; `None` for a malformed date. Reports and notice answers are on time up to it.
+pub fn due_deadline(due_date: &str) -> Option<i64> {
+    reports::due_deadline(due_date)
+}
 pub use reports::{
     BulkReport, BulkRound, DraftInput, OwedReport, Report, ReportStatus, ReportVersion, Round,
     RoundStatus, SelfStatus, UnitRoundStats,

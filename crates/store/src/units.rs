@@ -12,6 +12,8 @@ pub struct Unit {
     pub aliases: Vec<String>,
     pub lead_tasks: i64,
     pub coop_tasks: i64,
+    /// Where email reminders for the unit go.
+    pub email: Option<String>,
 }
 
 impl Unit {

@@ -18,6 +18,48 @@ pub struct Config {
     pub max_upload_bytes: usize,
     /// Cheap password hashing, for test suites with many logins. Never in production.
     pub fast_password_hashing: bool,
+    /// Email reminders through this SMTP relay; `None`: no email.
+    pub smtp: Option<SmtpSettings>,
+    /// Reminders posted to this webhook; `None`: no webhook.
+    pub webhook: Option<WebhookSettings>,
+    /// Run the reminder job this often; `None`: not periodically (an admin can still run it
+    /// once from the notices page). With neither SMTP nor webhook it posts in-app messages.
+    pub remind_every: Option<Duration>,
+    /// Remind of reports due within this many days.
+    pub due_soon_days: u32,
+}
+
+/// An SMTP relay inside the deployment (plain SMTP, optional AUTH).
+#[derive(Clone)]
+pub struct SmtpSettings {
+    pub host: String,
+    pub port: u16,
+    /// The From address, e.g. `督查办 <duban@example.gov.cn>`.
+    pub from: String,
+    pub user: Option<String>,
+    pub password: Option<String>,
+}
+
+// Written by hand so that a logged config never shows the password.
+impl std::fmt::Debug for SmtpSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpSettings")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("user", &self.user)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .finish()
+    }
+}
+
+/// A webhook (group robot, OA relay) every reminder is posted to.
+#[derive(Debug, Clone)]
+pub struct WebhookSettings {
+    /// `http://…`; its query may hold a token, so it is never stored in the database.
+    pub url: String,
+    /// `generic`, `dingtalk` or `wecom`.
+    pub format: String,
 }
 
 impl Config {
@@ -30,7 +72,47 @@ impl Config {
             cookie_secure: false,
             max_upload_bytes: 20 * 1024 * 1024,
             fast_password_hashing: false,
+            smtp: None,
+            webhook: None,
+            remind_every: None,
+            due_soon_days: 3,
         }
+    }
+}
+
+impl Config {
+    /// The reminder job's settings.
+    pub(crate) fn notify_config(&self) -> Result<duban_notify::NotifyConfig, String> {
+        use duban_notify::{NotifyConfig, SmtpConfig, WebhookConfig, WebhookFormat};
+        let webhooks = match &self.webhook {
+            None => Vec::new(),
+            Some(w) => {
+                let format = WebhookFormat::parse(&w.format).ok_or_else(|| {
+                    format!(
+                        "webhook 格式“{}”无效：应为 generic、dingtalk 或 wecom",
+                        w.format
+                    )
+                })?;
+                vec![WebhookConfig {
+                    name: "webhook".into(),
+                    url: w.url.clone(),
+                    format,
+                }]
+            }
+        };
+        Ok(NotifyConfig {
+            due_soon_days: self.due_soon_days,
+            escalate_every_days: crate::routes::notices::ESCALATE_EVERY_DAYS,
+            email: self.smtp.as_ref().map(|s| SmtpConfig {
+                host: s.host.clone(),
+                port: s.port,
+                from: s.from.clone(),
+                username: s.user.clone(),
+                password: s.password.clone(),
+            }),
+            webhooks,
+            ..NotifyConfig::default()
+        })
     }
 }
 

@@ -20,6 +20,8 @@ pub enum WebError {
     Template(#[from] minijinja::Error),
     #[error("演示数据：{0}")]
     Demo(String),
+    #[error("催办提醒配置：{0}")]
+    Notify(String),
 }
 
 /// What went wrong in a request, independent of how it is shown.

@@ -19,7 +19,7 @@ mod startup;
 mod state;
 mod views;
 
-pub use config::Config;
+pub use config::{Config, SmtpSettings, WebhookSettings};
 pub use demo::{DemoLogin, load_demo_if_empty};
 pub use error::WebError;
 pub use routes::{Access, RouteInfo, route_list};

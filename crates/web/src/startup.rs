@@ -17,6 +17,8 @@ pub struct Application {
     router: axum::Router,
     store: Store,
     demo_logins: Vec<DemoLogin>,
+    notifier: duban_notify::Notifier,
+    remind_every: Option<std::time::Duration>,
 }
 
 impl Application {
@@ -48,7 +50,12 @@ impl Application {
                 source,
             })?
             .port();
+        let notify_config = config.notify_config().map_err(WebError::Notify)?;
+        let notifier = duban_notify::Notifier::new(store.clone(), notify_config)
+            .map_err(|e| WebError::Notify(e.to_string()))?;
+        let remind_every = config.remind_every;
         let state = AppState {
+            notifier: notifier.clone(),
             store: store.clone(),
             config: Arc::new(config),
             templates: Arc::new(Templates::new()?),
@@ -61,6 +68,8 @@ impl Application {
             router: routes::router(state),
             store,
             demo_logins,
+            notifier,
+            remind_every,
         })
     }
 
@@ -77,14 +86,24 @@ impl Application {
         &self.demo_logins
     }
 
-    /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish.
+    /// The reminder job this service runs (for a one-off pass, e.g. in tests).
+    pub fn notifier(&self) -> &duban_notify::Notifier {
+        &self.notifier
+    }
+
+    /// Serves until Ctrl-C or SIGTERM, then lets requests in flight finish. The reminder
+    /// job runs alongside when `remind_every` is set, and stops before the store closes.
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
         let store = self.store.clone();
-        axum::serve(self.listener, self.router)
+        let job = self.remind_every.map(|every| self.notifier.spawn(every));
+        let served = axum::serve(self.listener, self.router)
             .with_graceful_shutdown(shutdown_signal())
-            .await?;
+            .await;
+        if let Some(job) = job {
+            job.shutdown().await;
+        }
         store.close().await;
-        Ok(())
+        served
     }
 }
 

@@ -15,4 +15,6 @@ pub struct AppState {
     pub templates: Arc<Templates>,
     pub pending: Arc<PendingImports>,
     pub current: Arc<CurrentPlan>,
+    /// The reminder job (run periodically when configured, or once by an admin).
+    pub notifier: duban_notify::Notifier,
 }

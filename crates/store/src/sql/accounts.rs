@@ -11,7 +11,7 @@ use crate::{LoginOutcome, NewUser, StoreError, User, UserId};
 macro_rules! user_cols {
     () => {
         "id, username, display_name, role, unit_id, password_hash, must_change, failed_count, \
-         locked_until, created_at"
+         locked_until, created_at, email"
     };
 }
 

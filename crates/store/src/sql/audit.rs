@@ -192,6 +192,11 @@ const DUMP_TABLES: &[&str] = &[
     "rounds",
     "reports",
     "report_versions",
+    "notices",
+    "extension_requests",
+    "contributions",
+    "notifications",
+    "outbox",
     "audit_log",
     "audit_head",
 ];

@@ -9,7 +9,7 @@ use crate::{StoreError, Unit, UnitId};
 
 pub(crate) async fn list(pool: &Pool, only: Option<UnitId>) -> Result<Vec<Unit>, StoreError> {
     let rows = sqlx::query(
-        "SELECT u.id, u.name, u.aliases, \
+        "SELECT u.id, u.name, u.aliases, u.email, \
          (SELECT COUNT(*) FROM task_units tu WHERE tu.unit_id = u.id AND tu.role = 'lead') AS lead_tasks, \
          (SELECT COUNT(*) FROM task_units tu WHERE tu.unit_id = u.id AND tu.role = 'coop') AS coop_tasks \
          FROM units u WHERE ($1 IS NULL OR u.id = $1) ORDER BY u.name",
@@ -26,6 +26,7 @@ pub(crate) async fn list(pool: &Pool, only: Option<UnitId>) -> Result<Vec<Unit>,
                 aliases: parse_aliases(&aliases),
                 lead_tasks: r.try_get("lead_tasks")?,
                 coop_tasks: r.try_get("coop_tasks")?,
+                email: r.try_get("email")?,
             })
         })
         .collect()

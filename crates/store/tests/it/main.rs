@@ -3,7 +3,9 @@
 
 mod accounts;
 mod audit;
+mod chasing;
 mod imports;
+mod outbox;
 mod oversight;
 mod reopen;
 mod reports;

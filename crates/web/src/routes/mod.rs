@@ -6,9 +6,13 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod contributions;
 pub mod downloads;
+pub mod extensions;
 pub mod health;
 pub mod import;
+pub mod notices;
+pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod reporting;
@@ -162,6 +166,67 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     }),
     ("GET", "/downloads/bulletin.docx", Access::Oversight, || {
         get(downloads::bulletin)
+    }),
+    // Supervision notices: issued and closed by the office, answered by the unit they are
+    // addressed to (the store answers 404 for another unit's notice).
+    ("POST", "/admin/tasks/{id}/notices", Access::Admin, || {
+        post(notices::issue)
+    }),
+    ("POST", "/notices/{id}/answer", Access::Session, || {
+        post(notices::answer)
+    }),
+    ("POST", "/admin/notices/{id}/close", Access::Admin, || {
+        post(notices::close)
+    }),
+    ("GET", "/admin/notices", Access::Admin, || {
+        get(notices::list)
+    }),
+    ("POST", "/admin/notices/escalate", Access::Admin, || {
+        post(notices::escalate)
+    }),
+    // One pass of the reminder job now: escalation, reminders, email and webhook delivery.
+    ("POST", "/admin/reminders/run", Access::Admin, || {
+        post(notices::run_reminders)
+    }),
+    // Extension requests: unit accounts ask on their own tasks; the office decides.
+    ("POST", "/tasks/{id}/extensions", Access::Session, || {
+        post(extensions::request)
+    }),
+    ("GET", "/admin/extensions", Access::Admin, || {
+        get(extensions::list)
+    }),
+    (
+        "POST",
+        "/admin/extensions/{id}/decide",
+        Access::Admin,
+        || post(extensions::decide),
+    ),
+    // Cooperating units' contributions (cooperating unit accounts only) and the lead unit's
+    // merge into its draft (lead unit accounts only).
+    (
+        "GET",
+        "/rounds/{round}/tasks/{task}/contribution",
+        Access::Session,
+        || get(contributions::page),
+    ),
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/contribution",
+        Access::Session,
+        || post(contributions::save),
+    ),
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/contributions/{id}/merge",
+        Access::Session,
+        || post(contributions::merge),
+    ),
+    // In-app notifications: the user's own and their unit's.
+    ("GET", "/notifications", Access::Session, || {
+        get(notifications::page)
+    }),
+    ("POST", "/notifications/{id}/read", Access::Session, || {
+        post(notifications::mark_read)
     }),
 ];
 

@@ -166,6 +166,20 @@ pub async fn overview(
     let lights = oversight::light_counts(&app.store, plan.id, &user.scope()).await?;
     let ranking = ranking_context(&app, &user, plan.id, &oq).await?;
     let office = matches!(user.role, Role::Admin | Role::Leader);
+    let now = time::OffsetDateTime::now_utc();
+    let notice_counts = match user.scope() {
+        Scope::All => app.store.notice_counts(plan.id, now).await?,
+        Scope::Unit(u) => {
+            let mine: Vec<_> = app
+                .store
+                .unit_notices(u, true)
+                .await?
+                .into_iter()
+                .filter(|n| n.plan_id == plan.id)
+                .collect();
+            duban_store::NoticeCounts::of(&mine, now)
+        }
+    };
     app.templates.page(
         "overview.html",
         Some(&user),
@@ -183,6 +197,7 @@ pub async fn overview(
             lights,
             ranking,
             office,
+            notice_counts,
         },
     )
 }
@@ -375,6 +390,41 @@ pub async fn task(
         .await?
         .remove(&id.0);
     let rounds = app.store.rounds(t.summary.plan_id).await?;
+    let now = time::OffsetDateTime::now_utc();
+    let notices: Vec<_> = app
+        .store
+        .task_notices(id, &scope)
+        .await?
+        .iter()
+        .map(|n| crate::routes::notices::notice_context(n, now))
+        .collect();
+    let extensions: Vec<_> = app
+        .store
+        .extensions(
+            &duban_store::ExtensionFilter {
+                task: Some(id),
+                ..Default::default()
+            },
+            &scope,
+        )
+        .await?
+        .iter()
+        .map(crate::routes::extensions::extension_context)
+        .collect();
+    // Units a notice can go to: the task's lead and cooperating units.
+    let notice_units: Vec<_> = t
+        .lead
+        .iter()
+        .map(|u| (u.id, format!("{}（牵头）", u.name)))
+        .chain(t.coop.iter().map(|u| (u.id, format!("{}（配合）", u.name))))
+        .collect();
+    let unit_account = user.role == duban_store::Role::Unit && user.unit_id.is_some();
+    let open_rounds: Vec<_> = rounds
+        .iter()
+        .rev()
+        .filter(|r| r.status == duban_store::RoundStatus::Open)
+        .map(|r| (r.id, r.name.clone()))
+        .collect();
     let round_names: std::collections::HashMap<i64, String> =
         rounds.into_iter().map(|r| (r.id.0, r.name)).collect();
     let targets: Vec<_> = t
@@ -415,6 +465,12 @@ pub async fn task(
             round_names,
             verdicts => verdict_options(),
             light,
+            notices,
+            extensions,
+            notice_units,
+            levels => crate::routes::notices::level_options(),
+            unit_account,
+            open_rounds,
         },
     )
 }
@@ -483,10 +539,18 @@ pub async fn unit(
         .iter()
         .filter(|t| !t.lead_units.iter().any(|n| u.answers_to(n)))
         .collect();
+    let now = time::OffsetDateTime::now_utc();
+    let notices: Vec<_> = app
+        .store
+        .unit_notices(id, false)
+        .await?
+        .iter()
+        .map(|n| crate::routes::notices::notice_context(n, now))
+        .collect();
     app.templates.page(
         "unit.html",
         Some(&user),
         "units",
-        context! { u => context! { id => u.id, display => u.display() }, led, cooperating, total, lights },
+        context! { u => context! { id => u.id, display => u.display() }, led, cooperating, total, lights, notices },
     )
 }

@@ -107,6 +107,30 @@ pub async fn my_tasks(
             .templates
             .page("my_tasks.html", Some(&user), "my", context! {});
     };
+    let now = time::OffsetDateTime::now_utc();
+    let notices: Vec<_> = app
+        .store
+        .unit_notices(unit, true)
+        .await?
+        .iter()
+        .filter(|n| n.plan_id == plan.id)
+        .map(|n| crate::routes::notices::notice_context(n, now))
+        .collect();
+    let extensions: Vec<_> = app
+        .store
+        .extensions(
+            &duban_store::ExtensionFilter {
+                plan: Some(plan.id),
+                unit: Some(unit),
+                ..Default::default()
+            },
+            &Scope::Unit(unit),
+        )
+        .await?
+        .iter()
+        .take(20)
+        .map(crate::routes::extensions::extension_context)
+        .collect();
     let rounds = app.store.rounds(plan.id).await?;
     let round = pick_round(&rounds, q.round.as_deref());
     let round_options: Vec<_> = rounds
@@ -119,9 +143,10 @@ pub async fn my_tasks(
             "my_tasks.html",
             Some(&user),
             "my",
-            context! { plan, rounds => round_options },
+            context! { plan, rounds => round_options, notices, extensions },
         );
     };
+    let cooperating = cooperating_tasks(&app, plan.id, unit, &round).await?;
     let days_left = parse_date(&round.due_date).map(|d| (d - today_cst()).whole_days());
     let owed = app.store.unit_round_tasks(round.id, unit).await?;
     let mut groups: Vec<(Bucket, Vec<Value>)> =
@@ -157,8 +182,61 @@ pub async fn my_tasks(
             days_left,
             groups,
             total => owed.len(),
+            notices,
+            extensions,
+            cooperating,
         },
     )
+}
+
+/// The tasks the unit cooperates on (配合) but does not lead, with its contribution for
+/// the round, if written.
+async fn cooperating_tasks(
+    app: &AppState,
+    plan: duban_store::PlanId,
+    unit: UnitId,
+    round: &Round,
+) -> Result<Vec<Value>, PageError> {
+    let Some(me) = app.store.unit(unit).await? else {
+        return Ok(Vec::new());
+    };
+    let scope = Scope::Unit(unit);
+    let mut rows = Vec::new();
+    let mut offset = 0;
+    loop {
+        let filter = duban_store::TaskFilter {
+            unit: Some(unit),
+            limit: 500,
+            offset,
+            ..Default::default()
+        };
+        let (page, total) = app.store.list_tasks(plan, &filter, &scope).await?;
+        let n = page.len() as u32;
+        for t in page
+            .into_iter()
+            .filter(|t| !t.lead_units.iter().any(|n| me.answers_to(n)))
+        {
+            let own = app
+                .store
+                .contributions(t.id, round.id, &scope)
+                .await?
+                .into_iter()
+                .find(|c| c.unit_id == unit);
+            rows.push(context! {
+                task_id => t.id,
+                text => t.text,
+                lead_units => t.lead_units,
+                written => own.is_some(),
+                merged => own.as_ref().is_some_and(|c| c.merged()),
+                updated_at => own.as_ref().map(|c| fmt_time(c.updated_at)),
+            });
+        }
+        offset += n;
+        if n == 0 || i64::from(offset) >= total {
+            break;
+        }
+    }
+    Ok(rows)
 }
 
 /// Everything the form page is about: the round, the task, the unit and its report.
@@ -169,6 +247,8 @@ struct FormCtx {
     report: Option<Report>,
     previous: Option<(String, String)>,
     fields: Vec<FigureField>,
+    /// Cooperating units' contributions, when the unit leads the task.
+    contributions: Vec<duban_store::Contribution>,
 }
 
 /// The unit's narrative for this task in the round before `round`, if it wrote one.
@@ -222,7 +302,13 @@ async fn load_ctx(
         .find(|r| r.round_id == round.id && r.unit_id == unit);
     let previous = previous_narrative(app, task, unit, &round).await?;
     let fields = livecheck::figure_fields(&detail.summary.text);
+    let contributions = if detail.lead.iter().any(|l| l.id == unit) {
+        app.store.contributions(task, round.id, &scope).await?
+    } else {
+        Vec::new()
+    };
     Ok(FormCtx {
+        contributions,
         round,
         task: detail,
         unit,
@@ -426,6 +512,7 @@ fn render_form(
             errors => shown.errors,
             conflict,
             notice => shown.notice,
+            contributions => c.contributions.iter().map(crate::routes::contributions::contribution_context).collect::<Vec<_>>(),
         },
     )
 }
@@ -450,6 +537,7 @@ pub async fn form_page(
     let notice = match q.done.as_deref() {
         Some("saved") => Some("草稿已保存，右侧为本次保存的自动核对结果。"),
         Some("submitted") => Some("已报送，等待督查办审核。"),
+        Some("merged") => Some("已将配合单位的内容追加到进展情况草稿中，请核对后保存或提交。"),
         _ => None,
     };
     render_form(

@@ -263,7 +263,7 @@ pub struct VerdictForm {
 }
 
 /// A same-site path to return to; anything else (another host, a scheme) falls back.
-fn local_path(back: &str, fallback: String) -> String {
+pub(crate) fn local_path(back: &str, fallback: String) -> String {
     let ok = back.starts_with('/')
         && !back.starts_with("//")
         && !back.contains('\\')

@@ -138,10 +138,26 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             }
         }
     };
+    // Pages show the unread count in the navigation; the API and form posts need none.
+    let badge = match &user {
+        Some(u) if !api && req.method() == Method::GET => g
+            .app
+            .store
+            .unread_notifications(u.user_id, u.unit_id)
+            .await
+            .unwrap_or(0),
+        _ => 0,
+    };
     if let Some(u) = user {
         req.extensions_mut().insert(CurrentUser(u));
     }
-    next.run(req).await
+    UNREAD.scope(badge, next.run(req)).await
+}
+
+tokio::task_local! {
+    /// The signed-in user's unread notifications for this request, for the nav's bell;
+    /// the handler runs inside the guard's future, so templates can read it.
+    pub static UNREAD: i64;
 }
 
 /// Passes the request on when it carries the expected token, as the `X-CSRF-Token` header

@@ -53,6 +53,19 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("review.html", include_str!("../../templates/review.html")),
     ("audit.html", include_str!("../../templates/audit.html")),
+    ("notices.html", include_str!("../../templates/notices.html")),
+    (
+        "extensions.html",
+        include_str!("../../templates/extensions.html"),
+    ),
+    (
+        "contribution.html",
+        include_str!("../../templates/contribution.html"),
+    ),
+    (
+        "notifications.html",
+        include_str!("../../templates/notifications.html"),
+    ),
 ];
 
 pub struct Templates {
@@ -89,7 +102,8 @@ impl Templates {
             unit_id: u.unit_id.map(|id| id.0),
         });
         let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
-        let full = context! { me, csrf, nav, ..ctx };
+        let unread = crate::security::guard::UNREAD.try_with(|n| *n).unwrap_or(0);
+        let full = context! { me, csrf, nav, unread, ..ctx };
         Ok(Html(self.env.get_template(name)?.render(full)?))
     }
 }

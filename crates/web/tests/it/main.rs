@@ -4,9 +4,12 @@
 
 mod auth;
 mod cycle;
+mod fakes;
 mod helpers;
 mod import;
 mod matrix;
 mod oversight;
 mod pages;
+mod reminders;
 mod scope;
+mod supervision;

@@ -326,6 +326,108 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::None,
             [303, 403, 403, 200, 200],
         ),
+        // Notices, extension requests, contributions, notifications. `{notice}` and
+        // `{extension}` are unit B's on `{task}`; `{task2}` is led by B with A cooperating,
+        // `{contribution}` is A's on it; `{notification}` is addressed to unit B.
+        (
+            "POST",
+            "/admin/tasks/{id}/notices",
+            "/admin/tasks/{task}/notices",
+            Body::Form("unit=&level=blue&deadline=2026-01-31&text=x"),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/notices/{id}/answer",
+            "/notices/{notice}/answer",
+            Body::Form("answer="),
+            [303, 404, 400, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/notices/{id}/close",
+            "/admin/notices/{notice}/close",
+            Body::Form("note="),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "GET",
+            "/admin/notices",
+            "/admin/notices",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/notices/escalate",
+            "/admin/notices/escalate",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "POST",
+            "/admin/reminders/run",
+            "/admin/reminders/run",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "POST",
+            "/tasks/{id}/extensions",
+            "/tasks/{task}/extensions",
+            Body::Form("requested_date=not-a-date&reason=x"),
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "GET",
+            "/admin/extensions",
+            "/admin/extensions",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/extensions/{id}/decide",
+            "/admin/extensions/{extension}/decide",
+            Body::Form("decision=refuse&note="),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "GET",
+            "/rounds/{round}/tasks/{task}/contribution",
+            "/rounds/{round}/tasks/{task2}/contribution",
+            Body::None,
+            [303, 200, 403, 403, 403],
+        ),
+        (
+            "POST",
+            "/rounds/{round}/tasks/{task}/contribution",
+            "/rounds/{round}/tasks/{task2}/contribution",
+            Body::Form("text="),
+            [303, 400, 403, 403, 403],
+        ),
+        // Unit B, the lead, merges it (once); everyone else is refused.
+        (
+            "POST",
+            "/rounds/{round}/tasks/{task}/contributions/{id}/merge",
+            "/rounds/{round}/tasks/{task2}/contributions/{contribution}/merge",
+            Body::Form(""),
+            [303, 403, 303, 403, 403],
+        ),
+        (
+            "GET",
+            "/notifications",
+            "/notifications",
+            Body::None,
+            [303, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/notifications/{id}/read",
+            "/notifications/{notification}/read",
+            Body::Form(""),
+            [303, 404, 303, 404, 404],
+        ),
     ]
 }
 
@@ -371,13 +473,19 @@ async fn run(b: Backend) -> Result<()> {
         .unwrap_or(0)
         .to_string();
     let (round, report) = round_and_report(&app, ids[2]).await?;
+    let extra = cycle_records(&app, ids[2], ids[1], &round).await?;
     let mut failures = Vec::new();
     for (method, pattern, path, body, expected) in table() {
         let path = path
             .replace("{task}", &task)
             .replace("{unit}", &unit)
             .replace("{round}", &round)
-            .replace("{report}", &report);
+            .replace("{report}", &report)
+            .replace("{task2}", &ids[1].to_string())
+            .replace("{notice}", &extra.notice)
+            .replace("{extension}", &extra.extension)
+            .replace("{contribution}", &extra.contribution)
+            .replace("{notification}", &extra.notification);
         for (i, who) in WHO.iter().enumerate() {
             // A fresh session per request: some routes end the session they run in.
             let (client, csrf) = if i == 0 {
@@ -429,6 +537,86 @@ async fn round_and_report(app: &TestApp, task: i64) -> Result<(String, String)> 
     let r = app.store.save_draft(&draft, "unit_b").await?;
     let r = app.store.submit_report(r.id, r.version, "unit_b").await?;
     Ok((round.id.to_string(), r.id.to_string()))
+}
+
+struct Records {
+    notice: String,
+    extension: String,
+    contribution: String,
+    notification: String,
+}
+
+/// Unit B's notice and extension request on `task`, unit A's contribution to `task2` (led
+/// by B) in `round`, and a notification to unit B.
+async fn cycle_records(app: &TestApp, task: i64, task2: i64, round: &str) -> Result<Records> {
+    use duban_store::{NewExtension, NewNotice, NewNotification, NoticeLevel, TaskId};
+    let unit_id = |name: &'static str| async move {
+        app.store
+            .unit_by_name(name)
+            .await?
+            .map(|u| u.id)
+            .ok_or_else(|| anyhow::anyhow!("unit {name}"))
+    };
+    let b = unit_id(UNIT_B).await?;
+    let a = unit_id(crate::helpers::UNIT_A).await?;
+    let notice = app
+        .store
+        .issue_notice(
+            &NewNotice {
+                task: TaskId(task),
+                unit: b,
+                level: NoticeLevel::Blue,
+                deadline: "2099-01-31".into(),
+                text: "请加快进度".into(),
+            },
+            "test",
+        )
+        .await?;
+    let extension = app
+        .store
+        .request_extension(
+            &NewExtension {
+                task: TaskId(task),
+                round: None,
+                unit: b,
+                requested_date: "2099-06-30".into(),
+                reason: "场地审批未完成".into(),
+            },
+            "test",
+        )
+        .await?;
+    let contribution = app
+        .store
+        .save_contribution(
+            TaskId(task2),
+            duban_store::RoundId(round.parse()?),
+            a,
+            "配合完成通关便利化。",
+            "test",
+        )
+        .await?;
+    let notification = app
+        .store
+        .notify(
+            &NewNotification {
+                user: None,
+                unit: Some(b),
+                kind: "test".into(),
+                subject: "测试通知".into(),
+                body: String::new(),
+                link: None,
+                dedupe_key: None,
+            },
+            "test",
+        )
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("notification posted"))?;
+    Ok(Records {
+        notice: notice.id.to_string(),
+        extension: extension.id.to_string(),
+        contribution: contribution.id.to_string(),
+        notification: notification.to_string(),
+    })
 }
 
 async fn send(

@@ -1,0 +1,173 @@
+//! Extension requests (延期申请): a unit asks for a later date on a task (for one round or
+//! the task itself) with a reason; the office approves or refuses with a note.
+
+use axum::Form;
+use axum::extract::{Path, State};
+use axum::response::{Html, IntoResponse, Redirect, Response};
+use duban_store::{
+    Extension, ExtensionFilter, ExtensionId, ExtensionStatus, NewExtension, NewNotification, Role,
+    RoundId, Scope, TaskId,
+};
+use minijinja::{Value, context};
+use serde::Deserialize;
+
+use crate::error::{Failure, PageError};
+use crate::routes::pages::{current_plan, fmt_time};
+use crate::routes::review::local_path;
+use crate::security::CurrentUser;
+use crate::state::AppState;
+
+pub fn extension_context(e: &Extension) -> Value {
+    context! {
+        id => e.id,
+        task_id => e.task_id,
+        task_text => e.task_text,
+        round_name => e.round_name,
+        unit_id => e.unit_id,
+        unit_name => e.unit_name,
+        requested_date => e.requested_date,
+        reason => e.reason,
+        status => e.status.as_str(),
+        status_label => e.status.label_zh(),
+        pending => e.status == ExtensionStatus::Pending,
+        requested_by => e.requested_by,
+        requested_at => fmt_time(e.requested_at),
+        decided_by => e.decided_by,
+        decided_at => e.decided_at.map(fmt_time),
+        decision_note => e.decision_note,
+    }
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct RequestForm {
+    /// Empty: the task's own deadline.
+    round: String,
+    requested_date: String,
+    reason: String,
+    back: String,
+}
+
+pub async fn request(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(task): Path<String>,
+    Form(f): Form<RequestForm>,
+) -> Result<Response, PageError> {
+    // Requests come from the unit that owes the work, never from the office or leaders.
+    let unit = match (user.role, user.unit_id) {
+        (Role::Unit, Some(u)) => u,
+        _ => return Err(Failure::Forbidden.into()),
+    };
+    let task: TaskId = task.parse().map_err(|_| Failure::NotFound)?;
+    if !app.store.task_in_scope(task, &Scope::Unit(unit)).await? {
+        return Err(Failure::NotFound.into());
+    }
+    let round = match f.round.trim() {
+        "" => None,
+        r => Some(
+            r.parse::<RoundId>()
+                .map_err(|_| Failure::BadRequest("填报轮次无效".into()))?,
+        ),
+    };
+    app.store
+        .request_extension(
+            &NewExtension {
+                task,
+                round,
+                unit,
+                requested_date: f.requested_date.trim().to_string(),
+                reason: f.reason,
+            },
+            &user.username,
+        )
+        .await?;
+    let fallback = format!("/tasks/{task}#extensions");
+    Ok(Redirect::to(&local_path(&f.back, fallback)).into_response())
+}
+
+/// The office's list: pending requests first (oldest first, as a queue), then the latest
+/// decisions.
+pub async fn list(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Html<String>, PageError> {
+    let Some(plan) = current_plan(&app).await? else {
+        return app.templates.page(
+            "extensions.html",
+            Some(&user),
+            "extensions",
+            context! { pending => Vec::<Value>::new(), decided => Vec::<Value>::new() },
+        );
+    };
+    let all = app
+        .store
+        .extensions(
+            &ExtensionFilter {
+                plan: Some(plan.id),
+                ..ExtensionFilter::default()
+            },
+            &Scope::All,
+        )
+        .await?;
+    let pending: Vec<_> = all
+        .iter()
+        .rev()
+        .filter(|e| e.status == ExtensionStatus::Pending)
+        .map(extension_context)
+        .collect();
+    let decided: Vec<_> = all
+        .iter()
+        .filter(|e| e.status != ExtensionStatus::Pending)
+        .take(50)
+        .map(extension_context)
+        .collect();
+    app.templates.page(
+        "extensions.html",
+        Some(&user),
+        "extensions",
+        context! { pending, decided },
+    )
+}
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct DecideForm {
+    /// `approve` or `refuse`.
+    decision: String,
+    note: String,
+}
+
+pub async fn decide(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<DecideForm>,
+) -> Result<Response, PageError> {
+    let id: ExtensionId = id.parse().map_err(|_| Failure::NotFound)?;
+    let approve = match f.decision.as_str() {
+        "approve" => true,
+        "refuse" => false,
+        _ => return Err(Failure::BadRequest("请选择同意或不同意".into()).into()),
+    };
+    let e = app
+        .store
+        .decide_extension(id, approve, &f.note, &user.username)
+        .await?;
+    let note = e.decision_note.clone().unwrap_or_default();
+    app.store
+        .notify(
+            &NewNotification {
+                user: None,
+                unit: Some(e.unit_id),
+                kind: "extension.decided".into(),
+                subject: format!("延期申请（至{}）{}", e.requested_date, e.status.label_zh()),
+                body: note,
+                link: Some(format!("/tasks/{}#extensions", e.task_id)),
+                dedupe_key: None,
+            },
+            &user.username,
+        )
+        .await?;
+    Ok(Redirect::to("/admin/extensions").into_response())
+}
