@@ -4,7 +4,7 @@
 
 use std::collections::HashMap;
 
-use duban_docs::{BulletinData, LaggingTask, UnitRow};
+use duban_docs::{BulletinData, LaggingTask, NoticeRow, UnitRow};
 use duban_store::{
     Plan, PlanId, Round, RoundId, RoundStatus, Scope, Store, StoreError, TaskId, UnitRoundStats,
 };
@@ -194,7 +194,7 @@ pub fn ranking(stats: &[UnitRoundStats], sort: RankSort, desc: bool) -> Vec<Rank
 }
 
 /// The bulletin's figures for a round: per lead unit from `round_stats`, the lagging tasks,
-/// and no notices yet (the store does not keep them).
+/// and the plan's supervision notices still open (issued and not yet closed).
 pub async fn bulletin_data(
     store: &Store,
     plan: &Plan,
@@ -223,13 +223,32 @@ pub async fn bulletin_data(
             status: l.reason.label_zh().to_string(),
         })
         .collect();
+    let notices = store
+        .open_notices(plan.id)
+        .await?
+        .into_iter()
+        .map(|n| {
+            let issued = n
+                .issued_at
+                .to_offset(time::macros::offset!(+8))
+                .date()
+                .to_string();
+            NoticeRow {
+                number: format!("督办〔{}〕{}号", n.issued_at.year(), n.id),
+                unit: n.unit_name,
+                task: n.task_text,
+                issued: date_zh(&issued),
+                due: Some(date_zh(&n.deadline)),
+            }
+        })
+        .collect();
     Ok(BulletinData {
         plan: plan.name.clone(),
         round: round.name.clone(),
         period: format!("截至{}", date_zh(&round.due_date)),
         units,
         lagging,
-        notices: Vec::new(),
+        notices,
     })
 }
 

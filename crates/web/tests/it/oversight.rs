@@ -228,7 +228,7 @@ async fn audit_page_lists_entries_verifies_and_names_a_tampered_seq() -> Result<
     Ok(())
 }
 
-fn zip_part(bytes: &[u8], name: &str) -> Result<String> {
+pub fn zip_part(bytes: &[u8], name: &str) -> Result<String> {
     let mut z = zip::ZipArchive::new(std::io::Cursor::new(bytes))?;
     let mut f = z.by_name(name)?;
     let mut s = String::new();

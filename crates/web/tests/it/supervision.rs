@@ -216,6 +216,22 @@ async fn run(b: Backend) -> Result<()> {
     let (_, body) = get(&app, &admin, "/admin/notices").await?;
     ensure!(body.contains("进口整车数量未达目标") && body.contains("原为蓝色"));
 
+    // The round's bulletin lists the open notice (the first one is closed).
+    let bytes = admin
+        .client
+        .get(app.url(&format!("/downloads/bulletin.docx?round={round}")))
+        .send()
+        .await?
+        .bytes()
+        .await?;
+    let xml = crate::oversight::zip_part(&bytes, "word/document.xml")?;
+    let open_now = app.store.open_notices(plan).await?;
+    ensure!(open_now.len() == 1, "one notice open");
+    ensure!(
+        xml.contains(&format!("{}号", open_now[0].id)) && xml.contains(&open_now[0].unit_name),
+        "bulletin names the open notice"
+    );
+
     // --- Extension requests -----------------------------------------------------------
     let ext = format!("/tasks/{t1}/extensions");
     let (s, _, _) = post_form(
