@@ -21,7 +21,7 @@ done
 python3 -c 'import docx, openpyxl' || { echo "check-independent: python-docx/openpyxl missing" >&2; exit 1; }
 
 cargo build -q -p duban-docs --example render
-render="$root/target/debug/examples/render"
+render="${CARGO_TARGET_DIR:-$root/target}/debug/examples/render"
 
 run_case() { # name, extra render args..., then -- and checker args
   local name="$1"; shift

@@ -1,12 +1,9 @@
 #!/usr/bin/env bash
-# Headless Chromium check of the service (called by .ci/run after the release build).
-# Uses `target/release/duban serve`; while the CLI has no `serve`, the crate's own `serve`
-# example runs the same Application instead, and says so.
+# Headless Chromium check of the service (called by .ci/run after the release build):
+# `duban serve --demo` from the release build, honouring CARGO_TARGET_DIR.
 set -euo pipefail
 cd "$(dirname "$0")/../../../.."
-if [ -z "${DUBAN_SERVE_CMD:-}" ] && ! target/release/duban serve --help >/dev/null 2>&1; then
-  echo "target/release/duban has no 'serve' command; using the duban-web serve example"
-  cargo build --release -q -p duban-web --example serve
-  export DUBAN_SERVE_CMD="target/release/examples/serve --demo --bind 127.0.0.1:{port} --database-url sqlite://{db}"
-fi
+bin="${CARGO_TARGET_DIR:-target}/release/duban"
+[ -x "$bin" ] || cargo build --release -q -p duban
+export DUBAN_SERVE_CMD="${DUBAN_SERVE_CMD:-$bin serve --demo --bind 127.0.0.1:{port} --database-url sqlite://{db}}"
 python3 crates/web/tests/browser/check.py
