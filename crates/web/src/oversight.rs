@@ -6,7 +6,8 @@ use std::collections::HashMap;
 
 use duban_docs::{BulletinData, LaggingTask, NoticeRow, UnitRow};
 use duban_store::{
-    Plan, PlanId, Round, RoundId, RoundStatus, Scope, Store, StoreError, TaskId, UnitRoundStats,
+    NoticeStatus, Plan, PlanId, Round, RoundId, RoundStatus, Scope, Store, StoreError, TaskId,
+    TaskStanding, UnitRoundStats,
 };
 use serde::Serialize;
 
@@ -23,6 +24,38 @@ fn open_round_info(r: Option<&Round>) -> Option<OpenRound> {
         name: r.name.clone(),
         due_date: r.due_date.clone(),
     })
+}
+
+/// Open and overdue (unanswered past the deadline) supervision notices by task id. A plan
+/// has few open notices, so one read of them all serves any page.
+async fn notice_tally(
+    store: &Store,
+    plan: PlanId,
+    today: &str,
+) -> Result<HashMap<i64, (i64, i64)>, StoreError> {
+    let mut tally: HashMap<i64, (i64, i64)> = HashMap::new();
+    for n in store.open_notices(plan).await? {
+        let e = tally.entry(n.task_id.0).or_default();
+        e.0 += 1;
+        if n.status == NoticeStatus::Open && n.deadline.as_str() < today {
+            e.1 += 1;
+        }
+    }
+    Ok(tally)
+}
+
+/// A task's light input with its notices counted.
+fn input_with_notices(
+    s: &TaskStanding,
+    today: &str,
+    info: Option<&OpenRound>,
+    notices: &HashMap<i64, (i64, i64)>,
+) -> lights::LightInput {
+    let mut i = lights::input_from(s, today, info);
+    let (open, overdue) = notices.get(&s.task_id.0).copied().unwrap_or_default();
+    i.open_notices = Some(open);
+    i.overdue_notices = Some(overdue);
+    i
 }
 
 /// Lights for a page of tasks (one store query for the lot), by task id.
@@ -42,12 +75,13 @@ pub async fn lights_for(
         .await?;
     let today = lights::today_cst();
     let info = open_round_info(open);
+    let notices = notice_tally(store, plan, &today).await?;
     Ok(standings
         .iter()
         .map(|s| {
             (
                 s.task_id.0,
-                lights::light(&lights::input_from(s, &today, info.as_ref())),
+                lights::light(&input_with_notices(s, &today, info.as_ref(), &notices)),
             )
         })
         .collect())
@@ -77,8 +111,9 @@ pub async fn light_counts(
     let info = open_round_info(open);
     let mut c = LightCounts::default();
     let mut rules: HashMap<String, i64> = HashMap::new();
+    let notices = notice_tally(store, plan, &today).await?;
     for s in &standings {
-        let l = lights::light(&lights::input_from(s, &today, info.as_ref()));
+        let l = lights::light(&input_with_notices(s, &today, info.as_ref(), &notices));
         match l.color {
             Color::Red => c.red += 1,
             Color::Amber => c.amber += 1,
