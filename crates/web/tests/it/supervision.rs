@@ -218,7 +218,10 @@ async fn run(b: Backend) -> Result<()> {
 
     // The unanswered, overdue notice turns the task's light red with its rule.
     let (_, body) = get(&app, &admin, &format!("/tasks/{t2}")).await?;
-    ensure!(body.contains("督办单逾期未办结1件"), "light names the overdue notice");
+    ensure!(
+        body.contains("督办单逾期未办结1件"),
+        "light names the overdue notice"
+    );
 
     // The round's bulletin lists the open notice (the first one is closed).
     let bytes = admin
