@@ -6,6 +6,31 @@ use super::common::begin_write;
 use crate::audit::Change;
 use crate::{StoreError, UnitId, UserId};
 
+/// Whose address is set: the SQL, audit names and message differ, the steps do not.
+struct Owner {
+    select: &'static str,
+    update: &'static str,
+    action: &'static str,
+    entity: &'static str,
+    not_found: &'static str,
+}
+
+const UNIT: Owner = Owner {
+    select: "SELECT email FROM units WHERE id = $1",
+    update: "UPDATE units SET email = $1 WHERE id = $2",
+    action: "unit.email",
+    entity: "unit",
+    not_found: "该单位",
+};
+
+const USER: Owner = Owner {
+    select: "SELECT email FROM users WHERE id = $1",
+    update: "UPDATE users SET email = $1 WHERE id = $2",
+    action: "user.email",
+    entity: "user",
+    not_found: "该用户",
+};
+
 pub(crate) async fn set_unit_email(
     pool: &Pool,
     unit: UnitId,
@@ -13,33 +38,7 @@ pub(crate) async fn set_unit_email(
     actor: &str,
     now: i64,
 ) -> Result<(), StoreError> {
-    let mut tx = begin_write(pool).await?;
-    let before = sqlx::query("SELECT email FROM units WHERE id = $1")
-        .bind(unit)
-        .fetch_optional(&mut **tx)
-        .await?
-        .ok_or(StoreError::NotFound("该单位"))?;
-    let before: Option<String> = before.try_get("email")?;
-    sqlx::query("UPDATE units SET email = $1 WHERE id = $2")
-        .bind(email)
-        .bind(unit)
-        .execute(&mut **tx)
-        .await?;
-    append(
-        &mut tx,
-        Change {
-            actor,
-            action: "unit.email",
-            entity: "unit",
-            entity_id: Some(unit.to_string()),
-            before: Some(serde_json::json!({ "email": before })),
-            after: Some(serde_json::json!({ "email": email })),
-            at: now,
-        },
-    )
-    .await?;
-    tx.commit().await?;
-    Ok(())
+    set_email(pool, &UNIT, unit.0, email, actor, now).await
 }
 
 pub(crate) async fn set_user_email(
@@ -49,25 +48,36 @@ pub(crate) async fn set_user_email(
     actor: &str,
     now: i64,
 ) -> Result<(), StoreError> {
+    set_email(pool, &USER, user.0, email, actor, now).await
+}
+
+async fn set_email(
+    pool: &Pool,
+    owner: &Owner,
+    id: i64,
+    email: Option<&str>,
+    actor: &str,
+    now: i64,
+) -> Result<(), StoreError> {
     let mut tx = begin_write(pool).await?;
-    let before = sqlx::query("SELECT email FROM users WHERE id = $1")
-        .bind(user)
+    let before = sqlx::query(owner.select)
+        .bind(id)
         .fetch_optional(&mut **tx)
         .await?
-        .ok_or(StoreError::NotFound("该用户"))?;
+        .ok_or(StoreError::NotFound(owner.not_found))?;
     let before: Option<String> = before.try_get("email")?;
-    sqlx::query("UPDATE users SET email = $1 WHERE id = $2")
+    sqlx::query(owner.update)
         .bind(email)
-        .bind(user)
+        .bind(id)
         .execute(&mut **tx)
         .await?;
     append(
         &mut tx,
         Change {
             actor,
-            action: "user.email",
-            entity: "user",
-            entity_id: Some(user.to_string()),
+            action: owner.action,
+            entity: owner.entity,
+            entity_id: Some(id.to_string()),
             before: Some(serde_json::json!({ "email": before })),
             after: Some(serde_json::json!({ "email": email })),
             at: now,
