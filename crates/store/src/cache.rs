@@ -2,32 +2,37 @@ use std::collections::HashMap;
 use std::hash::Hash;
 use std::sync::Mutex;
 
-/// Values computed from a plan's tasks, each remembered with the plan revision it was
-/// computed at. The revision lives in the database and every change to the plan's tasks
-/// bumps it, so an entry is only ever served while it is still true, on every instance.
+/// Values computed from the database, each remembered with the revision it was computed at.
+/// The revision lives in the database and every change to what the value reads bumps it
+/// (the plan's `revision` for its tasks; [`crate::LightRevision`] for the reporting cycle),
+/// so an entry is only ever served while it is still true, on every instance.
+///
+/// Read the revision BEFORE computing the value: a change landing in between then makes the
+/// entry look older than it is (recomputed next time), never newer (served stale).
 #[derive(Debug)]
-pub(crate) struct RevisionCache<K, V> {
-    entries: Mutex<HashMap<K, (i64, V)>>,
+pub struct RevisionCache<K, V, R = i64> {
+    entries: Mutex<HashMap<K, (R, V)>>,
     max: usize,
 }
 
-impl<K: Eq + Hash, V: Clone> RevisionCache<K, V> {
-    pub(crate) fn new(max: usize) -> Self {
+impl<K: Eq + Hash, V: Clone, R: PartialEq> RevisionCache<K, V, R> {
+    /// A cache of at most `max` entries.
+    pub fn new(max: usize) -> Self {
         RevisionCache {
             entries: Mutex::new(HashMap::new()),
             max,
         }
     }
 
-    pub(crate) fn get(&self, key: &K, revision: i64) -> Option<V> {
+    pub fn get(&self, key: &K, revision: &R) -> Option<V> {
         let map = self.entries.lock().ok()?;
         match map.get(key) {
-            Some((rev, v)) if *rev == revision => Some(v.clone()),
+            Some((rev, v)) if rev == revision => Some(v.clone()),
             _ => None,
         }
     }
 
-    pub(crate) fn put(&self, key: K, revision: i64, value: V) {
+    pub fn put(&self, key: K, revision: R, value: V) {
         if let Ok(mut map) = self.entries.lock() {
             // Past the bound the cache starts over rather than grow without limit.
             if map.len() >= self.max {
@@ -63,11 +68,11 @@ mod tests {
     fn an_entry_is_served_only_at_its_revision() {
         let c: RevisionCache<u32, &str> = RevisionCache::new(2);
         c.put(1, 5, "a");
-        assert_eq!(c.get(&1, 5), Some("a"));
-        assert_eq!(c.get(&1, 6), None);
+        assert_eq!(c.get(&1, &5), Some("a"));
+        assert_eq!(c.get(&1, &6), None);
         c.put(2, 0, "b");
         c.put(3, 0, "c");
-        assert_eq!(c.get(&1, 5), None, "the bound clears the cache");
-        assert_eq!(c.get(&3, 0), Some("c"));
+        assert_eq!(c.get(&1, &5), None, "the bound clears the cache");
+        assert_eq!(c.get(&3, &0), Some("c"));
     }
 }

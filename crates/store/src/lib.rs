@@ -76,12 +76,13 @@ pub use reminders::PendingReport;
 pub fn due_deadline(due_date: &str) -> Option<i64> {
     reports::due_deadline(due_date)
 }
+pub use cache::RevisionCache;
 pub use reports::{
     BulkReport, BulkRound, DraftInput, OwedReport, Report, ReportStatus, ReportVersion, Round,
     RoundStatus, SelfStatus, UnitRoundStats,
 };
 pub use sessions::{NewSession, SessionUser};
-pub use standings::{LagReason, LaggingRow, TaskStanding};
+pub use standings::{LagReason, LaggingRow, LightRevision, TaskStanding};
 pub use tasks::{
     Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts, UnitLink,
     VerdictCounts,

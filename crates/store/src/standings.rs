@@ -63,6 +63,15 @@ pub struct LaggingRow {
     pub reason: LagReason,
 }
 
+/// Where the facts behind the lights stand: the plan's task revision and the reporting
+/// cycle's counter (bumped by database triggers on reports, rounds, notices and extension
+/// requests). Equal values mean equal lights on the same day, on every instance.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+pub struct LightRevision {
+    pub tasks: i64,
+    pub cycle: i64,
+}
+
 /// Severity order used to pick the worst self-status among several lead units.
 pub(crate) fn self_status_severity(s: SelfStatus) -> u8 {
     match s {
@@ -89,6 +98,16 @@ impl Store {
             return Ok(Vec::new());
         }
         dispatch!(self, standings::task_standings(plan, round, tasks, scope))
+    }
+
+    /// The revision of everything the lights read, for caching them (`None`: no such plan).
+    pub async fn light_revision(&self, plan: PlanId) -> Result<Option<LightRevision>, StoreError> {
+        dispatch!(self, standings::light_revision(plan))
+    }
+
+    /// Tasks whose newest extension request (延期申请) was refused.
+    pub async fn refused_extension_tasks(&self, plan: PlanId) -> Result<Vec<TaskId>, StoreError> {
+        dispatch!(self, standings::refused_extension_tasks(plan))
     }
 
     /// The tasks whose lead unit did not submit in the round, or reported 滞后 or 未启动,

@@ -196,7 +196,7 @@ impl Store {
                         ..filter.clone()
                     },
                 );
-                match self.caches.totals.get(&key, revision) {
+                match self.caches.totals.get(&key, &revision) {
                     Some(n) => n,
                     None => {
                         let n = dispatch!(self, tasks::count(plan, filter, scope))?;
@@ -232,7 +232,7 @@ impl Store {
         let Some(revision) = dispatch!(self, tasks::revision(plan))? else {
             return dispatch!(self, tasks::overview(plan, scope));
         };
-        if let Some(hit) = self.caches.overviews.get(&(plan, *scope), revision) {
+        if let Some(hit) = self.caches.overviews.get(&(plan, *scope), &revision) {
             return Ok(hit);
         }
         let fresh = dispatch!(self, tasks::overview(plan, scope))?;

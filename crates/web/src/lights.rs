@@ -1,7 +1,8 @@
 //! The red/amber/green light of a task (红黄绿灯) and the rule that set it.
 //!
 //! A pure function of what is known now ([`LightInput`]), so it is unit-tested here and the
-//! pages only gather the facts (one store query per page, `Store::task_standings`).
+//! pages only gather the facts (`oversight`: one standings query per page, plus the plan's
+//! open notices and refused extensions).
 //!
 //! Rules, checked in this order; every rule that holds is kept as a reason, and the first
 //! one sets the light (so red always beats amber):
@@ -13,13 +14,12 @@
 //!    judges 未完成 from the figures.
 //! 3. 红 `not_started` — the newest report says 未启动: a year's key task that has not
 //!    started is as urgent as a missed one.
-//! 4. 红 `notice_overdue` — a supervision notice (督办单) past its due date (future; the
-//!    input is `None` until the store keeps notices).
+//! 4. 红 `notice_overdue` — a supervision notice (督办单) still unanswered past its deadline.
 //! 5. 黄 `disputed` — the office's and the machine's verdicts disagree.
 //! 6. 黄 `lagging` — the newest report says 滞后.
 //! 7. 黄 `returned` — a report was returned and not yet resubmitted.
-//! 8. 黄 `extension_refused` — an extension (延期) was refused (future; `None` for now).
-//! 9. 黄 `notice_open` — a supervision notice is open (future; `None` for now).
+//! 8. 黄 `extension_refused` — the task's newest extension request (延期申请) was refused.
+//! 9. 黄 `notice_open` — a supervision notice is open (issued, not yet closed).
 //!
 //! No rule → 绿.
 
@@ -53,8 +53,8 @@ pub struct OpenRound {
     pub due_date: String,
 }
 
-/// Everything a light is computed from. Optional fields are facts the store does not keep
-/// yet; `None` means "unknown", and their rules do not fire.
+/// Everything a light is computed from. Optional fields are facts a caller may not have
+/// gathered; `None` means "unknown", and their rules do not fire.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct LightInput {
     /// Today in China Standard Time, ISO "YYYY-MM-DD" (compares as a string).
@@ -71,11 +71,11 @@ pub struct LightInput {
     pub latest_self_status: Option<SelfStatus>,
     /// Reports returned and not resubmitted.
     pub returned: i64,
-    /// Supervision notices past their due date (future).
+    /// Supervision notices unanswered past their deadline.
     pub overdue_notices: Option<i64>,
-    /// Open supervision notices (future).
+    /// Open supervision notices.
     pub open_notices: Option<i64>,
-    /// Whether an extension request was refused (future).
+    /// Whether the newest extension request was refused.
     pub extension_refused: Option<bool>,
 }
 

@@ -2,12 +2,12 @@
 //! round, and the data of the documents (year-end report, ledger, bulletin). Handlers call
 //! these and render; nothing here knows about HTTP.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use duban_docs::{BulletinData, LaggingTask, NoticeRow, UnitRow};
 use duban_store::{
-    NoticeStatus, Plan, PlanId, Round, RoundId, RoundStatus, Scope, Store, StoreError, TaskId,
-    TaskStanding, UnitRoundStats,
+    LightRevision, NoticeStatus, Plan, PlanId, RevisionCache, Round, RoundId, RoundStatus, Scope,
+    Store, StoreError, TaskId, TaskStanding, UnitRoundStats,
 };
 use serde::Serialize;
 
@@ -26,35 +26,45 @@ fn open_round_info(r: Option<&Round>) -> Option<OpenRound> {
     })
 }
 
-/// Open and overdue (unanswered past the deadline) supervision notices by task id. A plan
-/// has few open notices, so one read of them all serves any page.
-async fn notice_tally(
-    store: &Store,
-    plan: PlanId,
-    today: &str,
-) -> Result<HashMap<i64, (i64, i64)>, StoreError> {
-    let mut tally: HashMap<i64, (i64, i64)> = HashMap::new();
+/// What the lights read besides a task's standing: open and overdue (unanswered past the
+/// deadline) supervision notices by task id, and tasks whose newest extension request was
+/// refused. A plan has few of either, so one read of them all serves any page.
+#[derive(Debug, Default)]
+struct SideFacts {
+    notices: HashMap<i64, (i64, i64)>,
+    refused: HashSet<i64>,
+}
+
+async fn side_facts(store: &Store, plan: PlanId, today: &str) -> Result<SideFacts, StoreError> {
+    let mut facts = SideFacts::default();
     for n in store.open_notices(plan).await? {
-        let e = tally.entry(n.task_id.0).or_default();
+        let e = facts.notices.entry(n.task_id.0).or_default();
         e.0 += 1;
         if n.status == NoticeStatus::Open && n.deadline.as_str() < today {
             e.1 += 1;
         }
     }
-    Ok(tally)
+    facts.refused = store
+        .refused_extension_tasks(plan)
+        .await?
+        .into_iter()
+        .map(|t| t.0)
+        .collect();
+    Ok(facts)
 }
 
-/// A task's light input with its notices counted.
-fn input_with_notices(
+/// A task's light input with its notices and extensions counted.
+fn input_with_facts(
     s: &TaskStanding,
     today: &str,
     info: Option<&OpenRound>,
-    notices: &HashMap<i64, (i64, i64)>,
+    facts: &SideFacts,
 ) -> lights::LightInput {
     let mut i = lights::input_from(s, today, info);
-    let (open, overdue) = notices.get(&s.task_id.0).copied().unwrap_or_default();
+    let (open, overdue) = facts.notices.get(&s.task_id.0).copied().unwrap_or_default();
     i.open_notices = Some(open);
     i.overdue_notices = Some(overdue);
+    i.extension_refused = Some(facts.refused.contains(&s.task_id.0));
     i
 }
 
@@ -75,13 +85,13 @@ pub async fn lights_for(
         .await?;
     let today = lights::today_cst();
     let info = open_round_info(open);
-    let notices = notice_tally(store, plan, &today).await?;
+    let facts = side_facts(store, plan, &today).await?;
     Ok(standings
         .iter()
         .map(|s| {
             (
                 s.task_id.0,
-                lights::light(&input_with_notices(s, &today, info.as_ref(), &notices)),
+                lights::light(&input_with_facts(s, &today, info.as_ref(), &facts)),
             )
         })
         .collect())
@@ -97,23 +107,85 @@ pub struct LightCounts {
     pub by_rule: Vec<(String, i64)>,
 }
 
+/// The overview's figures that read the whole reporting cycle, each remembered at the
+/// revision of everything it reads (see [`Store::light_revision`]), shared by all requests.
+pub struct OverviewCaches {
+    /// Per (plan, scope), also keyed by the day: lights turn red when a due date passes,
+    /// with no write to notice.
+    light_counts: RevisionCache<(PlanId, Scope), LightCounts, (LightRevision, String)>,
+    /// A round's per-unit statistics, for the ranking.
+    round_stats: RevisionCache<RoundId, Vec<UnitRoundStats>, LightRevision>,
+}
+
+impl Default for OverviewCaches {
+    fn default() -> Self {
+        OverviewCaches {
+            // One entry per (plan, scope): the office's, the leaders' and each unit's.
+            light_counts: RevisionCache::new(1024),
+            round_stats: RevisionCache::new(256),
+        }
+    }
+}
+
+/// A round's per-unit statistics (`Store::round_stats`), cached until the cycle changes.
+pub async fn round_stats(
+    store: &Store,
+    caches: &OverviewCaches,
+    plan: PlanId,
+    round: RoundId,
+) -> Result<Vec<UnitRoundStats>, StoreError> {
+    let Some(revision) = store.light_revision(plan).await? else {
+        return Err(StoreError::NotFound("该计划"));
+    };
+    if let Some(hit) = caches.round_stats.get(&round, &revision) {
+        return Ok(hit);
+    }
+    let fresh = store.round_stats(round).await?;
+    caches.round_stats.put(round, revision, fresh.clone());
+    Ok(fresh)
+}
+
+/// The counts for the overview. Computing them reads every task's standing (at 50,000 tasks
+/// × 12 rounds, 600,000 report rows), so they are cached until a report, round, notice,
+/// extension or task changes, or the day turns.
 pub async fn light_counts(
+    store: &Store,
+    caches: &OverviewCaches,
+    plan: PlanId,
+    scope: &Scope,
+) -> Result<LightCounts, StoreError> {
+    let today = lights::today_cst();
+    // Read before computing, so a change landing meanwhile is recomputed next time.
+    let Some(revision) = store.light_revision(plan).await? else {
+        return Err(StoreError::NotFound("该计划"));
+    };
+    let key = (plan, *scope);
+    let revision = (revision, today);
+    if let Some(hit) = caches.light_counts.get(&key, &revision) {
+        return Ok(hit);
+    }
+    let fresh = compute_light_counts(store, plan, scope, &revision.1).await?;
+    caches.light_counts.put(key, revision, fresh.clone());
+    Ok(fresh)
+}
+
+async fn compute_light_counts(
     store: &Store,
     plan: PlanId,
     scope: &Scope,
+    today: &str,
 ) -> Result<LightCounts, StoreError> {
     let rounds = store.rounds(plan).await?;
     let open = current_open_round(&rounds);
     let standings = store
         .task_standings(plan, open.map(|r| r.id), None, scope)
         .await?;
-    let today = lights::today_cst();
     let info = open_round_info(open);
     let mut c = LightCounts::default();
     let mut rules: HashMap<String, i64> = HashMap::new();
-    let notices = notice_tally(store, plan, &today).await?;
+    let facts = side_facts(store, plan, today).await?;
     for s in &standings {
-        let l = lights::light(&input_with_notices(s, &today, info.as_ref(), &notices));
+        let l = lights::light(&input_with_facts(s, today, info.as_ref(), &facts));
         match l.color {
             Color::Red => c.red += 1,
             Color::Amber => c.amber += 1,

@@ -61,6 +61,7 @@ impl Application {
             templates: Arc::new(Templates::new()?),
             pending: Arc::new(PendingImports::default()),
             current: Arc::new(Default::default()),
+            overview_caches: Arc::new(Default::default()),
         };
         Ok(Application {
             listener,

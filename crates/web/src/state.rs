@@ -17,4 +17,6 @@ pub struct AppState {
     pub current: Arc<CurrentPlan>,
     /// The reminder job (run periodically when configured, or once by an admin).
     pub notifier: duban_notify::Notifier,
+    /// The overview's light counts and ranking, cached per revision (see `oversight`).
+    pub overview_caches: Arc<crate::oversight::OverviewCaches>,
 }

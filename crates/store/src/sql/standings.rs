@@ -4,7 +4,7 @@ use duban_model::Verdict;
 use sqlx::{QueryBuilder, Row};
 
 use super::{Db, Pool};
-use crate::standings::{LagReason, LaggingRow, TaskStanding, self_status_severity};
+use crate::standings::{LagReason, LaggingRow, LightRevision, TaskStanding, self_status_severity};
 use crate::{PlanId, RoundId, Scope, SelfStatus, StoreError, TaskId};
 
 fn verdict(v: Option<String>) -> Option<Verdict> {
@@ -130,6 +130,45 @@ pub(crate) async fn task_standings(
             a.standing
         })
         .collect())
+}
+
+pub(crate) async fn light_revision(
+    pool: &Pool,
+    plan: PlanId,
+) -> Result<Option<LightRevision>, StoreError> {
+    let row = sqlx::query(
+        "SELECT p.revision, c.n FROM plans p, cycle_revision c WHERE p.id = $1 AND c.id = 1",
+    )
+    .bind(plan)
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        Some(r) => Some(LightRevision {
+            tasks: r.try_get("revision")?,
+            cycle: r.try_get("n")?,
+        }),
+        None => None,
+    })
+}
+
+pub(crate) async fn refused_extension_tasks(
+    pool: &Pool,
+    plan: PlanId,
+) -> Result<Vec<TaskId>, StoreError> {
+    // The task's newest request decides: a refusal followed by a new request (pending or
+    // approved) no longer counts.
+    let rows = sqlx::query(
+        "SELECT DISTINCT e.task_id FROM extension_requests e \
+         WHERE e.plan_id = $1 AND e.status = 'refused' AND NOT EXISTS ( \
+             SELECT 1 FROM extension_requests l WHERE l.task_id = e.task_id AND l.id > e.id) \
+         ORDER BY e.task_id",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(TaskId(r.try_get("task_id")?)))
+        .collect()
 }
 
 pub(crate) async fn round_lagging(

@@ -262,3 +262,142 @@ async fn audit_search_filters_and_pages_newest_first() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test]
+async fn light_revision_moves_with_every_change_the_lights_read_and_only_those() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let (plan, ids) = plan_tasks(s).await?;
+        let kj = unit(s, "区科技局").await?;
+        let rev = || async { s.light_revision(plan).await?.context("plan") };
+        let start = rev().await?;
+        ensure!(s.light_revision(PlanId(plan.0 + 999)).await?.is_none());
+
+        let round = s.open_round(plan, "1月", "2022-01-31", "admin").await?;
+        let opened = rev().await?;
+        ensure!(opened.cycle > start.cycle, "{}: opening a round", ctx.label);
+
+        // A draft never reaches the office: saving one (twice) leaves the lights alone.
+        let draft = report(s, ids[0], round.id, kj, "草稿", None, false).await?;
+        let latest = s
+            .save_draft(
+                &DraftInput {
+                    task: ids[0],
+                    round: round.id,
+                    unit: kj,
+                    narrative: "改过的草稿".into(),
+                    figures: serde_json::json!({}),
+                    self_status: Some(SelfStatus::Lagging),
+                    delay_reason: None,
+                    next_steps: None,
+                    expected_version: Some(draft.version),
+                },
+                "u",
+            )
+            .await?;
+        ensure!(rev().await? == opened, "{}: drafts", ctx.label);
+
+        let submitted = s.submit_report(latest.id, latest.version, "u").await?;
+        let after_submit = rev().await?;
+        ensure!(after_submit.cycle > opened.cycle, "{}: submit", ctx.label);
+        // One transaction, one step, whatever the rows it touched.
+        ensure!(
+            after_submit.cycle == opened.cycle + 1,
+            "{}: one bump per transaction",
+            ctx.label
+        );
+        s.return_report(submitted.id, "数据不全", "admin").await?;
+        let after_return = rev().await?;
+        ensure!(
+            after_return.cycle > after_submit.cycle,
+            "{}: return",
+            ctx.label
+        );
+
+        let notice = s
+            .issue_notice(
+                &duban_store::NewNotice {
+                    task: ids[0],
+                    unit: kj,
+                    level: duban_store::NoticeLevel::Blue,
+                    deadline: "2022-02-10".into(),
+                    text: "请说明滞后原因".into(),
+                },
+                "admin",
+            )
+            .await?;
+        let after_notice = rev().await?;
+        ensure!(
+            after_notice.cycle > after_return.cycle,
+            "{}: notice",
+            ctx.label
+        );
+        s.close_notice(notice.id, "已整改", "admin").await?;
+        ensure!(
+            rev().await?.cycle > after_notice.cycle,
+            "{}: close",
+            ctx.label
+        );
+
+        let before_ext = rev().await?;
+        let ext = s
+            .request_extension(
+                &duban_store::NewExtension {
+                    task: ids[0],
+                    round: Some(round.id),
+                    unit: kj,
+                    requested_date: "2022-03-31".into(),
+                    reason: "用地手续".into(),
+                },
+                "u",
+            )
+            .await?;
+        s.decide_extension(ext.id, false, "理由不充分", "admin")
+            .await?;
+        let after_ext = rev().await?;
+        ensure!(
+            after_ext.cycle > before_ext.cycle,
+            "{}: extension",
+            ctx.label
+        );
+        ensure!(
+            s.refused_extension_tasks(plan).await? == vec![ids[0]],
+            "{}: the refused task",
+            ctx.label
+        );
+        // A newer request supersedes the refusal.
+        s.request_extension(
+            &duban_store::NewExtension {
+                task: ids[0],
+                round: None,
+                unit: kj,
+                requested_date: "2022-04-30".into(),
+                reason: "补充材料后再申请".into(),
+            },
+            "u",
+        )
+        .await?;
+        ensure!(
+            s.refused_extension_tasks(plan).await?.is_empty(),
+            "{}: superseded",
+            ctx.label
+        );
+
+        // Task changes move the other half.
+        let before_override = rev().await?;
+        s.override_verdict(ids[1], Some(Verdict::Met), "复核", "admin")
+            .await?;
+        let after_override = rev().await?;
+        ensure!(
+            after_override.tasks > before_override.tasks,
+            "{}: override",
+            ctx.label
+        );
+        // A login, a notification, an e-mail address: nothing the lights read.
+        s.set_unit_email(kj, Some("kj@example.org"), "admin")
+            .await?;
+        ensure!(rev().await? == after_override, "{}: unrelated", ctx.label);
+        Ok(())
+    })
+    .await
+}

@@ -163,7 +163,8 @@ pub async fn overview(
         .map(|u| count_data(u.name.clone(), &u.counts))
         .collect();
     let unit_chart = charts::bars("按牵头单位统计（前15）", &top);
-    let lights = oversight::light_counts(&app.store, plan.id, &user.scope()).await?;
+    let lights =
+        oversight::light_counts(&app.store, &app.overview_caches, plan.id, &user.scope()).await?;
     let ranking = ranking_context(&app, &user, plan.id, &oq).await?;
     let office = matches!(user.role, Role::Admin | Role::Leader);
     let now = time::OffsetDateTime::now_utc();
@@ -223,7 +224,8 @@ async fn ranking_context(
         Some("desc") => true,
         _ => sort.default_desc(),
     };
-    let mut stats = app.store.round_stats(round.id).await?;
+    let mut stats =
+        oversight::round_stats(&app.store, &app.overview_caches, plan, round.id).await?;
     if let Scope::Unit(own) = user.scope() {
         stats.retain(|s| s.unit_id == own);
     }

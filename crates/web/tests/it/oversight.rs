@@ -4,7 +4,7 @@ use std::io::Read;
 
 use anyhow::{Context, Result, ensure};
 use duban_model::Verdict;
-use duban_store::{DraftInput, RoundId, SelfStatus, TaskId, UnitId};
+use duban_store::{DraftInput, NewExtension, RoundId, SelfStatus, TaskId, UnitId};
 use reqwest::StatusCode;
 
 use crate::helpers::{TestApp, UNIT_A, UNIT_B, User, backends, seeded, task_ids};
@@ -107,7 +107,8 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
 
         let overview = get_text(&admin, &app, "/").await?;
         ensure!(
-            overview.contains(r#"<b id="lights-red">2</b>"#),
+            overview.contains(r#"<b id="lights-red">2</b>"#)
+                && overview.contains("<li>红：本轮报告已逾期：2 项</li>"),
             "{b:?}: red count"
         );
         ensure!(
@@ -121,6 +122,53 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
         ensure!(
             overview.contains(r#"<b id="lights-red">1</b>"#),
             "{b:?}: unit scope"
+        );
+
+        // The counts are cached; a refused extension (a write the overview never made)
+        // must still show at once: task 1 turns amber.
+        let ext = app
+            .store
+            .request_extension(
+                &NewExtension {
+                    task: TaskId(ids[0]),
+                    round: Some(round.id),
+                    unit: unit_id(&app, UNIT_A).await?,
+                    requested_date: "2026-03-31".into(),
+                    reason: "用地手续未办结".into(),
+                },
+                "unit_a",
+            )
+            .await?;
+        let overview = get_text(&admin, &app, "/").await?;
+        ensure!(
+            overview.contains(r#"<b id="lights-green">1</b>"#),
+            "{b:?}: a pending request changes nothing"
+        );
+        app.store
+            .decide_extension(ext.id, false, "理由不充分", "admin")
+            .await?;
+        let overview = get_text(&admin, &app, "/").await?;
+        ensure!(
+            overview.contains(r#"<b id="lights-green">0</b>"#)
+                && overview.contains(r#"<b id="lights-amber">1</b>"#),
+            "{b:?}: refused extension counted at once"
+        );
+        let page = get_text(&admin, &app, &format!("/tasks/{}", ids[0])).await?;
+        ensure!(
+            page.contains("黄：延期申请未获同意"),
+            "{b:?}: the rule on the task page"
+        );
+        // So does a report reaching the office: task 2's lead unit submits, the overdue
+        // rule goes and only the not-met verdict keeps it red.
+        submit(&app, ids[1], round.id, unit_id(&app, UNIT_B).await?, None).await?;
+        let page = get_text(&admin, &app, &format!("/tasks/{}", ids[1])).await?;
+        ensure!(!page.contains("本轮报告已逾期"), "{b:?}: no longer overdue");
+        let overview = get_text(&admin, &app, "/").await?;
+        ensure!(
+            overview.contains(r#"<b id="lights-red">2</b>"#)
+                && overview.contains("<li>红：本轮报告已逾期：1 项</li>")
+                && overview.contains("<li>红：结论为未完成：1 项</li>"),
+            "{b:?}: counts follow the submission"
         );
         app.finish().await;
     }
