@@ -401,6 +401,20 @@ impl Store {
         dispatch!(self, reports::save_draft(input, actor, now))
     }
 
+    /// Saves `input` as a new draft version and submits it, atomically (one commit): what
+    /// the report form's 提交 does when the text changed.
+    pub async fn save_and_submit(
+        &self,
+        input: &DraftInput,
+        actor: &str,
+    ) -> Result<Report, StoreError> {
+        if !input.figures.is_object() && !input.figures.is_null() {
+            return Err(StoreError::Invalid("数字填报项格式不对".into()));
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, reports::save_and_submit(input, actor, now))
+    }
+
     /// Draft or returned → submitted.
     pub async fn submit_report(
         &self,

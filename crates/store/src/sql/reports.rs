@@ -207,7 +207,42 @@ pub(crate) async fn save_draft(
     now: i64,
 ) -> Result<Report, StoreError> {
     let mut tx = begin_write(pool).await?;
-    round_is_open(&mut tx, input.round).await?;
+    let saved = save_draft_in(&mut tx, input, actor, now).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// Saves the draft and submits it in ONE transaction: the same two versions and audit
+/// entries as saving then submitting, one durable commit instead of two, and no moment
+/// where the new text is stored but not submitted.
+pub(crate) async fn save_and_submit(
+    pool: &Pool,
+    input: &DraftInput,
+    actor: &str,
+    now: i64,
+) -> Result<Report, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let saved = save_draft_in(&mut tx, input, actor, now).await?;
+    let submitted = transition_in(
+        &mut tx,
+        saved.id,
+        Some(saved.version),
+        Transition::Submit,
+        actor,
+        now,
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(submitted)
+}
+
+async fn save_draft_in(
+    tx: &mut Tx,
+    input: &DraftInput,
+    actor: &str,
+    now: i64,
+) -> Result<Report, StoreError> {
+    round_is_open(tx, input.round).await?;
     let linked = sqlx::query(
         "SELECT t.id FROM tasks t JOIN rounds ro ON ro.plan_id = t.plan_id AND ro.id = $2 \
          WHERE t.id = $1 AND t.id IN (SELECT task_id FROM task_units WHERE unit_id = $3)",
@@ -294,7 +329,7 @@ pub(crate) async fn save_draft(
             .execute(&mut **tx)
             .await?;
             if done.rows_affected() == 0 {
-                let now_current = load(&mut tx, current.id).await?;
+                let now_current = load(tx, current.id).await?;
                 return match now_current {
                     Some(c) => Err(StoreError::Conflict {
                         current: Box::new(c),
@@ -306,12 +341,10 @@ pub(crate) async fn save_draft(
             (current.id, Some(before))
         }
     };
-    let saved = load(&mut tx, id)
-        .await?
-        .ok_or(StoreError::NotFound("该报告"))?;
-    record_version(&mut tx, &saved, actor, now).await?;
+    let saved = load(tx, id).await?.ok_or(StoreError::NotFound("该报告"))?;
+    record_version(tx, &saved, actor, now).await?;
     append(
-        &mut tx,
+        tx,
         Change {
             actor,
             action: "report.save",
@@ -323,7 +356,6 @@ pub(crate) async fn save_draft(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 
@@ -336,9 +368,20 @@ pub(crate) async fn transition(
     now: i64,
 ) -> Result<Report, StoreError> {
     let mut tx = begin_write(pool).await?;
-    let current = load(&mut tx, id)
-        .await?
-        .ok_or(StoreError::NotFound("该报告"))?;
+    let saved = transition_in(&mut tx, id, expected_version, to, actor, now).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+async fn transition_in(
+    tx: &mut Tx,
+    id: ReportId,
+    expected_version: Option<i64>,
+    to: Transition<'_>,
+    actor: &str,
+    now: i64,
+) -> Result<Report, StoreError> {
+    let current = load(tx, id).await?.ok_or(StoreError::NotFound("该报告"))?;
     if let Some(v) = expected_version
         && v != current.version
     {
@@ -346,7 +389,7 @@ pub(crate) async fn transition(
             current: Box::new(current),
         });
     }
-    round_is_open(&mut tx, current.round_id).await?;
+    round_is_open(tx, current.round_id).await?;
     let (allowed, next, action) = match to {
         Transition::Submit => (
             current.status.editable(),
@@ -418,19 +461,15 @@ pub(crate) async fn transition(
         }
     };
     if done.rows_affected() == 0 {
-        let c = load(&mut tx, id)
-            .await?
-            .ok_or(StoreError::NotFound("该报告"))?;
+        let c = load(tx, id).await?.ok_or(StoreError::NotFound("该报告"))?;
         return Err(StoreError::Conflict {
             current: Box::new(c),
         });
     }
-    let saved = load(&mut tx, id)
-        .await?
-        .ok_or(StoreError::NotFound("该报告"))?;
-    record_version(&mut tx, &saved, actor, now).await?;
+    let saved = load(tx, id).await?.ok_or(StoreError::NotFound("该报告"))?;
+    record_version(tx, &saved, actor, now).await?;
     append(
-        &mut tx,
+        tx,
         Change {
             actor,
             action,
@@ -448,7 +487,6 @@ pub(crate) async fn transition(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }
 

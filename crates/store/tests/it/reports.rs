@@ -1,4 +1,4 @@
-use anyhow::{Result, bail, ensure};
+use anyhow::{Context, Result, bail, ensure};
 use duban_store::{
     DraftInput, PlanId, ReportStatus, Scope, SelfStatus, Store, StoreError, TaskFilter, TaskId,
     UnitId,
@@ -161,6 +161,63 @@ async fn submit_return_resubmit_accept_and_close() -> Result<()> {
         s.save_draft(&draft(kj_second, round.id, unit, "补报"), "kj")
             .await?;
         ensure!(s.audit_verify().await?.ok());
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn save_and_submit_is_one_transaction_with_both_versions() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let (plan, task, unit) = setup(s).await?;
+        let round = s.open_round(plan, "1月", "2022-01-31", "admin").await?;
+        let v1 = s
+            .save_draft(&draft(task, round.id, unit, "第一稿"), "kj")
+            .await?;
+        let audit_before = ctx.count("SELECT COUNT(*) FROM audit_log").await?;
+        let mut stale = draft(task, round.id, unit, "过期的修改");
+        stale.expected_version = Some(v1.version + 5);
+        ensure!(
+            matches!(
+                s.save_and_submit(&stale, "kj").await,
+                Err(StoreError::Conflict { .. })
+            ),
+            "{}: a stale version is a conflict",
+            ctx.label
+        );
+        let still = s.report(v1.id, &Scope::All).await?.context("report")?;
+        ensure!(
+            still.status == ReportStatus::Draft && still.narrative == "第一稿",
+            "{}: the failed submit wrote nothing",
+            ctx.label
+        );
+        ensure!(ctx.count("SELECT COUNT(*) FROM audit_log").await? == audit_before);
+
+        let mut next = draft(task, round.id, unit, "定稿：已完成");
+        next.expected_version = Some(v1.version);
+        let done = s.save_and_submit(&next, "kj").await?;
+        ensure!(
+            done.status == ReportStatus::Submitted
+                && done.narrative == "定稿：已完成"
+                && done.version == v1.version + 2,
+            "{}: saved then submitted: {done:?}",
+            ctx.label
+        );
+        let versions = s.report_versions(done.id).await?;
+        ensure!(versions.len() == 3, "{}: three versions", ctx.label);
+        ensure!(
+            ctx.count("SELECT COUNT(*) FROM audit_log").await? == audit_before + 2,
+            "{}: a save entry and a submit entry",
+            ctx.label
+        );
+        // A submitted report is not editable: a second save-and-submit is refused whole.
+        next.expected_version = Some(done.version);
+        ensure!(matches!(
+            s.save_and_submit(&next, "kj").await,
+            Err(StoreError::Invalid(_))
+        ));
+        ensure!(s.report_versions(done.id).await?.len() == 3);
         Ok(())
     })
     .await

@@ -644,12 +644,18 @@ pub async fn form_submit(
             && r.delay_reason == draft.delay_reason
             && r.next_steps == draft.next_steps
     });
-    let saved = match unchanged {
-        Some(r) if submit => Ok(r.clone()),
-        _ => app.store.save_draft(&draft, &user.username).await,
+    // A changed text is saved and submitted in one transaction.
+    let result = match (unchanged, submit) {
+        (Some(r), true) => {
+            app.store
+                .submit_report(r.id, r.version, &user.username)
+                .await
+        }
+        (None, true) => app.store.save_and_submit(&draft, &user.username).await,
+        (_, false) => app.store.save_draft(&draft, &user.username).await,
     };
-    let saved = match saved {
-        Ok(r) => r,
+    match result {
+        Ok(_) => {}
         Err(StoreError::Conflict { current }) => {
             let errors = conflict(&mut input, &current);
             return fail(StatusCode::CONFLICT, &input, errors, Some(&current));
@@ -658,26 +664,8 @@ pub async fn form_submit(
             return fail(StatusCode::BAD_REQUEST, &input, vec![m], None);
         }
         Err(e) => return Err(e.into()),
-    };
-    let done = if submit {
-        match app
-            .store
-            .submit_report(saved.id, saved.version, &user.username)
-            .await
-        {
-            Ok(_) => "submitted",
-            Err(StoreError::Conflict { current }) => {
-                let errors = conflict(&mut input, &current);
-                return fail(StatusCode::CONFLICT, &input, errors, Some(&current));
-            }
-            Err(StoreError::Invalid(m)) => {
-                return fail(StatusCode::BAD_REQUEST, &input, vec![m], None);
-            }
-            Err(e) => return Err(e.into()),
-        }
-    } else {
-        "saved"
-    };
+    }
+    let done = if submit { "submitted" } else { "saved" };
     Ok(Redirect::to(&format!(
         "/rounds/{}/tasks/{}/report?done={done}",
         c.round.id, c.task.summary.id
