@@ -1,6 +1,11 @@
 //! Black-box tests of the `duban` binary: the commands and exit codes of
 //! `shared/contracts/cli-and-api.md`, the JSON of `check-json.md`, and the database commands on
-//! a fresh SQLite file.
+//! a fresh SQLite file. `story` (in `tests/cli/`, part of this one test binary) runs a whole
+//! reporting round over HTTP and ends with this binary's `audit verify`.
+
+// Not `tests/story.rs`: cargo would build that as a second test binary.
+#[path = "cli/story.rs"]
+mod story;
 
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;

@@ -1,8 +1,6 @@
 //! The reminder job end to end: a store on SQLite (and PostgreSQL when
 //! `DUBAN_TEST_PG_URL` is set), a fake SMTP server and a fake webhook on loopback.
 
-mod fakes;
-
 use std::future::Future;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
@@ -16,7 +14,7 @@ use duban_store::{
 };
 use time::OffsetDateTime;
 
-use crate::fakes::{HttpServer, SmtpServer, http_server, smtp_server};
+use duban_testkit::{HttpServer, SmtpServer, http_server, smtp_server};
 
 static COUNTER: AtomicU32 = AtomicU32::new(0);
 
@@ -160,14 +158,14 @@ fn config(smtp: &SmtpServer, hook: &HttpServer, worker: &str) -> NotifyConfig {
     NotifyConfig {
         email: Some(SmtpConfig {
             host: "127.0.0.1".into(),
-            port: smtp.port,
+            port: smtp.port(),
             from: "督查办 <duban@cq.gov.cn>".into(),
             username: None,
             password: None,
         }),
         webhooks: vec![WebhookConfig {
             name: "督查群".into(),
-            url: hook.url.clone(),
+            url: hook.url().to_string(),
             format: WebhookFormat::DingTalk,
         }],
         send_timeout: Duration::from_secs(10),
@@ -203,11 +201,7 @@ async fn an_overdue_unit_gets_one_email_and_one_webhook_naming_task_and_round() 
         let now = beijing_10am(2, 1)?;
         let c = n.run_once(now).await?;
         ensure!(c.reminders == 1 && c.sent == 2 && c.retrying == 0, "{c:?}");
-        let mails = smtp
-            .mails
-            .lock()
-            .map_err(|_| anyhow::anyhow!("lock"))?
-            .clone();
+        let mails = smtp.received();
         ensure!(mails.len() == 1, "{} mails", mails.len());
         let m = &mails[0];
         ensure!(m.rcpt == ["unit0@cq.gov.cn"], "{:?}", m.rcpt);
@@ -231,11 +225,7 @@ async fn an_overdue_unit_gets_one_email_and_one_webhook_naming_task_and_round() 
                 && body.contains("http://duban.local/tasks/"),
             "body: {body}"
         );
-        let calls = hook
-            .bodies
-            .lock()
-            .map_err(|_| anyhow::anyhow!("lock"))?
-            .clone();
+        let calls = hook.received();
         ensure!(calls.len() == 1, "{} webhook calls", calls.len());
         let v: serde_json::Value = serde_json::from_str(&calls[0])?;
         ensure!(v["msgtype"] == "text");
@@ -248,13 +238,7 @@ async fn an_overdue_unit_gets_one_email_and_one_webhook_naming_task_and_round() 
         // The same day again: nothing new, nothing resent.
         let c = n.run_once(now + Duration::from_secs(3600)).await?;
         ensure!(c.deliveries_enqueued == 0 && c.sent == 0, "{c:?}");
-        ensure!(
-            smtp.mails
-                .lock()
-                .map_err(|_| anyhow::anyhow!("lock"))?
-                .len()
-                == 1
-        );
+        ensure!(smtp.received().len() == 1);
         // One in-app message for the unit.
         ensure!(
             s.unread_notifications(UserId(0), Some(plan.units[0]))
@@ -288,11 +272,7 @@ async fn reports_due_soon_are_announced_before_the_due_date() -> Result<()> {
         // 29 Jan 10:00: 2.6 days before the end of the due date, within the 3 days.
         let c = n.run_once(beijing_10am(1, 29)?).await?;
         ensure!(c.reminders == 1 && c.sent == 2, "{c:?}");
-        let mails = smtp
-            .mails
-            .lock()
-            .map_err(|_| anyhow::anyhow!("lock"))?
-            .clone();
+        let mails = smtp.received();
         let subject = mails[0].subject();
         ensure!(
             subject.contains("【提醒】") && subject.contains("2022-01-31"),
@@ -334,20 +314,8 @@ async fn a_failed_first_attempt_is_retried_after_the_backoff() -> Result<()> {
         ensure!(c.sent == 0 && c.retrying == 0, "{c:?}");
         let c = n.run_once(now + Duration::from_secs(60)).await?;
         ensure!(c.sent == 2, "{c:?}");
-        ensure!(
-            smtp.mails
-                .lock()
-                .map_err(|_| anyhow::anyhow!("lock"))?
-                .len()
-                == 1
-        );
-        ensure!(
-            hook.bodies
-                .lock()
-                .map_err(|_| anyhow::anyhow!("lock"))?
-                .len()
-                == 1
-        );
+        ensure!(smtp.received().len() == 1);
+        ensure!(hook.received().len() == 1);
         let sent = s.deliveries(Some(DeliveryStatus::Sent), 10).await?;
         ensure!(sent.len() == 2 && sent.iter().all(|d| d.attempts == 2));
         ensure!(s.audit_verify().await?.ok());
@@ -416,24 +384,14 @@ async fn two_instances_running_at_once_send_each_reminder_once() -> Result<()> {
                 ensure!(ra.sent + rb.sent == 0, "{ra:?} {rb:?}");
             }
         }
-        let mails = smtp
-            .mails
-            .lock()
-            .map_err(|_| anyhow::anyhow!("lock"))?
-            .clone();
+        let mails = smtp.received();
         let mut rcpts: Vec<String> = mails.iter().flat_map(|m| m.rcpt.clone()).collect();
         rcpts.sort();
         ensure!(
             rcpts == ["unit0@cq.gov.cn", "unit1@cq.gov.cn", "unit2@cq.gov.cn"],
             "{rcpts:?}"
         );
-        ensure!(
-            hook.bodies
-                .lock()
-                .map_err(|_| anyhow::anyhow!("lock"))?
-                .len()
-                == 3
-        );
+        ensure!(hook.received().len() == 3);
         ensure!(a.audit_verify().await?.ok());
         a.close().await;
         b.close().await;
@@ -471,11 +429,7 @@ async fn unanswered_notices_are_escalated_and_chased() -> Result<()> {
         ensure!(c.escalated == 1 && c.reminders == 1, "{c:?}");
         let c = n.deliver(beijing_10am(1, 26)?).await?;
         ensure!(c.sent == 2, "{c:?}");
-        let mails = smtp
-            .mails
-            .lock()
-            .map_err(|_| anyhow::anyhow!("lock"))?
-            .clone();
+        let mails = smtp.received();
         ensure!(mails.len() == 1 && mails[0].rcpt == ["unit1@cq.gov.cn"]);
         ensure!(
             mails[0].subject().contains("黄色督办单"),

@@ -4,7 +4,6 @@
 
 mod auth;
 mod cycle;
-mod fakes;
 mod helpers;
 mod import;
 mod matrix;

@@ -5,10 +5,10 @@
 
 use anyhow::{Context, Result, ensure};
 use duban_store::{DraftInput, Role, SelfStatus, TaskId};
+use duban_testkit::{http_server, smtp_server};
 use duban_web::{SmtpSettings, WebhookSettings};
 use reqwest::StatusCode;
 
-use crate::fakes::{http_server, smtp_server};
 use crate::helpers::{Backend, UNIT_A, UNIT_B, backends, fixture_ledger, spawn_app_with};
 
 #[tokio::test]
@@ -20,9 +20,9 @@ async fn overdue_unit_gets_one_email_and_one_webhook_call() -> Result<()> {
 }
 
 async fn run(b: Backend) -> Result<()> {
-    let smtp = smtp_server().await?;
-    let hook = http_server().await?;
-    let (smtp_port, hook_url) = (smtp.port, hook.url.clone());
+    let smtp = smtp_server(0).await?;
+    let hook = http_server(0).await?;
+    let (smtp_port, hook_url) = (smtp.port(), hook.url().to_string());
     let app = spawn_app_with(b, move |c| {
         c.smtp = Some(SmtpSettings {
             host: "127.0.0.1".into(),
