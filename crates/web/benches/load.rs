@@ -71,6 +71,7 @@ async fn prepare(url: &str, tasks: usize, rounds: usize) -> Result<(), BoxError>
     store.migrate().await?;
     if !store.plans().await?.is_empty() {
         println!("reusing the plan already in {url}");
+        ensure_unit_users(&store).await?;
         store.close().await;
         return Ok(());
     }
@@ -150,7 +151,33 @@ async fn prepare(url: &str, tasks: usize, rounds: usize) -> Result<(), BoxError>
         reports.len(),
         t.elapsed().as_secs_f64()
     );
+    ensure_unit_users(&store).await?;
     store.close().await;
+    Ok(())
+}
+
+/// One account per unit for the write phase: the 32 units leading the most tasks.
+async fn ensure_unit_users(store: &Store) -> Result<(), BoxError> {
+    let mut units = store.units().await?;
+    units.sort_by(|a, b| b.lead_tasks.cmp(&a.lead_tasks).then(a.id.0.cmp(&b.id.0)));
+    for (i, u) in units.iter().take(CLIENTS).enumerate() {
+        let username = format!("bench-u{i}");
+        if store.find_user(&username).await?.is_none() {
+            store
+                .create_user(
+                    &NewUser {
+                        username,
+                        display_name: u.name.clone(),
+                        role: Role::Unit,
+                        unit_id: Some(u.id),
+                        password: PASSWORD.into(),
+                        must_change: false,
+                    },
+                    "bench",
+                )
+                .await?;
+        }
+    }
     Ok(())
 }
 
@@ -186,7 +213,10 @@ async fn bench() -> Result<(), BoxError> {
             None => return Err("the server exited before announcing its port".into()),
         }
     };
-    let result = drive(port, pid, seconds).await;
+    let result = match drive(port, pid, seconds).await {
+        Ok(()) => submit_phase(&url, port, pid, seconds).await,
+        Err(e) => Err(e),
+    };
     let _ = child.kill();
     let _ = child.wait();
     result
@@ -332,4 +362,158 @@ fn encode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A unit's client for the write phase: its session, CSRF token and the tasks it still
+/// owes in the open round.
+struct UnitClient {
+    client: reqwest::Client,
+    csrf: String,
+    owed: Vec<i64>,
+}
+
+/// 32 unit accounts submit reports at once through the real form: open the form (which runs
+/// the live check on the stored draft), then 提交 with a new narrative and self-status; the
+/// redirect answer renders the form again with the live check of what was submitted.
+async fn submit_phase(url: &str, port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
+    let base = format!("http://127.0.0.1:{port}");
+    let store = Store::connect_with(url, StoreOptions::for_tests()).await?;
+    let plan = store
+        .plans()
+        .await?
+        .first()
+        .map(|p| p.id)
+        .ok_or("no plan")?;
+    let round = store
+        .rounds(plan)
+        .await?
+        .into_iter()
+        .rev()
+        .find(|r| r.status == RoundStatus::Open)
+        .ok_or("no open round")?;
+    let mut clients = Vec::new();
+    for i in 0..CLIENTS {
+        let user = store
+            .find_user(&format!("bench-u{i}"))
+            .await?
+            .ok_or("no bench unit user")?;
+        let unit = user.unit_id.ok_or("unit user without unit")?;
+        let owed: Vec<i64> = store
+            .unit_round_tasks(round.id, unit)
+            .await?
+            .into_iter()
+            .filter(|o| o.report.as_ref().is_none_or(|r| r.status.editable()))
+            .map(|o| o.task.id.0)
+            .collect();
+        let client = reqwest::Client::builder().cookie_store(true).build()?;
+        let res: serde_json::Value = client
+            .post(format!("{base}/api/session"))
+            .json(&serde_json::json!({"username": user.username, "password": PASSWORD}))
+            .send()
+            .await?
+            .json()
+            .await?;
+        let csrf = res["csrf_token"]
+            .as_str()
+            .ok_or("login gave no csrf token")?
+            .to_string();
+        clients.push(UnitClient { client, csrf, owed });
+    }
+    store.close().await;
+    let owed: usize = clients.iter().map(|c| c.owed.len()).sum();
+    println!(
+        "submit phase: round {}, {CLIENTS} unit accounts owing {owed} reports",
+        round.name
+    );
+    let deadline = Instant::now() + Duration::from_secs(seconds);
+    let mut handles = Vec::new();
+    for c in clients {
+        let base = base.clone();
+        let round = round.id.0;
+        handles.push(tokio::spawn(async move {
+            let mut form_times = Vec::new();
+            let mut submit_times = Vec::new();
+            let mut errors = 0usize;
+            for task in c.owed {
+                if Instant::now() >= deadline {
+                    break;
+                }
+                let path = format!("{base}/rounds/{round}/tasks/{task}/report");
+                let t = Instant::now();
+                let page = match c.client.get(&path).send().await {
+                    Ok(r) if r.status().is_success() => r.text().await.unwrap_or_default(),
+                    _ => {
+                        errors += 1;
+                        continue;
+                    }
+                };
+                form_times.push(t.elapsed());
+                let version = hidden_value(&page, "version").unwrap_or_default();
+                let form = [
+                    ("csrf", c.csrf.as_str()),
+                    ("version", version.as_str()),
+                    (
+                        "narrative",
+                        "本月已完成全年目标的85%，项目主体工程基本完工，正在开展验收准备。",
+                    ),
+                    ("self_status", "on_schedule"),
+                    ("delay_reason", ""),
+                    ("next_steps", "下月完成竣工验收。"),
+                    ("action", "submit"),
+                ];
+                let t = Instant::now();
+                match c.client.post(&path).form(&form).send().await {
+                    Ok(r)
+                        if r.status().is_success() && r.url().query() == Some("done=submitted") =>
+                    {
+                        let _ = r.bytes().await;
+                        submit_times.push(t.elapsed());
+                    }
+                    _ => errors += 1,
+                }
+            }
+            (form_times, submit_times, errors)
+        }));
+    }
+    let (mut forms, mut submits, mut errors) = (Vec::new(), Vec::new(), 0);
+    for h in handles {
+        let (f, s, e) = h.await?;
+        forms.extend(f);
+        submits.extend(s);
+        errors += e;
+    }
+    for (name, all) in [("open form", &mut forms), ("submit", &mut submits)] {
+        all.sort();
+        let pct = |p: f64| {
+            all.get(((all.len() as f64 * p) as usize).min(all.len().saturating_sub(1)))
+                .copied()
+                .unwrap_or_default()
+                .as_secs_f64()
+                * 1e3
+        };
+        println!(
+            "{name:>14}: {} requests in {seconds}s, {CLIENTS} unit clients, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            all.len(),
+            pct(0.50),
+            pct(0.99),
+            all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        );
+    }
+    println!("submit phase errors: {errors}");
+    let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
+    if let Some(l) = status.lines().find(|l| l.starts_with("VmHWM")) {
+        println!("server after writes {l}");
+    }
+    Ok(())
+}
+
+/// The value of `<input type="hidden" name="{name}" value="…">` in a page.
+fn hidden_value(page: &str, name: &str) -> Option<String> {
+    let at = page.find(&format!("name=\"{name}\""))?;
+    let tag_start = page[..at].rfind('<')?;
+    let tag_end = at + page[at..].find('>')?;
+    let tag = &page[tag_start..tag_end];
+    let v = tag.find("value=\"")? + 7;
+    let end = tag[v..].find('"')?;
+    Some(tag[v..v + end].to_string())
 }
