@@ -245,7 +245,8 @@ async fn save_draft_in(
     round_is_open(tx, input.round).await?;
     let linked = sqlx::query(
         "SELECT t.id FROM tasks t JOIN rounds ro ON ro.plan_id = t.plan_id AND ro.id = $2 \
-         WHERE t.id = $1 AND t.id IN (SELECT task_id FROM task_units WHERE unit_id = $3)",
+         WHERE t.id = $1 AND EXISTS (SELECT 1 FROM task_units s \
+             WHERE s.task_id = t.id AND s.unit_id = $3)",
     )
     .bind(input.task)
     .bind(input.round)
@@ -490,14 +491,6 @@ async fn transition_in(
     Ok(saved)
 }
 
-fn push_report_scope(qb: &mut QueryBuilder<Db>, scope: &Scope) {
-    if let Scope::Unit(u) = scope {
-        qb.push(" AND r.task_id IN (SELECT s.task_id FROM task_units s WHERE s.unit_id = ");
-        qb.push_bind(*u);
-        qb.push(")");
-    }
-}
-
 pub(crate) async fn report(
     pool: &Pool,
     id: ReportId,
@@ -509,7 +502,7 @@ pub(crate) async fn report(
         " FROM reports r WHERE r.id = "
     ));
     qb.push_bind(id);
-    push_report_scope(&mut qb, scope);
+    super::tasks::push_scope_one(&mut qb, "r.task_id", scope);
     let row: Option<ReportRow> = qb.build_query_as().fetch_optional(pool).await?;
     Ok(row.map(ReportRow::into_report))
 }
@@ -525,7 +518,7 @@ pub(crate) async fn task_reports(
         " FROM reports r JOIN rounds ro ON ro.id = r.round_id WHERE r.task_id = "
     ));
     qb.push_bind(task);
-    push_report_scope(&mut qb, scope);
+    super::tasks::push_scope_one(&mut qb, "r.task_id", scope);
     qb.push(" ORDER BY ro.due_date DESC, r.round_id DESC, r.unit_id");
     let rows: Vec<ReportRow> = qb.build_query_as().fetch_all(pool).await?;
     Ok(rows.into_iter().map(ReportRow::into_report).collect())

@@ -1,6 +1,7 @@
 use std::collections::{HashMap, HashSet};
 
 use duban_model::Verdict;
+use futures_util::TryStreamExt;
 use sqlx::{QueryBuilder, Row};
 
 use super::{Db, Pool};
@@ -11,29 +12,14 @@ fn verdict(v: Option<String>) -> Option<Verdict> {
     v.as_deref().and_then(Verdict::parse)
 }
 
-/// Statuses of a report that reached the office.
-fn reached_office(status: &str) -> bool {
-    matches!(status, "submitted" | "returned" | "accepted")
-}
-
-pub(crate) async fn task_standings(
-    pool: &Pool,
+/// Narrows a query over tasks aliased `t` to the plan, the given ids and the scope.
+fn push_task_filter(
+    qb: &mut QueryBuilder<Db>,
     plan: PlanId,
-    round: Option<RoundId>,
     tasks: Option<&[TaskId]>,
     scope: &Scope,
-) -> Result<Vec<TaskStanding>, StoreError> {
-    // One row per (task, lead unit, report of that unit); the few rows per task are folded
-    // below, so a page of tasks costs one query whatever its size.
-    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-        "SELECT t.id, t.verdict, t.machine_verdict, t.final_verdict, t.disputed, \
-         tu.unit_id, r.round_id, ro.due_date, r.status, r.self_status \
-         FROM tasks t \
-         LEFT JOIN task_units tu ON tu.task_id = t.id AND tu.role = 'lead' \
-         LEFT JOIN reports r ON r.task_id = t.id AND r.unit_id = tu.unit_id \
-         LEFT JOIN rounds ro ON ro.id = r.round_id \
-         WHERE t.plan_id = ",
-    );
+) {
+    qb.push(" AND t.plan_id = ");
     qb.push_bind(plan);
     if let Some(ids) = tasks {
         qb.push(" AND t.id IN (");
@@ -43,93 +29,157 @@ pub(crate) async fn task_standings(
         }
         qb.push(")");
     }
-    if let Scope::Unit(u) = scope {
-        qb.push(" AND t.id IN (SELECT s.task_id FROM task_units s WHERE s.unit_id = ");
-        qb.push_bind(*u);
-        qb.push(")");
+    match (tasks, scope) {
+        // A page of tasks: probe each one's links.
+        (Some(_), _) => super::tasks::push_scope_one(qb, "t.id", scope),
+        (None, Scope::Unit(u)) => {
+            qb.push(" AND t.id IN (SELECT s.task_id FROM task_units s WHERE s.unit_id = ");
+            qb.push_bind(*u);
+            qb.push(")");
+        }
+        (None, Scope::All) => {}
     }
-    qb.push(" ORDER BY t.position");
+}
 
-    struct Acc {
-        standing: TaskStanding,
-        leads: HashSet<i64>,
-        submitted_in_round: HashSet<i64>,
-        /// (due date, round id) of the newest round with a report that reached the office.
-        newest: Option<(String, i64)>,
-    }
+/// Reports by a lead unit of their task that reached the office.
+const LEAD_REACHED: &str = "FROM reports r \
+     JOIN tasks t ON t.id = r.task_id \
+     JOIN task_units tu ON tu.task_id = r.task_id AND tu.unit_id = r.unit_id AND tu.role = 'lead' \
+     WHERE r.status IN ('submitted', 'returned', 'accepted')";
+
+pub(crate) async fn task_standings(
+    pool: &Pool,
+    plan: PlanId,
+    round: Option<RoundId>,
+    tasks: Option<&[TaskId]>,
+    scope: &Scope,
+) -> Result<Vec<TaskStanding>, StoreError> {
+    // A few narrow queries, each streamed and folded as it comes, instead of one row per
+    // (task, lead unit, report): at 50,000 tasks x 12 rounds that join is 600,000 rows held
+    // at once, where these read the tasks, their lead units in the current round, the
+    // returned reports, and each task's newest reached round only.
+    let mut conn = pool.acquire().await?;
     let mut order: Vec<i64> = Vec::new();
-    let mut acc: HashMap<i64, Acc> = HashMap::new();
-    for r in qb.build().fetch_all(pool).await? {
-        let id: i64 = r.try_get("id")?;
-        let a = match acc.get_mut(&id) {
-            Some(a) => a,
-            None => {
-                order.push(id);
-                acc.entry(id).or_insert(Acc {
-                    standing: TaskStanding {
-                        task_id: TaskId(id),
-                        verdict: verdict(r.try_get("verdict")?),
-                        machine_verdict: verdict(r.try_get("machine_verdict")?),
-                        final_verdict: verdict(r.try_get("final_verdict")?),
-                        disputed: r.try_get("disputed")?,
-                        lead_units: 0,
-                        unsubmitted: 0,
-                        returned: 0,
-                        latest_self_status: None,
-                    },
-                    leads: HashSet::new(),
-                    submitted_in_round: HashSet::new(),
-                    newest: None,
-                })
-            }
-        };
-        let Some(unit) = r.try_get::<Option<i64>, _>("unit_id")? else {
-            continue;
-        };
-        a.leads.insert(unit);
-        let Some(report_round) = r.try_get::<Option<i64>, _>("round_id")? else {
-            continue;
-        };
-        let status: String = r.try_get("status")?;
-        if !reached_office(&status) {
-            continue;
-        }
-        if status == "returned" {
-            a.standing.returned += 1;
-        }
-        if round.is_some_and(|ro| ro.0 == report_round) {
-            a.submitted_in_round.insert(unit);
-        }
-        let due: String = r.try_get("due_date")?;
-        let key = (due, report_round);
-        let self_status = r
-            .try_get::<Option<String>, _>("self_status")?
-            .as_deref()
-            .and_then(SelfStatus::parse);
-        let newer = a.newest.as_ref().is_none_or(|n| key > *n);
-        if newer {
-            a.newest = Some(key);
-            a.standing.latest_self_status = self_status;
-        } else if a.newest.as_ref() == Some(&key)
-            && let Some(s) = self_status
-            && a.standing
-                .latest_self_status
-                .is_none_or(|cur| self_status_severity(s) > self_status_severity(cur))
-        {
-            a.standing.latest_self_status = Some(s);
+    let mut acc: HashMap<i64, TaskStanding> = HashMap::new();
+
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT t.id, t.verdict, t.machine_verdict, t.final_verdict, t.disputed \
+         FROM tasks t WHERE 1 = 1",
+    );
+    push_task_filter(&mut qb, plan, tasks, scope);
+    qb.push(" ORDER BY t.position");
+    {
+        let mut rows = qb.build().fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            let id: i64 = r.try_get("id")?;
+            order.push(id);
+            acc.insert(
+                id,
+                TaskStanding {
+                    task_id: TaskId(id),
+                    verdict: verdict(r.try_get("verdict")?),
+                    machine_verdict: verdict(r.try_get("machine_verdict")?),
+                    final_verdict: verdict(r.try_get("final_verdict")?),
+                    disputed: r.try_get("disputed")?,
+                    lead_units: 0,
+                    unsubmitted: 0,
+                    returned: 0,
+                    latest_self_status: None,
+                },
+            );
         }
     }
-    Ok(order
-        .into_iter()
-        .filter_map(|id| acc.remove(&id))
-        .map(|mut a| {
-            a.standing.lead_units = a.leads.len() as i64;
-            if round.is_some() {
-                a.standing.unsubmitted = a.leads.difference(&a.submitted_in_round).count() as i64;
+    if order.is_empty() {
+        return Ok(Vec::new());
+    }
+
+    // Lead units, and whether each one's report for the round reached the office.
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT DISTINCT tu.task_id, tu.unit_id, \
+         CASE WHEN r.status IN ('submitted', 'returned', 'accepted') THEN 1 ELSE 0 END AS reached \
+         FROM task_units tu JOIN tasks t ON t.id = tu.task_id \
+         LEFT JOIN reports r ON r.task_id = tu.task_id AND r.unit_id = tu.unit_id AND r.round_id = ",
+    );
+    qb.push_bind(round.map(|r| r.0).unwrap_or(-1));
+    qb.push(" WHERE tu.role = 'lead'");
+    push_task_filter(&mut qb, plan, tasks, scope);
+    {
+        let mut rows = qb.build().fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            let id: i64 = r.try_get("task_id")?;
+            let reached: i32 = r.try_get("reached")?;
+            if let Some(s) = acc.get_mut(&id) {
+                s.lead_units += 1;
+                if round.is_some() && reached == 0 {
+                    s.unsubmitted += 1;
+                }
             }
-            a.standing
-        })
-        .collect())
+        }
+    }
+
+    // Reports returned and not yet resubmitted, in any round of the plan.
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT r.task_id, COUNT(*) AS n ");
+    qb.push(LEAD_REACHED);
+    qb.push(" AND r.status = 'returned' AND r.round_id IN (SELECT id FROM rounds WHERE plan_id = ");
+    qb.push_bind(plan);
+    qb.push(")");
+    push_task_filter(&mut qb, plan, tasks, scope);
+    qb.push(" GROUP BY r.task_id");
+    {
+        let mut rows = qb.build().fetch(&mut *conn);
+        while let Some(r) = rows.try_next().await? {
+            let id: i64 = r.try_get("task_id")?;
+            let n: i64 = r.try_get("n")?;
+            if let Some(s) = acc.get_mut(&id) {
+                s.returned = n;
+            }
+        }
+    }
+
+    // The self-status of the newest round in which a lead unit's report reached the office:
+    // rounds newest first (by due date), until every task has found its round. With several
+    // lead units in that round, the worst status wins.
+    let rounds =
+        sqlx::query("SELECT id FROM rounds WHERE plan_id = $1 ORDER BY due_date DESC, id DESC")
+            .bind(plan)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut settled: HashSet<i64> = HashSet::new();
+    for ro in rounds {
+        if settled.len() == order.len() {
+            break;
+        }
+        let round_id: i64 = ro.try_get("id")?;
+        let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT r.task_id, r.self_status ");
+        qb.push(LEAD_REACHED);
+        qb.push(" AND r.round_id = ");
+        qb.push_bind(round_id);
+        push_task_filter(&mut qb, plan, tasks, scope);
+        let mut found: HashSet<i64> = HashSet::new();
+        {
+            let mut rows = qb.build().fetch(&mut *conn);
+            while let Some(r) = rows.try_next().await? {
+                let id: i64 = r.try_get("task_id")?;
+                if settled.contains(&id) {
+                    continue;
+                }
+                found.insert(id);
+                let status = r
+                    .try_get::<Option<String>, _>("self_status")?
+                    .as_deref()
+                    .and_then(SelfStatus::parse);
+                if let (Some(s), Some(new)) = (acc.get_mut(&id), status)
+                    && s.latest_self_status
+                        .is_none_or(|cur| self_status_severity(new) > self_status_severity(cur))
+                {
+                    s.latest_self_status = Some(new);
+                }
+            }
+        }
+        settled.extend(found);
+    }
+
+    Ok(order.into_iter().filter_map(|id| acc.remove(&id)).collect())
 }
 
 pub(crate) async fn light_revision(

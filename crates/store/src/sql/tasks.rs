@@ -55,6 +55,19 @@ fn push_scope(qb: &mut QueryBuilder<Db>, scope: &Scope) {
     }
 }
 
+/// Restricts ONE task row `{col}` to a scope. For a single task a probe of its own links
+/// beats `IN`, which SQLite answers by first copying all of a unit's links (a thousand rows
+/// for a busy unit) into a temporary index, on every page a unit user opens.
+pub(crate) fn push_scope_one(qb: &mut QueryBuilder<Db>, col: &'static str, scope: &Scope) {
+    if let Scope::Unit(u) = scope {
+        qb.push(" AND EXISTS (SELECT 1 FROM task_units s WHERE s.task_id = ");
+        qb.push(col);
+        qb.push(" AND s.unit_id = ");
+        qb.push_bind(*u);
+        qb.push(")");
+    }
+}
+
 fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &Scope) {
     // When a unit narrows the set, its few hundred links are the cheap place to start; the
     // unary plus keeps SQLite from scanning the plan's index instead (PostgreSQL plans this
@@ -259,7 +272,7 @@ pub(crate) async fn fill_units(
 pub(crate) async fn in_scope(pool: &Pool, id: TaskId, scope: &Scope) -> Result<bool, StoreError> {
     let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT t.id FROM tasks t WHERE t.id = ");
     qb.push_bind(id);
-    push_scope(&mut qb, scope);
+    push_scope_one(&mut qb, "t.id", scope);
     Ok(qb.build().fetch_optional(pool).await?.is_some())
 }
 
@@ -277,7 +290,7 @@ pub(crate) async fn detail(
          pt.table_no = t.table_no WHERE t.id = ",
     );
     qb.push_bind(id);
-    push_scope(&mut qb, scope);
+    push_scope_one(&mut qb, "t.id", scope);
     let Some(row) = qb.build().fetch_optional(pool).await? else {
         return Ok(None);
     };
