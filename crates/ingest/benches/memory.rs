@@ -4,6 +4,10 @@
 //! Generating the files costs far more memory than reading them, and a process's peak
 //! (VmHWM) never goes down, so the files are written to a temporary directory first and
 //! each is read by a fresh child process of this same binary, which reports its own peak.
+//!
+//! Two rows per file: `read_path` is the whole pipeline from disk (file → grid → ledger);
+//! `read_raw` is the reader alone on the file's bytes in memory (as an upload arrives), so
+//! its peak includes the file itself.
 #[path = "../tests/it/fixtures/mod.rs"]
 mod fixtures;
 
