@@ -4,6 +4,10 @@
 //! Generating the files costs far more memory than reading them, and a process's peak
 //! (VmHWM) never goes down, so the files are written to a temporary directory first and
 //! each is read by a fresh child process of this same binary, which reports its own peak.
+//!
+//! Two rows per file: `read_path` is the whole pipeline from disk (file → grid → ledger);
+//! `read_raw` is the reader alone on the file's bytes in memory (as an upload arrives), so
+//! its peak includes the file itself.
 #[path = "../tests/it/fixtures/mod.rs"]
 mod fixtures;
 
@@ -66,8 +70,17 @@ fn main() {
         }
         return;
     }
+    // `--write DIR` only writes the files and keeps them, to profile one read by hand
+    // (`heaptrack memory-… --read DIR/seedtext-10000.docx`).
+    let keep = args
+        .iter()
+        .position(|a| a == "--write")
+        .and_then(|i| args.get(i + 1))
+        .map(PathBuf::from);
     // cargo bench passes --bench; anything else (a filter) is ignored: there is one run.
-    let dir = std::env::temp_dir().join(format!("duban-ingest-memory-{}", std::process::id()));
+    let dir = keep.clone().unwrap_or_else(|| {
+        std::env::temp_dir().join(format!("duban-ingest-memory-{}", std::process::id()))
+    });
     std::fs::create_dir_all(&dir).expect("temp dir");
     let mut files: Vec<(PathBuf, usize)> = {
         let (l10, p10) = fixtures::ledger::generated(10_000);
@@ -92,6 +105,12 @@ fn main() {
         std::fs::write(&xlsx, fixtures::ledger::xlsx(&l50)).expect("write xlsx");
         files.push((docx, 10_000));
         files.push((xlsx, 50_000));
+    }
+    if keep.is_some() {
+        for (path, rows) in &files {
+            println!("{rows} rows: {}", path.display());
+        }
+        return;
     }
     let exe = std::env::current_exe().expect("own path");
     println!(

@@ -5,14 +5,15 @@
 mod body;
 mod numbering;
 
+use crate::IngestError;
 use crate::grid::RawDoc;
 use crate::zipsafe::{SafeZip, rel_target, rels};
-use crate::{IngestError, Limits};
 
 const DEFAULT_DOCUMENT: &str = "word/document.xml";
 
-pub(crate) fn read(file: &str, bytes: &[u8], limits: &Limits) -> Result<RawDoc, IngestError> {
-    let mut zip = SafeZip::open(file, bytes, limits)?;
+/// Reads an opened package (from memory or from disk).
+pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
+    let file = zip.file();
     // The package says where its main part is; Word always uses word/document.xml, other
     // writers sometimes do not.
     let document = rel_target(&rels(&mut zip, "")?, "officeDocument")

@@ -29,26 +29,29 @@ mod docx;
 mod xlsx;
 mod zipsafe;
 
+use std::io::{Read, Seek};
 use std::path::Path;
 
 use duban_model::{Ledger, SourceFormat};
 
-pub use builder::build;
+pub use builder::{build, build_owned};
 pub use error::{IngestError, Limits};
 
 /// Reads a ledger file; the format comes from the extension (`.txt`, `.docx`, `.xlsx`,
 /// case-insensitive).
 ///
-/// The size limit is checked before the file is read, so a huge file costs nothing.
+/// The size limit is checked before the file is read, so a huge file costs nothing. A .docx
+/// or .xlsx is read from disk as the zip layer asks for it, never held whole in memory.
 pub fn read_path(path: &Path, limits: &Limits) -> Result<Ledger, IngestError> {
     let name = path.display().to_string();
     // Refuse unknown formats before touching the disk: the message is the same either way
     // and a typo'd path to a directory should not read as an I/O error first.
-    format_of(&name)?;
-    let meta = std::fs::metadata(path).map_err(|e| IngestError::Io {
+    let format = format_of(&name)?;
+    let io = |e: std::io::Error| IngestError::Io {
         file: name.clone(),
         reason: e.to_string(),
-    })?;
+    };
+    let meta = std::fs::metadata(path).map_err(io)?;
     if !meta.is_file() {
         return Err(IngestError::Io {
             file: name,
@@ -62,11 +65,41 @@ pub fn read_path(path: &Path, limits: &Limits) -> Result<Ledger, IngestError> {
             limit: limits.max_file_bytes,
         });
     }
-    let bytes = std::fs::read(path).map_err(|e| IngestError::Io {
-        file: name.clone(),
-        reason: e.to_string(),
-    })?;
-    read_bytes(&name, &bytes, limits)
+    if format == SourceFormat::Txt {
+        let bytes = std::fs::read(path).map_err(io)?;
+        return read_bytes(&name, &bytes, limits);
+    }
+    let mut file = std::fs::File::open(path).map_err(io)?;
+    // The same refusal as `read_bytes` gives: a zip starts with "PK", so this stops at once.
+    if only_whitespace(&mut file).map_err(io)? {
+        return Err(IngestError::Empty { file: name });
+    }
+    file.rewind().map_err(io)?;
+    let source = Box::new(std::io::BufReader::new(file));
+    let zip = zipsafe::SafeZip::open_source(&name, source, meta.len(), limits)?;
+    let doc = read_zip(format, zip)?;
+    build_owned(doc, &name, format)
+}
+
+/// Whether a reader holds nothing but ASCII whitespace (or nothing at all).
+fn only_whitespace(r: &mut impl Read) -> std::io::Result<bool> {
+    let mut buf = [0u8; 4096];
+    loop {
+        let n = match r.read(&mut buf) {
+            Ok(0) => return Ok(true),
+            Ok(n) => n,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(e),
+        };
+        if !buf
+            .get(..n)
+            .unwrap_or_default()
+            .iter()
+            .all(u8::is_ascii_whitespace)
+        {
+            return Ok(false);
+        }
+    }
 }
 
 /// Reads a ledger held in memory (an upload); `name` gives the format by its extension and
@@ -87,7 +120,7 @@ pub fn read_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<Ledger, I
         });
     }
     let doc = read_raw(name, format, bytes, limits)?;
-    build(&doc, name, format)
+    build_owned(doc, name, format)
 }
 
 /// Reads a file into the format-neutral grid without building the ledger: for previews and
@@ -100,8 +133,17 @@ pub fn read_raw(
 ) -> Result<grid::RawDoc, IngestError> {
     match format {
         SourceFormat::Txt => txt::read(name, bytes),
-        SourceFormat::Docx => docx::read(name, bytes, limits),
-        SourceFormat::Xlsx => xlsx::read(name, bytes, limits),
+        SourceFormat::Docx | SourceFormat::Xlsx => {
+            read_zip(format, zipsafe::SafeZip::open(name, bytes, limits)?)
+        }
+    }
+}
+
+/// A .docx or .xlsx package into the grid (a .txt is never a zip and never comes here).
+fn read_zip(format: SourceFormat, zip: zipsafe::SafeZip<'_>) -> Result<grid::RawDoc, IngestError> {
+    match format {
+        SourceFormat::Xlsx => xlsx::read(zip),
+        _ => docx::read(zip),
     }
 }
 

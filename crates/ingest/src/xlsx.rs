@@ -9,14 +9,15 @@ mod strings;
 mod styles;
 mod workbook;
 
+use crate::IngestError;
 use crate::grid::{Block, RawDoc};
 use crate::zipsafe::{SafeZip, rel_target, rels};
-use crate::{IngestError, Limits};
 
 const DEFAULT_WORKBOOK: &str = "xl/workbook.xml";
 
-pub(crate) fn read(file: &str, bytes: &[u8], limits: &Limits) -> Result<RawDoc, IngestError> {
-    let mut zip = SafeZip::open(file, bytes, limits)?;
+/// Reads an opened package (from memory or from disk).
+pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
+    let file = zip.file();
     let workbook_part = rel_target(&rels(&mut zip, "")?, "officeDocument")
         .filter(|p| zip.find(p).is_some())
         .unwrap_or_else(|| DEFAULT_WORKBOOK.to_string());

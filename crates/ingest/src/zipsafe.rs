@@ -3,8 +3,9 @@
 //! A .docx or .xlsx is a zip of XML parts. A hostile file can declare small sizes and
 //! inflate to gigabytes, so every entry is read through [`Bounded`], which counts the bytes
 //! actually produced and stops at `Limits::max_entry_bytes`. Parts are streamed into
-//! quick-xml so a large sheet never has to sit in memory as text.
-use std::io::{self, BufReader, Cursor, Read};
+//! quick-xml so a large sheet never has to sit in memory as text, and the package itself
+//! may be a file on disk rather than bytes in memory.
+use std::io::{self, BufReader, Cursor, Read, Seek};
 
 use quick_xml::Reader;
 use quick_xml::events::{BytesRef, BytesStart};
@@ -14,15 +15,22 @@ use zip::result::ZipError;
 
 use crate::{IngestError, Limits};
 
+/// Where a package's bytes come from: memory (an upload) or a file on disk, so reading a
+/// path never holds the whole file. Boxed so the readers need no type parameter; the zip
+/// layer reads in 32 KiB chunks, so the indirection costs nothing measurable.
+pub(crate) trait Source: Read + Seek {}
+
+impl<T: Read + Seek> Source for T {}
+
 /// An opened package together with the name of the file it came from (for messages).
 pub(crate) struct SafeZip<'a> {
     file: &'a str,
-    archive: ZipArchive<Cursor<&'a [u8]>>,
+    archive: ZipArchive<Box<dyn Source + 'a>>,
     max_entry: u64,
 }
 
 /// One zip entry, read through the inflate bound.
-pub(crate) type Entry<'z, 'a> = Bounded<ZipFile<'z, Cursor<&'a [u8]>>>;
+pub(crate) type Entry<'z, 'a> = Bounded<ZipFile<'z, Box<dyn Source + 'a>>>;
 
 /// A streaming XML reader over one bounded zip entry.
 pub(crate) type XmlReader<'z, 'a> = Reader<BufReader<Entry<'z, 'a>>>;
@@ -34,12 +42,22 @@ impl<'a> SafeZip<'a> {
         bytes: &'a [u8],
         limits: &Limits,
     ) -> Result<Self, IngestError> {
-        if bytes.is_empty() {
+        let size = bytes.len() as u64;
+        Self::open_source(file, Box::new(Cursor::new(bytes)), size, limits)
+    }
+
+    /// The same over any seekable source of `size` bytes (an opened file).
+    pub(crate) fn open_source(
+        file: &'a str,
+        source: Box<dyn Source + 'a>,
+        size: u64,
+        limits: &Limits,
+    ) -> Result<Self, IngestError> {
+        if size == 0 {
             return Err(IngestError::Empty {
                 file: file.to_string(),
             });
         }
-        let size = bytes.len() as u64;
         if size > limits.max_file_bytes {
             return Err(IngestError::TooLarge {
                 file: file.to_string(),
@@ -47,7 +65,7 @@ impl<'a> SafeZip<'a> {
                 limit: limits.max_file_bytes,
             });
         }
-        let archive = ZipArchive::new(Cursor::new(bytes)).map_err(|e| IngestError::Malformed {
+        let archive = ZipArchive::new(source).map_err(|e| IngestError::Malformed {
             file: file.to_string(),
             place: "文件结构".into(),
             reason: format!("不是有效的 Office 文件（无法作为 zip 压缩包打开：{e}）"),

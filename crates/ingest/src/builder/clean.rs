@@ -21,6 +21,18 @@ fn is_space(c: char) -> bool {
     )
 }
 
+/// [`clean`] of a text the caller owns: a clean text (most cells) is handed back as it is,
+/// not copied.
+pub(crate) fn clean_owned(raw: String) -> Cleaned {
+    if already_clean(&raw) {
+        return Cleaned {
+            text: raw,
+            removed: Vec::new(),
+        };
+    }
+    clean(&raw)
+}
+
 pub(crate) fn clean(raw: &str) -> Cleaned {
     if already_clean(raw) {
         return Cleaned {

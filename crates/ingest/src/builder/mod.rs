@@ -39,6 +39,19 @@ impl Ctx<'_> {
         }
         c.text
     }
+
+    /// [`Ctx::clean`] of a text the builder owns, moved rather than copied when clean.
+    pub fn clean_owned(&mut self, raw: String, loc: &Location) -> String {
+        let c = clean::clean_owned(raw);
+        if !c.removed.is_empty() {
+            self.warn(
+                WarningCode::Artifact,
+                loc.clone(),
+                format!("已删除{}", c.removed.join("、")),
+            );
+        }
+        c.text
+    }
 }
 
 const SUMMARY: &str = "正文摘要";
@@ -49,7 +62,16 @@ const SUMMARY: &str = "正文摘要";
 /// ledger's tables; other tables are skipped with a warning. Without any such table, the
 /// paragraphs are read as a prose decomposition. `NoLedger` when neither yields a task, or
 /// when a table names known columns but no task column (its rows would be lost).
+///
+/// This borrows the grid, so it works on a copy; [`build_owned`] is the same without one.
 pub fn build(doc: &RawDoc, source: &str, format: SourceFormat) -> Result<Ledger, IngestError> {
+    build_owned(doc.clone(), source, format)
+}
+
+/// [`build`] consuming the grid: each row is dropped as soon as its task is built and clean
+/// texts move into the ledger, so the grid and the ledger are never both whole in memory.
+/// The readers use this.
+pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Ledger, IngestError> {
     let mut ctx = Ctx {
         file: source,
         warnings: Vec::new(),
@@ -61,11 +83,11 @@ pub fn build(doc: &RawDoc, source: &str, format: SourceFormat) -> Result<Ledger,
     let mut front: Option<Vec<String>> = None;
     let mut skipped: Vec<String> = Vec::new();
 
-    for block in &doc.blocks {
+    for block in doc.blocks {
         match block {
             Block::Para(p) => {
                 let loc = Location::part(format!("正文第{}段", all_paras.len() + 1));
-                let text = ctx.clean(p, &loc);
+                let text = ctx.clean_owned(p, &loc);
                 if !text.is_empty() {
                     since_table.push(text.clone());
                     all_paras.push(text);
@@ -85,11 +107,8 @@ pub fn build(doc: &RawDoc, source: &str, format: SourceFormat) -> Result<Ledger,
                 }
                 since_table.clear();
                 let name = caption.label.clone();
-                match table::read(raw, index, caption, &mut ctx)? {
-                    Some((table, tasks)) => {
-                        ledger.tables.push(table);
-                        ledger.tasks.extend(tasks);
-                    }
+                match table::read(raw, index, caption, &mut ctx, &mut ledger.tasks)? {
+                    Some(table) => ledger.tables.push(table),
                     None => {
                         ctx.warn(
                             WarningCode::SkippedRow,
@@ -129,6 +148,10 @@ pub fn build(doc: &RawDoc, source: &str, format: SourceFormat) -> Result<Ledger,
 
     duplicate_tasks(&ledger, &mut ctx);
     ledger.warnings = ctx.warnings;
+    // Room reserved for rows that turned out to be headings or skipped; large vectors
+    // shrink in place.
+    ledger.tasks.shrink_to_fit();
+    ledger.warnings.shrink_to_fit();
     Ok(ledger)
 }
 

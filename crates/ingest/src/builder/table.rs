@@ -31,6 +31,8 @@ fn span_of(cell: &RawCell) -> usize {
 struct Placed<'a> {
     start: usize,
     len: usize,
+    /// Index of the cell in its row, to take its text once the row is read.
+    at: usize,
     cell: &'a RawCell,
 }
 
@@ -38,11 +40,13 @@ fn place(row: &RawRow) -> Vec<Placed<'_>> {
     let mut at = 0;
     row.cells
         .iter()
-        .map(|cell| {
+        .enumerate()
+        .map(|(i, cell)| {
             let len = span_of(cell);
             let p = Placed {
                 start: at,
                 len,
+                at: i,
                 cell,
             };
             at += len;
@@ -330,6 +334,22 @@ fn unlabelled_section(cols: &mut Columns, header: &RawRow, data: &[RawRow]) {
     cols.names.insert(at, Role::Section.label().to_string());
 }
 
+/// Columns whose text moves into the task as it is, so the ledger keeps the grid's string
+/// instead of a copy (progress is most of a ledger's text).
+const MOVED: [Role; 4] = [Role::Progress, Role::Leader, Role::Deadline, Role::Status];
+
+/// The value a vertically merged cell carries down from the task above, for a [`MOVED`]
+/// column. An empty value and no value read the same in every one of these fields.
+fn carried(role: Role, above: &Task) -> Option<String> {
+    match role {
+        Role::Progress => Some(above.progress.clone()),
+        Role::Leader => above.leader.clone(),
+        Role::Deadline => above.deadline.clone(),
+        Role::Status => above.status_text.clone(),
+        _ => None,
+    }
+}
+
 fn parse_number(cell: &RawCell) -> Option<u32> {
     let t = cell.text.trim().trim_end_matches(['.', '、', '．']);
     let t = t.trim();
@@ -341,15 +361,19 @@ fn parse_number(cell: &RawCell) -> Option<u32> {
     }
 }
 
+/// Reads one table, appending its tasks to `tasks`. The table is consumed row by row, so
+/// its memory goes back as the tasks are built.
 pub(crate) fn read(
-    raw: &RawTable,
+    raw: RawTable,
     index: usize,
     caption: Caption,
     ctx: &mut Ctx,
-) -> Result<Option<(Table, Vec<Task>)>, IngestError> {
+    tasks: &mut Vec<Task>,
+) -> Result<Option<Table>, IngestError> {
+    let mut rows = raw.rows;
     let label = caption.label.clone();
     let table_loc = Location::table(index, label.clone());
-    let header_at = match find_header(&raw.rows) {
+    let header_at = match find_header(&rows) {
         Ok(i) => i,
         Err(true) => {
             return Err(IngestError::NoLedger {
@@ -360,28 +384,26 @@ pub(crate) fn read(
         }
         Err(false) => return Ok(None),
     };
-    let width = raw
-        .rows
+    let width = rows
         .iter()
         .map(|r| r.cells.iter().map(span_of).sum::<usize>())
         .max()
         .unwrap_or(0)
         .min(MAX_WIDTH);
-    let Some(header) = raw.rows.get(header_at) else {
+    let Some(header) = rows.get(header_at) else {
         return Ok(None);
     };
-    let sub = raw
-        .rows
+    let sub = rows
         .get(header_at + 1)
         .filter(|next| is_sub_header(header, next));
     let mut cols = columns(header, sub, width, &table_loc, ctx);
     let data_from = header_at + 1 + usize::from(sub.is_some());
-    unlabelled_section(&mut cols, header, raw.rows.get(data_from..).unwrap_or(&[]));
+    unlabelled_section(&mut cols, header, rows.get(data_from..).unwrap_or(&[]));
 
     // Rows above the header (merged title rows in a sheet) give the title if none was found.
     let mut title = caption.title;
     if title.is_none() {
-        title = raw.rows[..header_at]
+        title = rows[..header_at]
             .iter()
             .flat_map(|r| r.cells.iter())
             .map(|c| ctx.clean(&c.text, &table_loc).replace('\n', ""))
@@ -389,18 +411,26 @@ pub(crate) fn read(
     }
     let table_verdict = title.as_deref().and_then(verdict_words);
 
-    let mut tasks: Vec<Task> = Vec::new();
+    // The header rows stay for comparing; the data rows are consumed.
+    let top: Vec<RawRow> = rows.drain(..data_from.min(rows.len())).collect();
+    let Some(header) = top.get(header_at) else {
+        return Ok(None);
+    };
+    let first_task = tasks.len();
+    // One task per data row at most: reserved once, so the ledger's task list does not
+    // double (and copy) as it grows.
+    tasks.reserve_exact(rows.len());
     let mut section: Option<String> = None;
     let mut last_row: u32 = 0;
     let mut previous: [Option<String>; 10] = Default::default();
     let mut no_lead: Vec<u32> = Vec::new();
     let mut no_progress: Vec<u32> = Vec::new();
 
-    for row in raw.rows.iter().skip(data_from) {
+    for mut row in rows {
         if row.is_header {
             continue;
         }
-        let placed = place(row);
+        let placed = place(&row);
         let repeats_header = row.cells.len() == header.cells.len()
             && row
                 .cells
@@ -415,14 +445,15 @@ pub(crate) fn read(
             continue;
         }
 
-        let mut raw_vals: [Option<&RawCell>; 10] = [None; 10];
+        // Each role's cell, by its index in the row.
+        let mut raw_vals: [Option<usize>; 10] = [None; 10];
         // Text in a column no header names would vanish unseen: it is warned about.
         let mut unheaded = false;
         for p in &placed {
             if let Some(role) = cols.target(p) {
                 let s = slot(role);
                 if raw_vals[s].is_none() {
-                    raw_vals[s] = Some(p.cell);
+                    raw_vals[s] = Some(p.at);
                 }
             } else if !is_blank(&p.cell.text)
                 && (p.start..p.start + p.len)
@@ -456,7 +487,8 @@ pub(crate) fn read(
             }
         }
 
-        let has_task = raw_vals[slot(Role::Task)].is_some_and(|c| {
+        let cell_of = |role: Role| raw_vals[slot(role)].and_then(|i| row.cells.get(i));
+        let has_task = cell_of(Role::Task).is_some_and(|c| {
             if c.merged_from_above {
                 previous[slot(Role::Task)]
                     .as_deref()
@@ -476,7 +508,7 @@ pub(crate) fn read(
 
         // Row number: the written or auto-numbered one, else the next by count.
         let expected = last_row.saturating_add(1);
-        let written = raw_vals[slot(Role::Number)].and_then(parse_number);
+        let written = cell_of(Role::Number).and_then(parse_number);
         // Row numbers stay unique and increasing, as tasks are known by table and row: a
         // gap keeps the written number, a repeat or a step back (numbering restarted in
         // each section) takes the count.
@@ -512,16 +544,22 @@ pub(crate) fn read(
         let mut vals: [Option<String>; 10] = Default::default();
         for role in ROLES {
             let s = slot(role);
-            let Some(cell) = raw_vals[s] else { continue };
+            let Some(cell) = raw_vals[s].and_then(|i| row.cells.get_mut(i)) else {
+                continue;
+            };
             if cell.merged_from_above {
-                vals[s] = previous[s].clone();
+                vals[s] = match tasks.get(first_task..).and_then(<[Task]>::last) {
+                    Some(above) if MOVED.contains(&role) => carried(role, above),
+                    _ => previous[s].clone(),
+                };
                 continue;
             }
             let loc = table_loc.clone().row(row_no).column(cols.name_of(role));
-            vals[s] = Some(ctx.clean(&cell.text, &loc));
+            // Each cell serves one role, so its text can move out of the row.
+            vals[s] = Some(ctx.clean_owned(std::mem::take(&mut cell.text), &loc));
         }
 
-        let task_text = vals[slot(Role::Task)].clone().unwrap_or_default();
+        let task_text = vals[slot(Role::Task)].as_deref().unwrap_or_default();
         if task_text.is_empty() {
             ctx.warn(
                 WarningCode::SkippedRow,
@@ -560,11 +598,12 @@ pub(crate) fn read(
         let coop = units::split(vals[slot(Role::Coop)].as_deref().unwrap_or(""));
         task.coop_units = coop.units;
         task.coop_groups = coop.groups;
-        task.leader = vals[slot(Role::Leader)].clone().filter(|s| !s.is_empty());
-        task.deadline = vals[slot(Role::Deadline)].clone().filter(|s| !s.is_empty());
-        task.progress = vals[slot(Role::Progress)].clone().unwrap_or_default();
+        // These move: a merged cell below reads them back from this task (`carried`).
+        task.leader = vals[slot(Role::Leader)].take().filter(|s| !s.is_empty());
+        task.deadline = vals[slot(Role::Deadline)].take().filter(|s| !s.is_empty());
+        task.progress = vals[slot(Role::Progress)].take().unwrap_or_default();
         task.progress_label.clone_from(&cols.progress_label);
-        task.status_text = vals[slot(Role::Status)].clone().filter(|s| !s.is_empty());
+        task.status_text = vals[slot(Role::Status)].take().filter(|s| !s.is_empty());
         task.office_verdict = task
             .status_text
             .as_deref()
@@ -612,7 +651,7 @@ pub(crate) fn read(
         }
         if !cols.has(role) {
             ctx.warn(code, table_loc.clone(), format!("{label} 没有{what}列"));
-        } else if rows.len() == tasks.len() && rows.len() > 1 {
+        } else if rows.len() == tasks.len() - first_task && rows.len() > 1 {
             ctx.warn(
                 code,
                 table_loc.clone().column(cols.name_of(role)),
@@ -635,8 +674,8 @@ pub(crate) fn read(
         label,
         title,
         claimed_rows,
-        rows: tasks.len(),
+        rows: tasks.len() - first_task,
         office_verdict: table_verdict,
     };
-    Ok(Some((table, tasks)))
+    Ok(Some(table))
 }

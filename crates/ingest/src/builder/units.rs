@@ -77,6 +77,13 @@ pub(crate) fn split(cell: &str) -> Units {
             });
         }
     }
+    // Every task keeps these lists: no room for names that never came (a Vec's first
+    // push reserves four).
+    out.units.shrink_to_fit();
+    out.groups.shrink_to_fit();
+    for u in &mut out.units {
+        u.aliases.shrink_to_fit();
+    }
     out
 }
 

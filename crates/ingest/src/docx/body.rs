@@ -363,8 +363,17 @@ impl Walker<'_> {
             prev.span = prev.span.saturating_add(cell.span).min(MAX_SPAN);
             return;
         }
+        // Most cells hold one paragraph: keep its string (trimmed to size) rather than
+        // join a copy.
+        let text = if cell.paras.len() == 1 {
+            let mut only = cell.paras.pop().unwrap_or_default();
+            only.shrink_to_fit();
+            only
+        } else {
+            cell.paras.join("\n")
+        };
         row.cells.push(RawCell {
-            text: cell.paras.join("\n"),
+            text,
             span: cell.span,
             merged_from_above: cell.merged_from_above,
             auto_number: cell.first_number.flatten(),

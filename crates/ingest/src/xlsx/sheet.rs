@@ -1,4 +1,6 @@
 //! One worksheet, streamed row by row, then its merged regions laid over the rows.
+use std::ops::Range;
+
 use quick_xml::events::{BytesStart, Event};
 
 use super::cells::{number, parse_range, parse_ref};
@@ -8,10 +10,27 @@ use crate::IngestError;
 use crate::grid::{RawCell, RawRow, RawTable};
 use crate::zipsafe::{SafeZip, attr, attr_raw, push_ref, xml_error};
 
-/// A row as stored: its number and its non-empty cells (column, text) in column order.
+/// The non-empty cells of a sheet as read, (column, text) in document order, and its rows
+/// as ranges of them. One list for the sheet rather than one per row: no allocation per
+/// row, and the whole list goes back to the system at once when the rows are laid out.
+#[derive(Default)]
+struct Stored {
+    cells: Vec<(u32, String)>,
+    rows: Vec<StoredRow>,
+}
+
+/// A row as stored: its number and where its cells are.
 struct StoredRow {
     row: u32,
-    cells: Vec<(u32, String)>,
+    cells: Range<usize>,
+    /// Cells of later elements for the same row (broken writers repeat rows).
+    more: Vec<Range<usize>>,
+}
+
+impl StoredRow {
+    fn len(&self) -> usize {
+        self.cells.len() + self.more.iter().map(Range::len).sum::<usize>()
+    }
 }
 
 /// A merged region: columns c1..=c2, rows r1..=r2.
@@ -80,7 +99,7 @@ pub(super) fn read(
     let Some(mut reader) = zip.xml(part)? else {
         return Ok(None);
     };
-    let mut rows: Vec<StoredRow> = Vec::new();
+    let mut stored = Stored::default();
     let mut merges: Vec<Merge> = Vec::new();
     let mut cell: Option<CellState> = None;
     let mut capture = Capture::None;
@@ -132,18 +151,15 @@ pub(super) fn read(
                             .then(|| c.value.trim().parse::<usize>().ok())
                             .flatten();
                         let text = match taken {
-                            Some(i) => take_shared(shared, i, &rows),
+                            Some(i) => take_shared(shared, i, &stored.cells),
                             None => cell_text(c.kind, c.style, c.value, c.inline, formats),
                         };
                         if !text.is_empty() {
-                            push_cell(&mut rows, last_row, c.col, text);
+                            let at = stored.push(last_row, c.col, text);
                             if let Some(slot) = taken.and_then(|i| shared.get_mut(i))
                                 && matches!(slot, Shared::Text(_))
-                                && let Some(r) = rows.len().checked_sub(1)
-                                && let Some(k) =
-                                    rows.get(r).and_then(|x| x.cells.len().checked_sub(1))
                             {
-                                *slot = Shared::Taken { row: r, cell: k };
+                                *slot = Shared::Taken(at);
                             }
                         }
                     }
@@ -173,22 +189,22 @@ pub(super) fn read(
     // Later sheets may use the same strings: give back what this sheet took.
     if !last_sheet {
         for slot in shared.iter_mut() {
-            if let Shared::Taken { row, cell } = *slot {
-                let text = rows
-                    .get(row)
-                    .and_then(|r| r.cells.get(cell))
+            if let Shared::Taken(at) = *slot {
+                let text = stored
+                    .cells
+                    .get(at)
                     .map(|(_, t)| t.clone())
                     .unwrap_or_default();
                 *slot = Shared::Text(text);
             }
         }
     }
-    if rows.is_empty() && merges.is_empty() {
+    if stored.rows.is_empty() && merges.is_empty() {
         return Ok(None);
     }
     Ok(Some(RawTable {
         name: name.to_string(),
-        rows: lay_out(rows, &merges),
+        rows: lay_out(stored, &merges),
     }))
 }
 
@@ -229,14 +245,10 @@ fn cell_start(e: &BytesStart<'_>, last_col: u32) -> CellState {
 
 /// The text of shared string `i`: the string itself on first use (taken, the slot left
 /// empty until the caller records where it went), a copy afterwards.
-fn take_shared(shared: &mut [Shared], i: usize, rows: &[StoredRow]) -> String {
+fn take_shared(shared: &mut [Shared], i: usize, cells: &[(u32, String)]) -> String {
     match shared.get_mut(i) {
         Some(Shared::Text(s)) => std::mem::take(s),
-        Some(Shared::Taken { row, cell }) => rows
-            .get(*row)
-            .and_then(|r| r.cells.get(*cell))
-            .map(|(_, t)| t.clone())
-            .unwrap_or_default(),
+        Some(Shared::Taken(at)) => cells.get(*at).map(|(_, t)| t.clone()).unwrap_or_default(),
         None => String::new(),
     }
 }
@@ -264,13 +276,20 @@ fn cell_text(
     }
 }
 
-fn push_cell(rows: &mut Vec<StoredRow>, row: u32, col: u32, text: String) {
-    match rows.last_mut() {
-        Some(last) if last.row == row => last.cells.push((col, text)),
-        _ => rows.push(StoredRow {
-            row,
-            cells: vec![(col, text)],
-        }),
+impl Stored {
+    /// Stores a cell of row `row` and returns where it went.
+    fn push(&mut self, row: u32, col: u32, text: String) -> usize {
+        let at = self.cells.len();
+        self.cells.push((col, text));
+        match self.rows.last_mut() {
+            Some(last) if last.row == row && last.cells.end == at => last.cells.end = at + 1,
+            _ => self.rows.push(StoredRow {
+                row,
+                cells: at..at + 1,
+                more: Vec::new(),
+            }),
+        }
+        at
     }
 }
 
@@ -284,12 +303,17 @@ struct Overlay {
 
 /// Turns stored rows into dense grid rows: gaps become one empty cell spanning them, a
 /// merge's anchor carries the text across its width, rows below it are continuations.
-fn lay_out(mut rows: Vec<StoredRow>, merges: &[Merge]) -> Vec<RawRow> {
+fn lay_out(stored: Stored, merges: &[Merge]) -> Vec<RawRow> {
+    let Stored {
+        mut cells,
+        mut rows,
+    } = stored;
     rows.sort_by_key(|r| r.row);
     // Duplicate row elements (broken writers) are folded into one row.
     rows.dedup_by(|b, a| {
         if a.row == b.row {
-            a.cells.append(&mut b.cells);
+            a.more.push(b.cells.clone());
+            a.more.append(&mut b.more);
             true
         } else {
             false
@@ -307,7 +331,8 @@ fn lay_out(mut rows: Vec<StoredRow>, merges: &[Merge]) -> Vec<RawRow> {
     if !missing.is_empty() {
         rows.extend(missing.into_iter().map(|row| StoredRow {
             row,
-            cells: Vec::new(),
+            cells: 0..0,
+            more: Vec::new(),
         }));
         rows.sort_by_key(|r| r.row);
     }
@@ -315,7 +340,7 @@ fn lay_out(mut rows: Vec<StoredRow>, merges: &[Merge]) -> Vec<RawRow> {
     let mut overlays: Vec<Vec<Overlay>> = vec![Vec::new(); rows.len()];
     // Valid merges never overlap, so they add at most one overlay per stored cell or row;
     // piles of overlapping ranges (a hostile file) stop here instead of filling memory.
-    let stored: usize = rows.iter().map(|r| r.cells.len() + 1).sum();
+    let stored: usize = rows.iter().map(|r| r.len() + 1).sum();
     let mut budget = stored.saturating_mul(4).saturating_add(1_000_000);
     'merges: for m in merges {
         let width = m.c2 - m.c1 + 1;
@@ -341,14 +366,21 @@ fn lay_out(mut rows: Vec<StoredRow>, merges: &[Merge]) -> Vec<RawRow> {
     }
 
     let mut out = Vec::with_capacity(rows.len());
+    // One row's cells at a time, taken out of the sheet's list: one buffer for the sheet.
+    let mut pairs: Vec<(u32, String)> = Vec::new();
     for (stored, mut over) in rows.into_iter().zip(overlays) {
-        let mut cells = stored.cells;
-        cells.sort_by_key(|(c, _)| *c);
+        pairs.clear();
+        for range in std::iter::once(&stored.cells).chain(&stored.more) {
+            if let Some(part) = cells.get_mut(range.clone()) {
+                pairs.extend(part.iter_mut().map(|(c, t)| (*c, std::mem::take(t))));
+            }
+        }
+        pairs.sort_by_key(|(c, _)| *c);
         over.sort_by_key(|o| o.c1);
         let has_overlay = !over.is_empty();
-        let mut grid: Vec<RawCell> = Vec::with_capacity(cells.len() + over.len());
+        let mut grid: Vec<RawCell> = Vec::with_capacity(pairs.len() + over.len());
         let mut next_col = 1u32;
-        let mut cells = cells.into_iter().peekable();
+        let mut cells = pairs.drain(..).peekable();
         let mut over = over.into_iter().peekable();
         loop {
             let cell_col = cells.peek().map(|(c, _)| *c);
@@ -423,11 +455,25 @@ fn gap(grid: &mut Vec<RawCell>, from: u32, to: u32) {
 mod tests {
     use super::*;
 
-    fn row(row: u32, cells: &[(u32, &str)]) -> StoredRow {
-        StoredRow {
+    /// A hand-written row: its number and its (column, text) cells.
+    type Row = (u32, Vec<(u32, String)>);
+
+    fn row(row: u32, cells: &[(u32, &str)]) -> Row {
+        (
             row,
-            cells: cells.iter().map(|(c, t)| (*c, t.to_string())).collect(),
+            cells.iter().map(|(c, t)| (*c, t.to_string())).collect(),
+        )
+    }
+
+    /// Stores hand-written rows as the reader would, then lays them out.
+    fn lay_out(rows: Vec<Row>, merges: &[Merge]) -> Vec<RawRow> {
+        let mut stored = Stored::default();
+        for (r, cells) in rows {
+            for (c, t) in cells {
+                stored.push(r, c, t);
+            }
         }
+        super::lay_out(stored, merges)
     }
 
     #[test]
@@ -473,5 +519,27 @@ mod tests {
         let out = lay_out(vec![row(1, &[(1, "a"), (16384, "z")])], &[]);
         assert_eq!(out[0].cells.len(), 3);
         assert_eq!(out[0].cells[1].span, 16382);
+    }
+
+    #[test]
+    fn repeated_and_unordered_rows_fold_in_column_order_first_cell_kept() {
+        let out = lay_out(
+            vec![
+                row(2, &[(3, "丙"), (1, "甲")]),
+                row(1, &[(1, "标题")]),
+                row(2, &[(2, "乙"), (3, "丁")]),
+            ],
+            &[],
+        );
+        let texts: Vec<(usize, Vec<&str>)> = out
+            .iter()
+            .map(|r| {
+                (
+                    r.source_row,
+                    r.cells.iter().map(|c| c.text.as_str()).collect(),
+                )
+            })
+            .collect();
+        assert_eq!(texts, [(1, vec!["标题"]), (2, vec!["甲", "乙", "丙"])]);
     }
 }

@@ -6,10 +6,10 @@ use crate::zipsafe::{SafeZip, push_ref, xml_error};
 
 /// A shared string, or where it went: the first cell that uses a shared string takes it
 /// instead of copying it, so unique texts (most of a ledger) exist once in memory; later
-/// uses copy from that cell.
+/// uses copy from that cell (its index among the sheet's stored cells).
 pub(super) enum Shared {
     Text(String),
-    Taken { row: usize, cell: usize },
+    Taken(usize),
 }
 
 /// Reads the shared string table; a workbook without one has only numbers and inline text.

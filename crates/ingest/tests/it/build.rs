@@ -724,3 +724,107 @@ fn no_task_column_names_the_table_and_empty_docs_have_no_ledger() {
     assert_eq!(l.tables[0].index, 1);
     assert_eq!(codes(&l, WarningCode::SkippedRow).len(), 1);
 }
+
+/// Task text, first lead unit, leader, deadline, progress, status.
+type Carried<'a> = (
+    &'a str,
+    &'a str,
+    Option<&'a str>,
+    Option<&'a str>,
+    &'a str,
+    Option<&'a str>,
+);
+
+#[test]
+fn merged_cells_carry_every_column_down_past_skipped_rows_and_headings() {
+    let l = ledger(vec![table(
+        "表1",
+        vec![
+            texts(&[
+                "序号",
+                "具体任务",
+                "牵头单位",
+                "责任领导",
+                "完成时限",
+                "完成情况",
+                "完成状态",
+            ]),
+            texts(&[
+                "1",
+                "任务甲",
+                "区科技局",
+                "张三",
+                "6月底",
+                "进展甲",
+                "已完成",
+            ]),
+            // No task text: skipped, and not the row the next one continues.
+            texts(&["2", "", "区教委", "李四", "9月底", "进展空", "未完成"]),
+            row(vec![spanning("二、民生保障", 7)]),
+            row(vec![
+                cell("3"),
+                cell("任务乙"),
+                merged(),
+                merged(),
+                merged(),
+                merged(),
+                merged(),
+            ]),
+            row(vec![
+                cell("4"),
+                merged(),
+                cell("区民政局"),
+                cell(""),
+                merged(),
+                merged(),
+                cell("未完成"),
+            ]),
+        ],
+    )]);
+    let got: Vec<Carried> = l
+        .tasks
+        .iter()
+        .map(|t| {
+            (
+                t.text.as_str(),
+                t.lead_units.first().map_or("", |u| u.name.as_str()),
+                t.leader.as_deref(),
+                t.deadline.as_deref(),
+                t.progress.as_str(),
+                t.status_text.as_deref(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        got,
+        [
+            (
+                "任务甲",
+                "区科技局",
+                Some("张三"),
+                Some("6月底"),
+                "进展甲",
+                Some("已完成")
+            ),
+            (
+                "任务乙",
+                "区科技局",
+                Some("张三"),
+                Some("6月底"),
+                "进展甲",
+                Some("已完成")
+            ),
+            (
+                "任务乙",
+                "区民政局",
+                None,
+                Some("6月底"),
+                "进展甲",
+                Some("未完成")
+            ),
+        ]
+    );
+    assert_eq!(l.tasks[1].office_verdict, Some(Verdict::Met));
+    assert_eq!(l.tasks[2].office_verdict, Some(Verdict::NotMet));
+    assert_eq!(l.tasks[1].section.as_deref(), Some("民生保障"));
+}
