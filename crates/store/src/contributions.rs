@@ -111,6 +111,23 @@ impl Store {
         dispatch!(self, contributions::list(task, round, scope))
     }
 
+    /// The lead unit takes a contribution into its report: marks it merged and saves
+    /// `draft` (its narrative with the contribution appended) in one transaction. A stale
+    /// draft version or a contribution merged meanwhile changes nothing.
+    pub async fn merge_contribution_into_draft(
+        &self,
+        id: ContributionId,
+        scope: &Scope,
+        draft: &crate::DraftInput,
+        actor: &str,
+    ) -> Result<(Contribution, crate::Report), StoreError> {
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(
+            self,
+            contributions::merge_into_draft(id, scope, draft, actor, now)
+        )
+    }
+
     /// The lead unit marks a contribution as taken into its report. A unit scope must lead
     /// the task; the office (`Scope::All`) may too.
     pub async fn merge_contribution(

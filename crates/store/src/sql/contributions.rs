@@ -5,7 +5,9 @@ use super::common::{Tx, begin_write};
 use super::{Db, Pool};
 use crate::audit::Change;
 use crate::contributions::ContributionRow;
-use crate::{Contribution, ContributionId, RoundId, Scope, StoreError, TaskId, UnitId};
+use crate::{
+    Contribution, ContributionId, DraftInput, Report, RoundId, Scope, StoreError, TaskId, UnitId,
+};
 
 const CONTRIBUTION_SELECT: &str = "SELECT c.id, c.task_id, c.round_id, c.unit_id, \
      u.name AS unit_name, c.text, c.version, c.written_by, c.created_at, c.updated_at, \
@@ -151,9 +153,44 @@ pub(crate) async fn merge(
     now: i64,
 ) -> Result<Contribution, StoreError> {
     let mut tx = begin_write(pool).await?;
-    let current = load(&mut tx, id).await?;
+    let saved = merge_in(&mut tx, id, scope, actor, now).await?;
+    tx.commit().await?;
+    Ok(saved)
+}
+
+/// Marks the contribution merged and saves the lead's draft with it, in one transaction:
+/// a conflict on the draft leaves the contribution unmerged, and a contribution merged
+/// meanwhile leaves the draft alone.
+pub(crate) async fn merge_into_draft(
+    pool: &Pool,
+    id: ContributionId,
+    scope: &Scope,
+    draft: &DraftInput,
+    actor: &str,
+    now: i64,
+) -> Result<(Contribution, Report), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let merged = merge_in(&mut tx, id, scope, actor, now).await?;
+    if merged.task_id != draft.task || merged.round_id != draft.round {
+        return Err(StoreError::Invalid(
+            "配合单位报送不属于此任务或此轮次".into(),
+        ));
+    }
+    let report = super::reports::save_draft_in(&mut tx, draft, actor, now).await?;
+    tx.commit().await?;
+    Ok((merged, report))
+}
+
+async fn merge_in(
+    tx: &mut Tx,
+    id: ContributionId,
+    scope: &Scope,
+    actor: &str,
+    now: i64,
+) -> Result<Contribution, StoreError> {
+    let current = load(tx, id).await?;
     if let Scope::Unit(u) = scope
-        && !role_on(&mut tx, current.task_id, *u, "lead").await?
+        && !role_on(tx, current.task_id, *u, "lead").await?
     {
         return Err(StoreError::Invalid(
             "只有此任务的牵头单位才能采纳配合单位报送".into(),
@@ -168,9 +205,9 @@ pub(crate) async fn merge(
         .bind(id)
         .execute(&mut **tx)
         .await?;
-    let saved = load(&mut tx, id).await?;
+    let saved = load(tx, id).await?;
     append(
-        &mut tx,
+        tx,
         Change {
             actor,
             action: "contribution.merge",
@@ -182,6 +219,5 @@ pub(crate) async fn merge(
         },
     )
     .await?;
-    tx.commit().await?;
     Ok(saved)
 }

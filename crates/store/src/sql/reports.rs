@@ -236,7 +236,7 @@ pub(crate) async fn save_and_submit(
     Ok(submitted)
 }
 
-async fn save_draft_in(
+pub(crate) async fn save_draft_in(
     tx: &mut Tx,
     input: &DraftInput,
     actor: &str,

@@ -341,6 +341,58 @@ async fn only_cooperating_units_contribute_and_the_lead_merges() -> Result<()> {
             .await?;
         ensure!(v2.id == c.id && v2.version == 2 && !v2.merged());
         ensure!(s.contributions(f.task, round.id, &Scope::All).await?.len() == 1);
+
+        // Taken into the lead's draft: both in one transaction, or neither.
+        let draft = |text: &str, expected_version: Option<i64>| duban_store::DraftInput {
+            task: f.task,
+            round: round.id,
+            unit: f.kj,
+            narrative: text.into(),
+            figures: serde_json::json!({}),
+            self_status: None,
+            delay_reason: None,
+            next_steps: None,
+            expected_version,
+        };
+        let lead = s.save_draft(&draft("牵头单位初稿", None), "kj").await?;
+        match s
+            .merge_contribution_into_draft(
+                v2.id,
+                &Scope::Unit(f.kj),
+                &draft("牵头单位初稿\n协助引进技术合同4项", Some(lead.version + 3)),
+                "kj",
+            )
+            .await
+        {
+            Err(StoreError::Conflict { .. }) => {}
+            other => bail!("a stale draft merged: {other:?}"),
+        }
+        ensure!(
+            !s.contributions(f.task, round.id, &Scope::All).await?[0].merged(),
+            "the conflict left the contribution unmerged"
+        );
+        let (m, report) = s
+            .merge_contribution_into_draft(
+                v2.id,
+                &Scope::Unit(f.kj),
+                &draft("牵头单位初稿\n协助引进技术合同4项", Some(lead.version)),
+                "kj",
+            )
+            .await?;
+        ensure!(m.merged() && report.narrative.ends_with("协助引进技术合同4项"));
+        ensure!(report.version == lead.version + 1);
+        // Merged once: a second attempt changes neither.
+        ensure!(
+            s.merge_contribution_into_draft(
+                v2.id,
+                &Scope::Unit(f.kj),
+                &draft("再次追加", Some(report.version)),
+                "kj",
+            )
+            .await
+            .is_err()
+        );
+        ensure!(s.report_versions(report.id).await?.len() == 2);
         // A closed round takes no more.
         s.close_round(round.id, "admin").await?;
         ensure!(

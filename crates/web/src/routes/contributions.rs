@@ -225,9 +225,8 @@ pub async fn merge(
         next_steps: report.as_ref().and_then(|r| r.next_steps.clone()),
         expected_version: report.as_ref().map(|r| r.version),
     };
-    app.store.save_draft(&draft, &user.username).await?;
     app.store
-        .merge_contribution(c.id, &scope, &user.username)
+        .merge_contribution_into_draft(c.id, &scope, &draft, &user.username)
         .await?;
     Ok(Redirect::to(&format!(
         "/rounds/{}/tasks/{}/report?done=merged",
