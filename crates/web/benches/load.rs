@@ -213,10 +213,15 @@ async fn bench() -> Result<(), BoxError> {
             None => return Err("the server exited before announcing its port".into()),
         }
     };
-    let result = match drive(port, pid, seconds).await {
-        Ok(()) => submit_phase(&url, port, pid, seconds).await,
-        Err(e) => Err(e),
-    };
+    let result = async {
+        drive(port, pid, seconds).await?;
+        // Back to back: every client writes again as soon as it is answered (saturation).
+        submit_phase(&url, port, pid, seconds, Duration::ZERO).await?;
+        // Paced: 32 people at their desks, each pausing about a second between opening the
+        // form and submitting it, and after each submission.
+        submit_phase(&url, port, pid, seconds * 2, Duration::from_secs(1)).await
+    }
+    .await;
     let _ = child.kill();
     let _ = child.wait();
     result
@@ -375,7 +380,13 @@ struct UnitClient {
 /// 32 unit accounts submit reports at once through the real form: open the form (which runs
 /// the live check on the stored draft), then 提交 with a new narrative and self-status; the
 /// redirect answer renders the form again with the live check of what was submitted.
-async fn submit_phase(url: &str, port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
+async fn submit_phase(
+    url: &str,
+    port: u16,
+    pid: u32,
+    seconds: u64,
+    pause: Duration,
+) -> Result<(), BoxError> {
     let base = format!("http://127.0.0.1:{port}");
     let store = Store::connect_with(url, StoreOptions::for_tests()).await?;
     let plan = store
@@ -384,13 +395,18 @@ async fn submit_phase(url: &str, port: u16, pid: u32, seconds: u64) -> Result<()
         .first()
         .map(|p| p.id)
         .ok_or("no plan")?;
+    // A fresh round each phase, due in a week, so every run finds every report owed (the
+    // dataset is reused between runs).
+    let now = time::OffsetDateTime::now_utc();
+    let due = now + time::Duration::days(7);
     let round = store
-        .rounds(plan)
-        .await?
-        .into_iter()
-        .rev()
-        .find(|r| r.status == RoundStatus::Open)
-        .ok_or("no open round")?;
+        .open_round(
+            plan,
+            &format!("压测{}", now.unix_timestamp_nanos() / 1_000_000),
+            &format!("{}-{:02}-{:02}", due.year(), due.month() as u8, due.day()),
+            "bench",
+        )
+        .await?;
     let mut clients = Vec::new();
     for i in 0..CLIENTS {
         let user = store
@@ -422,14 +438,25 @@ async fn submit_phase(url: &str, port: u16, pid: u32, seconds: u64) -> Result<()
     store.close().await;
     let owed: usize = clients.iter().map(|c| c.owed.len()).sum();
     println!(
-        "submit phase: round {}, {CLIENTS} unit accounts owing {owed} reports",
+        "submit phase, pause {} ms: round {}, {CLIENTS} unit accounts owing {owed} reports",
+        pause.as_millis(),
         round.name
     );
     let deadline = Instant::now() + Duration::from_secs(seconds);
     let mut handles = Vec::new();
-    for c in clients {
+    for (i, c) in clients.into_iter().enumerate() {
         let base = base.clone();
         let round = round.id.0;
+        // People do not click in step: each pause is drawn from 0.5–1.5 × `pause`, from a
+        // fixed per-client sequence so runs compare.
+        let mut seed =
+            0x9E37_79B9_7F4A_7C15u64 ^ (i as u64 + 1).wrapping_mul(0xBF58_476D_1CE4_E5B9);
+        let mut think = move || {
+            seed ^= seed << 13;
+            seed ^= seed >> 7;
+            seed ^= seed << 17;
+            pause.mul_f64(0.5 + (seed % 1000) as f64 / 1000.0)
+        };
         handles.push(tokio::spawn(async move {
             let mut form_times = Vec::new();
             let mut submit_times = Vec::new();
@@ -448,6 +475,7 @@ async fn submit_phase(url: &str, port: u16, pid: u32, seconds: u64) -> Result<()
                     }
                 };
                 form_times.push(t.elapsed());
+                tokio::time::sleep(think()).await;
                 let version = hidden_value(&page, "version").unwrap_or_default();
                 let form = [
                     ("csrf", c.csrf.as_str()),
@@ -471,6 +499,7 @@ async fn submit_phase(url: &str, port: u16, pid: u32, seconds: u64) -> Result<()
                     }
                     _ => errors += 1,
                 }
+                tokio::time::sleep(think()).await;
             }
             (form_times, submit_times, errors)
         }));
@@ -492,8 +521,9 @@ async fn submit_phase(url: &str, port: u16, pid: u32, seconds: u64) -> Result<()
                 * 1e3
         };
         println!(
-            "{name:>14}: {} requests in {seconds}s, {CLIENTS} unit clients, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
+            "{name:>14}: {} requests in {seconds}s, {CLIENTS} unit clients, pause {} ms, p50 {:.1} ms, p99 {:.1} ms, max {:.1} ms",
             all.len(),
+            pause.as_millis(),
             pct(0.50),
             pct(0.99),
             all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
