@@ -3,6 +3,12 @@
 //! and an outbox row per recipient and channel), and delivers the outbox by SMTP email and
 //! webhooks with retries and exponential backoff.
 //!
+//! Reports are chased as digests, at most once a day per channel: each unit gets one message
+//! listing its pending reports in a round (in-app and email; a busy unit owes hundreds), and
+//! each webhook (a group chat robot, rate-limited and read by the whole office) gets one
+//! summary per round and kind naming the units and their counts. Overdue notices are few and
+//! go one by one to the unit and the webhooks.
+//!
 //! Several app instances may run a [`Notifier`] against one PostgreSQL database: enqueueing
 //! is deduplicated by unique keys and each delivery is claimed by exactly one instance, so
 //! every reminder is sent once. A failed delivery only schedules its own retry; it never
@@ -131,7 +137,9 @@ impl Notifier {
         let reminders = scan::find(store, cfg, now).await?;
         let (notes, dels) = scan::expand(store, cfg, &reminders, now).await?;
         let mut counts = RunCounts {
-            reminders: reminders.len() as u64,
+            // Messages to units (digests and notices); the group chat's summaries are not
+            // counted as reminders of their own.
+            reminders: reminders.iter().filter(|r| r.unit.is_some()).count() as u64,
             escalated: escalated.len() as u64,
             ..RunCounts::default()
         };

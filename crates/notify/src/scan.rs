@@ -10,18 +10,29 @@ use time::OffsetDateTime;
 
 use crate::{CHANNEL_EMAIL, CHANNEL_WEBHOOK, NotifyConfig, NotifyError};
 
-/// One thing to remind one unit of.
+/// One thing to remind of: a unit (in-app message and e-mail), or the office's group chat
+/// (webhook).
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Reminder {
     /// `report.due_soon`, `report.overdue` or `notice.overdue`.
     pub kind: &'static str,
-    /// What it is about, stable across days: `report:{task}:{round}:{unit}`, `notice:{id}`.
+    /// What it is about, stable across days: `reports:{round}:unit:{unit}` (a unit's digest),
+    /// `reports:{round}:office` (the group chat's summary), `notice:{id}`.
     pub subject_ref: String,
-    pub unit: UnitId,
+    /// The unit reminded; `None` for the group chat's summary.
+    pub unit: Option<UnitId>,
+    /// Whether the webhooks get it: the office-wide summaries and notice reminders do; a
+    /// unit's own digest does not (a group robot is rate-limited and read by everyone).
+    pub to_webhook: bool,
     pub subject: String,
     pub body: String,
     pub link: Option<String>,
 }
+
+/// At most this many tasks are listed in a digest; the rest are counted.
+const DIGEST_LINES: usize = 20;
+/// At most this many units are named in the group chat's summary.
+const SUMMARY_UNITS: usize = 10;
 
 /// The day in China Standard Time: reminders repeat at most once per day and channel.
 pub(crate) fn china_day(now: OffsetDateTime) -> String {
@@ -59,45 +70,136 @@ fn link(cfg: &NotifyConfig, path: String) -> (Option<String>, String) {
     (Some(path), full)
 }
 
-fn report_reminder(
+/// A unit's pending report in a round, with the due date that applies to it (an approved
+/// extension moves it).
+struct Pending {
+    report: PendingReport,
+    due_date: String,
+}
+
+fn kind_of(overdue: bool) -> &'static str {
+    if overdue {
+        "report.overdue"
+    } else {
+        "report.due_soon"
+    }
+}
+
+/// One unit's digest of its reports in a round that are overdue (or due soon): one message
+/// whatever the count, naming the task when there is only one.
+fn report_digest(
     cfg: &NotifyConfig,
     round: &Round,
-    p: &PendingReport,
-    due_date: &str,
+    items: &[Pending],
     overdue: bool,
-) -> Reminder {
-    let (link, url_line) = link(cfg, format!("/tasks/{}", p.task_id));
-    let task = short(&p.task_text, 24);
-    let (kind, subject, state) = if overdue {
-        (
-            "report.overdue",
-            format!("【催办】“{}”填报已逾期：{task}", round.name),
-            "已超过截止日期",
-        )
-    } else {
-        (
-            "report.due_soon",
-            format!("【提醒】“{}”填报将于{due_date}截止：{task}", round.name),
-            "即将截止",
-        )
+) -> Option<Reminder> {
+    let first = items.first()?;
+    let unit_name = &first.report.unit_name;
+    let n = items.len();
+    let (link, url_line) = link(cfg, format!("/my?round={}", round.id));
+    let subject = match (overdue, n) {
+        (true, 1) => format!(
+            "【催办】“{}”填报已逾期：{}",
+            round.name,
+            short(&first.report.task_text, 24)
+        ),
+        (true, _) => format!("【催办】“{}”有{n}项填报已逾期", round.name),
+        (false, 1) => format!(
+            "【提醒】“{}”填报将于{}截止：{}",
+            round.name,
+            first.due_date,
+            short(&first.report.task_text, 24)
+        ),
+        (false, _) => format!(
+            "【提醒】“{}”有{n}项填报将于{}前截止",
+            round.name,
+            items
+                .iter()
+                .map(|p| p.due_date.as_str())
+                .min()
+                .unwrap_or(&first.due_date)
+        ),
     };
+    let state = if overdue {
+        "已超过截止日期"
+    } else {
+        "即将截止"
+    };
+    let mut lines = String::new();
+    for p in items.iter().take(DIGEST_LINES) {
+        lines.push_str(&format!(
+            "\n· 第{}项“{}”：应于{}（北京时间当日24时前）报送，{}",
+            p.report.task_position,
+            short(&p.report.task_text, 60),
+            p.due_date,
+            status_zh(p.report.status),
+        ));
+    }
+    if n > DIGEST_LINES {
+        lines.push_str(&format!("\n……等共{n}项"));
+    }
     let body = format!(
-        "{}：\n\n重点任务第{}项“{}”在“{}”填报轮次的进展情况应于{due_date}（北京时间当日24时前）报送，\
-         目前{state}，状态为{}。请尽快登录督办系统填报并报送。{url_line}\n\n——督查办（系统自动提醒，请勿回复）",
-        p.unit_name,
-        p.task_position,
-        p.task_text,
+        "{unit_name}：\n\n贵单位牵头的{n}项重点任务在“{}”填报轮次的进展情况{state}，尚未报送：{lines}\n\n请尽快登录督办系统填报并报送。{url_line}\n\n——督查办（系统自动提醒，请勿回复）",
         round.name,
-        status_zh(p.status),
     );
-    Reminder {
-        kind,
-        subject_ref: format!("report:{}:{}:{}", p.task_id, round.id, p.unit_id),
-        unit: p.unit_id,
+    Some(Reminder {
+        kind: kind_of(overdue),
+        subject_ref: format!("reports:{}:unit:{}", round.id, first.report.unit_id),
+        unit: Some(first.report.unit_id),
+        to_webhook: false,
         subject,
         body,
         link,
+    })
+}
+
+/// The group chat's summary of a round: units with overdue (or due-soon) reports, most
+/// first.
+fn report_summary(
+    cfg: &NotifyConfig,
+    round: &Round,
+    by_unit: &[(&str, usize)],
+    overdue: bool,
+) -> Option<Reminder> {
+    if by_unit.is_empty() {
+        return None;
     }
+    let units = by_unit.len();
+    let total: usize = by_unit.iter().map(|(_, n)| n).sum();
+    let (link, url_line) = link(cfg, format!("/admin/rounds/{}/review", round.id));
+    let (subject, state) = if overdue {
+        (
+            format!("【催办】“{}”填报逾期：{units}个单位{total}项", round.name),
+            "逾期未报送",
+        )
+    } else {
+        (
+            format!(
+                "【提醒】“{}”填报即将截止：{units}个单位{total}项未报送",
+                round.name
+            ),
+            "即将截止尚未报送",
+        )
+    };
+    let mut lines = String::new();
+    for (name, n) in by_unit.iter().take(SUMMARY_UNITS) {
+        lines.push_str(&format!("\n· {name}：{n}项"));
+    }
+    if units > SUMMARY_UNITS {
+        lines.push_str(&format!("\n……等{units}个单位"));
+    }
+    Some(Reminder {
+        kind: kind_of(overdue),
+        subject_ref: format!("reports:{}:office", round.id),
+        unit: None,
+        to_webhook: true,
+        subject,
+        body: format!(
+            "“{}”填报轮次（截止{}）{state}的重点任务共{total}项，涉及{units}个牵头单位：{lines}{url_line}\n\n——督查办（系统自动提醒）",
+            round.name, round.due_date,
+        ),
+        link,
+    })
 }
 
 fn notice_reminder(cfg: &NotifyConfig, n: &Notice) -> Reminder {
@@ -105,7 +207,8 @@ fn notice_reminder(cfg: &NotifyConfig, n: &Notice) -> Reminder {
     Reminder {
         kind: "notice.overdue",
         subject_ref: format!("notice:{}", n.id),
-        unit: n.unit_id,
+        unit: Some(n.unit_id),
+        to_webhook: true,
         subject: format!(
             "【督办】{}督办单逾期未答复：{}",
             n.level.label_zh(),
@@ -158,6 +261,9 @@ pub(crate) async fn find(
                 }
             }
         }
+        // (overdue?, unit) → its pending reports, in document order; units in first-seen
+        // order so messages come out the same on every run.
+        let mut groups: Vec<((bool, UnitId), Vec<Pending>)> = Vec::new();
         for p in store.pending_reports(round.id).await? {
             let due_date = extended
                 .get(&(p.task_id, round.id, p.unit_id))
@@ -167,11 +273,33 @@ pub(crate) async fn find(
             let Some(deadline) = due_deadline(&due_date) else {
                 continue;
             };
-            if now_s > deadline {
-                out.push(report_reminder(cfg, &round, &p, &due_date, true));
+            let overdue = if now_s > deadline {
+                true
             } else if deadline - now_s < soon {
-                out.push(report_reminder(cfg, &round, &p, &due_date, false));
+                false
+            } else {
+                continue;
+            };
+            let key = (overdue, p.unit_id);
+            let item = Pending {
+                report: p,
+                due_date,
+            };
+            match groups.iter_mut().find(|(k, _)| *k == key) {
+                Some((_, items)) => items.push(item),
+                None => groups.push((key, vec![item])),
             }
+        }
+        for overdue in [true, false] {
+            let mut by_unit: Vec<(&str, usize)> = Vec::new();
+            for ((o, _), items) in groups.iter().filter(|((o, _), _)| *o == overdue) {
+                out.extend(report_digest(cfg, &round, items, *o));
+                if let Some(first) = items.first() {
+                    by_unit.push((first.report.unit_name.as_str(), items.len()));
+                }
+            }
+            by_unit.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(b.0)));
+            out.extend(report_summary(cfg, &round, &by_unit, overdue));
         }
     }
     for n in store.overdue_notices(now).await? {
@@ -196,35 +324,39 @@ pub(crate) async fn expand(
         let key = |recipient: &str, channel: &str| {
             format!("{}|{}|{day}|{recipient}|{channel}", r.kind, r.subject_ref)
         };
-        notes.push(NewNotification {
-            user: None,
-            unit: Some(r.unit),
-            kind: r.kind.to_string(),
-            subject: r.subject.clone(),
-            body: r.body.clone(),
-            link: r.link.clone(),
-            dedupe_key: Some(key(&format!("unit:{}", r.unit), "inapp")),
-        });
         let delivery = |channel: &str, recipient: &str| NewDelivery {
             dedupe_key: key(recipient, channel),
             kind: r.kind.to_string(),
             subject_ref: r.subject_ref.clone(),
             channel: channel.to_string(),
             recipient: recipient.to_string(),
-            unit: Some(r.unit),
+            unit: r.unit,
             subject: r.subject.clone(),
             body: r.body.clone(),
         };
-        if cfg.email.is_some() {
-            if let std::collections::hash_map::Entry::Vacant(slot) = emails.entry(r.unit) {
-                slot.insert(store.unit_email_recipients(r.unit).await?);
-            }
-            for to in emails.get(&r.unit).into_iter().flatten() {
-                dels.push(delivery(CHANNEL_EMAIL, to));
+        if let Some(unit) = r.unit {
+            notes.push(NewNotification {
+                user: None,
+                unit: Some(unit),
+                kind: r.kind.to_string(),
+                subject: r.subject.clone(),
+                body: r.body.clone(),
+                link: r.link.clone(),
+                dedupe_key: Some(key(&format!("unit:{unit}"), "inapp")),
+            });
+            if cfg.email.is_some() {
+                if let std::collections::hash_map::Entry::Vacant(slot) = emails.entry(unit) {
+                    slot.insert(store.unit_email_recipients(unit).await?);
+                }
+                for to in emails.get(&unit).into_iter().flatten() {
+                    dels.push(delivery(CHANNEL_EMAIL, to));
+                }
             }
         }
-        for w in &cfg.webhooks {
-            dels.push(delivery(CHANNEL_WEBHOOK, &w.name));
+        if r.to_webhook {
+            for w in &cfg.webhooks {
+                dels.push(delivery(CHANNEL_WEBHOOK, &w.name));
+            }
         }
     }
     Ok((notes, dels))

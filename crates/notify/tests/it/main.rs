@@ -222,16 +222,20 @@ async fn an_overdue_unit_gets_one_email_and_one_webhook_naming_task_and_round() 
             body.contains("技术交易合同登记额增长15%")
                 && body.contains("“1月”")
                 && body.contains("区科技局")
-                && body.contains("http://duban.local/tasks/"),
+                && body.contains("未填报")
+                && body.contains("http://duban.local/my?round="),
             "body: {body}"
         );
         let calls = hook.received();
         ensure!(calls.len() == 1, "{} webhook calls", calls.len());
         let v: serde_json::Value = serde_json::from_str(&calls[0])?;
         ensure!(v["msgtype"] == "text");
+        // The group chat gets the office-wide summary: units and counts, not the unit's mail.
         let content = v["text"]["content"].as_str().unwrap_or_default();
         ensure!(
-            content.contains("技术交易合同登记额增长15%") && content.contains("1月"),
+            content.contains("“1月”填报逾期：1个单位1项")
+                && content.contains("区科技局：1项")
+                && !content.contains("区商务委"),
             "{content}"
         );
 
@@ -362,7 +366,7 @@ async fn two_instances_running_at_once_send_each_reminder_once() -> Result<()> {
     on_each_backend(|url| async move {
         let a = open(&url).await?;
         let b = open(&url).await?;
-        // Every unit overdue: three reminders, three emails and three webhook calls.
+        // Every unit overdue: three digests (three emails) and one summary for the group chat.
         setup(&a, false).await?;
         let smtp = smtp_server(0).await?;
         let hook = http_server(0).await?;
@@ -376,10 +380,10 @@ async fn two_instances_running_at_once_send_each_reminder_once() -> Result<()> {
             if round == 0 {
                 ensure!(ra.reminders == 3 && rb.reminders == 3);
                 ensure!(
-                    ra.deliveries_enqueued + rb.deliveries_enqueued == 6,
+                    ra.deliveries_enqueued + rb.deliveries_enqueued == 4,
                     "{ra:?} {rb:?}"
                 );
-                ensure!(ra.sent + rb.sent == 6, "{ra:?} {rb:?}");
+                ensure!(ra.sent + rb.sent == 4, "{ra:?} {rb:?}");
             } else {
                 ensure!(ra.sent + rb.sent == 0, "{ra:?} {rb:?}");
             }
@@ -391,7 +395,7 @@ async fn two_instances_running_at_once_send_each_reminder_once() -> Result<()> {
             rcpts == ["unit0@cq.gov.cn", "unit1@cq.gov.cn", "unit2@cq.gov.cn"],
             "{rcpts:?}"
         );
-        ensure!(hook.received().len() == 3);
+        ensure!(hook.received().len() == 1);
         ensure!(a.audit_verify().await?.ok());
         a.close().await;
         b.close().await;
@@ -464,4 +468,93 @@ async fn spawn_runs_and_stops_on_shutdown() -> Result<()> {
     s.close().await;
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
+}
+
+#[tokio::test]
+async fn a_unit_owing_several_reports_gets_one_digest_and_the_chat_one_summary() -> Result<()> {
+    on_each_backend(|url| async move {
+        let s = open(&url).await?;
+        // 区科技局 leads three tasks, 区商务委 one; nobody reports.
+        let mut l = Ledger::new("digest.txt", SourceFormat::Txt);
+        let tasks = [
+            ("技术交易合同登记额增长15%", "区科技局"),
+            ("高新技术企业达到120家", "区科技局"),
+            ("研发投入强度达到2.5%", "区科技局"),
+            ("进口整车5000辆以上", "区商务委"),
+        ];
+        l.tables.push(Table {
+            index: 1,
+            label: "附件1".into(),
+            title: None,
+            claimed_rows: None,
+            rows: tasks.len(),
+            office_verdict: None,
+        });
+        for (i, (text, unit)) in tasks.iter().enumerate() {
+            let mut t = Task::new(1, i as u32 + 1, *text);
+            t.lead_units = vec![UnitRef::new(*unit)];
+            l.tasks.push(t);
+        }
+        let plan = s
+            .import_ledger("2022年", &l, "d.txt", &format!("{:064x}", 9), "admin")
+            .await?;
+        s.open_round(plan, "1月", "2022-01-31", "admin").await?;
+        let kj = s.unit_by_name("区科技局").await?.context("kj")?.id;
+        let sw = s.unit_by_name("区商务委").await?.context("sw")?.id;
+        s.set_unit_email(kj, Some("kj@cq.gov.cn"), "admin").await?;
+        s.set_unit_email(sw, Some("sw@cq.gov.cn"), "admin").await?;
+        let smtp = smtp_server(0).await?;
+        let hook = http_server(0).await?;
+        let n = Notifier::new(s.clone(), config(&smtp, &hook, "w1"))?;
+
+        let now = beijing_10am(2, 1)?;
+        let c = n.run_once(now).await?;
+        ensure!(
+            c.reminders == 2 && c.sent == 3,
+            "two digests, one summary: {c:?}"
+        );
+        let mails = smtp.received();
+        ensure!(mails.len() == 2, "{} mails", mails.len());
+        let kj_mail = mails
+            .iter()
+            .find(|m| m.rcpt == ["kj@cq.gov.cn"])
+            .context("科技局's mail")?;
+        let subject = kj_mail.subject();
+        ensure!(subject == "【催办】“1月”有3项填报已逾期", "{subject}");
+        let body = kj_mail.body();
+        for (i, (text, _)) in tasks.iter().take(3).enumerate() {
+            ensure!(
+                body.contains(&format!("第{}项“{text}”", i + 1)),
+                "task {} listed: {body}",
+                i + 1
+            );
+        }
+        ensure!(!body.contains("进口整车"), "another unit's task: {body}");
+        let sw_mail = mails
+            .iter()
+            .find(|m| m.rcpt == ["sw@cq.gov.cn"])
+            .context("商务委's mail")?;
+        ensure!(sw_mail.subject().contains("进口整车5000辆以上"));
+        // One in-app message per unit.
+        ensure!(s.unread_notifications(UserId(0), Some(kj)).await? == 1);
+        ensure!(s.unread_notifications(UserId(0), Some(sw)).await? == 1);
+        // The chat: one summary, the unit with most first.
+        let calls = hook.received();
+        ensure!(calls.len() == 1, "{} webhook calls", calls.len());
+        let v: serde_json::Value = serde_json::from_str(&calls[0])?;
+        let content = v["text"]["content"].as_str().unwrap_or_default();
+        let (a, b) = (
+            content.find("区科技局：3项").context("kj counted")?,
+            content.find("区商务委：1项").context("sw counted")?,
+        );
+        ensure!(a < b && content.contains("2个单位4项"), "{content}");
+
+        // The same day again: nothing.
+        let c = n.run_once(now + Duration::from_secs(7200)).await?;
+        ensure!(c.deliveries_enqueued == 0 && c.sent == 0, "{c:?}");
+        ensure!(smtp.received().len() == 2 && hook.received().len() == 1);
+        s.close().await;
+        Ok(())
+    })
+    .await
 }

@@ -120,17 +120,28 @@ async fn run(b: Backend) -> Result<()> {
     );
     let calls = hook.received();
     ensure!(calls.len() == 1, "webhook calls: {calls:?}");
+    // The group chat gets the office-wide summary naming the unit and its count.
     let call: serde_json::Value = serde_json::from_str(&calls[0])?;
     let subject = call["subject"].as_str().unwrap_or("");
+    ensure!(subject.contains("填报逾期：1个单位1项"), "{subject}");
     ensure!(
-        subject.contains("已逾期") && subject.contains("技术合同登记额增长15%"),
-        "{subject}"
+        call["body"]
+            .as_str()
+            .is_some_and(|b| b.contains("区科技局：1项")),
+        "{call}"
     );
     ensure!(
         call["subject_ref"]
             .as_str()
             .unwrap_or("")
-            .ends_with(&format!(":{a}"))
+            .ends_with(":office")
+    );
+    // The unit's own mail names the task.
+    ensure!(
+        mails[0].subject().contains("已逾期")
+            && mails[0].subject().contains("技术合同登记额增长15%"),
+        "{}",
+        mails[0].subject()
     );
 
     // The unit also finds it in the app.
