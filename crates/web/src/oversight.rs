@@ -3,6 +3,7 @@
 //! these and render; nothing here knows about HTTP.
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use duban_docs::{BulletinData, LaggingTask, NoticeRow, UnitRow};
 use duban_store::{
@@ -115,6 +116,18 @@ pub struct OverviewCaches {
     light_counts: RevisionCache<(PlanId, Scope), LightCounts, (LightRevision, String)>,
     /// A round's per-unit statistics, for the ranking.
     round_stats: RevisionCache<RoundId, Vec<UnitRoundStats>, LightRevision>,
+    /// One recomputation per key at a time: after a change, the views that arrive while the
+    /// counts are being recomputed wait for that one and share it, instead of each reading
+    /// every task of the plan at once.
+    turns: std::sync::Mutex<HashMap<TurnKey, Arc<tokio::sync::Mutex<()>>>>,
+    /// How many times the counts or a ranking were computed rather than served from memory.
+    recomputations: std::sync::atomic::AtomicU64,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+enum TurnKey {
+    Lights(PlanId, Scope),
+    Ranking(RoundId),
 }
 
 impl Default for OverviewCaches {
@@ -123,6 +136,30 @@ impl Default for OverviewCaches {
             // One entry per (plan, scope): the office's, the leaders' and each unit's.
             light_counts: RevisionCache::new(1024),
             round_stats: RevisionCache::new(256),
+            turns: Default::default(),
+            recomputations: Default::default(),
+        }
+    }
+}
+
+impl OverviewCaches {
+    /// How many times the light counts or a ranking were computed (cache misses).
+    #[cfg(test)]
+    fn recomputations(&self) -> u64 {
+        self.recomputations
+            .load(std::sync::atomic::Ordering::Relaxed)
+    }
+
+    fn computed(&self) {
+        self.recomputations
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    fn turn(&self, key: TurnKey) -> Arc<tokio::sync::Mutex<()>> {
+        match self.turns.lock() {
+            Ok(mut map) => map.entry(key).or_default().clone(),
+            // A poisoned map only loses the sharing, never the answer.
+            Err(_) => Arc::default(),
         }
     }
 }
@@ -140,7 +177,17 @@ pub async fn round_stats(
     if let Some(hit) = caches.round_stats.get(&round, &revision) {
         return Ok(hit);
     }
+    let turn = caches.turn(TurnKey::Ranking(round));
+    let _turn = turn.lock().await;
+    // Whoever held the turn may have just computed it.
+    let Some(revision) = store.light_revision(plan).await? else {
+        return Err(StoreError::NotFound("该计划"));
+    };
+    if let Some(hit) = caches.round_stats.get(&round, &revision) {
+        return Ok(hit);
+    }
     let fresh = store.round_stats(round).await?;
+    caches.computed();
     caches.round_stats.put(round, revision, fresh.clone());
     Ok(fresh)
 }
@@ -154,19 +201,31 @@ pub async fn light_counts(
     plan: PlanId,
     scope: &Scope,
 ) -> Result<LightCounts, StoreError> {
-    let today = lights::today_cst();
-    // Read before computing, so a change landing meanwhile is recomputed next time.
-    let Some(revision) = store.light_revision(plan).await? else {
-        return Err(StoreError::NotFound("该计划"));
-    };
     let key = (plan, *scope);
-    let revision = (revision, today);
+    // Read before computing, so a change landing meanwhile is recomputed next time.
+    let revision = light_key(store, plan).await?;
+    if let Some(hit) = caches.light_counts.get(&key, &revision) {
+        return Ok(hit);
+    }
+    let turn = caches.turn(TurnKey::Lights(plan, *scope));
+    let _turn = turn.lock().await;
+    // Whoever held the turn may have just computed it.
+    let revision = light_key(store, plan).await?;
     if let Some(hit) = caches.light_counts.get(&key, &revision) {
         return Ok(hit);
     }
     let fresh = compute_light_counts(store, plan, scope, &revision.1).await?;
+    caches.computed();
     caches.light_counts.put(key, revision, fresh.clone());
     Ok(fresh)
+}
+
+/// What the light counts are cached under: everything they read, and the day.
+async fn light_key(store: &Store, plan: PlanId) -> Result<(LightRevision, String), StoreError> {
+    match store.light_revision(plan).await? {
+        Some(r) => Ok((r, lights::today_cst())),
+        None => Err(StoreError::NotFound("该计划")),
+    }
 }
 
 async fn compute_light_counts(
@@ -383,6 +442,70 @@ pub fn pick_round(rounds: &[Round], asked: Option<RoundId>) -> Option<&Round> {
 mod tests {
     use super::*;
     use duban_store::UnitId;
+
+    /// After a change, many views at once compute the counts once and all get that answer;
+    /// the next change computes them again.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+    async fn concurrent_views_share_one_recomputation() -> Result<(), Box<dyn std::error::Error>> {
+        use duban_model::{Ledger, SourceFormat, Table, Task, UnitRef};
+        let dir = tempfile::tempdir()?;
+        let url = format!("sqlite://{}/t.db", dir.path().display());
+        let store = Store::connect_with(&url, duban_store::StoreOptions::for_tests()).await?;
+        store.migrate().await?;
+        let mut l = Ledger::new("t.txt", SourceFormat::Txt);
+        l.tables.push(Table {
+            index: 1,
+            label: "附件1".into(),
+            title: None,
+            claimed_rows: None,
+            rows: 2,
+            office_verdict: None,
+        });
+        for i in 1..=2 {
+            let mut t = Task::new(1, i, format!("任务{i}：新增就业1000人"));
+            t.lead_units.push(UnitRef::new("区人社局"));
+            l.tasks.push(t);
+        }
+        let plan = store
+            .import_ledger("2026年", &l, "t.txt", "sha-t", "t")
+            .await?;
+        let caches = Arc::new(OverviewCaches::default());
+        let views = |caches: Arc<OverviewCaches>| {
+            let store = store.clone();
+            async move {
+                let mut handles = Vec::new();
+                for _ in 0..8 {
+                    let (store, caches) = (store.clone(), caches.clone());
+                    handles.push(tokio::spawn(async move {
+                        light_counts(&store, &caches, plan, &Scope::All).await
+                    }));
+                }
+                let mut out = Vec::new();
+                for h in handles {
+                    out.push(
+                        h.await
+                            .map_err(|e| e.to_string())?
+                            .map_err(|e| e.to_string())?,
+                    );
+                }
+                Ok::<_, String>(out)
+            }
+        };
+        let first = views(caches.clone()).await?;
+        assert_eq!(caches.recomputations(), 1, "eight views, one computation");
+        assert!(first.iter().all(|c| c.green == 2 && c.red == 0));
+        // A round due long ago, nothing submitted: both tasks overdue, seen by every view.
+        store.open_round(plan, "1月", "2026-01-31", "t").await?;
+        let second = views(caches.clone()).await?;
+        assert_eq!(
+            caches.recomputations(),
+            2,
+            "the change, one more computation"
+        );
+        assert!(second.iter().all(|c| c.red == 2), "{second:?}");
+        store.close().await;
+        Ok(())
+    }
 
     fn stats(
         name: &str,
