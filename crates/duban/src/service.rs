@@ -80,6 +80,10 @@ pub struct RemindArgs {
     /// Remind of reports due within this many days.
     #[arg(long, default_value_t = 3)]
     pub due_soon_days: u32,
+    /// The address users open duban at (http://duban.example.gov.cn), put in emails and
+    /// webhook posts as the link to act on.
+    #[arg(long, value_name = "URL")]
+    pub public_url: Option<String>,
 }
 
 impl RemindArgs {
@@ -118,6 +122,17 @@ impl RemindArgs {
         config.remind_every = (self.remind_every_minutes > 0)
             .then(|| std::time::Duration::from_secs(self.remind_every_minutes.saturating_mul(60)));
         config.due_soon_days = self.due_soon_days;
+        if let Some(url) = self
+            .public_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        {
+            if !(url.starts_with("http://") || url.starts_with("https://")) {
+                bail!("--public-url 应以 http:// 或 https:// 开头：{url}");
+            }
+            config.public_url = Some(url.trim_end_matches('/').to_string());
+        }
         Ok(())
     }
 }

@@ -604,6 +604,11 @@ fn serve_refuses_incomplete_reminder_settings_before_starting() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("--smtp-from"), "{}", stderr(&o));
 
+    // The link put in emails must be an address a browser opens.
+    let o = run(&[&base[..], &["--public-url", "duban.example.gov.cn"]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--public-url"), "{}", stderr(&o));
+
     // The password is read from the named variable; a missing one is an error, not an
     // empty password.
     let o = duban()

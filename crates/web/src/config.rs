@@ -27,6 +27,9 @@ pub struct Config {
     pub remind_every: Option<Duration>,
     /// Remind of reports due within this many days.
     pub due_soon_days: u32,
+    /// The address users open the service at (`http://duban.example.gov.cn`), so emails and
+    /// webhook posts carry a full link; `None`: only in-app messages link.
+    pub public_url: Option<String>,
 }
 
 /// An SMTP relay inside the deployment (plain SMTP, optional AUTH).
@@ -76,6 +79,7 @@ impl Config {
             webhook: None,
             remind_every: None,
             due_soon_days: 3,
+            public_url: None,
         }
     }
 }
@@ -111,6 +115,7 @@ impl Config {
                 password: s.password.clone(),
             }),
             webhooks,
+            app_url: self.public_url.clone(),
             ..NotifyConfig::default()
         })
     }

@@ -111,6 +111,7 @@ impl Story {
         });
         // No schedule: the office runs the pass, so the test knows when mail goes out.
         config.remind_every = None;
+        config.public_url = Some("http://duban.example.gov.cn".into());
         let app = Application::build(config).await?;
         let base = format!("http://127.0.0.1:{}", app.port());
         let store = app.store().clone();
@@ -451,7 +452,8 @@ async fn story(backend: Backend) -> Result<()> {
         body.contains(UNIT_B)
             && body.contains(TASK_B)
             && body.contains(&due)
-            && body.contains("未填报"),
+            && body.contains("未填报")
+            && body.contains(&format!("http://duban.example.gov.cn/my?round={round}")),
         "body: {body}"
     );
     let calls = s.hook.received();
