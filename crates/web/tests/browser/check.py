@@ -26,6 +26,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
+from selenium.webdriver.support.ui import WebDriverWait
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 DEFAULT_CMD = ("target/release/duban serve --demo --bind 127.0.0.1:{port} "
@@ -101,8 +102,15 @@ def main():
         driver.find_element(By.NAME, "username").send_keys("admin")
         driver.find_element(By.NAME, "password").send_keys(password)
         driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
-        if driver.current_url.rstrip("/") != base:
-            fail(f"login did not land on the overview: {driver.current_url}")
+        # click() returns before the POST's redirect is followed (password hashing takes a
+        # moment): wait for the navigation, then read the address once.
+        try:
+            WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
+        except Exception:
+            pass
+        landed = driver.current_url
+        if landed.rstrip("/") != base:
+            fail(f"login did not land on the overview: {landed}")
         if not driver.find_elements(By.CSS_SELECTOR, "svg.chart"):
             fail("the overview shows no chart")
         driver.save_screenshot(os.path.join(shots, "overview.png"))
