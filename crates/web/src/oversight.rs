@@ -164,6 +164,42 @@ impl OverviewCaches {
     }
 }
 
+/// Serves `key` from `cache` at the revision `revision()` reads, or computes it, one
+/// computation per turn at a time: views arriving meanwhile wait and share the answer.
+/// The revision is read BEFORE computing, so a change landing meanwhile is recomputed next
+/// time rather than served stale.
+async fn cached<K, V, R, RF, CF>(
+    caches: &OverviewCaches,
+    cache: &RevisionCache<K, V, R>,
+    turn: TurnKey,
+    key: K,
+    revision: impl Fn() -> RF,
+    compute: impl FnOnce(R) -> CF,
+) -> Result<V, StoreError>
+where
+    K: Eq + std::hash::Hash,
+    V: Clone,
+    R: PartialEq + Clone,
+    RF: std::future::Future<Output = Result<R, StoreError>>,
+    CF: std::future::Future<Output = Result<V, StoreError>>,
+{
+    let rev = revision().await?;
+    if let Some(hit) = cache.get(&key, &rev) {
+        return Ok(hit);
+    }
+    let turn = caches.turn(turn);
+    let _turn = turn.lock().await;
+    // Whoever held the turn may have just computed it.
+    let rev = revision().await?;
+    if let Some(hit) = cache.get(&key, &rev) {
+        return Ok(hit);
+    }
+    let fresh = compute(rev.clone()).await?;
+    caches.computed();
+    cache.put(key, rev, fresh.clone());
+    Ok(fresh)
+}
+
 /// A round's per-unit statistics (`Store::round_stats`), cached until the cycle changes.
 pub async fn round_stats(
     store: &Store,
@@ -171,25 +207,15 @@ pub async fn round_stats(
     plan: PlanId,
     round: RoundId,
 ) -> Result<Vec<UnitRoundStats>, StoreError> {
-    let Some(revision) = store.light_revision(plan).await? else {
-        return Err(StoreError::NotFound("该计划"));
-    };
-    if let Some(hit) = caches.round_stats.get(&round, &revision) {
-        return Ok(hit);
-    }
-    let turn = caches.turn(TurnKey::Ranking(round));
-    let _turn = turn.lock().await;
-    // Whoever held the turn may have just computed it.
-    let Some(revision) = store.light_revision(plan).await? else {
-        return Err(StoreError::NotFound("该计划"));
-    };
-    if let Some(hit) = caches.round_stats.get(&round, &revision) {
-        return Ok(hit);
-    }
-    let fresh = store.round_stats(round).await?;
-    caches.computed();
-    caches.round_stats.put(round, revision, fresh.clone());
-    Ok(fresh)
+    cached(
+        caches,
+        &caches.round_stats,
+        TurnKey::Ranking(round),
+        round,
+        || async move { Ok(light_key(store, plan).await?.0) },
+        |_| store.round_stats(round),
+    )
+    .await
 }
 
 /// The counts for the overview. Computing them reads every task's standing (at 50,000 tasks
@@ -201,23 +227,15 @@ pub async fn light_counts(
     plan: PlanId,
     scope: &Scope,
 ) -> Result<LightCounts, StoreError> {
-    let key = (plan, *scope);
-    // Read before computing, so a change landing meanwhile is recomputed next time.
-    let revision = light_key(store, plan).await?;
-    if let Some(hit) = caches.light_counts.get(&key, &revision) {
-        return Ok(hit);
-    }
-    let turn = caches.turn(TurnKey::Lights(plan, *scope));
-    let _turn = turn.lock().await;
-    // Whoever held the turn may have just computed it.
-    let revision = light_key(store, plan).await?;
-    if let Some(hit) = caches.light_counts.get(&key, &revision) {
-        return Ok(hit);
-    }
-    let fresh = compute_light_counts(store, plan, scope, &revision.1).await?;
-    caches.computed();
-    caches.light_counts.put(key, revision, fresh.clone());
-    Ok(fresh)
+    cached(
+        caches,
+        &caches.light_counts,
+        TurnKey::Lights(plan, *scope),
+        (plan, *scope),
+        || light_key(store, plan),
+        |(_, today)| async move { compute_light_counts(store, plan, scope, &today).await },
+    )
+    .await
 }
 
 /// What the light counts are cached under: everything they read, and the day.
