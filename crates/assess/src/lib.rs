@@ -9,6 +9,7 @@ mod consistency;
 mod evidence;
 mod judge;
 mod numbers;
+mod period;
 mod targets;
 mod text;
 mod units;
@@ -16,10 +17,11 @@ mod units;
 use duban_model::{Ledger, Location, Target, TargetKind, Task, Verdict, Warning, WarningCode};
 
 pub use consistency::Finding;
-pub use judge::aggregate;
+pub use judge::{aggregate, task_explanation};
 pub use numbers::{
     NumToken, Number, Quantity, parse_chinese_numeral, parse_number, parse_quantity, scan_numbers,
 };
+pub use period::{Period, parse_as_of, parse_deadline, period_for};
 pub use targets::{ParsedTarget, parse_targets};
 pub use units::{Dim, Unit, compatible as units_compatible, parse_unit};
 

@@ -121,6 +121,7 @@ pub fn generate(opts: &DemoOptions) -> DemoPlan {
         claimed_rows: None,
         rows: 0,
         office_verdict: None,
+        as_of: None,
     });
 
     let sections = text::SECTIONS;

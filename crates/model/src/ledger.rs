@@ -1,6 +1,6 @@
 use serde::{Deserialize, Serialize};
 
-use crate::{Target, UnitRef, Verdict, Warning};
+use crate::{Schedule, Target, UnitRef, Verdict, Warning};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -34,6 +34,10 @@ pub struct Table {
     pub rows: usize,
     /// What the table says about its rows as a whole (from its title).
     pub office_verdict: Option<Verdict>,
+    /// The date the table speaks for when its title names a period ("2022年1-10月…"); else
+    /// the document's applies.
+    #[serde(default, with = "crate::ymd_opt")]
+    pub as_of: Option<time::Date>,
 }
 
 /// One key task (重点任务), a row of a ledger table.
@@ -68,6 +72,10 @@ pub struct Task {
     pub targets: Vec<Target>,
     /// One Chinese line summarising the machine's verdict.
     pub explanation: Option<String>,
+    /// Before the task's deadline: ahead of, on or behind schedule; `None` when judged at
+    /// or after it (or not assessed).
+    #[serde(default)]
+    pub schedule: Option<Schedule>,
 }
 
 impl Task {
@@ -91,6 +99,7 @@ impl Task {
             verdict: None,
             targets: Vec::new(),
             explanation: None,
+            schedule: None,
         }
     }
 
@@ -122,6 +131,13 @@ pub struct Ledger {
     pub title: Option<String>,
     /// The total number of tasks the document's summary claims ("131项重点工作任务"), if any.
     pub claimed_total: Option<u32>,
+    /// The date the document speaks for (from its title, a round or `--as-of`); `None`
+    /// when it names no period, which is judged as at the tasks' deadlines.
+    #[serde(default, with = "crate::ymd_opt")]
+    pub as_of: Option<time::Date>,
+    /// The plan year the title names ("关于2022年…" → 2022), if any.
+    #[serde(default)]
+    pub year: Option<i32>,
     pub tables: Vec<Table>,
     pub tasks: Vec<Task>,
     /// Warnings serialise with their location as one readable string (the contract's
@@ -137,6 +153,8 @@ impl Ledger {
             format,
             title: None,
             claimed_total: None,
+            as_of: None,
+            year: None,
             tables: Vec::new(),
             tasks: Vec::new(),
             warnings: Vec::new(),

@@ -5,12 +5,15 @@
 #![forbid(unsafe_code)]
 
 mod ledger;
+pub mod period;
+mod schedule;
 mod target;
 mod unit;
 mod verdict;
 mod warning;
 
 pub use ledger::{Ledger, SourceFormat, Table, Task};
+pub use schedule::{Schedule, ymd_opt};
 pub use target::{Comparator, Evidence, Target, TargetKind};
 pub use unit::{UnitRef, is_group_placeholder};
 pub use verdict::{Verdict, disputed};

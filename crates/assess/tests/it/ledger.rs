@@ -79,6 +79,7 @@ fn ledger_warnings_are_located() {
         claimed_rows: None,
         rows: 1,
         office_verdict: None,
+        as_of: None,
     });
     let mut t = Task::new(2, 36, "新增5000个公共停车位");
     t.progress = "新增5179个公共停车位，其中，甲（1630个）、乙（551个）、丙（779个）。".into();

@@ -1,5 +1,6 @@
 //! Integration tests of duban-assess: the seed report, whole ledgers, and properties.
 
+mod corpus;
 mod ledger;
 mod props;
 mod seed;

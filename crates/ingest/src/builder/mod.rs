@@ -146,6 +146,7 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
         });
     }
 
+    periods(&mut ledger);
     duplicate_tasks(&ledger, &mut ctx);
     ledger.warnings = ctx.warnings;
     // Room reserved for rows that turned out to be headings or skipped; large vectors
@@ -153,6 +154,29 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
     ledger.tasks.shrink_to_fit();
     ledger.warnings.shrink_to_fit();
     Ok(ledger)
+}
+
+/// The plan year and the as-of date the document's and each table's title name
+/// ("2022年1-10月…" → 2022, 10月31日); a table's title without a year takes the document's.
+fn periods(ledger: &mut Ledger) {
+    use duban_model::period::{parse_as_of, parse_year};
+    let title = ledger.title.as_deref().unwrap_or("");
+    ledger.year = parse_year(title);
+    ledger.as_of = parse_as_of(title, ledger.year);
+    let mut years = Vec::new();
+    for t in &mut ledger.tables {
+        let own = t.title.as_deref().unwrap_or("");
+        let year = parse_year(own);
+        years.extend(year);
+        t.as_of = parse_as_of(own, year.or(ledger.year));
+    }
+    if ledger.year.is_none() {
+        // A workbook has no document title: its sheets agree on the year or none is known.
+        years.dedup();
+        if let [only] = years[..] {
+            ledger.year = Some(only);
+        }
+    }
 }
 
 /// The label and title from the paragraphs just before a table ("附件1" then

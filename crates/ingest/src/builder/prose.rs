@@ -273,6 +273,7 @@ pub(crate) fn read(
         claimed_rows: None,
         rows: tasks.len(),
         office_verdict: None,
+        as_of: None,
     };
     Some((table, tasks))
 }

@@ -676,6 +676,7 @@ pub(crate) fn read(
         claimed_rows,
         rows: tasks.len() - first_task,
         office_verdict: table_verdict,
+        as_of: None,
     };
     Ok(Some(table))
 }
