@@ -13,7 +13,7 @@ pub struct Finding {
 }
 
 fn figure(p: &Progress, t: &NumToken) -> String {
-    p.chars.get(t.start..t.end).unwrap_or(&[]).iter().collect()
+    p.orig.get(t.start..t.end).unwrap_or(&[]).iter().collect()
 }
 
 fn same_unit(a: &NumToken, b: &NumToken) -> bool {

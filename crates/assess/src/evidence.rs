@@ -9,7 +9,10 @@ use crate::units;
 
 /// A progress text prepared once for all of a task's targets.
 pub struct Progress {
+    /// The text with traditional characters simplified, one for one: what is read.
     pub chars: Vec<char>,
+    /// The text as written: what evidence quotes.
+    pub orig: Vec<char>,
     pub tokens: Vec<NumToken>,
     pub sentences: Vec<Span>,
     pub clauses: Vec<Span>,
@@ -18,13 +21,15 @@ pub struct Progress {
 
 impl Progress {
     pub fn new(s: &str) -> Self {
-        let chars: Vec<char> = s.chars().collect();
+        let chars = crate::script::simplified(s);
+        let orig: Vec<char> = s.chars().collect();
         let tokens = scan_numbers(&chars);
         let sentences = text::sentences(&chars);
         let clauses = text::clauses(&chars);
         let quoted = text::quoted_mask(&chars);
         Progress {
             chars,
+            orig,
             tokens,
             sentences,
             clauses,
@@ -35,12 +40,17 @@ impl Progress {
     pub fn evidence(&self, sp: Span, value: Option<f64>, unit: Option<&str>) -> Evidence {
         let sp = text::trim(&self.chars, sp);
         Evidence {
-            text: text::string(&self.chars, sp),
+            text: self.quote(sp),
             start: sp.start,
             end: sp.end,
             value,
             unit: unit.map(str::to_string),
         }
+    }
+
+    /// The written text of a span.
+    pub fn quote(&self, sp: Span) -> String {
+        text::string(&self.orig, sp)
     }
 
     /// At most two full sentences or items: a text about one thing.
@@ -171,6 +181,9 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
         {
             continue;
         }
+        if restates_target(p, tok) || per_capita(p, tok) {
+            continue;
+        }
         let (before, after) = p.context(tok.start, tok.end);
         let mut ctx = before.to_vec();
         ctx.push('|');
@@ -180,9 +193,16 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
     }
     let specific = !units::is_generic(unit) && unit.dim != units::Dim::Money;
     let lone = cands.len() == 1 && others_same_unit == 0 && specific;
+    // A figure without its noun ("完成620个") speaks for the row's one target of its unit.
+    let bare: Vec<usize> = cands
+        .iter()
+        .filter(|(tok, _)| is_bare(p, tok))
+        .map(|(tok, _)| tok.start)
+        .collect();
+    let lone_bare = (bare.len() == 1 && others_same_unit == 0).then(|| bare[0]);
     let best = cands
         .iter()
-        .filter(|(_, s)| *s >= 2 || lone)
+        .filter(|(tok, s)| *s >= 2 || lone || lone_bare == Some(tok.start))
         .max_by_key(|(tok, s)| {
             (
                 !p.is_partial(tok.start),
@@ -205,6 +225,49 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
         partial: p.is_partial(tok.start),
         unfinished,
     })
+}
+
+/// "超额完成40所的年度目标任务": the target restated, not a result.
+fn restates_target(p: &Progress, tok: &NumToken) -> bool {
+    let after = p
+        .chars
+        .get(tok.end..(tok.end + 6).min(p.chars.len()))
+        .unwrap_or(&[]);
+    [
+        "的年度目标",
+        "的目标",
+        "的年度任务",
+        "的任务",
+        "目标任务",
+        "年度目标",
+        "的全年目标",
+    ]
+    .iter()
+    .any(|w| text::starts_with(after, w))
+}
+
+/// "每千人6.8批次": a rate per head, not a count.
+fn per_capita(p: &Progress, tok: &NumToken) -> bool {
+    let before = p
+        .chars
+        .get(tok.start.saturating_sub(4)..tok.start)
+        .unwrap_or(&[]);
+    before.contains(&'每')
+}
+
+/// Nothing but a figure in its clause: no noun after it to say what it counts.
+fn is_bare(p: &Progress, tok: &NumToken) -> bool {
+    let mut i = tok.end;
+    while let Some(&c) = p.chars.get(i) {
+        if text::is_clause_end(c) || "（(".contains(c) {
+            break;
+        }
+        if ('\u{4e00}'..='\u{9fff}').contains(&c) && !"以上左右余多".contains(c) {
+            return false;
+        }
+        i += 1;
+    }
+    true
 }
 
 fn is_growth_figure(p: &Progress, tok: &NumToken) -> bool {
@@ -318,6 +381,8 @@ impl Signal {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum VerbClass {
     Build,
+    /// 建设 / 扩建 X: work under way is enough.
+    Process,
     Launch,
     LaunchBuild,
     List,
@@ -329,7 +394,8 @@ pub enum VerbClass {
 pub fn verb_class(verb: Option<&str>) -> VerbClass {
     match verb {
         Some("启动") => VerbClass::Launch,
-        Some("启动建设") => VerbClass::LaunchBuild,
+        Some("启动建设" | "开工建设") => VerbClass::LaunchBuild,
+        Some("建设" | "提速建设" | "扩建" | "迁建") => VerbClass::Process,
         Some("上市") => VerbClass::List,
         Some("创建" | "争创") => VerbClass::Create,
         Some("实现") => VerbClass::Cover,
@@ -338,7 +404,13 @@ pub fn verb_class(verb: Option<&str>) -> VerbClass {
     }
 }
 
-const STRONG_DONE: [&str; 27] = [
+const STRONG_DONE: [&str; 33] = [
+    "建成使用",
+    "投入投用",
+    "投入运行",
+    "改造完成",
+    "已完成改造",
+    "已改造成",
     "已建成",
     "建成投用",
     "建成投运",
@@ -367,7 +439,15 @@ const STRONG_DONE: [&str; 27] = [
     "已全部建成",
     "已全部整改",
 ];
-const STRONG_NOT: [&str; 30] = [
+const STRONG_NOT: [&str; 38] = [
+    "基本完成",
+    "基本建成",
+    "基本完工",
+    "进行中",
+    "筹建",
+    "报批",
+    "起草",
+    "审批中",
     "尚未",
     "未完成",
     "暂未",
@@ -399,7 +479,7 @@ const STRONG_NOT: [&str; 30] = [
     "待",
     "拟",
 ];
-const WEAK_NOT: [&str; 11] = [
+const WEAK_NOT: [&str; 10] = [
     "正在",
     "推进中",
     "正加快",
@@ -409,7 +489,6 @@ const WEAK_NOT: [&str; 11] = [
     "推进",
     "施工",
     "开工",
-    "筹建",
     "启动",
 ];
 const WEAK_DONE: [&str; 14] = [
@@ -459,6 +538,66 @@ const LAUNCH_BUILD_DONE: [&str; 10] = [
     "实施",
 ];
 const LAUNCH_NOT: [&str; 4] = ["未启动", "尚未", "暂未", "待"];
+/// Work on a project has not started: these decide even beside preparatory work done.
+const NOT_STARTED: [&str; 16] = [
+    "未开工",
+    "未动工",
+    "未启动",
+    "尚未开工",
+    "尚未启动",
+    "暂未开工",
+    "暂未启动",
+    "未进入",
+    "等待",
+    "寻找",
+    "报批",
+    "待批",
+    "待审批",
+    "审批中",
+    "筹建",
+    "待开工",
+];
+/// Work on a project is under way (or done), beside the start words of 启动建设.
+const UNDER_WAY: [&str; 19] = [
+    "建设中",
+    "正在建设",
+    "正建设",
+    "完工",
+    "竣工",
+    "建成",
+    "投用",
+    "投运",
+    "投入使用",
+    "基础工程",
+    "开挖",
+    "浇筑",
+    "桩基",
+    "工程总量",
+    "工程量",
+    "形象进度",
+    "整体进度",
+    "完成建设",
+    "建设完成",
+];
+/// Under way too, but only where the clause is not about preparation ("已完成地勘").
+const STARTED_SOFT: [&str; 3] = ["已启动", "启动", "已完成"];
+/// Only preparation: design, approvals, sites, tenders.
+const PREPARATION: [&str; 13] = [
+    "设计", "方案", "前期", "手续", "招标", "地勘", "可研", "立项", "许可", "选址", "申报", "规划",
+    "洽谈",
+];
+/// A stage of a building, not the building: "土建完成100%" has not 建成.
+const SUB_STEPS: [&str; 9] = [
+    "土建",
+    "主体",
+    "基础",
+    "结构",
+    "装修",
+    "装饰",
+    "桩基",
+    "一期",
+    "外立面",
+];
 const CREATE_DONE: [&str; 7] = [
     "成功创建",
     "已获评",
@@ -497,6 +636,12 @@ fn has_word(s: &[char], w: &str) -> bool {
                         .is_some_and(|c| crate::numbers::digit_value(*c).is_some())
             }
             "计划" => matches!(prev, Some('”' | '爱')),
+            "施工" | "开工" => {
+                let rest = s.get(at + 2..).unwrap_or(&[]);
+                ["图", "许可", "单位", "方案", "招标", "前", "手续"]
+                    .iter()
+                    .any(|w| text::starts_with(rest, w))
+            }
             "推进" => false,
             _ => false,
         };
@@ -551,6 +696,7 @@ pub fn clause_signal(p: &Progress, cl: Span, class: VerbClass, object: &[char]) 
         VerbClass::Absence => {
             return any(s, &ABSENCE_DONE).then_some(Signal::StrongDone);
         }
+        VerbClass::Process => return process_signal(p, cl, s),
         _ => {}
     }
     if partial_in(p, cl).is_some() {
@@ -567,6 +713,24 @@ pub fn clause_signal(p: &Progress, cl: Span, class: VerbClass, object: &[char]) 
         return Some(Signal::StrongNot);
     }
     if strong_done {
+        // A stage finished is not the whole ("土建完成100%"), unless the object is that stage.
+        let stage = SUB_STEPS
+            .iter()
+            .any(|w| text::contains_str(s, w) && !text::contains_str(object, w));
+        let whole = [
+            "全部",
+            "整体",
+            "全面",
+            "项目已",
+            "已建成",
+            "投用",
+            "投入使用",
+        ]
+        .iter()
+        .any(|w| text::contains_str(s, w));
+        if class == VerbClass::Build && stage && !whole {
+            return Some(Signal::StrongNot);
+        }
         return Some(Signal::StrongDone);
     }
     if matches!(
@@ -583,6 +747,32 @@ pub fn clause_signal(p: &Progress, cl: Span, class: VerbClass, object: &[char]) 
         _ => any(s, &WEAK_DONE),
     };
     weak_done.then_some(Signal::WeakDone)
+}
+
+/// A project under way (or done) against one not started; preparation alone is not a start.
+fn process_signal(p: &Progress, cl: Span, s: &[char]) -> Option<Signal> {
+    let plan = FORECAST.iter().any(|w| text::contains_str(s, w)) || has_word(s, "拟");
+    // "待…后再启动": waiting for something before starting.
+    let waiting = text::find_str(s, "待").is_some_and(|at| {
+        s.get(at..)
+            .is_some_and(|r| r.contains(&'后') && !text::starts_with(r, "待验收"))
+    });
+    if any(s, &NOT_STARTED) || waiting {
+        return Some(Signal::StrongNot);
+    }
+    if plan {
+        return Some(Signal::WeakNot);
+    }
+    if any(s, &LAUNCH_BUILD_DONE) || any(s, &UNDER_WAY) || partial_in(p, cl).is_some() {
+        return Some(Signal::StrongDone);
+    }
+    if PREPARATION.iter().any(|w| text::contains_str(s, w)) {
+        return Some(Signal::WeakNot);
+    }
+    if any(s, &STARTED_SOFT) {
+        return Some(Signal::StrongDone);
+    }
+    any(s, &["推进", "实施", "加快"]).then_some(Signal::WeakDone)
 }
 
 /// Positions where one of `names` is mentioned, exactly or nearly (三利普/三利谱).
@@ -689,17 +879,95 @@ pub fn sentence_decision(
 /// Strong signals anywhere in the progress, for a task whose only target this is.
 pub fn whole_decision(p: &Progress, class: VerbClass, object: &[char]) -> Option<(Signal, Span)> {
     let mut done: Option<(Signal, Span)> = None;
+    let mut prep: Option<(Signal, Span)> = None;
     for cl in p.clauses.iter().copied() {
         match clause_signal(p, cl, class, object) {
             Some(s @ (Signal::Partial | Signal::StrongNot)) => return Some((s, cl)),
             Some(Signal::StrongDone) if done.is_none() => done = Some((Signal::StrongDone, cl)),
+            Some(Signal::WeakNot) if prep.is_none() => prep = Some((Signal::WeakNot, cl)),
             _ => {}
         }
     }
-    done
+    // A project with nothing but design and approvals to show has not started.
+    done.or(prep.filter(|_| class == VerbClass::Process))
 }
 
 /// The completion percentage in a span, for the evidence's value.
 pub fn partial_value(p: &Progress, sp: Span) -> Option<f64> {
     partial_in(p, sp).map(|(v, _)| v)
+}
+
+/// Words that say work has not started.
+pub fn not_started(s: &str) -> bool {
+    [
+        "未开工",
+        "未动工",
+        "未启动",
+        "尚未",
+        "暂未",
+        "未进入",
+        "寻找",
+        "未落地",
+        "未实施",
+    ]
+    .iter()
+    .any(|w| s.contains(w))
+}
+
+/// "预计全年增长3%，未达到年度目标": a clause that states the target is missed.
+pub fn stated_miss(p: &Progress) -> Option<Span> {
+    const MISS: [&str; 7] = [
+        "未达到",
+        "未能完成",
+        "难以完成",
+        "无法完成",
+        "未完成",
+        "达不到",
+        "完不成",
+    ];
+    p.clauses.iter().copied().find(|&cl| {
+        let s = text::slice(&p.chars, cl);
+        MISS.iter().any(|w| text::contains_str(s, w))
+            && ["目标", "任务", "预期"]
+                .iter()
+                .any(|w| text::contains_str(s, w))
+    })
+}
+
+/// Parts that are kinds of the target add up ("新建8个、提档升级16个产业基地" toward 10个):
+/// the figures in the found figure's sentence with the same unit and the target's head
+/// noun after them, outside a 其中 breakdown. `None` when there is only the one.
+pub fn parts_sum(p: &Progress, t: &ParsedTarget, f: &Figure) -> Option<f64> {
+    let unit = t.unit?;
+    let tok = f.token?;
+    let metric: Vec<char> = t.metric.as_deref()?.chars().collect();
+    let head = metric.get(metric.len().checked_sub(2)?..)?;
+    let sent = p.sentence_of(tok.start);
+    let breakdown = text::find_str(text::slice(&p.chars, sent), "其中").map(|i| sent.start + i);
+    let mut sum = 0.0;
+    let mut n = 0;
+    for other in p
+        .tokens
+        .iter()
+        .filter(|o| o.start >= sent.start && o.end <= sent.end)
+    {
+        if !other.unit.is_some_and(|u| units::compatible(u, unit))
+            || breakdown.is_some_and(|b| other.start > b)
+            || restates_target(p, other)
+            || per_capita(p, other)
+            || p.is_forecast(other.start)
+        {
+            continue;
+        }
+        let (_, after) = p.context(other.start, other.end);
+        let noun_after = p
+            .chars
+            .get(other.end..(other.end + 24).min(sent.end))
+            .is_some_and(|a| text::find(a, head, 0).is_some_and(|i| !a[..i].contains(&'，')));
+        if other.start == tok.start || noun_after || text::find(after, head, 0).is_some() {
+            sum += other.value();
+            n += 1;
+        }
+    }
+    (n > 1).then_some(sum)
 }

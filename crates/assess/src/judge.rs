@@ -1,10 +1,12 @@
 //! Verdicts per target and per task, with their one-line Chinese explanations.
 
-use duban_model::{Comparator, Evidence, Target, TargetKind, Verdict};
+use duban_model::{Comparator, Evidence, Schedule, Target, TargetKind, Verdict};
 
 use crate::evidence::{self, Figure, Progress, Signal, VerbClass};
+use crate::period::Period;
+use crate::row::RowFacts;
 use crate::targets::ParsedTarget;
-use crate::text::{self, Span};
+use crate::text::Span;
 use crate::units;
 
 /// A target judged against a progress text.
@@ -12,6 +14,78 @@ pub struct Judged {
     pub target: Target,
     /// A numeric target the progress never speaks to.
     pub off_target: bool,
+    /// Before the deadline: where the target stands against the time elapsed.
+    pub schedule: Option<Schedule>,
+}
+
+/// What every target of a row is judged with: the period, and what the text says of the
+/// whole row.
+pub struct Ctx<'a> {
+    pub period: Option<Period>,
+    /// The first year of a multi-year target ("2013—2017年"), for the time elapsed.
+    pub start_year: Option<i32>,
+    pub row: &'a RowFacts,
+}
+
+/// Percentage points of the time elapsed within which a share of the work done is on
+/// schedule: below by more is behind (滞后), above by more is ahead (超序时).
+pub const TOLERANCE: f64 = 10.0;
+/// Percentage points a growth rate or share may fall short of its target part-way through
+/// the year and still be on schedule.
+pub const RATE_TOLERANCE: f64 = 1.0;
+
+impl Ctx<'_> {
+    fn elapsed(&self) -> f64 {
+        self.period.map_or(100.0, |p| p.elapsed(self.start_year))
+    }
+
+    /// "截至10月底（时序83%）".
+    fn prefix(&self) -> String {
+        match self.period {
+            Some(p) => format!("{}（时序{}%）", p.phrase(), fmt_num(self.elapsed().round())),
+            None => String::new(),
+        }
+    }
+
+    /// Before the deadline, a share of the work done against the time elapsed.
+    fn pace(&self, share: Option<f64>) -> (Verdict, Schedule) {
+        let e = self.elapsed();
+        match share {
+            Some(r) if r >= 100.0 => (Verdict::Met, Schedule::Ahead),
+            _ if self.row.lagging.is_some() => (Verdict::NotMet, Schedule::Lagging),
+            Some(r) if r < e - TOLERANCE => (Verdict::NotMet, Schedule::Lagging),
+            Some(r) if r >= e + TOLERANCE => (Verdict::Unverifiable, Schedule::Ahead),
+            _ if self.row.ahead.is_some() => (Verdict::Unverifiable, Schedule::Ahead),
+            _ => (Verdict::Unverifiable, Schedule::OnTrack),
+        }
+    }
+
+    /// Before the deadline, a rate (growth, share) against its target.
+    fn rate_pace(&self, t: &ParsedTarget, actual: f64) -> (Verdict, Schedule) {
+        if holds(t, actual) {
+            return (Verdict::Met, Schedule::Ahead);
+        }
+        let target = t.value.unwrap_or(0.0);
+        let short = match t.comparator.unwrap_or(Comparator::Ge) {
+            Comparator::Le | Comparator::Lt => actual - target,
+            _ => target - actual,
+        };
+        if short > RATE_TOLERANCE || self.row.lagging.is_some() {
+            (Verdict::NotMet, Schedule::Lagging)
+        } else {
+            (Verdict::Unverifiable, Schedule::OnTrack)
+        }
+    }
+
+    /// "…，序时推进" / "…，已达成".
+    fn part_year(&self, what: &str, v: Verdict, s: Schedule) -> String {
+        let end = if v == Verdict::Met {
+            "已达成".to_string()
+        } else {
+            s.label().to_string()
+        };
+        format!("{}，{what}，{end}", self.prefix())
+    }
 }
 
 /// Combines target verdicts into the task's verdict.
@@ -80,19 +154,24 @@ fn goal(t: &ParsedTarget) -> String {
     }
 }
 
+fn judged(target: Target, off_target: bool, schedule: Option<Schedule>) -> Judged {
+    Judged {
+        target,
+        off_target,
+        schedule,
+    }
+}
+
 fn figure_text(p: &Progress, f: &Figure) -> String {
     match f.token {
         Some(tok) => {
-            let s = text::string(
-                &p.chars,
-                Span {
-                    start: tok.start,
-                    end: tok.end,
-                },
-            );
+            let s = p.quote(Span {
+                start: tok.start,
+                end: tok.end,
+            });
             if tok.negative { format!("-{s}") } else { s }
         }
-        None => text::string(&p.chars, f.span),
+        None => p.quote(f.span),
     }
 }
 
@@ -112,31 +191,102 @@ fn holds(t: &ParsedTarget, actual: f64) -> bool {
 }
 
 /// Judges one target against the progress; `all` is every checkable target of the task.
-pub fn judge(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget]) -> Judged {
+pub fn judge(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget], ctx: &Ctx) -> Judged {
     match t.kind {
-        TargetKind::Quantity | TargetKind::Share => judge_figure(p, t, all),
-        TargetKind::Growth => judge_growth(p, t),
-        TargetKind::Deliverable => judge_deliverable(p, t, all.len() == 1),
-        TargetKind::Qualitative => Judged {
-            target: base(t, Verdict::Qualitative, None, QUALITATIVE.to_string()),
-            off_target: false,
-        },
+        TargetKind::Quantity | TargetKind::Share => judge_figure(p, t, all, ctx),
+        TargetKind::Growth => judge_growth(p, t, ctx),
+        TargetKind::Deliverable => judge_deliverable(p, t, all.len() == 1, ctx),
+        TargetKind::Qualitative => judged(
+            base(t, Verdict::Qualitative, None, QUALITATIVE.to_string()),
+            false,
+            None,
+        ),
     }
+}
+
+/// No evidence for a target: the row's stated share, a blanket 已完成, a stated miss, or
+/// nothing (unverifiable; behind schedule when the text says so).
+fn without_evidence(
+    p: &Progress,
+    t: &ParsedTarget,
+    ctx: &Ctx,
+    goal: &str,
+    none: String,
+    numeric: bool,
+) -> Judged {
+    if let Some((r, sp)) = ctx.row.ratio {
+        let ev = p.evidence(sp, Some(r), Some("%"));
+        let what = format!("完成{}%", fmt_num(r));
+        let (v, sched, expl) = if ctx.period.is_some() {
+            let (v, s) = ctx.pace(Some(r));
+            (v, Some(s), ctx.part_year(&format!("{goal}，{what}"), v, s))
+        } else {
+            let v = if r >= 100.0 {
+                Verdict::Met
+            } else {
+                Verdict::NotMet
+            };
+            (v, None, format!("{goal}，完成情况称{what}，{}", outcome(v)))
+        };
+        return judged(base(t, v, Some(ev), expl), false, sched);
+    }
+    if let Some(sp) = ctx.row.blanket {
+        let ev = p.evidence(sp, None, None);
+        let expl = format!("{goal}，完成情况称“{}”，已达成", ev.text);
+        let sched = ctx.period.map(|_| Schedule::Ahead);
+        return judged(base(t, Verdict::Met, Some(ev), expl), false, sched);
+    }
+    if let Some(sp) = evidence::stated_miss(p) {
+        let ev = p.evidence(sp, None, None);
+        let expl = format!("{goal}，完成情况称“{}”，未达成", ev.text);
+        let sched = ctx.period.map(|_| Schedule::Lagging);
+        return judged(base(t, Verdict::NotMet, Some(ev), expl), false, sched);
+    }
+    if ctx.period.is_some() {
+        let (v, s) = ctx.pace(None);
+        let ev = ctx.row.lagging.map(|sp| p.evidence(sp, None, None));
+        let expl = match &ev {
+            Some(e) => ctx.part_year(&format!("{goal}，完成情况称“{}”", e.text), v, s),
+            None => ctx.part_year(&none, v, s),
+        };
+        return judged(base(t, v, ev, expl), numeric, Some(s));
+    }
+    judged(base(t, Verdict::Unverifiable, None, none), numeric, None)
 }
 
 pub const QUALITATIVE: &str = "定性任务，无可核查的量化目标";
 
-fn judge_figure(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget]) -> Judged {
+fn judge_figure(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget], ctx: &Ctx) -> Judged {
     let others = all
         .iter()
         .filter(|o| !std::ptr::eq(*o, t))
         .filter(|o| matches!((o.unit, t.unit), (Some(a), Some(b)) if units::compatible(a, b)))
         .count();
     let goal = goal(t);
-    if let Some(f) = evidence::find_figure(p, t, others) {
+    if let Some(mut f) = evidence::find_figure(p, t, others) {
+        if !holds(t, f.value)
+            && let Some(sum) = evidence::parts_sum(p, t, &f)
+        {
+            f.value = sum;
+        }
         let unit = t.unit.map(|u| u.base);
         let ev = p.evidence(f.span, Some(f.value), unit);
         let actual = figure_text(p, &f);
+        if ctx.period.is_some() {
+            let target = t.value.unwrap_or(0.0);
+            let (v, s) = if holds(t, f.value) && !f.unfinished {
+                (Verdict::Met, Schedule::Ahead)
+            } else if t.kind == TargetKind::Share {
+                ctx.rate_pace(t, f.value)
+            } else {
+                let share = (target > 0.0
+                    && matches!(t.comparator, Some(Comparator::Ge | Comparator::Gt) | None))
+                .then(|| f.value * 100.0 / target);
+                ctx.pace(share.map(|r| r.min(99.9)))
+            };
+            let expl = ctx.part_year(&format!("{goal}，实际{actual}"), v, s);
+            return judged(base(t, v, Some(ev), expl), false, Some(s));
+        }
         let (verdict, expl) = if f.partial {
             (
                 Verdict::Unverifiable,
@@ -155,51 +305,80 @@ fn judge_figure(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget]) -> Judged 
             };
             (v, format!("{goal}，实际{actual}，{}", outcome(v)))
         };
-        return Judged {
-            target: base(t, verdict, Some(ev), expl),
-            off_target: false,
-        };
+        return judged(base(t, verdict, Some(ev), expl), false, None);
     }
     // No figure: a count of things to build can still be judged by their status.
-    if t.kind == TargetKind::Quantity && t.verb.is_some() && !t.weak {
+    if t.kind == TargetKind::Quantity && t.verb.is_some() {
+        let class = if t.weak {
+            VerbClass::Process
+        } else {
+            VerbClass::Build
+        };
         let object: Vec<char> = t.metric.as_deref().unwrap_or("").chars().collect();
-        if let Some((sig, sp)) = decide(p, &t.names, VerbClass::Build, &object, all.len() == 1) {
-            let v = if sig.done() {
-                Verdict::Met
-            } else {
-                Verdict::NotMet
-            };
+        if let Some((sig, sp)) = decide(p, &t.names, class, &object, all.len() == 1) {
             let ev = p.evidence(sp, evidence::partial_value(p, sp), None);
-            let expl = format!("{goal}，完成情况称“{}”，{}", ev.text, outcome(v));
-            return Judged {
-                target: base(t, v, Some(ev), expl),
-                off_target: false,
-            };
+            let said = format!("{goal}，完成情况称“{}”", ev.text);
+            return settle_signal(t, ctx, sig, ev, &said);
         }
     }
-    Judged {
-        target: base(
-            t,
-            Verdict::Unverifiable,
-            None,
-            format!("{goal}，完成情况未见对应数据，无法核实"),
-        ),
-        off_target: true,
-    }
+    without_evidence(
+        p,
+        t,
+        ctx,
+        &goal,
+        format!("{goal}，完成情况未见对应数据，无法核实"),
+        true,
+    )
 }
 
-fn judge_growth(p: &Progress, t: &ParsedTarget) -> Judged {
+/// A status found for a target (done, under way, not started) made a verdict; before the
+/// deadline, what is not done yet is judged against the time elapsed.
+fn settle_signal(t: &ParsedTarget, ctx: &Ctx, sig: Signal, ev: Evidence, said: &str) -> Judged {
+    if ctx.period.is_none() {
+        let v = if sig.done() {
+            Verdict::Met
+        } else {
+            Verdict::NotMet
+        };
+        let status = if v == Verdict::Met {
+            "已完成"
+        } else {
+            "未完成"
+        };
+        return judged(
+            base(t, v, Some(ev), format!("{said}，{status}")),
+            false,
+            None,
+        );
+    }
+    let (v, s) = if sig.done() {
+        (Verdict::Met, Schedule::Ahead)
+    } else if sig == Signal::Partial {
+        ctx.pace(ev.value.or(ctx.row.ratio.map(|r| r.0)))
+    } else if evidence::not_started(&ev.text) && ctx.elapsed() >= 50.0 {
+        (Verdict::NotMet, Schedule::Lagging)
+    } else {
+        ctx.pace(ctx.row.ratio.map(|r| r.0))
+    };
+    let expl = ctx.part_year(said, v, s);
+    judged(base(t, v, Some(ev), expl), false, Some(s))
+}
+
+fn judge_growth(p: &Progress, t: &ParsedTarget, ctx: &Ctx) -> Judged {
     let goal = goal(t);
     let Some(f) = evidence::find_growth(p, t) else {
-        return Judged {
-            target: base(
-                t,
-                Verdict::Unverifiable,
-                None,
-                format!("{goal}，完成情况未见对应增速，无法核实"),
-            ),
-            off_target: true,
+        let none = format!("{goal}，完成情况未见对应增速，无法核实");
+        let no_share = RowFacts {
+            ratio: None,
+            ..*ctx.row
         };
+        // A completion share says nothing of a growth rate.
+        let ctx = Ctx {
+            period: ctx.period,
+            start_year: ctx.start_year,
+            row: &no_share,
+        };
+        return without_evidence(p, t, &ctx, &goal, none, true);
     };
     let ev = p.evidence(f.span, Some(f.value), Some("%"));
     let actual = if f.token.is_none() {
@@ -209,6 +388,11 @@ fn judge_growth(p: &Progress, t: &ParsedTarget) -> Judged {
     } else {
         format!("增长{}%", fmt_num(f.value))
     };
+    if ctx.period.is_some() {
+        let (v, s) = ctx.rate_pace(t, f.value);
+        let expl = ctx.part_year(&format!("{goal}，实际{actual}"), v, s);
+        return judged(base(t, v, Some(ev), expl), false, Some(s));
+    }
     let (verdict, expl) = if f.partial {
         (
             Verdict::Unverifiable,
@@ -222,10 +406,7 @@ fn judge_growth(p: &Progress, t: &ParsedTarget) -> Judged {
         };
         (v, format!("{goal}，实际{actual}，{}", outcome(v)))
     };
-    Judged {
-        target: base(t, verdict, Some(ev), expl),
-        off_target: false,
-    }
+    judged(base(t, verdict, Some(ev), expl), false, None)
 }
 
 /// Mentions first; then, for a task with this one target, the whole progress.
@@ -258,17 +439,12 @@ fn decide(
     None
 }
 
-fn judge_deliverable(p: &Progress, t: &ParsedTarget, single: bool) -> Judged {
+fn judge_deliverable(p: &Progress, t: &ParsedTarget, single: bool, ctx: &Ctx) -> Judged {
     let name = t.metric.clone().unwrap_or_else(|| t.text.clone());
     let object: Vec<char> = name.chars().collect();
     let class = evidence::verb_class(t.verb.as_deref());
     match decide(p, &t.names, class, &object, single) {
         Some((sig, sp)) => {
-            let v = if sig.done() {
-                Verdict::Met
-            } else {
-                Verdict::NotMet
-            };
             let ev = p.evidence(
                 sp,
                 evidence::partial_value(p, sp).filter(|_| sig == Signal::Partial),
@@ -278,16 +454,8 @@ fn judge_deliverable(p: &Progress, t: &ParsedTarget, single: bool) -> Judged {
                 unit: ev.value.map(|_| "%".to_string()),
                 ..ev
             };
-            let status = if v == Verdict::Met {
-                "已完成"
-            } else {
-                "未完成"
-            };
-            let expl = format!("{name}：{}，{status}", ev.text);
-            Judged {
-                target: base(t, v, Some(ev), expl),
-                off_target: false,
-            }
+            let said = format!("{name}：{}", ev.text);
+            settle_signal(t, ctx, sig, ev, &said)
         }
         None => {
             let said = if evidence::mentions(p, &t.names).is_empty() {
@@ -295,15 +463,8 @@ fn judge_deliverable(p: &Progress, t: &ParsedTarget, single: bool) -> Judged {
             } else {
                 "未说明是否完成"
             };
-            Judged {
-                target: base(
-                    t,
-                    Verdict::Unverifiable,
-                    None,
-                    format!("{name}：{said}，无法核实"),
-                ),
-                off_target: false,
-            }
+            let none = format!("{name}：{said}，无法核实");
+            without_evidence(p, t, ctx, &name, none, false)
         }
     }
 }

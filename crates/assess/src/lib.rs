@@ -10,11 +10,15 @@ mod evidence;
 mod judge;
 mod numbers;
 mod period;
+mod row;
+mod script;
 mod targets;
 mod text;
 mod units;
 
-use duban_model::{Ledger, Location, Target, TargetKind, Task, Verdict, Warning, WarningCode};
+use duban_model::{
+    Ledger, Location, Schedule, Target, TargetKind, Task, Verdict, Warning, WarningCode,
+};
 
 pub use consistency::Finding;
 pub use judge::{aggregate, task_explanation};
@@ -33,20 +37,37 @@ pub struct Assessment {
     pub explanation: String,
     /// Texts of numeric targets the progress never speaks to.
     pub off_target: Vec<String>,
+    /// Before the deadline: ahead of, on or behind schedule; `None` at or after it.
+    pub schedule: Option<Schedule>,
 }
 
-/// Judges `task_text`'s targets against `progress`. Used by [`assess_task`] and by the
-/// service's live check while a unit types its report.
+/// Judges `task_text`'s targets against `progress` as at or after the task's deadline.
+/// Used by the service's live check while a unit types its report.
 pub fn assess_text(task_text: &str, progress: &str) -> Assessment {
+    assess_text_at(task_text, progress, None)
+}
+
+/// Judges `task_text`'s targets against `progress` as of a period: `None` means at or
+/// after the deadline (the verdicts of CONVENTIONS.md); before it, a target already reached
+/// is met, work behind the time elapsed is not met, and the rest is unverifiable on schedule.
+pub fn assess_text_at(task_text: &str, progress: &str, period: Option<Period>) -> Assessment {
     let parsed = parse_targets(task_text);
     let p = evidence::Progress::new(progress);
+    let facts = row::facts(&p);
+    let ctx = judge::Ctx {
+        period,
+        start_year: duban_model::period::range_start_year(task_text),
+        row: &facts,
+    };
     let mut targets = Vec::with_capacity(parsed.len().max(1));
+    let mut schedules = Vec::with_capacity(parsed.len());
     let mut off_target = Vec::new();
     for t in &parsed {
-        let j = judge::judge(&p, t, &parsed);
+        let j = judge::judge(&p, t, &parsed, &ctx);
         if j.off_target {
             off_target.push(j.target.text.clone());
         }
+        schedules.extend(j.schedule);
         targets.push(j.target);
     }
     if targets.is_empty() {
@@ -65,21 +86,69 @@ pub fn assess_text(task_text: &str, progress: &str) -> Assessment {
     let verdicts: Vec<Verdict> = targets.iter().map(|t| t.verdict).collect();
     let verdict = aggregate(&verdicts);
     let explanation = judge::task_explanation(verdict, &targets);
+    let schedule = period.and_then(|_| overall_schedule(&schedules, facts.lagging.is_some()));
     Assessment {
         targets,
         verdict,
         explanation,
         off_target,
+        schedule,
     }
 }
 
-/// Fills `task.targets`, `task.verdict` and `task.explanation` from `task.text` and
-/// `task.progress`. The office's verdict is left alone.
-pub fn assess_task(task: &mut Task) {
-    let a = assess_text(&task.text, &task.progress);
+/// The row's schedule: behind when any target is (or the text says so), ahead when every
+/// target is, else on schedule; `None` for a row with nothing to time.
+fn overall_schedule(each: &[Schedule], text_lagging: bool) -> Option<Schedule> {
+    if text_lagging || each.contains(&Schedule::Lagging) {
+        Some(Schedule::Lagging)
+    } else if each.is_empty() {
+        None
+    } else if each.iter().all(|s| *s == Schedule::Ahead) {
+        Some(Schedule::Ahead)
+    } else {
+        Some(Schedule::OnTrack)
+    }
+}
+
+/// The period a task of `ledger` is judged in: its table's as-of date, else the
+/// document's; its deadline cell, else a year range in its text, else the plan year's end.
+pub fn task_period(
+    ledger_as_of: Option<time::Date>,
+    table_as_of: Option<time::Date>,
+    task: &Task,
+    plan_year: Option<i32>,
+) -> Option<Period> {
+    let as_of = table_as_of.or(ledger_as_of)?;
+    let ranged = duban_model::period::range_start_year(&task.text).map(|_| task.text.as_str());
+    let deadline = task
+        .deadline
+        .as_deref()
+        .filter(|d| !d.trim().is_empty())
+        .or(ranged);
+    period_for(Some(as_of), deadline, plan_year.or(Some(as_of.year())))
+}
+
+fn fill(task: &mut Task, a: Assessment) {
     task.targets = a.targets;
     task.verdict = Some(a.verdict);
     task.explanation = Some(a.explanation);
+    task.schedule = a.schedule;
+}
+
+/// Fills `task.targets`, `task.verdict`, `task.explanation` and `task.schedule` from
+/// `task.text` and `task.progress`, judged at or after the deadline. The office's verdict
+/// is left alone. [`assess_task_at`] judges as of a date.
+pub fn assess_task(task: &mut Task) {
+    let a = assess_text(&task.text, &task.progress);
+    fill(task, a);
+}
+
+/// [`assess_task`] as of `as_of` (a round's period, `--as-of`), against the task's deadline
+/// in `plan_year`.
+pub fn assess_task_at(task: &mut Task, as_of: Option<time::Date>, plan_year: Option<i32>) {
+    let period = task_period(as_of, None, task, plan_year);
+    let a = assess_text_at(&task.text, &task.progress, period);
+    fill(task, a);
 }
 
 /// Consistency findings in one progress text: parts that do not add up to their total,
@@ -93,8 +162,16 @@ pub fn check_progress(progress: &str) -> (Vec<Finding>, Vec<Finding>) {
 /// `inconsistent_count` and `evidence_off_target`.
 pub fn assess_ledger(ledger: &mut Ledger) {
     let mut warnings = Vec::new();
+    let (as_of, year) = (ledger.as_of, ledger.year);
+    let table_dates: Vec<(usize, Option<time::Date>)> =
+        ledger.tables.iter().map(|t| (t.index, t.as_of)).collect();
     for task in ledger.tasks.iter_mut() {
-        let a = assess_text(&task.text, &task.progress);
+        let table_as_of = table_dates
+            .iter()
+            .find(|(i, _)| *i == task.table)
+            .and_then(|(_, d)| *d);
+        let period = task_period(as_of, table_as_of, task, year);
+        let a = assess_text_at(&task.text, &task.progress, period);
         let label = ledger
             .tables
             .iter()
@@ -129,9 +206,7 @@ pub fn assess_ledger(ledger: &mut Ledger) {
                 f.message,
             ));
         }
-        task.targets = a.targets;
-        task.verdict = Some(a.verdict);
-        task.explanation = Some(a.explanation);
+        fill(task, a);
     }
     ledger.warnings.extend(warnings);
 }

@@ -88,11 +88,17 @@ const MODIFIERS: [&str; 18] = [
 const WEAK_MODIFIERS: [&str; 3] = ["加快", "推进", "推动"];
 
 /// Verbs that state something to be delivered, longest first.
-const DELIVERABLE_VERBS: [&str; 23] = [
+const DELIVERABLE_VERBS: [&str; 29] = [
     "办好",
     "举办",
     "建成投用",
     "启动建设",
+    "开工建设",
+    "提速建设",
+    "新建成",
+    "新建",
+    "迁建",
+    "建设",
     "全面完成",
     "建成",
     "完成",
@@ -141,10 +147,65 @@ const QUANTITY_VERBS: [&str; 20] = [
 
 /// Nouns that end the name of a place or project; lists of such names are separate
 /// deliverables ("江山公园、两溪花谷"), other lists share one head ("西永、土主污水处理厂").
-const HEADS: [&str; 34] = [
-    "园", "谷", "线", "中心", "工程", "项目", "馆", "厂", "站", "所", "校", "院", "路", "桥", "道",
-    "港", "城", "区", "基地", "平台", "总部", "大厦", "期", "镇", "室", "库", "场", "楼", "会址",
-    "口岸", "村", "街", "公司", "机构",
+const HEADS: [&str; 40] = [
+    "园",
+    "谷",
+    "线",
+    "中心",
+    "工程",
+    "项目",
+    "馆",
+    "厂",
+    "站",
+    "所",
+    "校",
+    "院",
+    "路",
+    "桥",
+    "道",
+    "港",
+    "城",
+    "区",
+    "基地",
+    "平台",
+    "总部",
+    "大厦",
+    "期",
+    "镇",
+    "室",
+    "库",
+    "场",
+    "楼",
+    "会址",
+    "口岸",
+    "村",
+    "街",
+    "公司",
+    "机构",
+    "综合体",
+    "片",
+    "设施",
+    "隧道",
+    "枢纽",
+    "廊",
+];
+
+/// Verbs that ask for work on a named project to be under way, not finished (建设 X,
+/// 扩建 X): met when work is shown started, not met when it has not started.
+const PROCESS_VERBS: [&str; 4] = ["建设", "提速建设", "扩建", "迁建"];
+/// The same verbs closing a clause after 加快/推进/推动 ("加快…综合体建设").
+const SUFFIX_PROCESS: [&str; 3] = ["建设", "迁建", "扩建"];
+
+/// Endings of a task that is itself a project's name ("滨河公园建设项目"): what is left is
+/// the project; 建设 asks for work under way, 改造/提升 for the work done.
+const TITLE_ENDINGS: [(&str, &str); 7] = [
+    ("建设项目", "建设"),
+    ("建设工程", "建设"),
+    ("改造提升项目", "改造"),
+    ("提升改造项目", "改造"),
+    ("改造项目", "改造"),
+    ("提升项目", "改造"),
+    ("建设", "建设"),
 ];
 
 fn strip_prefixes<'a>(mut s: &'a [char], list: &[&str]) -> &'a [char] {
@@ -182,9 +243,12 @@ fn to_string(s: &[char]) -> String {
 fn trim_punct(s: &[char]) -> &[char] {
     let mut a = 0;
     let mut b = s.len();
+    // An opening quote stays when its name is closed inside ("“绿道”公园").
+    let closed = |a: usize| s.get(a + 1..b).is_some_and(|r| r.contains(&'”'));
     while a < b
-        && s.get(a)
-            .is_some_and(|c| "、，。；：\"”“ ".contains(*c) || c.is_whitespace())
+        && s.get(a).is_some_and(|c| {
+            ("、，。；：\"”“ ".contains(*c) || c.is_whitespace()) && !(*c == '“' && closed(a))
+        })
     {
         a += 1;
     }
@@ -204,16 +268,21 @@ fn trim_punct(s: &[char]) -> &[char] {
 /// ("十项全面清理"), and small Chinese numerals are slogans ("四个意识"): neither is a target.
 /// A text with no checkable target yields nothing; the caller marks the task qualitative.
 pub fn parse_targets(task_text: &str) -> Vec<ParsedTarget> {
-    let chars: Vec<char> = task_text.chars().collect();
+    let chars = crate::script::simplified(task_text);
     let quoted = text::quoted_mask(&chars);
     let mut out = Vec::new();
-    for cl in text::clauses(&chars) {
+    let clauses = text::clauses(&chars);
+    let whole = clauses.len() == 1;
+    for cl in clauses {
         let clause = text::slice(&chars, cl);
-        let toks: Vec<NumToken> = scan_numbers(clause)
-            .into_iter()
+        let all: Vec<NumToken> = scan_numbers(clause);
+        let toks: Vec<NumToken> = all
+            .iter()
+            .copied()
             .filter(|t| t.unit.is_some())
             .filter(|t| !quoted.get(cl.start + t.start).copied().unwrap_or(false))
             .filter(|t| !(t.chinese && t.raw < 10.0))
+            .filter(|t| !is_from_value(clause, t, &all))
             .collect();
         let before_count = out.len();
         for t in &toks {
@@ -225,10 +294,29 @@ pub fn parse_targets(task_text: &str) -> Vec<ParsedTarget> {
             out.push(p);
         }
         if out.len() == before_count {
-            deliverables(&chars, cl, &mut out);
+            deliverables(&chars, cl, whole, &mut out);
         }
     }
     out
+}
+
+/// "从500元提高到550元": the first figure is where the work starts, not the target.
+fn is_from_value(clause: &[char], t: &NumToken, all: &[NumToken]) -> bool {
+    let before = clause
+        .get(t.start.saturating_sub(6)..t.start)
+        .unwrap_or(&[]);
+    if !before.contains(&'从') {
+        return false;
+    }
+    all.iter().any(|n| {
+        n.start > t.end
+            && n.start <= t.end + 8
+            && n.unit.map(|u| u.dim) == t.unit.map(|u| u.dim)
+            && {
+                let between = clause.get(t.end..n.start).unwrap_or(&[]);
+                between.contains(&'到') || between.contains(&'至')
+            }
+    })
 }
 
 fn doubling(chars: &[char], cl: Span) -> Option<ParsedTarget> {
@@ -439,8 +527,27 @@ fn quoted_names(s: &[char]) -> Vec<String> {
     out
 }
 
-fn deliverables(chars: &[char], cl: Span, out: &mut Vec<ParsedTarget>) {
-    let clause = text::slice(chars, cl);
+/// The clause without a trailing period in parentheses ("(2013—2017年)", "（2022年底）").
+fn without_period(clause: &[char]) -> &[char] {
+    let t = trim_punct(clause);
+    if let Some(&last) = t.last()
+        && (last == ')' || last == '）')
+        && let Some(open) = t.iter().rposition(|&c| c == '(' || c == '（')
+        && t.get(open..).is_some_and(|inner| inner.contains(&'年'))
+    {
+        return t.get(..open).unwrap_or(t);
+    }
+    t
+}
+
+fn deliverables(chars: &[char], cl: Span, whole: bool, out: &mut Vec<ParsedTarget>) {
+    let full = text::slice(chars, cl);
+    let clause = without_period(full);
+    // Offsets below are into `clause`, which starts where the trimmed clause starts.
+    let cl = Span {
+        start: cl.start + text::find(full, clause, 0).unwrap_or(0),
+        end: cl.end,
+    };
     let mut weak = false;
     let mut rest = clause;
     loop {
@@ -470,6 +577,33 @@ fn deliverables(chars: &[char], cl: Span, out: &mut Vec<ParsedTarget>) {
             object = rest.get(..rest.len() - v.chars().count()).unwrap_or(&[]);
         }
     }
+    let mut title_form = false;
+    if verb.is_none() && rest.len() < clause.len() {
+        // "推动科学大道等工程建设": the process verb closes the clause.
+        if let Some(v) = SUFFIX_PROCESS.iter().find(|v| text::ends_with(rest, v)) {
+            verb = Some(v);
+            object = rest.get(..rest.len() - v.chars().count()).unwrap_or(&[]);
+            title_form = true;
+        }
+    }
+    if verb.is_none() && whole {
+        // A task that is a project's name ("滨河公园建设项目").
+        if let Some((end, v)) = TITLE_ENDINGS.iter().find(|(e, _)| text::ends_with(rest, e)) {
+            verb = Some(v);
+            object = rest.get(..rest.len() - end.chars().count()).unwrap_or(&[]);
+            title_form = true;
+        }
+    }
+    if verb.is_none()
+        && let Some(at) = ["实现全覆盖", "实现全域覆盖"]
+            .iter()
+            .find_map(|w| text::find_str(rest, w))
+    {
+        // "营养餐实现全覆盖": the object comes first.
+        verb = Some("实现");
+        object = rest.get(..at).unwrap_or(&[]);
+        title_form = true;
+    }
     if verb.is_none()
         && let Some(at) = text::find_str(clause, "不发生")
     {
@@ -477,7 +611,7 @@ fn deliverables(chars: &[char], cl: Span, out: &mut Vec<ParsedTarget>) {
         object = clause.get(at + 3..).unwrap_or(&[]);
     }
     let Some(verb) = verb else { return };
-    if verb == "实现" {
+    if verb == "实现" && !title_form {
         let Some(cut) = ["全域覆盖", "全覆盖"]
             .iter()
             .find(|s| text::ends_with(object, s))
@@ -501,6 +635,10 @@ fn deliverables(chars: &[char], cl: Span, out: &mut Vec<ParsedTarget>) {
         .filter(|s| !s.is_empty())
         .collect();
     let separate = items.len() > 1 && items.iter().all(|i| has_head(i));
+    // 建设 X asks for a named physical project: general work ("建设配套功能") is not one.
+    if PROCESS_VERBS.contains(&verb) && !(has_head(object) || separate) {
+        return;
+    }
     let obj_start = cl.start + text::find(clause, object, 0).unwrap_or(0);
     let make = |name: &[char], names: Vec<String>, start: usize, end: usize| ParsedTarget {
         text: format!("{}{}", verb, to_string(name)),
@@ -625,13 +763,54 @@ mod tests {
     }
 
     #[test]
+    fn process_targets_on_named_projects() {
+        let t = one("加快建设城南体育馆");
+        assert_eq!(t.kind, TargetKind::Deliverable);
+        assert_eq!(t.verb.as_deref(), Some("建设"));
+        assert_eq!(t.metric.as_deref(), Some("城南体育馆"));
+        let t = parse_targets("提速建设地铁3号线、5号线");
+        assert_eq!(t.len(), 2);
+        let t = one("推进东湖科创走廊等重点工程建设");
+        assert_eq!(t.metric.as_deref(), Some("东湖科创走廊"));
+        let t = one("开工建设滨河步道");
+        assert_eq!(t.verb.as_deref(), Some("开工建设"));
+        let t = one("扩建城北水厂");
+        assert_eq!(t.verb.as_deref(), Some("扩建"));
+        // A task that is a project's name.
+        let t = one("“绿道漫步”滨水公园建设项目");
+        assert_eq!(t.verb.as_deref(), Some("建设"));
+        assert_eq!(t.metric.as_deref(), Some("“绿道漫步”滨水公园"));
+        let t = one("老街农贸市场改造提升项目");
+        assert_eq!(t.verb.as_deref(), Some("改造"));
+        let t = one("山区学校午餐补助实现全覆盖(2019—2021年)");
+        assert_eq!(t.verb.as_deref(), Some("实现"));
+        assert_eq!(t.metric.as_deref(), Some("山区学校午餐补助"));
+    }
+
+    #[test]
+    fn from_to_targets_and_ratios() {
+        let t = one("最低生活保障标准从500元提高到550元");
+        assert_eq!(t.value, Some(550.0));
+        let t = one("工资不低于当地最低工资的1.3倍");
+        assert_eq!(t.value, Some(1.3));
+        assert_eq!(t.unit.map(|u| u.base), Some("倍"));
+        let t = one("全年抽检食品2.5万批次");
+        assert_eq!(t.value, Some(25_000.0));
+        let t = one("实际利用外资3亿美元");
+        assert_eq!(t.unit.map(|u| u.base), Some("美元"));
+        let t = one("新建社區食堂12個");
+        assert_eq!(t.value, Some(12.0));
+        assert_eq!(t.unit.map(|u| u.base), Some("个"));
+    }
+
+    #[test]
     fn qualitative_wording_yields_nothing() {
         for s in [
             "旗帜鲜明讲政治，深学笃用习近平新时代中国特色社会主义思想，切实增强“四个意识”",
             "坚持“外防输入、内防反弹”总策略，统筹做好“防、备、接”三件事",
             "深入开展“十项全面清理”，积极化解存量债务",
-            "加快建设文化宣教中心",
-            "提速建设轨道7号线、15号线",
+            "高标准建设配套功能",
+            "加强乡村人才队伍建设",
         ] {
             assert!(parse_targets(s).is_empty(), "{s}: {:#?}", parse_targets(s));
         }

@@ -9,6 +9,8 @@ pub enum Dim {
     /// 个百分点: a difference of percentages.
     Points,
     Money,
+    /// US dollars (亿美元): never compared with 元.
+    Usd,
     Area,
     Length,
     Volume,
@@ -46,12 +48,18 @@ const TABLE: &[(&str, &str, Dim, f64)] = &[
     ("平米", "平方米", Dim::Area, 1.0),
     ("公里", "米", Dim::Length, 1e3),
     ("千米", "米", Dim::Length, 1e3),
+    ("亿美元", "美元", Dim::Usd, 1e8),
+    ("万美元", "美元", Dim::Usd, 1e4),
+    ("美元", "美元", Dim::Usd, 1.0),
     ("亿元", "元", Dim::Money, 1e8),
     ("万元", "元", Dim::Money, 1e4),
     ("万吨", "吨", Dim::Mass, 1e4),
     ("人次", "人次", Dim::Count("人次"), 1.0),
     ("场次", "场次", Dim::Count("场"), 1.0),
     ("剂次", "剂次", Dim::Count("剂次"), 1.0),
+    ("批次", "批次", Dim::Count("批次"), 1.0),
+    ("架次", "架次", Dim::Count("架次"), 1.0),
+    ("户次", "户次", Dim::Count("户次"), 1.0),
     ("%", "%", Dim::Percent, 1.0),
     ("％", "%", Dim::Percent, 1.0),
     ("‰", "‰", Dim::Permille, 1.0),
@@ -87,6 +95,9 @@ const TABLE: &[(&str, &str, Dim, f64)] = &[
     ("本", "本", Dim::Count("本"), 1.0),
     ("件", "件", Dim::Count("件"), 1.0),
     ("起", "起", Dim::Count("起"), 1.0),
+    ("倍", "倍", Dim::Count("倍"), 1.0),
+    ("口", "口", Dim::Count("口"), 1.0),
+    ("批", "批", Dim::Count("批次"), 1.0),
 ];
 
 /// The unit written at `at`, if any.
@@ -158,5 +169,9 @@ mod tests {
         assert!(!compatible(u("辆"), u("个")));
         assert!(!compatible(u("人"), u("人次")));
         assert!(!compatible(u("%"), u("元")));
+        assert!(!compatible(u("亿美元"), u("亿元")));
+        assert_eq!(u("亿美元").factor, 1e8);
+        assert!(compatible(u("批次"), u("批")));
+        assert_eq!(u("倍").base, "倍");
     }
 }
