@@ -95,9 +95,17 @@ impl Progress {
     }
 
     /// Words that make a figure a forecast or a plan rather than a result.
-    fn is_forecast(&self, pos: usize) -> bool {
+    ///
+    /// 预计/预期 make the rest of their sentence a forecast; the other words only their
+    /// clause ("累计下达搬迁计划53.8万人，累计完成42.3万人": the second figure is a result).
+    pub(crate) fn is_forecast(&self, pos: usize) -> bool {
         let b = self.before_in_sentence(pos);
-        FORECAST.iter().any(|w| text::contains_str(b, w))
+        if ["预计", "预期"].iter().any(|w| text::contains_str(b, w)) {
+            return true;
+        }
+        let cl = self.clause_of(pos);
+        let c = self.chars.get(cl.start..pos).unwrap_or(&[]);
+        FORECAST.iter().any(|w| text::contains_str(c, w))
     }
 
     /// A part-year figure ("1-11月", "上半年").
@@ -293,7 +301,7 @@ const DOWN: [&str; 3] = ["下降", "降低", "减少"];
 
 /// Looks for the growth figure that answers a growth target: "同比增长2.54%",
 /// "同比下降2.6%", "增长-2.6%", "与2021年持平" (0%).
-pub fn find_growth(p: &Progress, t: &ParsedTarget) -> Option<Figure> {
+pub fn find_growth(p: &Progress, t: &ParsedTarget, others_growth: usize) -> Option<Figure> {
     let keys: Vec<char> = t.metric.as_deref().unwrap_or(&t.keywords).chars().collect();
     let mut cands: Vec<(Figure, u32)> = Vec::new();
     for tok in &p.tokens {
@@ -350,7 +358,10 @@ pub fn find_growth(p: &Progress, t: &ParsedTarget) -> Option<Figure> {
         let a = s.start.max(f.span.start.saturating_sub(30));
         *score = text::overlap(&keys, p.chars.get(a..f.span.end).unwrap_or(&[]));
     }
-    cands.retain(|(f, s)| *s >= 2 && !p.is_forecast(f.span.start));
+    cands.retain(|(f, _)| !p.is_forecast(f.span.start));
+    // The one growth figure of a text speaks for the row's one growth target.
+    let lone = cands.len() == 1 && others_growth == 0;
+    cands.retain(|(_, s)| *s >= 2 || lone);
     cands
         .into_iter()
         .max_by_key(|(f, s)| (!f.partial, *s, std::cmp::Reverse(f.span.start)))
@@ -970,4 +981,46 @@ pub fn parts_sum(p: &Progress, t: &ParsedTarget, f: &Figure) -> Option<f64> {
         }
     }
     (n > 1).then_some(sum)
+}
+
+/// Named items counted against a count ("甲、乙、丙驿站已投用，丁驿站在建" toward 建成4个驿站):
+/// the items named with the target's head noun in clauses that say they are done, and
+/// the span of the first. `None` unless at least two items are named.
+pub fn count_named(p: &Progress, t: &ParsedTarget) -> Option<(f64, Span)> {
+    let metric: Vec<char> = t.metric.as_deref()?.chars().collect();
+    let head = metric.get(metric.len().checked_sub(2)?..)?;
+    let mut named = 0usize;
+    let mut done = 0usize;
+    let mut first: Option<Span> = None;
+    for cl in p.clauses.iter().copied() {
+        let s = text::slice(&p.chars, cl);
+        let Some(at) = text::find(s, head, 0) else {
+            continue;
+        };
+        let mut times = 0;
+        let mut from = 0;
+        while let Some(i) = text::find(s, head, from) {
+            times += 1;
+            from = i + head.len();
+        }
+        // "甲、乙等项目" is an open list: it cannot be counted.
+        if s.get(at.saturating_sub(3)..at)
+            .is_some_and(|b| b.contains(&'等'))
+        {
+            return None;
+        }
+        let listed = 1 + s
+            .get(..at)
+            .unwrap_or(&[])
+            .iter()
+            .filter(|&&c| c == '、')
+            .count();
+        let items = times.max(listed);
+        named += items;
+        if clause_signal(p, cl, VerbClass::Build, &metric).is_some_and(Signal::done) {
+            done += items;
+            first.get_or_insert(cl);
+        }
+    }
+    (named >= 2).then(|| (done as f64, first.unwrap_or(Span { start: 0, end: 0 })))
 }

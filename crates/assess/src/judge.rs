@@ -194,7 +194,13 @@ fn holds(t: &ParsedTarget, actual: f64) -> bool {
 pub fn judge(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget], ctx: &Ctx) -> Judged {
     match t.kind {
         TargetKind::Quantity | TargetKind::Share => judge_figure(p, t, all, ctx),
-        TargetKind::Growth => judge_growth(p, t, ctx),
+        TargetKind::Growth => {
+            let others = all
+                .iter()
+                .filter(|o| o.kind == TargetKind::Growth && !std::ptr::eq(*o, t))
+                .count();
+            judge_growth(p, t, others, ctx)
+        }
         TargetKind::Deliverable => judge_deliverable(p, t, all.len() == 1, ctx),
         TargetKind::Qualitative => judged(
             base(t, Verdict::Qualitative, None, QUALITATIVE.to_string()),
@@ -247,7 +253,7 @@ fn without_evidence(
         let ev = ctx.row.lagging.map(|sp| p.evidence(sp, None, None));
         let expl = match &ev {
             Some(e) => ctx.part_year(&format!("{goal}，完成情况称“{}”", e.text), v, s),
-            None => ctx.part_year(&none, v, s),
+            None => ctx.part_year(none.trim_end_matches("，无法核实"), v, s),
         };
         return judged(base(t, v, ev, expl), numeric, Some(s));
     }
@@ -307,6 +313,30 @@ fn judge_figure(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget], ctx: &Ctx)
         };
         return judged(base(t, verdict, Some(ev), expl), false, None);
     }
+    // No figure: named items count against a count of things to build.
+    if t.kind == TargetKind::Quantity
+        && t.verb.is_some()
+        && !t.weak
+        && t.unit.is_some_and(units::is_count)
+        && let Some((done, sp)) = evidence::count_named(p, t)
+    {
+        let ev = p.evidence(sp, Some(done), t.unit.map(|u| u.base));
+        let actual = format!("已完成{}{}", fmt_num(done), t.unit.map_or("", |u| u.base));
+        let (v, s) = if holds(t, done) {
+            (Verdict::Met, ctx.period.map(|_| Schedule::Ahead))
+        } else if ctx.period.is_some() {
+            let share = t.value.filter(|v| *v > 0.0).map(|v| done * 100.0 / v);
+            let (v, s) = ctx.pace(share);
+            (v, Some(s))
+        } else {
+            (Verdict::NotMet, None)
+        };
+        let expl = match s {
+            Some(s) => ctx.part_year(&format!("{goal}，{actual}"), v, s),
+            None => format!("{goal}，{actual}，{}", outcome(v)),
+        };
+        return judged(base(t, v, Some(ev), expl), false, s);
+    }
     // No figure: a count of things to build can still be judged by their status.
     if t.kind == TargetKind::Quantity && t.verb.is_some() {
         let class = if t.weak {
@@ -364,9 +394,9 @@ fn settle_signal(t: &ParsedTarget, ctx: &Ctx, sig: Signal, ev: Evidence, said: &
     judged(base(t, v, Some(ev), expl), false, Some(s))
 }
 
-fn judge_growth(p: &Progress, t: &ParsedTarget, ctx: &Ctx) -> Judged {
+fn judge_growth(p: &Progress, t: &ParsedTarget, others: usize, ctx: &Ctx) -> Judged {
     let goal = goal(t);
-    let Some(f) = evidence::find_growth(p, t) else {
+    let Some(f) = evidence::find_growth(p, t, others) else {
         let none = format!("{goal}，完成情况未见对应增速，无法核实");
         let no_share = RowFacts {
             ratio: None,

@@ -67,6 +67,17 @@ fn agreement_with_blind_auditors_on_other_governments() {
             .filter_map(|k| s(g, k).and_then(Verdict::parse))
             .collect();
         let primary = s(g, "verdict").and_then(Verdict::parse);
+        if std::env::var_os("DUBAN_CORPUS_ALL").is_some() {
+            // Every row's reading, to check the reasons and not only the score.
+            println!(
+                "{}-{} {} {:?}: {}",
+                g["table"],
+                g["row"],
+                got.map_or("none", Verdict::as_str),
+                t.and_then(|t| t.schedule),
+                t.and_then(|t| t.explanation.as_deref()).unwrap_or("")
+            );
+        }
         m[idx(primary).min(3)][idx(got)] += 1;
         if got.is_some_and(|v| accept.contains(&v)) {
             agree += 1;

@@ -3,4 +3,5 @@
 mod corpus;
 mod ledger;
 mod props;
+mod rules;
 mod seed;
