@@ -280,7 +280,16 @@ fn judge_figure(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget], ctx: &Ctx)
         let actual = figure_text(p, &f);
         if ctx.period.is_some() {
             let target = t.value.unwrap_or(0.0);
-            let (v, s) = if holds(t, f.value) && !f.unfinished {
+            let ceiling = matches!(t.comparator, Some(Comparator::Le | Comparator::Lt));
+            let (v, s) = if ceiling && t.kind == TargetKind::Quantity {
+                // A count kept under a ceiling ("事故控制在10起以内") is only confirmed at the
+                // deadline; already over it is a miss.
+                if holds(t, f.value) {
+                    (Verdict::Unverifiable, Schedule::OnTrack)
+                } else {
+                    (Verdict::NotMet, Schedule::Lagging)
+                }
+            } else if holds(t, f.value) && !f.unfinished {
                 (Verdict::Met, Schedule::Ahead)
             } else if t.kind == TargetKind::Share {
                 ctx.rate_pace(t, f.value)

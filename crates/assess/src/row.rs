@@ -20,7 +20,7 @@ pub struct RowFacts {
 }
 
 /// Words before a percentage that make it the row's completion share.
-const RATIO_WORDS: [&str; 9] = [
+const RATIO_WORDS: [&str; 14] = [
     "完成率",
     "完成进度",
     "占年度任务",
@@ -29,7 +29,12 @@ const RATIO_WORDS: [&str; 9] = [
     "占全年目标",
     "占目标任务",
     "占总计划",
+    "占年度计划",
     "年度任务的",
+    "年度目标的",
+    "全年任务的",
+    "全年目标的",
+    "年度计划的",
 ];
 /// A cell that opens with these and a percentage speaks of the whole row ("完成85%").
 const OPENERS: [&str; 7] = [
@@ -152,7 +157,10 @@ fn opening_ratio(p: &Progress) -> Option<(f64, Span)> {
         return None;
     }
     let next = p.chars.get(t.end).copied();
-    let ends = next.is_none_or(|c| text::is_clause_end(c) || "（(".contains(c));
+    let ends = next.is_none_or(|c| text::is_clause_end(c) || "（(".contains(c))
+        || p.chars
+            .get(t.end..)
+            .is_some_and(|r| text::starts_with(r, "完成"));
     ends.then_some((
         t.value(),
         Span {
@@ -175,6 +183,11 @@ mod tests {
         assert_eq!(f("完成620个，完成率124%").ratio.map(|r| r.0), Some(124.0));
         assert_eq!(f("85%").ratio.map(|r| r.0), Some(85.0));
         assert_eq!(f("完成85%").ratio.map(|r| r.0), Some(85.0));
+        assert_eq!(f("100%完成").ratio.map(|r| r.0), Some(100.0));
+        assert_eq!(
+            f("完成投资2亿元，完成年度计划的70%").ratio.map(|r| r.0),
+            Some(70.0)
+        );
         assert_eq!(f("76%（东片进度滞后）").ratio.map(|r| r.0), Some(76.0));
         assert_eq!(
             f("累计完成投资3亿元，占年度任务的62%").ratio.map(|r| r.0),

@@ -122,6 +122,26 @@ proptest! {
     }
 
     #[test]
+    fn part_year_judgement_never_panics_and_keeps_evidence_spans(
+        task in "[建设加快开工建成新增增长个家%0-9、，（）—年滨河公园]{0,50}",
+        progress in "[已开工尚未主体封顶滞后偏慢完成率上半年同比增长个%0-9.、，。（）個條]{0,120}",
+        month in 1u8..=12,
+    ) {
+        let as_of = time::Date::from_calendar_date(2024, time::Month::try_from(month).unwrap(), 1).unwrap();
+        let period = duban_assess::period_for(Some(as_of), None, Some(2024));
+        let a = duban_assess::assess_text_at(&task, &progress, period);
+        prop_assert_eq!(a.schedule.is_some() && period.is_none(), false);
+        let chars: Vec<char> = progress.chars().collect();
+        for t in &a.targets {
+            if let Some(e) = &t.evidence {
+                let span: String = chars.get(e.start..e.end).map(|s| s.iter().collect()).unwrap_or_default();
+                prop_assert_eq!(&span, &e.text);
+            }
+        }
+        prop_assert_eq!(duban_assess::assess_text_at(&task, &progress, None), assess_text(&task, &progress));
+    }
+
+    #[test]
     fn output_is_identical_across_runs(task in "\\PC{0,60}", progress in "\\PC{0,120}") {
         prop_assert_eq!(assess_text(&task, &progress), assess_text(&task, &progress));
     }

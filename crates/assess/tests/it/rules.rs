@@ -203,6 +203,14 @@ fn f6_part_year_figures_are_judged_against_the_time_elapsed() {
     let a = assess_text_at("开工建设滨河步道", "尚未开工。", at(2024, 10, 31));
     assert_eq!(a.verdict, Verdict::NotMet);
 
+    let a = assess_text_at("较大事故控制在3起以内", "发生较大事故1起", h1);
+    assert_eq!(
+        (a.verdict, a.schedule),
+        (Verdict::Unverifiable, Some(Schedule::OnTrack))
+    );
+    let a = assess_text_at("较大事故控制在3起以内", "发生较大事故4起", h1);
+    assert_eq!(a.verdict, Verdict::NotMet);
+
     // At year end the same part-year figure cannot confirm the annual target.
     let a = assess_text("规模以上工业增加值增长8%", "上半年同比增长9.1%");
     assert_eq!((a.verdict, a.schedule), (Verdict::Unverifiable, None));

@@ -178,7 +178,10 @@ fn agreement_with_the_team_labels() {
         if got == want {
             agree += 1;
         } else {
-            misses.push(format!("{table}-{row}: label {want}, engine {got}"));
+            misses.push(format!(
+                "{table}-{row}: label {want}, engine {got} — {}",
+                t.explanation.as_deref().unwrap_or("")
+            ));
         }
     }
     let rate = agree as f64 / labels.len() as f64;
