@@ -478,6 +478,7 @@ mod tests {
             claimed_rows: None,
             rows: 2,
             office_verdict: None,
+            as_of: None,
         });
         for i in 1..=2 {
             let mut t = Task::new(1, i, format!("任务{i}：新增就业1000人"));

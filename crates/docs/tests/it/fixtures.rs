@@ -108,6 +108,7 @@ pub fn sample_ledger(unmet: usize, met: usize) -> Ledger {
         claimed_rows: Some(unmet as u32),
         rows: unmet,
         office_verdict: Some(Verdict::NotMet),
+        as_of: None,
     });
     l.tables.push(Table {
         index: 2,
@@ -116,6 +117,7 @@ pub fn sample_ledger(unmet: usize, met: usize) -> Ledger {
         claimed_rows: Some(met as u32),
         rows: met,
         office_verdict: Some(Verdict::Met),
+        as_of: None,
     });
     for r in 0..unmet {
         let machine = if r % 4 == 3 {

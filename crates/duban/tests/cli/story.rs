@@ -62,6 +62,7 @@ fn ledger() -> Ledger {
         claimed_rows: None,
         rows: 2,
         office_verdict: None,
+        as_of: None,
     });
     let mut a = Task::new(1, 1, TASK_A);
     a.section = Some("创新驱动".into());

@@ -94,6 +94,7 @@ fn ledger() -> Ledger {
         claimed_rows: None,
         rows: TASKS.len(),
         office_verdict: None,
+        as_of: None,
     });
     for (i, (text, unit)) in TASKS.iter().enumerate() {
         let mut t = Task::new(1, i as u32 + 1, *text);
@@ -489,6 +490,7 @@ async fn a_unit_owing_several_reports_gets_one_digest_and_the_chat_one_summary()
             claimed_rows: None,
             rows: tasks.len(),
             office_verdict: None,
+            as_of: None,
         });
         for (i, (text, unit)) in tasks.iter().enumerate() {
             let mut t = Task::new(1, i as u32 + 1, *text);

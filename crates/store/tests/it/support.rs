@@ -191,6 +191,7 @@ pub fn sample_ledger() -> Ledger {
         claimed_rows: Some(3),
         rows: 3,
         office_verdict: Some(Verdict::NotMet),
+        as_of: None,
     });
     l.tables.push(Table {
         index: 2,
@@ -199,6 +200,7 @@ pub fn sample_ledger() -> Ledger {
         claimed_rows: Some(3),
         rows: 3,
         office_verdict: Some(Verdict::Met),
+        as_of: None,
     });
     let mut t = |table: usize,
                  row: u32,

@@ -214,6 +214,7 @@ pub fn fixture_ledger() -> Ledger {
         claimed_rows: None,
         rows: 3,
         office_verdict: None,
+        as_of: None,
     });
     let mut t1 = Task::new(1, 1, "技术合同登记额增长15%");
     t1.section = Some("创新驱动".into());
