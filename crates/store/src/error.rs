@@ -19,6 +19,17 @@ pub enum StoreError {
     /// The request is well-formed but not allowed in the current state.
     #[error("{0}")]
     Invalid(String),
+    /// Accepting the report would change the machine's reading to `machine` while the office's
+    /// override says `overridden`: the office must say whether the override still holds.
+    #[error(
+        "督查办此前改判为“{}”，而本报告的机器判断为“{}”：请确认改判是否仍然有效",
+        overridden.label_zh(),
+        machine.label_zh()
+    )]
+    OverrideInQuestion {
+        overridden: duban_model::Verdict,
+        machine: duban_model::Verdict,
+    },
     #[error("密码处理失败：{0}")]
     Password(String),
     #[error("数据迁移失败：{0}")]

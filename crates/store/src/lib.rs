@@ -46,6 +46,7 @@ mod standings;
 mod tasks;
 mod time_util;
 mod units;
+mod verdicts;
 
 use std::str::FromStr;
 use std::time::Duration;
@@ -88,6 +89,7 @@ pub use tasks::{
     VerdictCounts,
 };
 pub use units::Unit;
+pub use verdicts::{OverrideDecision, StandingEvent, StandingStep};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -6,18 +6,17 @@ use duban_model::Ledger;
 use crate::{PlanId, Store, StoreError};
 
 impl Store {
-    /// The plan as a ledger: its tables, tasks in document order, lead and cooperating
-    /// units (with their known aliases), group placeholders and targets, with two
-    /// differences from the imported file:
+    /// The plan as a ledger, each task as it stands now: its tables, tasks in document
+    /// order, lead and cooperating units (with their known aliases), group placeholders, and
+    /// the task's standing in place of the imported reading:
     ///
-    /// - `Task::office_verdict` is the office's final word: its override where it made one,
-    ///   else the imported office verdict. `Task::verdict` stays the machine's. So a
-    ///   document written with the office's (or the final) verdicts carries the overrides.
-    /// - `Task::progress` is the newest accepted report narrative (the newest round with an
-    ///   accepted report; several accepted reports of that round are joined in the order
-    ///   of the task's units, lead units first), else the imported progress. When it was
-    ///   replaced, the targets' evidence spans (offsets into the imported text) are dropped
-    ///   and `progress_label` says where the text came from.
+    /// - `Task::progress` is the evidence that speaks: the newest round's accepted lead
+    ///   reports (joined in the ledger's unit order), else the imported progress;
+    ///   `progress_label` says which.
+    /// - `Task::verdict`, `targets` (evidence spans included) and `explanation` are the
+    ///   machine's reading of exactly that text, so 完成情况, 证据 and 判定说明 agree.
+    /// - `Task::office_verdict` is the final verdict where the office's word is final (its
+    ///   override, or the imported verdict while the imported text speaks), else `None`.
     ///
     /// Import warnings are not carried over (they describe the file, not the plan).
     pub async fn plan_ledger(&self, plan: PlanId) -> Result<Ledger, StoreError> {

@@ -321,7 +321,8 @@ impl Report {
 pub(crate) enum Transition<'a> {
     Submit,
     Return(&'a str),
-    Accept,
+    /// What to do with an override made on older evidence.
+    Accept(crate::OverrideDecision),
 }
 
 /// The last second of a due date in China Standard Time (UTC+8), as unix seconds: a report
@@ -447,12 +448,27 @@ impl Store {
         )
     }
 
-    /// Submitted → accepted.
+    /// Submitted → accepted; the task's standing follows the report in the same
+    /// transaction. An office override the new evidence contradicts is not silently kept or
+    /// dropped: the accept fails with [`StoreError::OverrideInQuestion`] (see
+    /// [`Store::accept_report_deciding`]).
     pub async fn accept_report(&self, id: ReportId, actor: &str) -> Result<Report, StoreError> {
+        self.accept_report_deciding(id, crate::OverrideDecision::Ask, actor)
+            .await
+    }
+
+    /// Submitted → accepted, saying what becomes of an office override made on older
+    /// evidence.
+    pub async fn accept_report_deciding(
+        &self,
+        id: ReportId,
+        decision: crate::OverrideDecision,
+        actor: &str,
+    ) -> Result<Report, StoreError> {
         let now = to_unix(OffsetDateTime::now_utc());
         dispatch!(
             self,
-            reports::transition(id, None, Transition::Accept, actor, now)
+            reports::transition(id, None, Transition::Accept(decision), actor, now)
         )
     }
 

@@ -43,3 +43,5 @@ pub(crate) mod standings;
 pub(crate) mod tasks;
 #[path = "sql/units.rs"]
 pub(crate) mod units;
+#[path = "sql/verdicts.rs"]
+pub(crate) mod verdicts;

@@ -1,4 +1,5 @@
 use duban_model::{Target, Verdict};
+use duban_standing::{EvidenceSource, Override, VerdictSource};
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -78,6 +79,8 @@ pub struct TaskSummary {
     pub office_verdict: Option<Verdict>,
     pub machine_verdict: Option<Verdict>,
     pub disputed: bool,
+    /// Where `verdict` (the final one) came from.
+    pub verdict_source: VerdictSource,
 }
 
 /// Everything about one task.
@@ -97,6 +100,47 @@ pub struct TaskDetail {
     pub final_verdict: Option<Verdict>,
     pub override_reason: Option<String>,
     pub overridden_by: Option<String>,
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub overridden_at: Option<OffsetDateTime>,
+    /// The evidence the machine's reading (`explanation`, `targets`) rests on.
+    pub evidence: EvidenceSource,
+    /// The accepted narrative(s) judged, when a report speaks; `None` while the imported
+    /// `progress` does. The targets' evidence spans are offsets into this text.
+    pub evidence_text: Option<String>,
+    /// The typed figures of the accepted report(s) (`Null` while the imported text speaks).
+    pub evidence_figures: serde_json::Value,
+    /// The machine's reading of the imported progress, for the standing's history.
+    pub imported_machine_verdict: Option<Verdict>,
+}
+
+impl TaskDetail {
+    /// The text that speaks for the task now: the accepted report(s), else the imported
+    /// progress.
+    pub fn evidence_narrative(&self) -> &str {
+        self.evidence_text.as_deref().unwrap_or(&self.progress)
+    }
+
+    /// The office's override as the standing reads it.
+    pub fn override_(&self) -> Option<Override> {
+        self.final_verdict.map(|v| Override {
+            verdict: v,
+            reason: self.override_reason.clone().unwrap_or_default(),
+            by: self.overridden_by.clone().unwrap_or_default(),
+            on: self
+                .overridden_at
+                .map(|t| crate::verdicts::cst_date(t.unix_timestamp()))
+                .unwrap_or_default(),
+        })
+    }
+
+    /// 结论's source, as shown to people.
+    pub fn verdict_source_label(&self) -> String {
+        duban_standing::Standing::source_label(
+            self.summary.verdict_source,
+            &self.evidence,
+            self.override_().as_ref(),
+        )
+    }
 }
 
 /// Counts of tasks by effective verdict.

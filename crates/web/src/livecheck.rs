@@ -7,81 +7,15 @@
 
 use std::collections::HashMap;
 
-use duban_assess::{ParsedTarget, aggregate, assess_text, parse_targets};
-use duban_model::{Comparator, TargetKind, Verdict};
+use duban_assess::aggregate;
+use duban_model::Verdict;
+pub use duban_standing::{FigureField, figure_fields};
+use duban_standing::{fmt_num, judge};
 use duban_store::SelfStatus;
 use serde::Serialize;
 use serde_json::{Map, Value};
 
 use crate::views::highlight::Span;
-
-/// One number field of the report form, for one quantitative target of the task.
-#[derive(Debug, Clone, PartialEq, Serialize)]
-pub struct FigureField {
-    /// Index of the target among the task's parsed targets (0-based); the form field is
-    /// `fig{index}`.
-    pub index: usize,
-    /// Key in `Report.figures`: the 1-based target number and its metric ("1:进口整车"), so
-    /// it stays the same as long as the task text does.
-    pub key: String,
-    /// What to type ("进口整车", "技术合同登记额增速").
-    pub label: String,
-    /// The unit the number is read in ("辆", "%", "平方米").
-    pub unit: String,
-    /// The target as a comparison ("目标≥5000辆").
-    pub goal: String,
-    /// Extra guidance ("下降填负数").
-    pub hint: Option<String>,
-}
-
-fn fmt_num(v: f64) -> String {
-    let s = format!("{v:.2}");
-    let s = s.trim_end_matches('0').trim_end_matches('.');
-    if s == "-0" { "0".into() } else { s.into() }
-}
-
-fn is_figure_target(t: &ParsedTarget) -> bool {
-    matches!(
-        t.kind,
-        TargetKind::Quantity | TargetKind::Growth | TargetKind::Share
-    ) && t.value.is_some()
-}
-
-fn goal_text(t: &ParsedTarget) -> String {
-    let cmp = t.comparator.unwrap_or(Comparator::Ge).symbol();
-    let unit = t.unit.map(|u| u.base).unwrap_or("");
-    format!("目标{cmp}{}{unit}", fmt_num(t.value.unwrap_or(0.0)))
-}
-
-fn field_for(index: usize, t: &ParsedTarget) -> FigureField {
-    let metric = t.metric.clone().unwrap_or_else(|| t.text.clone());
-    let unit = t.unit.map(|u| u.base).unwrap_or("").to_string();
-    let (label, hint) = match t.kind {
-        TargetKind::Growth => (
-            format!("{metric}增速"),
-            Some("与上年同期比，下降填负数".to_string()),
-        ),
-        _ => (metric.clone(), None),
-    };
-    FigureField {
-        index,
-        key: format!("{}:{metric}", index + 1),
-        label,
-        unit,
-        goal: goal_text(t),
-        hint,
-    }
-}
-
-/// The number fields a task's report form needs: one per quantity, growth or share target.
-pub fn figure_fields(task_text: &str) -> Vec<FigureField> {
-    parse_targets(task_text)
-        .iter()
-        .enumerate()
-        .filter(|(_, t)| is_figure_target(t))
-        .map(|(i, t)| field_for(i, t))
-        .collect()
-}
 
 /// A typed number: digits with at most one decimal point and an optional sign; nothing
 /// else (no units, no 万, no words), so what is stored is exactly what was meant.
@@ -190,12 +124,12 @@ pub fn live_check(
     report: ReportContent<'_>,
     previous: Option<Previous<'_>>,
 ) -> LiveCheck {
-    let assessment = assess_text(task_text, report.narrative);
-    let parsed = parse_targets(task_text);
+    // The same judgement the task's standing makes once the report is accepted.
+    let judged = judge(task_text, report.narrative, report.figures);
     let mut warnings = Vec::new();
     let mut spans = Vec::new();
-    let mut targets = Vec::with_capacity(assessment.targets.len());
-    for (i, t) in assessment.targets.iter().enumerate() {
+    let mut targets = Vec::with_capacity(judged.targets.len());
+    for (t, typed) in judged.targets.iter().zip(&judged.typed) {
         if let Some(e) = &t.evidence {
             spans.push(Span {
                 start: e.start,
@@ -203,53 +137,25 @@ pub fn live_check(
                 target: format!("{}：{}", t.text, t.explanation),
             });
         }
-        let mut check = TargetCheck {
+        if let Some(f) = typed
+            && let Some(said) = &f.narrative_differs
+        {
+            // The typed figure is the unit's formal answer; a different number in its
+            // own narrative is worth a question.
+            warnings.push(format!(
+                "“{}”填报数字为{}，进展中却写“{said}”，两者不一致",
+                f.label, f.shown
+            ));
+        }
+        targets.push(TargetCheck {
             text: t.text.clone(),
             kind: t.kind.as_str(),
             verdict: t.verdict.as_str(),
             verdict_enum: t.verdict,
             explanation: t.explanation.clone(),
             evidence: t.evidence.as_ref().map(|e| e.text.clone()),
-            figure: None,
-        };
-        let typed = parsed
-            .get(i)
-            .filter(|p| is_figure_target(p))
-            .map(|p| (p, field_for(i, p)))
-            .and_then(|(p, f)| {
-                report
-                    .figures
-                    .get(&f.key)
-                    .and_then(Value::as_f64)
-                    .map(|v| (p, f, v))
-            });
-        if let Some((p, f, v)) = typed {
-            let goal = p.value.unwrap_or(0.0);
-            let met = p.comparator.unwrap_or(Comparator::Ge).holds(v, goal);
-            let verdict = if met { Verdict::Met } else { Verdict::NotMet };
-            let shown = format!("{}{}", fmt_num(v), f.unit);
-            check.explanation = format!(
-                "{}，填报{shown}，{}",
-                goal_text(p),
-                if met { "已达成" } else { "未达成" }
-            );
-            // The typed figure is the unit's formal answer; a different number in its
-            // own narrative is worth a question.
-            if let Some(e) = &t.evidence
-                && let Some(ev) = e.value
-                && e.unit.as_deref() == Some(f.unit.as_str())
-                && (ev - v).abs() > 1e-9 * ev.abs().max(v.abs()).max(1.0)
-            {
-                warnings.push(format!(
-                    "“{}”填报数字为{shown}，进展中却写“{}”，两者不一致",
-                    f.label, e.text
-                ));
-            }
-            check.verdict = verdict.as_str();
-            check.verdict_enum = verdict;
-            check.figure = Some(shown);
-        }
-        targets.push(check);
+            figure: typed.as_ref().map(|f| f.shown.clone()),
+        });
     }
     let verdicts: Vec<Verdict> = targets.iter().map(|t| t.verdict_enum).collect();
     let verdict = aggregate(&verdicts);

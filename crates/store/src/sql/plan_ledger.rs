@@ -53,14 +53,16 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
                 .and_then(|n| u32::try_from(n).ok()),
             rows: to_usize(r.try_get("row_count")?),
             office_verdict: verdict(r.try_get("office_verdict")?),
+            as_of: None,
         });
     }
 
     let mut index: HashMap<i64, usize> = HashMap::new();
     for r in sqlx::query(
         "SELECT id, table_no, row_no, section, text, progress, progress_label, leader, \
-         deadline, status_text, office_verdict, machine_verdict, final_verdict, explanation, \
-         targets_json FROM tasks WHERE plan_id = $1 ORDER BY position",
+         deadline, status_text, verdict, verdict_source, machine_verdict, override_reason, \
+         explanation, targets_json, evidence_text, evidence_round_name, evidence_accepted_on \
+         FROM tasks WHERE plan_id = $1 ORDER BY position",
     )
     .bind(plan)
     .fetch_all(pool)
@@ -73,15 +75,46 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
             text,
         );
         t.section = r.try_get("section")?;
-        t.progress = r.try_get("progress")?;
-        t.progress_label = r.try_get("progress_label")?;
         t.leader = r.try_get("leader")?;
         t.deadline = r.try_get("deadline")?;
         t.status_text = r.try_get("status_text")?;
-        t.office_verdict =
-            verdict(r.try_get("final_verdict")?).or(verdict(r.try_get("office_verdict")?));
+        // The standing: the evidence that speaks (an accepted report, else the imported
+        // text), the machine's reading of exactly that text (spans included), and the
+        // office's word where it is the final one.
+        let evidence: Option<String> = r.try_get("evidence_text")?;
+        match evidence {
+            Some(text) => {
+                let round: Option<String> = r.try_get("evidence_round_name")?;
+                let on: Option<String> = r.try_get("evidence_accepted_on")?;
+                t.progress = text;
+                t.progress_label = Some(format!(
+                    "{}填报（{}审核通过）",
+                    round.unwrap_or_default(),
+                    on.unwrap_or_default()
+                ));
+            }
+            None => {
+                t.progress = r.try_get("progress")?;
+                t.progress_label = r.try_get("progress_label")?;
+            }
+        }
+        let source: String = r.try_get("verdict_source")?;
         t.verdict = verdict(r.try_get("machine_verdict")?);
-        t.explanation = r.try_get("explanation")?;
+        t.office_verdict = match source.as_str() {
+            "override" | "office" => verdict(r.try_get("verdict")?),
+            _ => None,
+        };
+        let explanation: Option<String> = r.try_get("explanation")?;
+        t.explanation = match (
+            source.as_str(),
+            r.try_get::<Option<String>, _>("override_reason")?,
+        ) {
+            ("override", Some(reason)) => Some(format!(
+                "督查办改判：{reason}（机器判断：{}）",
+                explanation.unwrap_or_default()
+            )),
+            _ => explanation,
+        };
         let targets: String = r.try_get("targets_json")?;
         t.targets = serde_json::from_str::<Vec<Target>>(&targets).unwrap_or_default();
         index.insert(r.try_get("id")?, ledger.tasks.len());
@@ -119,80 +152,6 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
             }
             None if role == "lead" => t.lead_groups.push(name),
             None => t.coop_groups.push(name),
-        }
-    }
-    // Accepted narratives, newest round first.
-    let accepted = sqlx::query(
-        "SELECT r.task_id, r.round_id, ro.name AS round_name, ro.due_date, u.name AS unit, \
-         r.narrative FROM reports r JOIN rounds ro ON ro.id = r.round_id \
-         JOIN units u ON u.id = r.unit_id \
-         WHERE ro.plan_id = $1 AND r.status = 'accepted' \
-         ORDER BY r.task_id, ro.due_date DESC, ro.id DESC",
-    )
-    .bind(plan)
-    .fetch_all(pool)
-    .await?;
-    // The newest round with an accepted report, per task.
-    struct Accepted {
-        round: i64,
-        round_name: String,
-        /// (unit name, narrative)
-        texts: Vec<(String, String)>,
-    }
-    let mut newest: HashMap<i64, Accepted> = HashMap::new();
-    for r in &accepted {
-        let task: i64 = r.try_get("task_id")?;
-        let round: i64 = r.try_get("round_id")?;
-        let unit: String = r.try_get("unit")?;
-        let narrative: String = r.try_get("narrative")?;
-        match newest.get_mut(&task) {
-            None => {
-                newest.insert(
-                    task,
-                    Accepted {
-                        round,
-                        round_name: r.try_get("round_name")?,
-                        texts: vec![(unit, narrative)],
-                    },
-                );
-            }
-            Some(a) if a.round == round => a.texts.push((unit, narrative)),
-            Some(_) => {}
-        }
-    }
-    for (
-        task,
-        Accepted {
-            round_name,
-            texts: mut list,
-            ..
-        },
-    ) in newest
-    {
-        let Some(&i) = index.get(&task) else { continue };
-        // The task's units in ledger order, lead units first.
-        let t = &ledger.tasks[i];
-        let place = |u: &str| {
-            t.lead_units
-                .iter()
-                .chain(&t.coop_units)
-                .position(|n| n.name == u)
-                .unwrap_or(usize::MAX)
-        };
-        list.sort_by_key(|(u, _)| place(u));
-        let texts: Vec<&str> = list
-            .iter()
-            .map(|(_, n)| n.trim())
-            .filter(|n| !n.is_empty())
-            .collect();
-        if texts.is_empty() {
-            continue;
-        }
-        let t = &mut ledger.tasks[i];
-        t.progress = texts.join("\n");
-        t.progress_label = Some(format!("{round_name}填报（已审核通过）"));
-        for target in &mut t.targets {
-            target.evidence = None;
         }
     }
     Ok(ledger)

@@ -225,7 +225,8 @@ async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(
             "INSERT INTO tasks (plan_id, position, table_no, row_no, section, text, progress, \
              progress_label, leader, deadline, status_text, office_verdict, machine_verdict, \
-             verdict, disputed, explanation, targets_json) ",
+             verdict, disputed, explanation, targets_json, verdict_source, \
+             imported_machine_verdict, imported_explanation, imported_targets_json) ",
         );
         let mut err = None;
         qb.push_values(chunk.iter().enumerate(), |mut b, (i, t)| {
@@ -248,6 +249,16 @@ async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<
                 .push_bind(verdict_str(t.verdict))
                 .push_bind(verdict_str(t.effective_verdict()))
                 .push_bind(t.disputed())
+                .push_bind(t.explanation.clone())
+                .push_bind(targets.clone())
+                // Until a lead unit's report is accepted, the imported text speaks and the
+                // office's imported verdict, where the file has one, counts.
+                .push_bind(if t.office_verdict.is_some() {
+                    "office"
+                } else {
+                    "machine"
+                })
+                .push_bind(verdict_str(t.verdict))
                 .push_bind(t.explanation.clone())
                 .push_bind(targets);
         });

@@ -41,6 +41,19 @@ pub(crate) async fn reopen_report(
         .await?
         .ok_or(StoreError::NotFound("该报告"))?;
     record_version(&mut tx, &saved, actor, now).await?;
+    // A reopened accepted report no longer speaks: the standing returns to the evidence
+    // before it, and an override made on this report is withdrawn with it.
+    if current.status == ReportStatus::Accepted {
+        super::verdicts::refresh(
+            &mut tx,
+            current.task_id,
+            crate::OverrideDecision::Drop,
+            crate::StandingEvent::Reopen,
+            actor,
+            now,
+        )
+        .await?;
+    }
     append(
         &mut tx,
         Change {

@@ -402,7 +402,7 @@ async fn transition_in(
             ReportStatus::Returned,
             "report.return",
         ),
-        Transition::Accept => (
+        Transition::Accept(_) => (
             current.status == ReportStatus::Submitted,
             ReportStatus::Accepted,
             "report.accept",
@@ -415,7 +415,7 @@ async fn transition_in(
             match to {
                 Transition::Submit => "报送",
                 Transition::Return(_) => "退回",
-                Transition::Accept => "通过",
+                Transition::Accept(_) => "通过",
             }
         )));
     }
@@ -447,7 +447,7 @@ async fn transition_in(
             .execute(&mut **tx)
             .await?
         }
-        Transition::Accept => {
+        Transition::Accept(_) => {
             sqlx::query(
                 "UPDATE reports SET version = version + 1, status = $1, reviewed_by = $2, \
                  reviewed_at = $3, updated_at = $3 WHERE id = $4 AND version = $5",
@@ -469,6 +469,18 @@ async fn transition_in(
     }
     let saved = load(tx, id).await?.ok_or(StoreError::NotFound("该报告"))?;
     record_version(tx, &saved, actor, now).await?;
+    // The report now speaks for its task: the standing follows it in this transaction.
+    if let Transition::Accept(decision) = to {
+        super::verdicts::refresh(
+            tx,
+            saved.task_id,
+            decision,
+            crate::StandingEvent::Accept,
+            actor,
+            now,
+        )
+        .await?;
+    }
     append(
         tx,
         Change {
@@ -750,6 +762,8 @@ pub(crate) async fn bulk_load(
         });
         qb.build().execute(&mut **tx).await?;
     }
+    // Accepted reports speak for their tasks from the moment they exist.
+    let standings = super::verdicts::refresh_plan_in(&mut tx, plan, actor, now).await?;
     append(
         &mut tx,
         Change {
@@ -759,7 +773,7 @@ pub(crate) async fn bulk_load(
             entity_id: Some(plan.to_string()),
             before: None,
             after: Some(serde_json::json!({
-                "rounds": rounds.len(), "reports": reports.len()
+                "rounds": rounds.len(), "reports": reports.len(), "standings": standings
             })),
             at: now,
         },

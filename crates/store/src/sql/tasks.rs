@@ -1,6 +1,7 @@
 use std::collections::HashMap;
 
 use duban_model::{Target, Verdict};
+use duban_standing::{EvidenceSource, VerdictSource};
 use sqlx::{QueryBuilder, Row};
 
 use super::audit::append;
@@ -17,7 +18,8 @@ use crate::{
 type DbRow = <Db as sqlx::Database>::Row;
 
 pub(crate) const SUMMARY_COLUMNS: &str = "t.id, t.plan_id, t.position, t.table_no, t.row_no, t.section, \
-     t.text, t.deadline, t.verdict, t.office_verdict, t.machine_verdict, t.disputed";
+     t.text, t.deadline, t.verdict, t.office_verdict, t.machine_verdict, t.disputed, \
+     t.verdict_source";
 
 fn verdict(row: &DbRow, col: &str) -> Result<Option<Verdict>, sqlx::Error> {
     let v: Option<String> = row.try_get(col)?;
@@ -42,6 +44,8 @@ pub(crate) fn summary_from_row(row: &DbRow) -> Result<TaskSummary, sqlx::Error> 
         office_verdict: verdict(row, "office_verdict")?,
         machine_verdict: verdict(row, "machine_verdict")?,
         disputed: row.try_get("disputed")?,
+        verdict_source: VerdictSource::parse(&row.try_get::<String, _>("verdict_source")?)
+            .unwrap_or(VerdictSource::Machine),
     })
 }
 
@@ -285,7 +289,9 @@ pub(crate) async fn detail(
     qb.push(SUMMARY_COLUMNS);
     qb.push(
         ", t.progress, t.progress_label, t.leader, t.status_text, t.explanation, \
-         t.targets_json, t.final_verdict, t.override_reason, t.overridden_by, pt.label \
+         t.targets_json, t.final_verdict, t.override_reason, t.overridden_by, \
+         t.overridden_at, t.evidence_round_id, t.evidence_round_name, t.evidence_accepted_on, \
+         t.evidence_text, t.evidence_figures, t.imported_machine_verdict, pt.label \
          FROM tasks t LEFT JOIN plan_tables pt ON pt.plan_id = t.plan_id AND \
          pt.table_no = t.table_no WHERE t.id = ",
     );
@@ -316,6 +322,26 @@ pub(crate) async fn detail(
         final_verdict: verdict(&row, "final_verdict")?,
         override_reason: row.try_get("override_reason")?,
         overridden_by: row.try_get("overridden_by")?,
+        overridden_at: crate::time_util::from_unix_opt(row.try_get("overridden_at")?),
+        evidence: match (
+            row.try_get::<Option<i64>, _>("evidence_round_id")?,
+            row.try_get::<Option<String>, _>("evidence_round_name")?,
+        ) {
+            (Some(round_id), Some(round_name)) => EvidenceSource::Report {
+                round_id,
+                round_name,
+                accepted_on: row
+                    .try_get::<Option<String>, _>("evidence_accepted_on")?
+                    .unwrap_or_default(),
+            },
+            _ => EvidenceSource::Imported,
+        },
+        evidence_text: row.try_get("evidence_text")?,
+        evidence_figures: row
+            .try_get::<Option<String>, _>("evidence_figures")?
+            .and_then(|f| serde_json::from_str(&f).ok())
+            .unwrap_or(serde_json::Value::Null),
+        imported_machine_verdict: verdict(&row, "imported_machine_verdict")?,
     }))
 }
 
@@ -440,41 +466,25 @@ pub(crate) async fn override_verdict(
     now: i64,
 ) -> Result<(), StoreError> {
     let mut tx = begin_write(pool).await?;
-    let row = sqlx::query(
-        "SELECT office_verdict, machine_verdict, final_verdict, override_reason \
-         FROM tasks WHERE id = $1",
-    )
-    .bind(task)
-    .fetch_optional(&mut **tx)
-    .await?;
+    let row = sqlx::query("SELECT final_verdict, override_reason FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_optional(&mut **tx)
+        .await?;
     let Some(row) = row else {
         return Err(StoreError::NotFound("该任务"));
     };
-    let office: Option<String> = row.try_get("office_verdict")?;
-    let machine: Option<String> = row.try_get("machine_verdict")?;
     let before_final: Option<String> = row.try_get("final_verdict")?;
     let before_reason: Option<String> = row.try_get("override_reason")?;
-    let effective = verdict
-        .map(|v| v.as_str().to_string())
-        .or(office)
-        .or(machine);
     let reason = verdict.map(|_| reason.to_string());
+    // The override speaks for the evidence that speaks now (its round, or the imported text).
     sqlx::query(
         "UPDATE tasks SET final_verdict = $1, override_reason = $2, overridden_by = $3, \
-         overridden_at = $4, verdict = $5 WHERE id = $6",
+         overridden_at = $4, override_round_id = evidence_round_id WHERE id = $5",
     )
     .bind(verdict.map(Verdict::as_str))
     .bind(reason.clone())
     .bind(verdict.map(|_| actor))
     .bind(verdict.map(|_| now))
-    .bind(effective)
-    .bind(task)
-    .execute(&mut **tx)
-    .await?;
-    sqlx::query(
-        "UPDATE plans SET revision = revision + 1 \
-         WHERE id = (SELECT plan_id FROM tasks WHERE id = $1)",
-    )
     .bind(task)
     .execute(&mut **tx)
     .await?;
@@ -493,6 +503,16 @@ pub(crate) async fn override_verdict(
             })),
             at: now,
         },
+    )
+    .await?;
+    // The override first, then what it did to the standing.
+    super::verdicts::refresh(
+        &mut tx,
+        task,
+        crate::OverrideDecision::Keep,
+        crate::StandingEvent::Override,
+        actor,
+        now,
     )
     .await?;
     tx.commit().await?;

@@ -9,5 +9,6 @@ mod outbox;
 mod oversight;
 mod reopen;
 mod reports;
+mod standing;
 mod support;
 mod tasks;

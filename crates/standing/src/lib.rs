@@ -1,0 +1,326 @@
+//! A task's standing: which evidence speaks for it, what the machine reads in that evidence,
+//! what the office said, and so the final verdict and where it came from.
+//!
+//! One home for a judgement every reader shares — pages, lists, counts, lights, the JSON API
+//! and the documents — so none of them re-derives its own. Pure: the store gathers the facts
+//! and persists the result in the same transaction as the change that moved it (an accept, a
+//! reopen, an override, an import).
+#![forbid(unsafe_code)]
+
+mod evidence;
+mod figures;
+
+use duban_model::{Target, Verdict};
+use serde::Serialize;
+use serde_json::Value;
+
+pub use evidence::{Judged, TypedFigure, judge};
+pub use figures::{FigureField, figure_fields, fmt_num};
+
+/// Where the evidence a task is judged on comes from.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum EvidenceSource {
+    /// The progress text imported with the ledger: counts only while no report of a lead
+    /// unit has been accepted.
+    Imported,
+    /// The accepted reports of the task's lead unit(s) in the newest round that has one.
+    Report {
+        round_id: i64,
+        round_name: String,
+        /// The day the last of them was accepted, "YYYY-MM-DD" (China Standard Time).
+        accepted_on: String,
+    },
+}
+
+impl EvidenceSource {
+    /// "2026年10月报告（2026-11-02通过）" or "导入台账".
+    pub fn label_zh(&self) -> String {
+        match self {
+            EvidenceSource::Imported => "导入台账的完成情况".into(),
+            EvidenceSource::Report {
+                round_name,
+                accepted_on,
+                ..
+            } => format!("{round_name}报告（{accepted_on}通过）"),
+        }
+    }
+}
+
+/// The office's override: the last word, with its reason.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Override {
+    pub verdict: Verdict,
+    pub reason: String,
+    /// Who made it (a person's name where known).
+    pub by: String,
+    /// "YYYY-MM-DD".
+    pub on: String,
+}
+
+/// Which verdict is final.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum VerdictSource {
+    /// The office overrode the verdict (督查办改判).
+    Override,
+    /// The office's verdict imported with the ledger (督查办); speaks for the imported text only.
+    Office,
+    /// The machine's reading of the evidence.
+    Machine,
+}
+
+impl VerdictSource {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerdictSource::Override => "override",
+            VerdictSource::Office => "office",
+            VerdictSource::Machine => "machine",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            VerdictSource::Override,
+            VerdictSource::Office,
+            VerdictSource::Machine,
+        ]
+        .into_iter()
+        .find(|v| v.as_str() == s)
+    }
+}
+
+/// The evidence a standing is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct EvidenceInput<'a> {
+    pub source: &'a EvidenceSource,
+    pub narrative: &'a str,
+    /// Typed figures (a JSON object keyed by [`FigureField::key`]); `Value::Null` for none.
+    pub figures: &'a Value,
+}
+
+/// Everything a standing is computed from.
+#[derive(Debug, Clone, Copy)]
+pub struct StandingInput<'a> {
+    pub task_text: &'a str,
+    /// The office's verdict as imported with the ledger (a table title or status column).
+    pub imported_office: Option<Verdict>,
+    pub evidence: EvidenceInput<'a>,
+    pub override_: Option<&'a Override>,
+}
+
+/// Where a task stands.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Standing {
+    /// The machine's verdict on the evidence.
+    pub machine: Verdict,
+    pub targets: Vec<Target>,
+    /// The machine's one-line explanation.
+    pub explanation: String,
+    /// The verdict that counts.
+    pub final_verdict: Verdict,
+    pub source: VerdictSource,
+    /// The office's word (override, or the imported verdict while it speaks) and the
+    /// machine's reading of the same evidence disagree.
+    pub disputed: bool,
+}
+
+impl Standing {
+    /// 结论's source as shown to people: "督查办改判（张三，2026-11-03）：理由" /
+    /// "督查办（导入台账）" / "机器判断，依据 2026年10月报告（2026-11-02通过）".
+    pub fn source_label(
+        source: VerdictSource,
+        evidence: &EvidenceSource,
+        override_: Option<&Override>,
+    ) -> String {
+        match (source, override_) {
+            (VerdictSource::Override, Some(o)) => {
+                format!("督查办改判（{}，{}）：{}", o.by, o.on, o.reason)
+            }
+            (VerdictSource::Override, None) => "督查办改判".into(),
+            (VerdictSource::Office, _) => "督查办（导入台账）".into(),
+            (VerdictSource::Machine, _) => format!("机器判断，依据{}", evidence.label_zh()),
+        }
+    }
+}
+
+/// The final verdict and where it came from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Decision {
+    pub final_verdict: Verdict,
+    pub source: VerdictSource,
+    /// The office's word (override, or the imported verdict while it speaks) and the
+    /// machine's reading of the same evidence disagree.
+    pub disputed: bool,
+}
+
+/// Who has the last word. The office's override is the last word; the verdict imported with
+/// the ledger counts only while the evidence is still the imported text; otherwise the
+/// machine's reading of the evidence decides.
+pub fn decide(
+    machine: Verdict,
+    imported_office: Option<Verdict>,
+    evidence: &EvidenceSource,
+    override_: Option<&Override>,
+) -> Decision {
+    let imported_speaks = matches!(evidence, EvidenceSource::Imported);
+    let office = override_
+        .map(|o| o.verdict)
+        .or(imported_office.filter(|_| imported_speaks));
+    let (final_verdict, source) = match (override_, office) {
+        (Some(o), _) => (o.verdict, VerdictSource::Override),
+        (None, Some(v)) => (v, VerdictSource::Office),
+        (None, None) => (machine, VerdictSource::Machine),
+    };
+    Decision {
+        final_verdict,
+        source,
+        disputed: duban_model::disputed(office, Some(machine)),
+    }
+}
+
+/// The standing of one task: its evidence judged, then [`decide`]d.
+pub fn compute(input: StandingInput<'_>) -> Standing {
+    let judged = judge(
+        input.task_text,
+        input.evidence.narrative,
+        input.evidence.figures,
+    );
+    let d = decide(
+        judged.verdict,
+        input.imported_office,
+        input.evidence.source,
+        input.override_,
+    );
+    Standing {
+        machine: judged.verdict,
+        targets: judged.targets,
+        explanation: judged.explanation,
+        final_verdict: d.final_verdict,
+        source: d.source,
+        disputed: d.disputed,
+    }
+}
+
+/// Whether accepting evidence the machine reads as `machine` must ask the office whether its
+/// standing override still holds (the two now disagree).
+pub fn override_in_question(override_: Option<&Override>, machine: Verdict) -> bool {
+    override_.is_some_and(|o| o.verdict != machine)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const TASK: &str = "建成江山公园";
+    const DONE: &str = "江山公园已建成投用。";
+    const HALF: &str = "江山公园工程总体完成60%，尚未建成，预计明年6月完成。";
+
+    fn report() -> EvidenceSource {
+        EvidenceSource::Report {
+            round_id: 7,
+            round_name: "第三季度".into(),
+            accepted_on: "2026-10-08".into(),
+        }
+    }
+
+    fn input<'a>(
+        source: &'a EvidenceSource,
+        narrative: &'a str,
+        imported_office: Option<Verdict>,
+        override_: Option<&'a Override>,
+    ) -> StandingInput<'a> {
+        StandingInput {
+            task_text: TASK,
+            imported_office,
+            evidence: EvidenceInput {
+                source,
+                narrative,
+                figures: &Value::Null,
+            },
+            override_,
+        }
+    }
+
+    fn ov(verdict: Verdict) -> Override {
+        Override {
+            verdict,
+            reason: "现场核查已建成".into(),
+            by: "督查办王五".into(),
+            on: "2026-10-09".into(),
+        }
+    }
+
+    #[test]
+    fn the_machine_decides_on_the_imported_text_when_nobody_spoke() {
+        let s = compute(input(&EvidenceSource::Imported, DONE, None, None));
+        assert_eq!(s.final_verdict, Verdict::Met);
+        assert_eq!(s.source, VerdictSource::Machine);
+        assert!(!s.disputed);
+    }
+
+    #[test]
+    fn the_imported_office_verdict_counts_while_the_imported_text_speaks() {
+        let s = compute(input(
+            &EvidenceSource::Imported,
+            HALF,
+            Some(Verdict::Met),
+            None,
+        ));
+        assert_eq!(s.final_verdict, Verdict::Met);
+        assert_eq!(s.source, VerdictSource::Office);
+        assert_eq!(s.machine, Verdict::NotMet);
+        assert!(s.disputed);
+    }
+
+    #[test]
+    fn an_accepted_report_silences_the_imported_office_verdict() {
+        let src = report();
+        let s = compute(input(&src, HALF, Some(Verdict::Met), None));
+        assert_eq!(s.final_verdict, Verdict::NotMet);
+        assert_eq!(s.source, VerdictSource::Machine);
+        assert!(
+            !s.disputed,
+            "nobody in the office disputes the new evidence"
+        );
+        let span = s.targets[0].evidence.as_ref().expect("span");
+        assert_eq!(
+            HALF.chars()
+                .skip(span.start)
+                .take(span.end - span.start)
+                .collect::<String>(),
+            span.text
+        );
+    }
+
+    #[test]
+    fn the_override_is_the_last_word_on_any_evidence() {
+        let o = ov(Verdict::Met);
+        let src = report();
+        let s = compute(input(&src, HALF, Some(Verdict::NotMet), Some(&o)));
+        assert_eq!(s.final_verdict, Verdict::Met);
+        assert_eq!(s.source, VerdictSource::Override);
+        assert!(s.disputed);
+        assert!(override_in_question(Some(&o), s.machine));
+        assert!(!override_in_question(Some(&o), Verdict::Met));
+        assert!(!override_in_question(None, Verdict::NotMet));
+    }
+
+    #[test]
+    fn the_source_reads_as_people_say_it() {
+        let o = ov(Verdict::Met);
+        assert_eq!(
+            Standing::source_label(VerdictSource::Machine, &report(), None),
+            "机器判断，依据第三季度报告（2026-10-08通过）"
+        );
+        assert_eq!(
+            Standing::source_label(VerdictSource::Override, &report(), Some(&o)),
+            "督查办改判（督查办王五，2026-10-09）：现场核查已建成"
+        );
+        assert_eq!(
+            Standing::source_label(VerdictSource::Office, &EvidenceSource::Imported, None),
+            "督查办（导入台账）"
+        );
+        assert_eq!(VerdictSource::parse("office"), Some(VerdictSource::Office));
+    }
+}
