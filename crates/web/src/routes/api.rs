@@ -85,6 +85,8 @@ pub struct TaskRow<'a> {
     office_verdict: Option<&'static str>,
     machine_verdict: Option<&'static str>,
     disputed: bool,
+    /// Where `verdict` (the final one) came from: override | office | machine.
+    verdict_source: &'static str,
 }
 
 impl<'a> From<&'a TaskSummary> for TaskRow<'a> {
@@ -104,6 +106,7 @@ impl<'a> From<&'a TaskSummary> for TaskRow<'a> {
             office_verdict: t.office_verdict.map(|v| v.as_str()),
             machine_verdict: t.machine_verdict.map(|v| v.as_str()),
             disputed: t.disputed,
+            verdict_source: t.verdict_source.as_str(),
         }
     }
 }
@@ -143,6 +146,13 @@ pub async fn task(
     if let Some(obj) = v.as_object_mut() {
         obj.insert("progress".into(), json!(t.progress));
         obj.insert("progress_label".into(), json!(t.progress_label));
+        obj.insert(
+            "verdict_source_label".into(),
+            json!(t.verdict_source_label()),
+        );
+        obj.insert("evidence".into(), json!(t.evidence));
+        obj.insert("evidence_text".into(), json!(t.evidence_narrative()));
+        obj.insert("evidence_figures".into(), json!(t.evidence_figures));
         obj.insert("leader".into(), json!(t.leader));
         obj.insert("explanation".into(), json!(t.explanation));
         obj.insert("targets".into(), json!(t.targets));

@@ -63,7 +63,7 @@ async fn blocking<T: Send + 'static>(
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct ReportQuery {
-    /// office | machine | final; absent: the office's verdicts when there are any.
+    /// office | machine | final; absent: final (each task's standing).
     pub source: Option<String>,
 }
 
@@ -83,6 +83,9 @@ pub async fn year_end_report(
     let plan = current_plan(&app).await?.ok_or(Failure::NotFound)?;
     let ledger = app.store.plan_ledger(plan.id).await?;
     let mut opts = ReportOptions::for_ledger(&ledger);
+    // The plan as stored carries each task's standing: its final verdict is what the
+    // office sends unless it asks for one side only.
+    opts.verdict_source = VerdictSource::Final;
     if let Some(s) = q.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         opts.verdict_source = parse_source(s).ok_or_else(|| {
             Failure::BadRequest(format!("结论来源“{s}”无效：应为 office、machine 或 final"))

@@ -44,10 +44,11 @@ pub fn spec() -> Value {
                         "lead_groups": {"type": "array", "items": {"type": "string"}},
                         "coop_groups": {"type": "array", "items": {"type": "string"}},
                         "deadline": {"type": ["string", "null"]},
-                        "verdict": {"$ref": "#/components/schemas/Verdict"},
-                        "office_verdict": {"$ref": "#/components/schemas/Verdict"},
-                        "machine_verdict": {"$ref": "#/components/schemas/Verdict"},
-                        "disputed": {"type": "boolean"}
+                        "verdict": {"allOf": [{"$ref": "#/components/schemas/Verdict"}], "description": "最终结论（以此为准）：督查办改判，否则导入台账时督查办的结论（仅在导入的完成情况仍为依据时），否则机器对依据的判断；verdict 筛选与各项统计均按此字段"},
+                        "office_verdict": {"allOf": [{"$ref": "#/components/schemas/Verdict"}], "description": "导入台账时督查办的结论（只对导入时的完成情况有效）"},
+                        "machine_verdict": {"allOf": [{"$ref": "#/components/schemas/Verdict"}], "description": "机器对当前依据（最新通过的牵头单位报告，否则导入的完成情况）的判断"},
+                        "disputed": {"type": "boolean"},
+                        "verdict_source": {"type": "string", "enum": ["override", "office", "machine"], "description": "最终结论的来源"}
                     }
                 },
                 "Target": {
@@ -140,8 +141,12 @@ pub fn spec() -> Value {
                             "progress": {"type": "string"}, "progress_label": {"type": ["string", "null"]},
                             "leader": {"type": ["string", "null"]}, "explanation": {"type": ["string", "null"]},
                             "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}},
-                            "final_verdict": {"$ref": "#/components/schemas/Verdict"},
-                            "override_reason": {"type": ["string", "null"]}
+                            "final_verdict": {"allOf": [{"$ref": "#/components/schemas/Verdict"}], "description": "督查办改判（若有）"},
+                            "override_reason": {"type": ["string", "null"]},
+                            "verdict_source_label": {"type": "string", "description": "结论来源，如“机器判断，依据第三季度报告（2026-10-08通过）”"},
+                            "evidence": {"type": "object", "description": "依据：{kind: imported} 或 {kind: report, round_id, round_name, accepted_on}"},
+                            "evidence_text": {"type": "string", "description": "作为依据的文字；targets 的证据偏移指向此文字"},
+                            "evidence_figures": {"description": "依据报告中填报的数字（按目标键）"}
                         }}]
                     }}}},
                     "401": err("未登录"), "404": err("任务不存在或不在权限范围内")

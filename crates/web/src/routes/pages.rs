@@ -371,7 +371,8 @@ pub async fn task(
             })
         })
         .collect();
-    let segments = highlight::segments(&t.progress, &spans);
+    // The spans are offsets into the evidence that speaks now, not the imported text.
+    let segments = highlight::segments(t.evidence_narrative(), &spans);
     let reports = app.store.task_reports(id, &scope).await?;
     let history: Vec<_> = reports
         .iter()
@@ -429,6 +430,30 @@ pub async fn task(
         .collect();
     let round_names: std::collections::HashMap<i64, String> =
         rounds.into_iter().map(|r| (r.id.0, r.name)).collect();
+    // How the standing moved: the imported reading first, then every accept, reopen and
+    // override that changed it.
+    let mut standing_steps = vec![context! {
+        when => "导入",
+        event => "导入台账",
+        evidence => "导入台账的完成情况",
+        verdict => t.imported_machine_verdict.or(t.summary.office_verdict).map(|v| v.as_str()),
+        source => if t.summary.office_verdict.is_some() { "督查办（导入台账）" } else { "机器判断" },
+        actor => "",
+    }];
+    for s in app.store.standing_history(id).await? {
+        standing_steps.push(context! {
+            when => fmt_time(s.at),
+            event => s.event.label_zh(),
+            evidence => s.evidence,
+            verdict => s.final_verdict.map(|v| v.as_str()),
+            source => match s.source {
+                Some(duban_standing::VerdictSource::Override) => "督查办改判",
+                Some(duban_standing::VerdictSource::Office) => "督查办（导入台账）",
+                _ => "机器判断",
+            },
+            actor => s.actor,
+        });
+    }
     let targets: Vec<_> = t
         .targets
         .iter()
@@ -450,7 +475,12 @@ pub async fn task(
             t => t.summary,
             d => context! {
                 table_label => t.table_label,
-                progress_label => t.progress_label,
+                progress_label => match &t.evidence {
+                    duban_standing::EvidenceSource::Imported => t.progress_label.clone(),
+                    e @ duban_standing::EvidenceSource::Report { .. } => Some(e.label_zh()),
+                },
+                verdict_source => t.verdict_source_label(),
+                evidence_label => t.evidence.label_zh(),
                 leader => t.leader,
                 status_text => t.status_text,
                 explanation => t.explanation,
@@ -464,6 +494,7 @@ pub async fn task(
             lead => t.lead,
             coop => t.coop,
             history,
+            standing_steps,
             round_names,
             verdicts => verdict_options(),
             light,

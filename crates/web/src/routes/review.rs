@@ -9,7 +9,9 @@ use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use duban_model::Verdict;
-use duban_store::{Report, ReportId, RoundStatus, Scope, SessionUser, StoreError, TaskId};
+use duban_store::{
+    OverrideDecision, Report, ReportId, RoundStatus, Scope, SessionUser, StoreError, TaskId,
+};
 use minijinja::context;
 use serde::Deserialize;
 
@@ -111,6 +113,7 @@ async fn render(
             narrative: text,
         }),
     );
+    let preview = accept_preview(&task, r, &round.name);
     let fields = livecheck::figure_fields(&task.summary.text);
     let figures: Vec<_> = fields
         .iter()
@@ -163,7 +166,9 @@ async fn render(
                 final_verdict => task.final_verdict.map(|v| v.as_str()),
                 override_reason => task.override_reason,
                 overridden_by => task.overridden_by,
+                verdict_source => task.verdict_source_label(),
             },
+            preview,
             figures,
             check => check_context(&check, &r.narrative),
             versions,
@@ -172,6 +177,37 @@ async fn render(
         },
     )?;
     Ok((status, html).into_response())
+}
+
+/// What accepting this report would do to the task's standing: the final verdict before and
+/// after, and whether the office's standing override is put in question.
+fn accept_preview(
+    task: &duban_store::TaskDetail,
+    r: &Report,
+    round_name: &str,
+) -> minijinja::Value {
+    let source = duban_standing::EvidenceSource::Report {
+        round_id: r.round_id.0,
+        round_name: round_name.to_string(),
+        accepted_on: String::new(),
+    };
+    let override_ = task.override_();
+    let judged = duban_standing::judge(&task.summary.text, &r.narrative, &r.figures);
+    let question = duban_standing::override_in_question(override_.as_ref(), judged.verdict);
+    let to = duban_standing::decide(
+        judged.verdict,
+        task.summary.office_verdict,
+        &source,
+        // In question, the office chooses; the preview shows the new evidence's verdict.
+        override_.as_ref().filter(|_| !question),
+    );
+    context! {
+        from => task.summary.verdict.map(|v| v.as_str()),
+        to => to.final_verdict.as_str(),
+        changes => task.summary.verdict != Some(to.final_verdict),
+        question,
+        overridden => override_.as_ref().map(|o| o.verdict.as_str()),
+    }
 }
 
 pub async fn page(
@@ -208,6 +244,9 @@ async fn decide(
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => {
             render(app, user, &r, Some(m), StatusCode::BAD_REQUEST).await
         }
+        Err(e @ StoreError::OverrideInQuestion { .. }) => {
+            render(app, user, &r, Some(e.to_string()), StatusCode::CONFLICT).await
+        }
         Err(e @ StoreError::Conflict { .. }) => {
             let fresh = report_from_path(app, &r.id.to_string()).await?;
             render(app, user, &fresh, Some(e.to_string()), StatusCode::CONFLICT).await
@@ -216,13 +255,31 @@ async fn decide(
     }
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct AcceptForm {
+    /// What becomes of the office's override when the report contradicts it: "keep" or
+    /// "drop"; empty asks.
+    #[serde(rename = "override")]
+    override_: String,
+}
+
 pub async fn accept(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
+    Form(f): Form<AcceptForm>,
 ) -> Result<Response, PageError> {
     let r = report_from_path(&app, &id).await?;
-    let result = app.store.accept_report(r.id, &user.username).await;
+    let decision = match f.override_.as_str() {
+        "keep" => OverrideDecision::Keep,
+        "drop" => OverrideDecision::Drop,
+        _ => OverrideDecision::Ask,
+    };
+    let result = app
+        .store
+        .accept_report_deciding(r.id, decision, &user.username)
+        .await;
     decide(&app, &user, r, result, true).await
 }
 

@@ -11,4 +11,5 @@ mod oversight;
 mod pages;
 mod reminders;
 mod scope;
+mod standing;
 mod supervision;
