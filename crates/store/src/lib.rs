@@ -85,8 +85,8 @@ pub use reports::{
 pub use sessions::{NewSession, SessionUser};
 pub use standings::{LagReason, LaggingRow, LightRevision, TaskStanding};
 pub use tasks::{
-    Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts, UnitLink,
-    VerdictCounts,
+    FilterChoices, Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts,
+    UnitLink, VerdictCounts,
 };
 pub use units::Unit;
 pub use verdicts::{OverrideDecision, StandingEvent, StandingStep};

@@ -204,6 +204,14 @@ pub struct Overview {
     pub by_lead_unit: Vec<UnitCounts>,
 }
 
+/// What the task list's filters offer: the plan's sections in document order and the units
+/// that lead its tasks, by name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FilterChoices {
+    pub sections: Vec<String>,
+    pub lead_units: Vec<(UnitId, String)>,
+}
+
 /// `%`, `_` and the escape character itself are literal in a search.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut p = String::with_capacity(q.len() + 2);
@@ -289,6 +297,24 @@ impl Store {
     /// The distinct sections of a plan, in document order (for the filter's choices).
     pub async fn sections(&self, plan: PlanId) -> Result<Vec<String>, StoreError> {
         dispatch!(self, tasks::sections(plan))
+    }
+
+    /// The task list's filter choices. They read the whole plan but change only with its
+    /// tasks, so they are remembered at the plan's revision: a list view costs one indexed
+    /// read for them, not a scan of every task.
+    pub async fn filter_choices(&self, plan: PlanId) -> Result<FilterChoices, StoreError> {
+        let Some(revision) = dispatch!(self, tasks::revision(plan))? else {
+            return Ok(FilterChoices::default());
+        };
+        if let Some(hit) = self.caches.choices.get(&plan, &revision) {
+            return Ok(hit);
+        }
+        let fresh = FilterChoices {
+            sections: dispatch!(self, tasks::sections(plan))?,
+            lead_units: dispatch!(self, tasks::lead_units(plan))?,
+        };
+        self.caches.choices.put(plan, revision, fresh.clone());
+        Ok(fresh)
     }
 
     /// The office's final word on a task, overriding the machine (and the imported office

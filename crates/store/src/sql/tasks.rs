@@ -457,6 +457,23 @@ pub(crate) async fn sections(pool: &Pool, plan: PlanId) -> Result<Vec<String>, S
         .collect()
 }
 
+/// Units leading at least one task of the plan, by name.
+pub(crate) async fn lead_units(
+    pool: &Pool,
+    plan: PlanId,
+) -> Result<Vec<(UnitId, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.name FROM units u WHERE EXISTS (SELECT 1 FROM task_units tu \
+         WHERE tu.unit_id = u.id AND tu.role = 'lead' AND tu.plan_id = $1) ORDER BY u.name",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((UnitId(r.try_get("id")?), r.try_get("name")?)))
+        .collect()
+}
+
 pub(crate) async fn override_verdict(
     pool: &Pool,
     task: TaskId,

@@ -305,11 +305,12 @@ pub async fn tasks(
     };
     let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
     let lights = oversight::lights_for(&app.store, plan.id, &ids, &user.scope()).await?;
-    let sections = app.store.sections(plan.id).await?;
+    let choices = app.store.filter_choices(plan.id).await?;
     let units = match user.scope() {
-        Scope::All => app.store.units().await?,
+        Scope::All => choices.lead_units,
         Scope::Unit(_) => Vec::new(),
     };
+    let sections = choices.sections;
     let pages = (total.max(0) as u32).div_ceil(PAGE_SIZE).max(1);
     let mut base_query = q;
     base_query.page = None;
