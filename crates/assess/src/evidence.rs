@@ -938,10 +938,21 @@ pub fn stated_miss(p: &Progress) -> Option<Span> {
     ];
     p.clauses.iter().copied().find(|&cl| {
         let s = text::slice(&p.chars, cl);
-        MISS.iter().any(|w| text::contains_str(s, w))
-            && ["目标", "任务", "预期"]
-                .iter()
-                .any(|w| text::contains_str(s, w))
+        let bare: String = s.iter().filter(|c| !"。，；！ ".contains(**c)).collect();
+        // A cell that only says so ("未完成", "尚未开工") is as plain a statement.
+        [
+            "未完成",
+            "尚未完成",
+            "未开工",
+            "尚未开工",
+            "未启动",
+            "尚未启动",
+        ]
+        .contains(&bare.as_str())
+            || (MISS.iter().any(|w| text::contains_str(s, w))
+                && ["目标", "任务", "预期"]
+                    .iter()
+                    .any(|w| text::contains_str(s, w)))
     })
 }
 

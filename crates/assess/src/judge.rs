@@ -248,6 +248,12 @@ fn without_evidence(
         let sched = ctx.period.map(|_| Schedule::Lagging);
         return judged(base(t, Verdict::NotMet, Some(ev), expl), false, sched);
     }
+    if let (None, Some(sp)) = (ctx.period, ctx.row.lagging) {
+        // At the deadline, work still said to be behind is unfinished.
+        let ev = p.evidence(sp, None, None);
+        let expl = format!("{goal}，完成情况称“{}”，未达成", ev.text);
+        return judged(base(t, Verdict::NotMet, Some(ev), expl), false, None);
+    }
     if ctx.period.is_some() {
         let (v, s) = ctx.pace(None);
         let ev = ctx.row.lagging.map(|sp| p.evidence(sp, None, None));

@@ -20,7 +20,7 @@ pub struct RowFacts {
 }
 
 /// Words before a percentage that make it the row's completion share.
-const RATIO_WORDS: [&str; 14] = [
+const RATIO_WORDS: [&str; 17] = [
     "完成率",
     "完成进度",
     "占年度任务",
@@ -35,6 +35,9 @@ const RATIO_WORDS: [&str; 14] = [
     "全年任务的",
     "全年目标的",
     "年度计划的",
+    "目标任务的",
+    "任务的",
+    "目标的",
 ];
 /// A cell that opens with these and a percentage speaks of the whole row ("完成85%").
 const OPENERS: [&str; 7] = [
@@ -184,6 +187,7 @@ mod tests {
         assert_eq!(f("85%").ratio.map(|r| r.0), Some(85.0));
         assert_eq!(f("完成85%").ratio.map(|r| r.0), Some(85.0));
         assert_eq!(f("100%完成").ratio.map(|r| r.0), Some(100.0));
+        assert_eq!(f("已完成全年目标任务的76%").ratio.map(|r| r.0), Some(76.0));
         assert_eq!(
             f("完成投资2亿元，完成年度计划的70%").ratio.map(|r| r.0),
             Some(70.0)

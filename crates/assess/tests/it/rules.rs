@@ -114,6 +114,19 @@ fn f5_not_done_wording() {
 }
 
 #[test]
+fn plain_statements_of_a_row_at_year_end() {
+    assert_eq!(v("建成社区书屋6个", "未完成"), Verdict::NotMet);
+    assert_eq!(
+        v("建成城西污水处理厂", "受征地影响，项目推进滞后。"),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v("新增停车位500个", "已完成全年目标任务的76%"),
+        Verdict::NotMet
+    );
+}
+
+#[test]
 fn f7_parts_that_add_up() {
     assert_eq!(
         v("培育特色农业基地10个", "新建基地4个、提升特色农业基地7个。"),
