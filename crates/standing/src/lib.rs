@@ -9,6 +9,7 @@
 
 mod evidence;
 mod figures;
+pub mod lights;
 
 use duban_model::{Target, Verdict};
 use serde::Serialize;

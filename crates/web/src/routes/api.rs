@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::current::current_plan;
 use crate::error::{ApiError, Failure};
-use crate::routes::pages::{TaskQuery, current_plan};
+use crate::routes::pages::TaskQuery;
 use crate::security::CurrentUser;
 use crate::security::cookies;
 use crate::state::AppState;

@@ -12,9 +12,9 @@ use duban_docs::{BulletinOptions, ReportOptions, VerdictSource};
 use duban_store::RoundId;
 use serde::Deserialize;
 
+use crate::current::current_plan;
 use crate::error::{Failure, PageError};
 use crate::oversight;
-use crate::routes::pages::current_plan;
 use crate::state::AppState;
 
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";

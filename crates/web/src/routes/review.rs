@@ -17,11 +17,11 @@ use serde::Deserialize;
 
 use crate::error::{Failure, PageError};
 use crate::livecheck::{self, Previous, ReportContent};
-use crate::routes::pages::fmt_time;
 use crate::routes::reporting::{check_context, previous_narrative};
 use crate::routes::rounds::round_from_path;
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 use crate::views::verdict_options;
 
 pub async fn queue(

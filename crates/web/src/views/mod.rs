@@ -2,6 +2,7 @@
 
 pub mod charts;
 pub mod diff;
+pub mod format;
 pub mod highlight;
 
 use axum::response::Html;
