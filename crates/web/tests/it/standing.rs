@@ -321,6 +321,13 @@ async fn run(b: Backend) -> Result<()> {
         seen.docx.contains(below) && seen.docx.contains("未完成既定目标"),
         "docx"
     );
+    // Written before the plan's year is out, the report says as of when (the plan is 2026's).
+    let before_year_end = cst_date_in(0).as_str() < "2026-12-31";
+    ensure!(
+        seen.docx.contains("进展情况的报告") == before_year_end
+            && seen.docx.contains("截至") == before_year_end,
+        "a part-year report says 截至"
+    );
     ensure!(
         seen.xlsx.contains(below) && seen.xlsx.contains("9.5%"),
         "xlsx evidence"
