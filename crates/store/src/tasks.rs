@@ -111,6 +111,12 @@ pub struct TaskDetail {
     pub evidence_figures: serde_json::Value,
     /// The machine's reading of the imported progress, for the standing's history.
     pub imported_machine_verdict: Option<Verdict>,
+    /// Before the task's deadline: the day the evidence speaks for ("YYYY-MM-DD") and where
+    /// the task stands against the time elapsed then.
+    pub evidence_as_of: Option<String>,
+    pub schedule: Option<duban_model::Schedule>,
+    /// The plan's year, which the task's deadline defaults to the end of.
+    pub plan_year: Option<i32>,
 }
 
 impl TaskDetail {
@@ -131,6 +137,16 @@ impl TaskDetail {
                 .map(|t| crate::verdicts::cst_date(t.unix_timestamp()))
                 .unwrap_or_default(),
         })
+    }
+
+    /// The period a report in `round` speaks for, when that is before the task's deadline.
+    pub fn period_in(&self, round: &crate::Round) -> Option<duban_standing::Period> {
+        duban_standing::round_period(
+            &round.name,
+            &round.due_date,
+            self.summary.deadline.as_deref(),
+            self.plan_year,
+        )
     }
 
     /// 结论's source, as shown to people.

@@ -220,13 +220,16 @@ async fn insert_tables(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<(),
 /// Inserts the tasks in document order; returns their ids by index into `ledger.tasks`.
 async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<i64>, StoreError> {
     let mut ids = vec![0i64; ledger.tasks.len()];
+    // The imported reading speaks for the document's period (its title's 1-10月 and so on).
+    let as_of = ledger.as_of.map(|d| d.to_string());
     for (chunk_no, chunk) in ledger.tasks.chunks(BATCH_ROWS).enumerate() {
         let base = chunk_no * BATCH_ROWS;
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(
             "INSERT INTO tasks (plan_id, position, table_no, row_no, section, text, progress, \
              progress_label, leader, deadline, status_text, office_verdict, machine_verdict, \
              verdict, disputed, explanation, targets_json, verdict_source, \
-             imported_machine_verdict, imported_explanation, imported_targets_json) ",
+             imported_machine_verdict, imported_explanation, imported_targets_json, schedule, \
+             imported_schedule, evidence_as_of, imported_as_of) ",
         );
         let mut err = None;
         qb.push_values(chunk.iter().enumerate(), |mut b, (i, t)| {
@@ -260,7 +263,11 @@ async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<
                 })
                 .push_bind(verdict_str(t.verdict))
                 .push_bind(t.explanation.clone())
-                .push_bind(targets);
+                .push_bind(targets)
+                .push_bind(t.schedule.map(|s| s.as_str()))
+                .push_bind(t.schedule.map(|s| s.as_str()))
+                .push_bind(as_of.clone())
+                .push_bind(as_of.clone());
         });
         if let Some(e) = err {
             return Err(e.into());

@@ -154,6 +154,8 @@ pub async fn task(
         obj.insert("evidence".into(), json!(t.evidence));
         obj.insert("evidence_text".into(), json!(t.evidence_narrative()));
         obj.insert("evidence_figures".into(), json!(t.evidence_figures));
+        obj.insert("as_of".into(), json!(t.evidence_as_of));
+        obj.insert("schedule".into(), json!(t.schedule));
         obj.insert("leader".into(), json!(t.leader));
         obj.insert("explanation".into(), json!(t.explanation));
         obj.insert("targets".into(), json!(t.targets));

@@ -476,6 +476,8 @@ pub async fn task(
                     e @ duban_standing::EvidenceSource::Report { .. } => Some(e.label_zh()),
                 },
                 verdict_source => t.verdict_source_label(),
+                schedule => t.schedule.map(|s| s.label()),
+                as_of => t.evidence_as_of.as_deref().map(oversight::date_zh),
                 evidence_label => t.evidence.label_zh(),
                 leader => t.leader,
                 status_text => t.status_text,

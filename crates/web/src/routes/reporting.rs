@@ -455,6 +455,7 @@ fn render_form(
             figures: &figures,
             self_status: SelfStatus::parse(&input.self_status),
             delay_reason: Some(input.delay_reason.as_str()),
+            period: c.task.period_in(&c.round),
         },
         c.previous.as_ref().map(|(name, text)| Previous {
             round_name: name,

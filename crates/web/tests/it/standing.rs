@@ -296,6 +296,18 @@ async fn run(b: Backend) -> Result<()> {
 
     let seen = look(&app, &admin, task).await?;
     ensure!(seen.api_verdict == "not_met", "API: {}", seen.api_verdict);
+    // October speaks for 1-10月, before the year-end deadline: judged as part-year, behind.
+    let d = get_json(&app, &admin, &format!("/api/tasks/{task}")).await?;
+    ensure!(
+        d["as_of"] == "2026-10-31" && d["schedule"] == "lagging",
+        "{} {}",
+        d["as_of"],
+        d["schedule"]
+    );
+    ensure!(
+        seen.page.contains("id=\"schedule\"") && seen.page.contains("滞后"),
+        "schedule on the page"
+    );
     ensure!(seen.api_source == "machine");
     ensure!(seen.span.contains("9.5%"), "span: {}", seen.span);
     ensure!(seen.in_not_met_filter, "?verdict=not_met lists it");
