@@ -161,7 +161,11 @@ async fn look(app: &TestApp, admin: &User, task: i64) -> Result<Seen> {
 /// Reads the documents back with python-docx and openpyxl (the independent readers CI
 /// installs): the task's row in the year-end report's attachments and in the ledger sheet.
 /// Returns `None` where those readers are not installed.
-fn python_read_back(docx: &[u8], xlsx: &[u8], task_text: &str) -> Result<Option<(String, String)>> {
+fn python_read_back(
+    docx: &[u8],
+    xlsx: &[u8],
+    task_text: &str,
+) -> Result<Option<(String, String, String)>> {
     let ok = Command::new("python3")
         .args(["-c", "import docx, openpyxl"])
         .output()
@@ -191,10 +195,16 @@ print(where)
 wb = openpyxl.load_workbook(sys.argv[2])
 ws = wb.worksheets[0]
 line = ''
+evidence = ''
+col = None
 for row in ws.iter_rows(values_only=True):
+    if col is None and '证据' in row:
+        col = row.index('证据')
     if any(isinstance(v, str) and task in v for v in row):
         line = ' / '.join('' if v is None else str(v) for v in row)
+        evidence = '' if col is None or row[col] is None else str(row[col])
 print(line)
+print(evidence)
 "#;
     let out = Command::new("python3")
         .arg("-c")
@@ -211,6 +221,7 @@ print(line)
     let text = String::from_utf8(out.stdout)?;
     let mut lines = text.lines();
     Ok(Some((
+        lines.next().unwrap_or("").to_string(),
         lines.next().unwrap_or("").to_string(),
         lines.next().unwrap_or("").to_string(),
     )))
@@ -344,8 +355,14 @@ async fn run(b: Backend) -> Result<()> {
         seen.xlsx.contains(below) && seen.xlsx.contains("9.5%"),
         "xlsx evidence"
     );
-    if let Some((doc_row, sheet_row)) = python_read_back(&seen.docx_bytes, &seen.xlsx_bytes, TASK)?
+    if let Some((doc_row, sheet_row, evidence)) =
+        python_read_back(&seen.docx_bytes, &seen.xlsx_bytes, TASK)?
     {
+        ensure!(
+            evidence.ends_with(&format!("：{}", seen.span)),
+            "openpyxl 证据 {evidence:?} is the API's span {:?}",
+            seen.span
+        );
         ensure!(
             doc_row
                 .split(" | ")
@@ -387,7 +404,8 @@ async fn run(b: Backend) -> Result<()> {
         seen.xlsx.contains("经现场核查，全年口径已达标"),
         "xlsx carries the reason"
     );
-    if let Some((doc_row, sheet_row)) = python_read_back(&seen.docx_bytes, &seen.xlsx_bytes, TASK)?
+    if let Some((doc_row, sheet_row, _)) =
+        python_read_back(&seen.docx_bytes, &seen.xlsx_bytes, TASK)?
     {
         ensure!(
             doc_row
