@@ -162,6 +162,9 @@ const FORECAST: [&str; 8] = [
 const PARTIAL_WORDS: [&str; 6] = ["上半年", "前三季度", "一季度", "二季度", "三季度", "1-11月"];
 const FULL_YEAR: [&str; 6] = ["全年", "累计", "年底", "12月31日", "2022年", "截至"];
 
+/// Words that say work on a figure only started.
+const UNFINISHED: [&str; 6] = ["已开工", "开工", "正在", "推进中", "在建", "启动"];
+
 /// A figure found for a numeric target.
 pub struct Figure {
     pub value: f64,
@@ -202,11 +205,15 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
     let specific = !units::is_generic(unit) && unit.dim != units::Dim::Money;
     let lone = cands.len() == 1 && others_same_unit == 0 && specific;
     // A figure without its noun ("完成620个") speaks for the row's one target of its unit.
-    let bare: Vec<usize> = cands
+    let mut bare: Vec<usize> = cands
         .iter()
         .filter(|(tok, _)| is_bare(p, tok))
         .map(|(tok, _)| tok.start)
         .collect();
+    if bare.len() > 1 && t.verb.is_some() {
+        // "已开工30个，完工22个": for work to finish, the figure of what is finished.
+        bare.retain(|&at| !only_started(p, at));
+    }
     let lone_bare = (bare.len() == 1 && others_same_unit == 0).then(|| bare[0]);
     let best = cands
         .iter()
@@ -222,10 +229,7 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
     let tok = best.0;
     let span = p.figure_span(tok.start, tok.end);
     let clause = text::slice(&p.chars, p.clause_of(tok.start));
-    let unfinished = t.verb.is_some()
-        && ["已开工", "开工", "正在", "推进中", "在建", "启动"]
-            .iter()
-            .any(|w| text::contains_str(clause, w));
+    let unfinished = t.verb.is_some() && UNFINISHED.iter().any(|w| text::contains_str(clause, w));
     Some(Figure {
         value: tok.value(),
         span,
@@ -233,6 +237,12 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
         partial: p.is_partial(tok.start),
         unfinished,
     })
+}
+
+/// The clause of a figure says the work only started ("已开工30个", "在建5个").
+fn only_started(p: &Progress, at: usize) -> bool {
+    let clause = text::slice(&p.chars, p.clause_of(at));
+    UNFINISHED.iter().any(|w| text::contains_str(clause, w))
 }
 
 /// "超额完成40所的年度目标任务": the target restated, not a result.
@@ -415,7 +425,12 @@ pub fn verb_class(verb: Option<&str>) -> VerbClass {
     }
 }
 
-const STRONG_DONE: [&str; 33] = [
+const STRONG_DONE: [&str; 38] = [
+    "已印发",
+    "印发实施",
+    "正式印发",
+    "已出台",
+    "已发布",
     "建成使用",
     "投入投用",
     "投入运行",
@@ -450,7 +465,10 @@ const STRONG_DONE: [&str; 33] = [
     "已全部建成",
     "已全部整改",
 ];
-const STRONG_NOT: [&str; 38] = [
+const STRONG_NOT: [&str; 41] = [
+    "延期",
+    "推迟",
+    "取消",
     "基本完成",
     "基本建成",
     "基本完工",
@@ -618,7 +636,14 @@ const CREATE_DONE: [&str; 7] = [
     "被命名",
     "成功入选",
 ];
-const COVER_DONE: [&str; 4] = ["已实现", "全覆盖", "全域覆盖", "全部实现"];
+const COVER_DONE: [&str; 6] = [
+    "已实现",
+    "全覆盖",
+    "全域覆盖",
+    "全部实现",
+    "覆盖率达100%",
+    "覆盖率100%",
+];
 const ABSENCE_DONE: [&str; 5] = ["未发生", "没有发生", "无新增", "零发生", "未出现"];
 
 /// Finds `w` in `s`, skipping uses that mean something else (接待 is not 待, 拟定 not 拟,
@@ -724,22 +749,7 @@ pub fn clause_signal(p: &Progress, cl: Span, class: VerbClass, object: &[char]) 
         return Some(Signal::StrongNot);
     }
     if strong_done {
-        // A stage finished is not the whole ("土建完成100%"), unless the object is that stage.
-        let stage = SUB_STEPS
-            .iter()
-            .any(|w| text::contains_str(s, w) && !text::contains_str(object, w));
-        let whole = [
-            "全部",
-            "整体",
-            "全面",
-            "项目已",
-            "已建成",
-            "投用",
-            "投入使用",
-        ]
-        .iter()
-        .any(|w| text::contains_str(s, w));
-        if class == VerbClass::Build && stage && !whole {
+        if class == VerbClass::Build && stage_only(s, object) {
             return Some(Signal::StrongNot);
         }
         return Some(Signal::StrongDone);
@@ -757,7 +767,30 @@ pub fn clause_signal(p: &Progress, cl: Span, class: VerbClass, object: &[char]) 
         VerbClass::List | VerbClass::Create | VerbClass::Cover => false,
         _ => any(s, &WEAK_DONE),
     };
+    if weak_done && class == VerbClass::Build && stage_only(s, object) {
+        return Some(Signal::WeakNot);
+    }
     weak_done.then_some(Signal::WeakDone)
+}
+
+/// A stage finished is not the whole ("土建完成100%", "完成桩基"), unless the object is that
+/// stage or the clause says the whole is done.
+fn stage_only(s: &[char], object: &[char]) -> bool {
+    let stage = SUB_STEPS
+        .iter()
+        .any(|w| text::contains_str(s, w) && !text::contains_str(object, w));
+    let whole = [
+        "全部",
+        "整体",
+        "全面",
+        "项目已",
+        "已建成",
+        "投用",
+        "投入使用",
+    ]
+    .iter()
+    .any(|w| text::contains_str(s, w));
+    stage && !whole
 }
 
 /// A project under way (or done) against one not started; preparation alone is not a start.
@@ -1003,6 +1036,7 @@ pub fn count_named(p: &Progress, t: &ParsedTarget) -> Option<(f64, Span)> {
     let mut named = 0usize;
     let mut done = 0usize;
     let mut first: Option<Span> = None;
+    let mut seen: Option<Span> = None;
     for cl in p.clauses.iter().copied() {
         let s = text::slice(&p.chars, cl);
         let Some(at) = text::find(s, head, 0) else {
@@ -1028,10 +1062,13 @@ pub fn count_named(p: &Progress, t: &ParsedTarget) -> Option<(f64, Span)> {
             .count();
         let items = times.max(listed);
         named += items;
+        seen.get_or_insert(cl);
         if clause_signal(p, cl, VerbClass::Build, &metric).is_some_and(Signal::done) {
             done += items;
             first.get_or_insert(cl);
         }
     }
-    (named >= 2).then(|| (done as f64, first.unwrap_or(Span { start: 0, end: 0 })))
+    // The evidence is the first item done, else the first item named.
+    let span = first.or(seen)?;
+    (named >= 2).then_some((done as f64, span))
 }

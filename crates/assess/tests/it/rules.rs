@@ -127,6 +127,39 @@ fn plain_statements_of_a_row_at_year_end() {
 }
 
 #[test]
+fn more_wordings_of_done_and_not_done() {
+    assert_eq!(
+        v("完成老旧小区改造30个", "已开工30个，完工22个。"),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "新建公办幼儿园3所",
+            "甲幼儿园已投用，乙幼儿园主体封顶，丙幼儿园完成桩基。"
+        ),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "实现行政村快递服务全覆盖",
+            "全市行政村快递服务覆盖率达100%。"
+        ),
+        Verdict::Met
+    );
+    assert_eq!(
+        v("举办第三届茶文化节", "因天气原因延期举办。"),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "出台促进民营经济发展若干措施",
+            "《若干措施》已于5月印发实施。"
+        ),
+        Verdict::Met
+    );
+}
+
+#[test]
 fn f7_parts_that_add_up() {
     assert_eq!(
         v("培育特色农业基地10个", "新建基地4个、提升特色农业基地7个。"),
