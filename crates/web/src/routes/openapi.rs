@@ -148,7 +148,7 @@ pub fn spec() -> Value {
             }},
             "/api/tasks/{id}": {"get": {
                 "summary": "任务详情", "security": [{"session": []}],
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}, {"name": "include", "in": "query", "description": "逗号分隔：reports（该任务的全部填报记录，按权限范围）、history（结论变化）", "schema": {"type": "string"}}],
                 "responses": {
                     "200": {"description": "任务，含进展、目标与证据", "content": {"application/json": {"schema": {
                         "allOf": [{"$ref": "#/components/schemas/TaskRow"}, task_detail]

@@ -440,6 +440,35 @@ async fn run(b: Backend) -> Result<()> {
     ensure!(seen.page.contains("报告重新开放"));
     ensure!(seen.docx.contains("16.5%") && !seen.docx.contains(below));
 
+    // One task with its report history in one JSON request, as the task page shows them.
+    let d = get_json(
+        &app,
+        &admin,
+        &format!("/api/tasks/{task}?include=reports,history"),
+    )
+    .await?;
+    ensure!(
+        d["reports"].as_array().map(Vec::len) == Some(2),
+        "{}",
+        d["reports"]
+    );
+    let events: Vec<&str> = d["standing_history"]
+        .as_array()
+        .context("history")?
+        .iter()
+        .filter_map(|h| h["event"].as_str())
+        .collect();
+    ensure!(
+        events == ["accept", "accept", "override", "reopen"],
+        "{events:?}"
+    );
+    let bad = admin
+        .client
+        .get(app.url(&format!("/api/tasks/{task}?include=journals")))
+        .send()
+        .await?;
+    ensure!(bad.status() == StatusCode::BAD_REQUEST);
+
     // Every move was audited in its own transaction; the chain still verifies.
     let report = app.store.audit_verify().await?;
     ensure!(report.ok(), "audit chain");
