@@ -221,6 +221,8 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
         .max_by_key(|(tok, s)| {
             (
                 !p.is_partial(tok.start),
+                // A figure of work done before one of work still pending ("1家已提交申报").
+                !pending(p, tok.start),
                 *s,
                 p.full_year(tok.start),
                 std::cmp::Reverse(tok.start),
@@ -237,6 +239,11 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
         partial: p.is_partial(tok.start),
         unfinished,
     })
+}
+
+/// The clause of a figure says its work is not done ("已提交申报材料", "正在施工").
+fn pending(p: &Progress, at: usize) -> bool {
+    clause_signal(p, p.clause_of(at), VerbClass::Build, &[]).is_some_and(|s| !s.done())
 }
 
 /// The clause of a figure says the work only started ("已开工30个", "在建5个").
@@ -465,7 +472,8 @@ const STRONG_DONE: [&str; 38] = [
     "已全部建成",
     "已全部整改",
 ];
-const STRONG_NOT: [&str; 41] = [
+const STRONG_NOT: [&str; 42] = [
+    "等待",
     "延期",
     "推迟",
     "取消",
@@ -609,11 +617,11 @@ const UNDER_WAY: [&str; 19] = [
     "建设完成",
 ];
 /// Under way too, but only where the clause is not about preparation ("已完成地勘").
-const STARTED_SOFT: [&str; 3] = ["已启动", "启动", "已完成"];
+const STARTED_SOFT: [&str; 2] = ["已启动", "启动"];
 /// Only preparation: design, approvals, sites, tenders.
-const PREPARATION: [&str; 13] = [
+const PREPARATION: [&str; 18] = [
     "设计", "方案", "前期", "手续", "招标", "地勘", "可研", "立项", "许可", "选址", "申报", "规划",
-    "洽谈",
+    "洽谈", "工可", "编制", "论证", "勘察", "批复",
 ];
 /// A stage of a building, not the building: "土建完成100%" has not 建成.
 const SUB_STEPS: [&str; 9] = [
@@ -816,7 +824,8 @@ fn process_signal(p: &Progress, cl: Span, s: &[char]) -> Option<Signal> {
     if any(s, &STARTED_SOFT) {
         return Some(Signal::StrongDone);
     }
-    any(s, &["推进", "实施", "加快"]).then_some(Signal::WeakDone)
+    // "已完成…" without saying what: weak, so a clause about the works decides first.
+    any(s, &["已完成", "推进", "实施", "加快"]).then_some(Signal::WeakDone)
 }
 
 /// Positions where one of `names` is mentioned, exactly or nearly (三利普/三利谱).
@@ -1007,6 +1016,7 @@ pub fn parts_sum(p: &Progress, t: &ParsedTarget, f: &Figure) -> Option<f64> {
         .filter(|o| o.start >= sent.start && o.end <= sent.end)
     {
         if !other.unit.is_some_and(|u| units::compatible(u, unit))
+            || pending(p, other.start)
             || breakdown.is_some_and(|b| other.start > b)
             || restates_target(p, other)
             || per_capita(p, other)

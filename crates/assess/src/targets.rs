@@ -147,7 +147,8 @@ const QUANTITY_VERBS: [&str; 20] = [
 
 /// Nouns that end the name of a place or project; lists of such names are separate
 /// deliverables ("江山公园、两溪花谷"), other lists share one head ("西永、土主污水处理厂").
-const HEADS: [&str; 40] = [
+const HEADS: [&str; 41] = [
+    "学",
     "园",
     "谷",
     "线",

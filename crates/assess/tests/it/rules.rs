@@ -275,3 +275,33 @@ fn multi_year_targets_not_yet_due() {
     let a = assess_text_at(task, "累计改造600户，占总计划的12%。", p);
     assert_eq!(a.verdict, Verdict::NotMet, "far behind");
 }
+
+#[test]
+fn preparation_waiting_and_parts_under_way() {
+    assert_eq!(
+        v("扩建第三中学", "扩建工程已完成招标，预计明年3月开工。"),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "推进环湖快速路二期工程建设",
+            "项目前期工作有序推进，已完成工可编制。"
+        ),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "推动2家企业上市",
+            "1家企业已在创业板上市，1家已提交申报材料。"
+        ),
+        Verdict::NotMet,
+        "a part still under way does not add up"
+    );
+    assert_eq!(
+        v(
+            "争创省级生态文明示范县",
+            "已通过市级初审，正在等待省级验收。"
+        ),
+        Verdict::NotMet
+    );
+}
