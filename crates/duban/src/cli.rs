@@ -123,6 +123,10 @@ pub enum Command {
         /// The plan's name; defaults to the file's title.
         #[arg(long)]
         plan: Option<String>,
+        /// Update the existing plan of that name (or the newest plan) from a newer version of
+        /// its ledger: tasks keep their reports, overrides and history.
+        #[arg(long)]
+        update: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -232,7 +236,12 @@ pub fn run(cli: Cli) -> Result<()> {
             create_unit,
             must_change,
         }),
-        Command::Import { file, plan, db } => service::import(&db.url, &file, plan.as_deref()),
+        Command::Import {
+            file,
+            plan,
+            update,
+            db,
+        } => service::import(&db.url, &file, plan.as_deref(), update),
         Command::Backup { out, db } => service::backup(&db.url, &out),
         Command::Audit {
             command: AuditCommand::Verify { db },

@@ -37,6 +37,7 @@ mod passwords;
 mod plan_ledger;
 mod plans;
 mod postgres;
+mod reimport;
 mod reminders;
 mod reopen;
 mod reports;
@@ -71,6 +72,7 @@ pub use notifications::{NewNotification, Notification};
 pub use outbox::{Delivery, DeliveryStatus, EnqueueCounts, NewDelivery};
 pub use passwords::PasswordHasher;
 pub use plans::{ImportWarning, Plan, PlanTable};
+pub use reimport::ReimportSummary;
 pub use reminders::PendingReport;
 /// The last second of a due date (ISO "YYYY-MM-DD") in China Standard Time, as unix
 /// seconds; `None` for a malformed date. Reports and notice answers are on time up to it.
