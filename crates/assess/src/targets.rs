@@ -500,6 +500,23 @@ fn numeric_target(
     })
 }
 
+/// Scale words that make "…中心/枢纽/高地" a standing to reach, not a site to build.
+const ASPIRATION: [&str; 9] = [
+    "国际",
+    "区域性",
+    "全国",
+    "全球",
+    "世界级",
+    "一流",
+    "西部",
+    "示范城市",
+    "消费中心",
+];
+
+fn aspiration(object: &[char]) -> bool {
+    ASPIRATION.iter().any(|w| text::contains_str(object, w))
+}
+
 fn has_head(item: &[char]) -> bool {
     HEADS.iter().any(|h| text::ends_with(item, h))
 }
@@ -636,8 +653,9 @@ fn deliverables(chars: &[char], cl: Span, whole: bool, out: &mut Vec<ParsedTarge
         .filter(|s| !s.is_empty())
         .collect();
     let separate = items.len() > 1 && items.iter().all(|i| has_head(i));
-    // 建设 X asks for a named physical project: general work ("建设配套功能") is not one.
-    if PROCESS_VERBS.contains(&verb) && !(has_head(object) || separate) {
+    // 建设 X asks for a named physical project: general work ("建设配套功能") is not one,
+    // nor a standing to reach ("建设国际消费中心", "区域性金融中心").
+    if PROCESS_VERBS.contains(&verb) && (!(has_head(object) || separate) || aspiration(object)) {
         return;
     }
     let obj_start = cl.start + text::find(clause, object, 0).unwrap_or(0);
@@ -812,6 +830,8 @@ mod tests {
             "深入开展“十项全面清理”，积极化解存量债务",
             "高标准建设配套功能",
             "加强乡村人才队伍建设",
+            "加快建设区域性金融中心",
+            "建设国际消费中心",
         ] {
             assert!(parse_targets(s).is_empty(), "{s}: {:#?}", parse_targets(s));
         }
