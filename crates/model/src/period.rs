@@ -296,6 +296,10 @@ pub fn due_year(text: &str) -> Option<i32> {
 
 /// The first year of a multi-year range a text names ("2013—2017年" → 2013), if any.
 pub fn range_start_year(text: &str) -> Option<i32> {
+    // Most task texts name no year at all: skip the scan.
+    if !text.contains('年') {
+        return None;
+    }
     scan(text, None).iter().find_map(|m| m.range_start)
 }
 
