@@ -323,3 +323,20 @@ fn a_task_due_in_a_later_year_is_judged_against_its_own_deadline() {
     t.progress = "增加3%".into();
     assert!(duban_assess::task_period(Some(date(2023, 3, 31)), None, &t, Some(2023)).is_some());
 }
+
+#[test]
+fn the_text_saying_on_schedule_stands_for_the_milestone() {
+    let sep = at(2024, 9, 30);
+    let a = assess_text_at("新增就业5000人", "新增就业3200人，达到序时进度。", sep);
+    assert_eq!(
+        (a.verdict, a.schedule),
+        (Verdict::Unverifiable, Some(Schedule::OnTrack))
+    );
+    let a = assess_text_at("新增就业5000人", "新增就业3200人。", sep);
+    assert_eq!(
+        (a.verdict, a.schedule),
+        (Verdict::NotMet, Some(Schedule::Lagging))
+    );
+    let a = assess_text_at("新增就业5000人", "新增就业4000人，低于序时进度。", sep);
+    assert_eq!(a.verdict, Verdict::NotMet);
+}
