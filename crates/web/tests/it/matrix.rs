@@ -414,6 +414,23 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form(""),
             [303, 403, 303, 403, 403],
         ),
+        // `{task2}`'s report is unit B's to file: unit A, its cooperating unit, is refused
+        // the form and a submission (it contributes above); unit B submits the draft its
+        // merge made (version 1).
+        (
+            "GET",
+            "/rounds/{round}/tasks/{task}/report",
+            "/rounds/{round}/tasks/{task2}/report",
+            Body::None,
+            [303, 403, 200, 403, 403],
+        ),
+        (
+            "POST",
+            "/rounds/{round}/tasks/{task}/report",
+            "/rounds/{round}/tasks/{task2}/report",
+            Body::Form("narrative=done&self_status=done&action=submit&version=1"),
+            [303, 403, 303, 403, 403],
+        ),
         (
             "GET",
             "/notifications",
