@@ -100,6 +100,9 @@ pub enum Command {
         /// Minutes of inactivity after which a session ends.
         #[arg(long, default_value_t = 30)]
         idle_minutes: u64,
+        /// Hours after login at which a session ends however busy it is.
+        #[arg(long, default_value_t = 12)]
+        session_hours: u64,
         #[command(flatten)]
         remind: service::RemindArgs,
     },
@@ -186,6 +189,7 @@ pub fn run(cli: Cli) -> Result<()> {
             demo,
             cookie_secure,
             idle_minutes,
+            session_hours,
             remind,
         } => service::serve(service::ServeArgs {
             database_url: db.url,
@@ -193,6 +197,7 @@ pub fn run(cli: Cli) -> Result<()> {
             demo,
             cookie_secure,
             idle_minutes,
+            session_hours,
             remind,
         }),
         Command::Migrate { db } => service::migrate(&db.url),

@@ -47,6 +47,7 @@ pub struct ServeArgs {
     pub demo: bool,
     pub cookie_secure: bool,
     pub idle_minutes: u64,
+    pub session_hours: u64,
     pub remind: RemindArgs,
 }
 
@@ -143,6 +144,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         config.demo = args.demo;
         config.cookie_secure = args.cookie_secure;
         config.idle_timeout = std::time::Duration::from_secs(args.idle_minutes.max(1) * 60);
+        config.session_lifetime =
+            std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 365) * 3600);
         args.remind.apply(&mut config)?;
         let app = Application::build(config)
             .await

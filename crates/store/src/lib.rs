@@ -82,7 +82,7 @@ pub use reports::{
     BulkReport, BulkRound, DraftInput, OwedReport, Report, ReportStatus, ReportVersion, Round,
     RoundStatus, SelfStatus, UnitRoundStats,
 };
-pub use sessions::{NewSession, SessionUser};
+pub use sessions::{NewSession, SessionLimits, SessionUser};
 pub use standings::{LagReason, LaggingRow, LightRevision, TaskStanding};
 pub use tasks::{
     Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts, UnitLink,

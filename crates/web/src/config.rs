@@ -12,6 +12,8 @@ pub struct Config {
     pub demo: bool,
     /// A session unused this long ends.
     pub idle_timeout: Duration,
+    /// A session ends this long after login however busy it is (default 12 hours).
+    pub session_lifetime: Duration,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub cookie_secure: bool,
     /// Largest accepted request body, which bounds ledger uploads.
@@ -72,6 +74,7 @@ impl Config {
             bind,
             demo: false,
             idle_timeout: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
             cookie_secure: false,
             max_upload_bytes: 20 * 1024 * 1024,
             fast_password_hashing: false,
@@ -85,6 +88,14 @@ impl Config {
 }
 
 impl Config {
+    /// When a session ends, idle and in all.
+    pub fn session_limits(&self) -> duban_store::SessionLimits {
+        duban_store::SessionLimits {
+            idle: self.idle_timeout,
+            lifetime: self.session_lifetime,
+        }
+    }
+
     /// The reminder job's settings.
     pub(crate) fn notify_config(&self) -> Result<duban_notify::NotifyConfig, String> {
         use duban_notify::{NotifyConfig, SmtpConfig, WebhookConfig, WebhookFormat};

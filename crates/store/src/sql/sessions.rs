@@ -29,9 +29,10 @@ pub(crate) async fn lookup(
     token_hash: &str,
     now: i64,
     idle: i64,
+    lifetime: i64,
 ) -> Result<Option<SessionUser>, StoreError> {
     let row = sqlx::query(
-        "SELECT s.user_id, s.csrf, s.last_seen, u.username, u.display_name, u.role, u.unit_id, \
+        "SELECT s.user_id, s.csrf, s.created_at, s.last_seen, u.username, u.display_name, u.role, u.unit_id, \
          u.must_change FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash)
@@ -39,7 +40,8 @@ pub(crate) async fn lookup(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let last_seen: i64 = row.try_get("last_seen")?;
-    if now.saturating_sub(last_seen) > idle {
+    let created_at: i64 = row.try_get("created_at")?;
+    if now.saturating_sub(last_seen) > idle || now.saturating_sub(created_at) > lifetime {
         delete(pool, token_hash).await?;
         return Ok(None);
     }

@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use anyhow::{Result, bail, ensure};
-use duban_store::{LoginOutcome, NewUser, Role, Scope, StoreError};
+use duban_store::{LoginOutcome, NewUser, Role, Scope, SessionLimits, StoreError};
 use time::OffsetDateTime;
 
 use crate::support::{Ctx, on_each_backend};
@@ -149,7 +149,8 @@ async fn sessions_live_in_the_database_and_expire_when_idle() -> Result<()> {
             )
             .await?;
         let t0 = OffsetDateTime::now_utc();
-        let idle = Duration::from_secs(30 * 60);
+        let idle = SessionLimits::default();
+        ensure!(idle.idle == Duration::from_secs(30 * 60));
         let new = s.create_session(user.id, t0).await?;
         ensure!(new.token.len() >= 32 && new.token != new.csrf);
         // Only a hash of the token is stored.
@@ -188,6 +189,72 @@ async fn sessions_live_in_the_database_and_expire_when_idle() -> Result<()> {
         s.delete_session(&again.token).await?;
         ensure!(s.session(&again.token, t0, idle).await?.is_none());
         other.close().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn sessions_end_after_their_lifetime_however_busy() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let user = s
+            .create_user(
+                &NewUser {
+                    username: "wang".into(),
+                    display_name: "王".into(),
+                    role: Role::Admin,
+                    unit_id: None,
+                    password: "a-long-passphrase-7".into(),
+                    must_change: false,
+                },
+                "cli",
+            )
+            .await?;
+        let limits = SessionLimits::default();
+        ensure!(limits.lifetime == Duration::from_secs(12 * 3600));
+        let t0 = OffsetDateTime::now_utc();
+        let new = s.create_session(user.id, t0).await?;
+        // Used every 20 minutes for 12 hours: never idle, alive to the end of its lifetime.
+        for step in 1..=36 {
+            let at = t0 + time::Duration::minutes(20 * step);
+            ensure!(
+                s.session(&new.token, at, limits).await?.is_some(),
+                "ended early at +{} min",
+                20 * step
+            );
+        }
+        ensure!(
+            s.session(
+                &new.token,
+                t0 + time::Duration::minutes(12 * 60 + 1),
+                limits
+            )
+            .await?
+            .is_none()
+        );
+        ensure!(ctx.count("SELECT COUNT(*) FROM sessions").await? == 0);
+        // A shorter configured lifetime holds too.
+        let short = SessionLimits {
+            idle: limits.idle,
+            lifetime: Duration::from_secs(3600),
+        };
+        let new = s.create_session(user.id, t0).await?;
+        ensure!(
+            s.session(&new.token, t0 + time::Duration::minutes(20), short)
+                .await?
+                .is_some()
+        );
+        ensure!(
+            s.session(&new.token, t0 + time::Duration::minutes(40), short)
+                .await?
+                .is_some()
+        );
+        ensure!(
+            s.session(&new.token, t0 + time::Duration::minutes(61), short)
+                .await?
+                .is_none()
+        );
         Ok(())
     })
     .await

@@ -43,3 +43,37 @@ async fn download_names_are_valid_on_windows() -> Result<()> {
     app.finish().await;
     Ok(())
 }
+
+/// A busy session still ends at its absolute lifetime (configurable; 12 hours by default).
+#[tokio::test]
+async fn busy_sessions_end_at_their_lifetime() -> Result<()> {
+    assert_eq!(
+        duban_web::Config::new("sqlite://x.db", "127.0.0.1:0".parse()?).session_lifetime,
+        std::time::Duration::from_secs(12 * 3600)
+    );
+    let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |c| {
+        c.idle_timeout = std::time::Duration::from_secs(3600);
+        c.session_lifetime = std::time::Duration::from_secs(2);
+    })
+    .await?;
+    app.add_user("admin", duban_store::Role::Admin, None, false)
+        .await?;
+    let admin = app.login("admin").await?;
+    let status = || async {
+        Ok::<_, anyhow::Error>(
+            admin
+                .client
+                .get(app.url("/api/overview"))
+                .send()
+                .await?
+                .status(),
+        )
+    };
+    ensure!(status().await? == StatusCode::OK);
+    crate::helpers::pause(1000).await;
+    ensure!(status().await? == StatusCode::OK);
+    crate::helpers::pause(2200).await;
+    ensure!(status().await? == StatusCode::UNAUTHORIZED);
+    app.finish().await;
+    Ok(())
+}
