@@ -97,6 +97,10 @@ pub enum Command {
         /// Mark the session cookie Secure (set when served behind HTTPS).
         #[arg(long)]
         cookie_secure: bool,
+        /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For
+        /// or X-Real-IP), which login throttling counts against. Ignored unless given.
+        #[arg(long)]
+        client_ip_header: Option<String>,
         /// Minutes of inactivity after which a session ends.
         #[arg(long, default_value_t = 30)]
         idle_minutes: u64,
@@ -163,6 +167,12 @@ pub enum UserCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Lift the login delay on an account now (after a stranger's wrong passwords).
+    Unlock {
+        name: String,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -188,6 +198,7 @@ pub fn run(cli: Cli) -> Result<()> {
             bind,
             demo,
             cookie_secure,
+            client_ip_header,
             idle_minutes,
             session_hours,
             remind,
@@ -196,6 +207,7 @@ pub fn run(cli: Cli) -> Result<()> {
             bind,
             demo,
             cookie_secure,
+            client_ip_header,
             idle_minutes,
             session_hours,
             remind,
@@ -222,6 +234,9 @@ pub fn run(cli: Cli) -> Result<()> {
             create_unit,
             must_change,
         }),
+        Command::User {
+            command: UserCommand::Unlock { name, db },
+        } => service::user_unlock(&db.url, &name),
         Command::Import { file, plan, db } => service::import(&db.url, &file, plan.as_deref()),
         Command::Backup { out, db } => service::backup(&db.url, &out),
         Command::Audit {

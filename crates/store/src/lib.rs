@@ -56,7 +56,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS, NewUser, Role, User};
+pub use accounts::{
+    ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS,
+    NewUser, Role, User,
+};
 pub use audit::{AuditEntry, AuditReport};
 pub use audit_search::AuditFilter;
 pub use contributions::Contribution;

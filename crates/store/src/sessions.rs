@@ -108,9 +108,10 @@ impl Store {
         )
     }
 
-    /// Logout.
+    /// Logout, with its audit entry (`user.logout`) in the same transaction.
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
-        dispatch!(self, sessions::delete(&token_hash(token)))
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, sessions::logout(&token_hash(token), now))
     }
 
     /// Ends every session of a user (after a password change or when disabling an account).

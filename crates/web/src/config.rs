@@ -14,6 +14,9 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// A session ends this long after login however busy it is (default 12 hours).
     pub session_lifetime: Duration,
+    /// Behind a reverse proxy: the header naming the client's address (`X-Forwarded-For`,
+    /// `X-Real-IP`), which login throttling counts against. `None`: the peer address.
+    pub client_ip_header: Option<String>,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub cookie_secure: bool,
     /// Largest accepted request body, which bounds ledger uploads.
@@ -75,6 +78,7 @@ impl Config {
             demo: false,
             idle_timeout: Duration::from_secs(30 * 60),
             session_lifetime: Duration::from_secs(12 * 3600),
+            client_ip_header: None,
             cookie_secure: false,
             max_upload_bytes: 20 * 1024 * 1024,
             fast_password_hashing: false,

@@ -1,6 +1,9 @@
 use sqlx::Row;
 
 use super::Pool;
+use super::audit::append;
+use super::common::begin_write;
+use crate::audit::Change;
 use crate::sessions::TOUCH_AFTER_SECONDS;
 use crate::{Role, SessionUser, StoreError, UnitId, UserId};
 
@@ -69,6 +72,44 @@ pub(crate) async fn delete(pool: &Pool, token_hash: &str) -> Result<(), StoreErr
         .bind(token_hash)
         .execute(pool)
         .await?;
+    Ok(())
+}
+
+/// Logout: the session goes and the audit log says who left, in one transaction.
+pub(crate) async fn logout(pool: &Pool, token_hash: &str, now: i64) -> Result<(), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let row =
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id, created_at")
+            .bind(token_hash)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(row) = row else {
+        tx.rollback().await?;
+        return Ok(());
+    };
+    let user: i64 = row.try_get("user_id")?;
+    let created_at: i64 = row.try_get("created_at")?;
+    let username: String = sqlx::query("SELECT username FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get("username"))
+        .transpose()?
+        .unwrap_or_default();
+    append(
+        &mut tx,
+        Change {
+            actor: &username,
+            action: "user.logout",
+            entity: "user",
+            entity_id: Some(user.to_string()),
+            before: None,
+            after: Some(serde_json::json!({ "session_started": created_at })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

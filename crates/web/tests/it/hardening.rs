@@ -77,3 +77,91 @@ async fn busy_sessions_end_at_their_lifetime() -> Result<()> {
     app.finish().await;
     Ok(())
 }
+
+/// Over HTTP behind a proxy that names the client: a stranger hammering `admin` gets 401s,
+/// then 423 with Retry-After, while the owner at another address logs in at once; the admin
+/// lifts the delay from the users page.
+#[tokio::test]
+async fn a_stranger_does_not_lock_the_office_out() -> Result<()> {
+    for b in backends() {
+        let app = crate::helpers::spawn_app_with(b, |c| {
+            c.client_ip_header = Some("X-Forwarded-For".into());
+        })
+        .await?;
+        app.add_user("admin", duban_store::Role::Admin, None, false)
+            .await?;
+        let c = app.client();
+        let attempt = |from: &'static str, pw: &'static str| {
+            c.post(app.url("/api/session"))
+                .header("X-Forwarded-For", format!("10.9.9.9, {from}"))
+                .json(&serde_json::json!({"username": "admin", "password": pw}))
+                .send()
+        };
+        let mut statuses = Vec::new();
+        let mut retry_after = None;
+        for _ in 0..15 {
+            let res = attempt("203.0.113.9", "guess-guess").await?;
+            if res.status() == StatusCode::LOCKED {
+                retry_after = res.headers().get("retry-after").cloned();
+                let v: serde_json::Value = res.json().await?;
+                ensure!(
+                    v["error"].as_str().is_some_and(|e| e.contains("秒后再试")),
+                    "{v}"
+                );
+            } else {
+                statuses.push(res.status());
+            }
+        }
+        ensure!(
+            statuses.iter().all(|s| *s == StatusCode::UNAUTHORIZED),
+            "{statuses:?}"
+        );
+        ensure!(statuses.len() < 15, "{b:?}: the stranger was never delayed");
+        ensure!(retry_after.is_some(), "{b:?}: no Retry-After");
+        // The stranger cannot get in with the right password either, for now.
+        ensure!(
+            attempt("203.0.113.9", crate::helpers::PASSWORD)
+                .await?
+                .status()
+                == StatusCode::LOCKED
+        );
+        // The owner, elsewhere, can.
+        ensure!(
+            attempt("198.51.100.7", crate::helpers::PASSWORD)
+                .await?
+                .status()
+                == StatusCode::OK,
+            "{b:?}: the owner was locked out"
+        );
+        // Without the proxy setting the header would be ignored; with it, its last entry
+        // counts (the first was the client's own claim).
+        let admin = app.login("admin").await?;
+        let users = admin
+            .client
+            .get(app.url("/admin/users"))
+            .send()
+            .await?
+            .text()
+            .await?;
+        ensure!(
+            users.contains("重置密码"),
+            "{b:?}: no reset on the users page"
+        );
+        let id = app.store.find_user("admin").await?.context("admin")?.id;
+        let res = admin
+            .client
+            .post(app.url(&format!("/admin/users/{id}/unlock")))
+            .form(&[("csrf", admin.csrf.as_str())])
+            .send()
+            .await?;
+        ensure!(
+            res.status() == StatusCode::SEE_OTHER || res.status().is_success(),
+            "{}",
+            res.status()
+        );
+        let u = app.store.find_user("admin").await?.context("admin")?;
+        ensure!(u.failed_count == 0 && u.locked_until.is_none());
+        app.finish().await;
+    }
+    Ok(())
+}

@@ -202,6 +202,21 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form("username=x&role=bogus&password=long-enough-1"),
             [303, 403, 403, 403, 400],
         ),
+        // Account 1 is the admin (created first).
+        (
+            "POST",
+            "/admin/users/{id}/unlock",
+            "/admin/users/1/unlock",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "POST",
+            "/admin/users/{id}/password",
+            "/admin/users/1/password",
+            Body::Form("password=short"),
+            [303, 403, 403, 403, 400],
+        ),
         // The reporting cycle. `{round}` is an open round; `{report}` is unit B's submitted
         // report on `{task}`. Bodies that fail validation keep the state for later rows,
         // except close/reopen (in that order) and accept.
