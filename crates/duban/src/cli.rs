@@ -101,9 +101,16 @@ pub enum Command {
         /// Mark the session cookie Secure (set when served behind HTTPS).
         #[arg(long)]
         cookie_secure: bool,
+        /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For
+        /// or X-Real-IP), which login throttling counts against. Ignored unless given.
+        #[arg(long)]
+        client_ip_header: Option<String>,
         /// Minutes of inactivity after which a session ends.
         #[arg(long, default_value_t = 30)]
         idle_minutes: u64,
+        /// Hours after login at which a session ends however busy it is.
+        #[arg(long, default_value_t = 12)]
+        session_hours: u64,
         #[command(flatten)]
         remind: service::RemindArgs,
     },
@@ -168,6 +175,12 @@ pub enum UserCommand {
         #[command(flatten)]
         db: Db,
     },
+    /// Lift the login delay on an account now (after a stranger's wrong passwords).
+    Unlock {
+        name: String,
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -204,14 +217,18 @@ pub fn run(cli: Cli) -> Result<()> {
             bind,
             demo,
             cookie_secure,
+            client_ip_header,
             idle_minutes,
+            session_hours,
             remind,
         } => service::serve(service::ServeArgs {
             database_url: db.url,
             bind,
             demo,
             cookie_secure,
+            client_ip_header,
             idle_minutes,
+            session_hours,
             remind,
         }),
         Command::Migrate { db } => service::migrate(&db.url),
@@ -236,6 +253,9 @@ pub fn run(cli: Cli) -> Result<()> {
             create_unit,
             must_change,
         }),
+        Command::User {
+            command: UserCommand::Unlock { name, db },
+        } => service::user_unlock(&db.url, &name),
         Command::Import {
             file,
             plan,

@@ -46,7 +46,9 @@ pub struct ServeArgs {
     pub bind: SocketAddr,
     pub demo: bool,
     pub cookie_secure: bool,
+    pub client_ip_header: Option<String>,
     pub idle_minutes: u64,
+    pub session_hours: u64,
     pub remind: RemindArgs,
 }
 
@@ -142,7 +144,10 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let mut config = Config::new(args.database_url.clone(), args.bind);
         config.demo = args.demo;
         config.cookie_secure = args.cookie_secure;
+        config.client_ip_header = args.client_ip_header.clone();
         config.idle_timeout = std::time::Duration::from_secs(args.idle_minutes.max(1) * 60);
+        config.session_lifetime =
+            std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 365) * 3600);
         args.remind.apply(&mut config)?;
         let app = Application::build(config)
             .await
@@ -232,6 +237,19 @@ pub fn user_add(args: UserAddArgs) -> Result<()> {
             user.role.label_zh(),
             args.unit.map(|u| format!("：{u}")).unwrap_or_default()
         );
+        Ok(())
+    })
+}
+
+pub fn user_unlock(url: &str, name: &str) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = open(url).await?;
+        let Some(user) = store.find_user(name).await? else {
+            bail!("没有名为“{name}”的账号");
+        };
+        store.unlock_user(user.id, CLI_ACTOR).await?;
+        store.close().await;
+        println!("已解除账号 {} 的登录限制", user.username);
         Ok(())
     })
 }

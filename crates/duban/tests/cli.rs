@@ -321,6 +321,18 @@ fn database_commands_on_a_fresh_sqlite_file() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 
+    // An account delayed by wrong passwords is unlocked from the command line.
+    let o = run(&["user", "unlock", "kj", "--database-url", u]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("已解除账号 kj"), "{}", stdout(&o));
+    let o = run(&["user", "unlock", "nobody", "--database-url", u]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("没有名为“nobody”的账号"),
+        "{}",
+        stderr(&o)
+    );
+
     // Refusals name their reason.
     let o = run_with_stdin(
         &[
@@ -353,7 +365,7 @@ fn database_commands_on_a_fresh_sqlite_file() {
         "short\n",
     );
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("密码至少8位"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("密码至少10位"), "{}", stderr(&o));
     let o = run_with_stdin(
         &[
             "user",

@@ -57,7 +57,10 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS, NewUser, Role, User};
+pub use accounts::{
+    ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS,
+    NewUser, Role, User,
+};
 pub use audit::{AuditEntry, AuditReport};
 pub use audit_search::AuditFilter;
 pub use contributions::Contribution;
@@ -84,7 +87,7 @@ pub use reports::{
     BulkReport, BulkRound, DraftInput, OwedReport, Report, ReportStatus, ReportVersion, Round,
     RoundStatus, SelfStatus, UnitRoundStats,
 };
-pub use sessions::{NewSession, SessionUser};
+pub use sessions::{NewSession, SessionLimits, SessionUser};
 pub use standings::{LagReason, LaggingRow, LightRevision, TaskStanding};
 pub use tasks::{
     FilterChoices, Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts,

@@ -97,9 +97,13 @@ impl Application {
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
         let store = self.store.clone();
         let job = self.remind_every.map(|every| self.notifier.spawn(every));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
         if let Some(job) = job {
             job.shutdown().await;
         }
