@@ -129,9 +129,16 @@ pub enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Write a consistent backup of the database while it serves.
+    /// Write a consistent backup of the database while it serves (portable JSON lines:
+    /// restores into SQLite or PostgreSQL).
     Backup {
         out: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Replace the database's contents with a backup (stop every `duban serve` first).
+    Restore {
+        backup: PathBuf,
         #[command(flatten)]
         db: Db,
     },
@@ -239,6 +246,7 @@ pub fn run(cli: Cli) -> Result<()> {
         } => service::user_unlock(&db.url, &name),
         Command::Import { file, plan, db } => service::import(&db.url, &file, plan.as_deref()),
         Command::Backup { out, db } => service::backup(&db.url, &out),
+        Command::Restore { backup, db } => service::restore(&db.url, &backup),
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => service::audit_verify(&db.url),
