@@ -162,6 +162,9 @@ const FORECAST: [&str; 8] = [
 const PARTIAL_WORDS: [&str; 6] = ["上半年", "前三季度", "一季度", "二季度", "三季度", "1-11月"];
 const FULL_YEAR: [&str; 6] = ["全年", "累计", "年底", "12月31日", "2022年", "截至"];
 
+/// Words that say work on a figure only started.
+const UNFINISHED: [&str; 6] = ["已开工", "开工", "正在", "推进中", "在建", "启动"];
+
 /// A figure found for a numeric target.
 pub struct Figure {
     pub value: f64,
@@ -202,11 +205,15 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
     let specific = !units::is_generic(unit) && unit.dim != units::Dim::Money;
     let lone = cands.len() == 1 && others_same_unit == 0 && specific;
     // A figure without its noun ("完成620个") speaks for the row's one target of its unit.
-    let bare: Vec<usize> = cands
+    let mut bare: Vec<usize> = cands
         .iter()
         .filter(|(tok, _)| is_bare(p, tok))
         .map(|(tok, _)| tok.start)
         .collect();
+    if bare.len() > 1 && t.verb.is_some() {
+        // "已开工30个，完工22个": for work to finish, the figure of what is finished.
+        bare.retain(|&at| !only_started(p, at));
+    }
     let lone_bare = (bare.len() == 1 && others_same_unit == 0).then(|| bare[0]);
     let best = cands
         .iter()
@@ -214,6 +221,8 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
         .max_by_key(|(tok, s)| {
             (
                 !p.is_partial(tok.start),
+                // A figure of work done before one of work still pending ("1家已提交申报").
+                !pending(p, tok.start),
                 *s,
                 p.full_year(tok.start),
                 std::cmp::Reverse(tok.start),
@@ -222,10 +231,7 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
     let tok = best.0;
     let span = p.figure_span(tok.start, tok.end);
     let clause = text::slice(&p.chars, p.clause_of(tok.start));
-    let unfinished = t.verb.is_some()
-        && ["已开工", "开工", "正在", "推进中", "在建", "启动"]
-            .iter()
-            .any(|w| text::contains_str(clause, w));
+    let unfinished = t.verb.is_some() && UNFINISHED.iter().any(|w| text::contains_str(clause, w));
     Some(Figure {
         value: tok.value(),
         span,
@@ -233,6 +239,17 @@ pub fn find_figure(p: &Progress, t: &ParsedTarget, others_same_unit: usize) -> O
         partial: p.is_partial(tok.start),
         unfinished,
     })
+}
+
+/// The clause of a figure says its work is not done ("已提交申报材料", "正在施工").
+fn pending(p: &Progress, at: usize) -> bool {
+    clause_signal(p, p.clause_of(at), VerbClass::Build, &[]).is_some_and(|s| !s.done())
+}
+
+/// The clause of a figure says the work only started ("已开工30个", "在建5个").
+fn only_started(p: &Progress, at: usize) -> bool {
+    let clause = text::slice(&p.chars, p.clause_of(at));
+    UNFINISHED.iter().any(|w| text::contains_str(clause, w))
 }
 
 /// "超额完成40所的年度目标任务": the target restated, not a result.
@@ -415,7 +432,12 @@ pub fn verb_class(verb: Option<&str>) -> VerbClass {
     }
 }
 
-const STRONG_DONE: [&str; 33] = [
+const STRONG_DONE: [&str; 38] = [
+    "已印发",
+    "印发实施",
+    "正式印发",
+    "已出台",
+    "已发布",
     "建成使用",
     "投入投用",
     "投入运行",
@@ -450,7 +472,11 @@ const STRONG_DONE: [&str; 33] = [
     "已全部建成",
     "已全部整改",
 ];
-const STRONG_NOT: [&str; 38] = [
+const STRONG_NOT: [&str; 42] = [
+    "等待",
+    "延期",
+    "推迟",
+    "取消",
     "基本完成",
     "基本建成",
     "基本完工",
@@ -591,11 +617,11 @@ const UNDER_WAY: [&str; 19] = [
     "建设完成",
 ];
 /// Under way too, but only where the clause is not about preparation ("已完成地勘").
-const STARTED_SOFT: [&str; 3] = ["已启动", "启动", "已完成"];
+const STARTED_SOFT: [&str; 2] = ["已启动", "启动"];
 /// Only preparation: design, approvals, sites, tenders.
-const PREPARATION: [&str; 13] = [
+const PREPARATION: [&str; 18] = [
     "设计", "方案", "前期", "手续", "招标", "地勘", "可研", "立项", "许可", "选址", "申报", "规划",
-    "洽谈",
+    "洽谈", "工可", "编制", "论证", "勘察", "批复",
 ];
 /// A stage of a building, not the building: "土建完成100%" has not 建成.
 const SUB_STEPS: [&str; 9] = [
@@ -618,18 +644,25 @@ const CREATE_DONE: [&str; 7] = [
     "被命名",
     "成功入选",
 ];
-const COVER_DONE: [&str; 4] = ["已实现", "全覆盖", "全域覆盖", "全部实现"];
+const COVER_DONE: [&str; 6] = [
+    "已实现",
+    "全覆盖",
+    "全域覆盖",
+    "全部实现",
+    "覆盖率达100%",
+    "覆盖率100%",
+];
 const ABSENCE_DONE: [&str; 5] = ["未发生", "没有发生", "无新增", "零发生", "未出现"];
 
 /// Finds `w` in `s`, skipping uses that mean something else (接待 is not 待, 拟定 not 拟,
 /// 成功申报 is done, 完成投资 is money spent, not a thing finished).
 fn has_word(s: &[char], w: &str) -> bool {
-    let pat: Vec<char> = w.chars().collect();
+    let len = w.chars().count();
     let mut from = 0;
-    while let Some(at) = text::find(s, &pat, from) {
+    while let Some(at) = text::find_str_from(s, w, from) {
         from = at + 1;
         let prev = if at > 0 { s.get(at - 1).copied() } else { None };
-        let next = s.get(at + pat.len()).copied();
+        let next = s.get(at + len).copied();
         let skip = match w {
             "待" => {
                 matches!(prev, Some('接' | '期' | '对' | '招' | '等' | '优'))
@@ -724,22 +757,7 @@ pub fn clause_signal(p: &Progress, cl: Span, class: VerbClass, object: &[char]) 
         return Some(Signal::StrongNot);
     }
     if strong_done {
-        // A stage finished is not the whole ("土建完成100%"), unless the object is that stage.
-        let stage = SUB_STEPS
-            .iter()
-            .any(|w| text::contains_str(s, w) && !text::contains_str(object, w));
-        let whole = [
-            "全部",
-            "整体",
-            "全面",
-            "项目已",
-            "已建成",
-            "投用",
-            "投入使用",
-        ]
-        .iter()
-        .any(|w| text::contains_str(s, w));
-        if class == VerbClass::Build && stage && !whole {
+        if class == VerbClass::Build && stage_only(s, object) {
             return Some(Signal::StrongNot);
         }
         return Some(Signal::StrongDone);
@@ -757,7 +775,30 @@ pub fn clause_signal(p: &Progress, cl: Span, class: VerbClass, object: &[char]) 
         VerbClass::List | VerbClass::Create | VerbClass::Cover => false,
         _ => any(s, &WEAK_DONE),
     };
+    if weak_done && class == VerbClass::Build && stage_only(s, object) {
+        return Some(Signal::WeakNot);
+    }
     weak_done.then_some(Signal::WeakDone)
+}
+
+/// A stage finished is not the whole ("土建完成100%", "完成桩基"), unless the object is that
+/// stage or the clause says the whole is done.
+fn stage_only(s: &[char], object: &[char]) -> bool {
+    let stage = SUB_STEPS
+        .iter()
+        .any(|w| text::contains_str(s, w) && !text::contains_str(object, w));
+    let whole = [
+        "全部",
+        "整体",
+        "全面",
+        "项目已",
+        "已建成",
+        "投用",
+        "投入使用",
+    ]
+    .iter()
+    .any(|w| text::contains_str(s, w));
+    stage && !whole
 }
 
 /// A project under way (or done) against one not started; preparation alone is not a start.
@@ -783,7 +824,8 @@ fn process_signal(p: &Progress, cl: Span, s: &[char]) -> Option<Signal> {
     if any(s, &STARTED_SOFT) {
         return Some(Signal::StrongDone);
     }
-    any(s, &["推进", "实施", "加快"]).then_some(Signal::WeakDone)
+    // "已完成…" without saying what: weak, so a clause about the works decides first.
+    any(s, &["已完成", "推进", "实施", "加快"]).then_some(Signal::WeakDone)
 }
 
 /// Positions where one of `names` is mentioned, exactly or nearly (三利普/三利谱).
@@ -938,10 +980,21 @@ pub fn stated_miss(p: &Progress) -> Option<Span> {
     ];
     p.clauses.iter().copied().find(|&cl| {
         let s = text::slice(&p.chars, cl);
-        MISS.iter().any(|w| text::contains_str(s, w))
-            && ["目标", "任务", "预期"]
-                .iter()
-                .any(|w| text::contains_str(s, w))
+        let bare: String = s.iter().filter(|c| !"。，；！ ".contains(**c)).collect();
+        // A cell that only says so ("未完成", "尚未开工") is as plain a statement.
+        [
+            "未完成",
+            "尚未完成",
+            "未开工",
+            "尚未开工",
+            "未启动",
+            "尚未启动",
+        ]
+        .contains(&bare.as_str())
+            || (MISS.iter().any(|w| text::contains_str(s, w))
+                && ["目标", "任务", "预期"]
+                    .iter()
+                    .any(|w| text::contains_str(s, w)))
     })
 }
 
@@ -963,6 +1016,7 @@ pub fn parts_sum(p: &Progress, t: &ParsedTarget, f: &Figure) -> Option<f64> {
         .filter(|o| o.start >= sent.start && o.end <= sent.end)
     {
         if !other.unit.is_some_and(|u| units::compatible(u, unit))
+            || pending(p, other.start)
             || breakdown.is_some_and(|b| other.start > b)
             || restates_target(p, other)
             || per_capita(p, other)
@@ -992,6 +1046,7 @@ pub fn count_named(p: &Progress, t: &ParsedTarget) -> Option<(f64, Span)> {
     let mut named = 0usize;
     let mut done = 0usize;
     let mut first: Option<Span> = None;
+    let mut seen: Option<Span> = None;
     for cl in p.clauses.iter().copied() {
         let s = text::slice(&p.chars, cl);
         let Some(at) = text::find(s, head, 0) else {
@@ -1017,10 +1072,13 @@ pub fn count_named(p: &Progress, t: &ParsedTarget) -> Option<(f64, Span)> {
             .count();
         let items = times.max(listed);
         named += items;
+        seen.get_or_insert(cl);
         if clause_signal(p, cl, VerbClass::Build, &metric).is_some_and(Signal::done) {
             done += items;
             first.get_or_insert(cl);
         }
     }
-    (named >= 2).then(|| (done as f64, first.unwrap_or(Span { start: 0, end: 0 })))
+    // The evidence is the first item done, else the first item named.
+    let span = first.or(seen)?;
+    (named >= 2).then_some((done as f64, span))
 }

@@ -53,6 +53,8 @@ impl Ctx<'_> {
         match share {
             Some(r) if r >= 100.0 => (Verdict::Met, Schedule::Ahead),
             _ if self.row.lagging.is_some() => (Verdict::NotMet, Schedule::Lagging),
+            // The text says it is on schedule: the office's milestone, not linear time.
+            _ if self.row.on_track.is_some() => (Verdict::Unverifiable, Schedule::OnTrack),
             Some(r) if r < e - TOLERANCE => (Verdict::NotMet, Schedule::Lagging),
             Some(r) if r >= e + TOLERANCE => (Verdict::Unverifiable, Schedule::Ahead),
             _ if self.row.ahead.is_some() => (Verdict::Unverifiable, Schedule::Ahead),
@@ -248,6 +250,12 @@ fn without_evidence(
         let sched = ctx.period.map(|_| Schedule::Lagging);
         return judged(base(t, Verdict::NotMet, Some(ev), expl), false, sched);
     }
+    if let (None, Some(sp)) = (ctx.period, ctx.row.lagging) {
+        // At the deadline, work still said to be behind is unfinished.
+        let ev = p.evidence(sp, None, None);
+        let expl = format!("{goal}，完成情况称“{}”，未达成", ev.text);
+        return judged(base(t, Verdict::NotMet, Some(ev), expl), false, None);
+    }
     if ctx.period.is_some() {
         let (v, s) = ctx.pace(None);
         let ev = ctx.row.lagging.map(|sp| p.evidence(sp, None, None));
@@ -258,6 +266,56 @@ fn without_evidence(
         return judged(base(t, v, ev, expl), numeric, Some(s));
     }
     judged(base(t, Verdict::Unverifiable, None, none), numeric, None)
+}
+
+/// Before the deadline, a figure for a quantity or share target against the time elapsed.
+fn figure_pace(t: &ParsedTarget, value: f64, unfinished: bool, ctx: &Ctx) -> (Verdict, Schedule) {
+    let target = t.value.unwrap_or(0.0);
+    let ceiling = matches!(t.comparator, Some(Comparator::Le | Comparator::Lt));
+    if ceiling && t.kind == TargetKind::Quantity {
+        // A count kept under a ceiling ("事故控制在10起以内") is only confirmed at the
+        // deadline; already over it is a miss.
+        if holds(t, value) {
+            (Verdict::Unverifiable, Schedule::OnTrack)
+        } else {
+            (Verdict::NotMet, Schedule::Lagging)
+        }
+    } else if holds(t, value) && !unfinished {
+        (Verdict::Met, Schedule::Ahead)
+    } else if matches!(t.kind, TargetKind::Share | TargetKind::Growth) {
+        ctx.rate_pace(t, value)
+    } else {
+        let share = (target > 0.0
+            && matches!(t.comparator, Some(Comparator::Ge | Comparator::Gt) | None))
+        .then(|| value * 100.0 / target);
+        ctx.pace(share.map(|r| r.min(99.9)))
+    }
+}
+
+/// A figure the unit typed for a target (its formal answer, "3808辆") judged as a figure
+/// found in the text would be: reached or not at the deadline; before it, against the time
+/// elapsed (quantities) or the target itself (rates).
+pub fn judge_typed(
+    t: &ParsedTarget,
+    value: f64,
+    shown: &str,
+    ctx: &Ctx,
+) -> (Verdict, Option<Schedule>, String) {
+    let goal = goal(t);
+    if ctx.period.is_some() {
+        let (v, s) = figure_pace(t, value, false, ctx);
+        return (
+            v,
+            Some(s),
+            ctx.part_year(&format!("{goal}，填报{shown}"), v, s),
+        );
+    }
+    let v = if holds(t, value) {
+        Verdict::Met
+    } else {
+        Verdict::NotMet
+    };
+    (v, None, format!("{goal}，填报{shown}，{}", outcome(v)))
 }
 
 pub const QUALITATIVE: &str = "定性任务，无可核查的量化目标";
@@ -279,26 +337,7 @@ fn judge_figure(p: &Progress, t: &ParsedTarget, all: &[ParsedTarget], ctx: &Ctx)
         let ev = p.evidence(f.span, Some(f.value), unit);
         let actual = figure_text(p, &f);
         if ctx.period.is_some() {
-            let target = t.value.unwrap_or(0.0);
-            let ceiling = matches!(t.comparator, Some(Comparator::Le | Comparator::Lt));
-            let (v, s) = if ceiling && t.kind == TargetKind::Quantity {
-                // A count kept under a ceiling ("事故控制在10起以内") is only confirmed at the
-                // deadline; already over it is a miss.
-                if holds(t, f.value) {
-                    (Verdict::Unverifiable, Schedule::OnTrack)
-                } else {
-                    (Verdict::NotMet, Schedule::Lagging)
-                }
-            } else if holds(t, f.value) && !f.unfinished {
-                (Verdict::Met, Schedule::Ahead)
-            } else if t.kind == TargetKind::Share {
-                ctx.rate_pace(t, f.value)
-            } else {
-                let share = (target > 0.0
-                    && matches!(t.comparator, Some(Comparator::Ge | Comparator::Gt) | None))
-                .then(|| f.value * 100.0 / target);
-                ctx.pace(share.map(|r| r.min(99.9)))
-            };
+            let (v, s) = figure_pace(t, f.value, f.unfinished, ctx);
             let expl = ctx.part_year(&format!("{goal}，实际{actual}"), v, s);
             return judged(base(t, v, Some(ev), expl), false, Some(s));
         }

@@ -51,6 +51,28 @@ pub fn assess_text(task_text: &str, progress: &str) -> Assessment {
 /// after the deadline (the verdicts of CONVENTIONS.md); before it, a target already reached
 /// is met, work behind the time elapsed is not met, and the rest is unverifiable on schedule.
 pub fn assess_text_at(task_text: &str, progress: &str, period: Option<Period>) -> Assessment {
+    assess_with_figures(task_text, progress, &[], period)
+}
+
+/// A figure a unit typed for one target of the task (its formal answer beside the narrative).
+#[derive(Debug, Clone, PartialEq)]
+pub struct TypedFigure {
+    /// Index of the target among [`parse_targets`]`(task_text)`.
+    pub target: usize,
+    pub value: f64,
+    /// The figure as shown with its unit ("3808辆").
+    pub shown: String,
+}
+
+/// [`assess_text_at`] with typed figures as first-class evidence: a typed figure decides its
+/// target by the same rules as a figure found in the text (the period included); the
+/// narrative's span for the target is kept as the words shown beside it.
+pub fn assess_with_figures(
+    task_text: &str,
+    progress: &str,
+    figures: &[TypedFigure],
+    period: Option<Period>,
+) -> Assessment {
     let parsed = parse_targets(task_text);
     let p = evidence::Progress::new(progress);
     let facts = row::facts(&p);
@@ -62,8 +84,15 @@ pub fn assess_text_at(task_text: &str, progress: &str, period: Option<Period>) -
     let mut targets = Vec::with_capacity(parsed.len().max(1));
     let mut schedules = Vec::with_capacity(parsed.len());
     let mut off_target = Vec::new();
-    for t in &parsed {
-        let j = judge::judge(&p, t, &parsed, &ctx);
+    for (i, t) in parsed.iter().enumerate() {
+        let mut j = judge::judge(&p, t, &parsed, &ctx);
+        if let Some(f) = figures.iter().find(|f| f.target == i) {
+            let (v, s, expl) = judge::judge_typed(t, f.value, &f.shown, &ctx);
+            j.target.verdict = v;
+            j.target.explanation = expl;
+            j.schedule = s;
+            j.off_target = false;
+        }
         if j.off_target {
             off_target.push(j.target.text.clone());
         }
@@ -111,7 +140,8 @@ fn overall_schedule(each: &[Schedule], text_lagging: bool) -> Option<Schedule> {
 }
 
 /// The period a task of `ledger` is judged in: its table's as-of date, else the
-/// document's; its deadline cell, else a year range in its text, else the plan year's end.
+/// document's; its deadline cell, else the year its text sets ("(2013—2017年)", "到2025年"),
+/// else the plan year's end.
 pub fn task_period(
     ledger_as_of: Option<time::Date>,
     table_as_of: Option<time::Date>,
@@ -119,12 +149,12 @@ pub fn task_period(
     plan_year: Option<i32>,
 ) -> Option<Period> {
     let as_of = table_as_of.or(ledger_as_of)?;
-    let ranged = duban_model::period::range_start_year(&task.text).map(|_| task.text.as_str());
+    let due = duban_model::period::due_year(&task.text).map(|y| format!("{y}年底"));
     let deadline = task
         .deadline
         .as_deref()
         .filter(|d| !d.trim().is_empty())
-        .or(ranged);
+        .or(due.as_deref());
     period_for(Some(as_of), deadline, plan_year.or(Some(as_of.year())))
 }
 

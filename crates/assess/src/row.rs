@@ -17,10 +17,13 @@ pub struct RowFacts {
     pub lagging: Option<Span>,
     /// Words saying it is ahead ("超序时", "提前完成").
     pub ahead: Option<Span>,
+    /// Words saying it is on schedule ("达到序时进度", "按序时推进"): the office's own
+    /// milestone may differ from linear time.
+    pub on_track: Option<Span>,
 }
 
 /// Words before a percentage that make it the row's completion share.
-const RATIO_WORDS: [&str; 14] = [
+const RATIO_WORDS: [&str; 17] = [
     "完成率",
     "完成进度",
     "占年度任务",
@@ -35,6 +38,9 @@ const RATIO_WORDS: [&str; 14] = [
     "全年任务的",
     "全年目标的",
     "年度计划的",
+    "目标任务的",
+    "任务的",
+    "目标的",
 ];
 /// A cell that opens with these and a percentage speaks of the whole row ("完成85%").
 const OPENERS: [&str; 7] = [
@@ -60,6 +66,14 @@ const LAGGING: [&str; 11] = [
     "落后于序时",
 ];
 const AHEAD: [&str; 4] = ["超序时", "快于序时", "提前完成", "超额完成"];
+const ON_TRACK: [&str; 6] = [
+    "达到序时",
+    "符合序时",
+    "序时推进",
+    "按序时",
+    "与序时同步",
+    "按时序推进",
+];
 /// Clauses that are a blanket statement of completion.
 const BLANKET_WHOLE: [&str; 7] = [
     "已完成",
@@ -105,6 +119,12 @@ pub fn facts(p: &Progress) -> RowFacts {
             && !negated(s, at)
         {
             f.ahead = Some(cl);
+        }
+        if f.on_track.is_none()
+            && let Some(at) = find_any(s, &ON_TRACK)
+            && !negated(s, at)
+        {
+            f.on_track = Some(cl);
         }
         if f.blanket.is_none() {
             let bare: String = s.iter().filter(|c| !"。，；、！ ".contains(**c)).collect();
@@ -184,6 +204,7 @@ mod tests {
         assert_eq!(f("85%").ratio.map(|r| r.0), Some(85.0));
         assert_eq!(f("完成85%").ratio.map(|r| r.0), Some(85.0));
         assert_eq!(f("100%完成").ratio.map(|r| r.0), Some(100.0));
+        assert_eq!(f("已完成全年目标任务的76%").ratio.map(|r| r.0), Some(76.0));
         assert_eq!(
             f("完成投资2亿元，完成年度计划的70%").ratio.map(|r| r.0),
             Some(70.0)
@@ -203,6 +224,8 @@ mod tests {
         assert!(f("二期推进缓慢").lagging.is_some());
         assert!(f("未出现进度滞后").lagging.is_none());
         assert!(f("已提前完成全年任务").ahead.is_some());
+        assert!(f("新增3200人，达到序时进度").on_track.is_some());
+        assert!(f("未达到序时进度").on_track.is_none());
         assert!(f("已完成").blanket.is_some());
         assert!(f("新增岗位40个，完成年度目标任务。").blanket.is_some());
         assert!(f("未完成年度目标任务").blanket.is_none());

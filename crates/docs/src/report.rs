@@ -35,6 +35,10 @@ pub struct ReportOptions {
     pub grid: DocGrid,
     /// Paragraphs under "二、下一步工作"; the section is left out when empty.
     pub next_steps: Vec<String>,
+    /// The day the standings speak for when the report is written before the year is out
+    /// ("2026年11月30日"): the title and the summary then say 截至 that day, so part-year
+    /// progress never reads as a year-end result. `None` for the year-end report itself.
+    pub as_of: Option<String>,
 }
 
 impl Default for ReportOptions {
@@ -49,6 +53,7 @@ impl Default for ReportOptions {
             evidence_sentences: 2,
             grid: DocGrid::default(),
             next_steps: Vec::new(),
+            as_of: None,
         }
     }
 }
@@ -65,7 +70,7 @@ impl ReportOptions {
     /// The title the report will carry: `title`, else the ledger's, else one built from the
     /// year (for naming the downloaded file, say).
     pub fn title_for(&self, ledger: &Ledger) -> String {
-        match self
+        let title = match self
             .title
             .as_deref()
             .map(str::trim)
@@ -73,6 +78,10 @@ impl ReportOptions {
         {
             Some(t) => t.to_string(),
             None => report_title(ledger.title.as_deref(), self.year(ledger)),
+        };
+        match self.as_of.as_deref() {
+            Some(day) => part_year_title(&title, day),
+            None => title,
         }
     }
 
@@ -115,20 +124,44 @@ fn unmet_item(n: usize, task: &Task, sentences: usize) -> String {
     s
 }
 
+/// A title for a report written before the year is out: "关于X完成情况的报告" becomes
+/// "关于X截至11月30日进展情况的报告" — progress, not completion, and as of when.
+fn part_year_title(title: &str, day: &str) -> String {
+    if title.contains("截至") {
+        return title.to_string();
+    }
+    match title.find("完成情况") {
+        Some(i) => format!(
+            "{}截至{day}进展情况{}",
+            &title[..i],
+            &title[i + "完成情况".len()..]
+        ),
+        None => format!("{title}（截至{day}）"),
+    }
+}
+
 /// "2022年区政府工作报告重点任务" out of "关于2022年区政府工作报告重点任务完成情况的报告".
 fn subject(title: &str) -> String {
     let t = title.trim().strip_prefix("关于").unwrap_or(title);
+    // A part-year title names its day before 进展情况: the subject ends before 截至.
+    if let Some(i) = t.find("截至").filter(|i| *i > 0) {
+        return t[..i].to_string();
+    }
     match t.find("完成情况") {
         Some(i) if i > 0 => t[..i].to_string(),
         _ => "重点任务".to_string(),
     }
 }
 
-fn summary_text(c: &ReportCounts) -> String {
-    let mut s = format!(
+fn summary_text(c: &ReportCounts, as_of: Option<&str>) -> String {
+    let mut s = match as_of {
+        Some(day) => format!("截至{day}，"),
+        None => String::new(),
+    };
+    s.push_str(&format!(
         "{}项重点工作任务中，已完成既定目标任务{}项，未完成既定目标任务{}项",
         c.total, c.met, c.not_met
-    );
+    ));
     if c.pending > 0 {
         s.push_str(&format!("，尚待核实{}项", c.pending));
     }
@@ -310,7 +343,7 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
         &mut out,
         &format!("一、{}项重点工作任务完成情况", counts.total),
     );
-    blocks::body(&mut out, &summary_text(&counts));
+    blocks::body(&mut out, &summary_text(&counts, opts.as_of.as_deref()));
     let label_of = |kind: usize| -> String {
         // Attachments are numbered in the order they appear, skipping empty ones.
         format!("附件{}", kind + 1)
@@ -396,12 +429,40 @@ mod tests {
             pending: 5,
         };
         assert_eq!(
-            summary_text(&c),
+            summary_text(&c, None),
             "131项重点工作任务中，已完成既定目标任务115项，未完成既定目标任务11项，尚待核实5项。未完成既定目标任务具体情况如下。"
         );
         assert_eq!(
             subject("关于2022年区政府工作报告重点任务完成情况的报告"),
             "2022年区政府工作报告重点任务"
+        );
+    }
+
+    #[test]
+    fn a_report_written_before_the_year_is_out_says_as_of_when() {
+        let c = ReportCounts {
+            total: 3,
+            met: 1,
+            not_met: 1,
+            pending: 1,
+        };
+        assert!(summary_text(&c, Some("2026年11月30日")).starts_with("截至2026年11月30日，3项"));
+        let opts = ReportOptions {
+            as_of: Some("11月30日".into()),
+            ..ReportOptions::default()
+        };
+        let mut l = Ledger::new("x.txt", duban_model::SourceFormat::Txt);
+        l.title = Some("关于2026年区政府工作报告重点任务完成情况的报告".into());
+        let title = opts.title_for(&l);
+        assert_eq!(
+            title,
+            "关于2026年区政府工作报告重点任务截至11月30日进展情况的报告"
+        );
+        assert_eq!(subject(&title), "2026年区政府工作报告重点任务");
+        assert_eq!(part_year_title(&title, "12月1日"), title, "said once");
+        assert_eq!(
+            part_year_title("年度通报", "12月1日"),
+            "年度通报（截至12月1日）"
         );
     }
 

@@ -2,13 +2,19 @@
 //! defines it. Kept separate from the model's own serialisation so the contract cannot drift
 //! when the model grows.
 
-use duban_model::{Comparator, Ledger, Table, Target, TargetKind, Task, Verdict, Warning};
+use duban_model::{
+    Comparator, Ledger, Schedule, Table, Target, TargetKind, Task, Verdict, Warning, ymd_opt,
+};
 use serde::Serialize;
 
 #[derive(Serialize)]
 pub struct CheckDoc<'a> {
     pub source: &'a str,
     pub format: &'static str,
+    /// The date the document speaks for (its title or `--as-of`), "YYYY-MM-DD", or null.
+    pub as_of: Option<String>,
+    /// Added beyond the contract: the plan year the title names.
+    pub year: Option<i32>,
     /// Added beyond the contract: the document's own title and claimed total.
     pub title: Option<&'a str>,
     pub claimed_total: Option<u32>,
@@ -25,6 +31,8 @@ pub struct TableDoc<'a> {
     pub claimed_rows: Option<u32>,
     pub rows: usize,
     pub office_verdict: Option<Verdict>,
+    /// When the table's own title names a period ("1-10月"), else null.
+    pub as_of: Option<String>,
 }
 
 #[derive(Serialize)]
@@ -48,6 +56,8 @@ pub struct TaskDoc<'a> {
     /// Added beyond the contract: the machine's definite verdict contradicts the office's
     /// (met against not_met), which is what the service and the reports flag as 争议.
     pub contradicted: bool,
+    /// Before the task's deadline: ahead | on_track | lagging; else null.
+    pub schedule: Option<Schedule>,
     pub explanation: Option<&'a str>,
     pub targets: Vec<TargetDoc<'a>>,
 }
@@ -78,6 +88,8 @@ pub fn document(ledger: &Ledger) -> CheckDoc<'_> {
     CheckDoc {
         source: &ledger.source,
         format: ledger.format.as_str(),
+        as_of: ledger.as_of.map(ymd_opt::format),
+        year: ledger.year,
         title: ledger.title.as_deref(),
         claimed_total: ledger.claimed_total,
         tables: ledger.tables.iter().map(table).collect(),
@@ -94,6 +106,7 @@ fn table(t: &Table) -> TableDoc<'_> {
         claimed_rows: t.claimed_rows,
         rows: t.rows,
         office_verdict: t.office_verdict,
+        as_of: t.as_of.map(ymd_opt::format),
     }
 }
 
@@ -114,6 +127,7 @@ fn task(t: &Task) -> TaskDoc<'_> {
         verdict: t.verdict,
         disputed: t.office_verdict.is_some() && t.office_verdict != t.verdict,
         contradicted: t.disputed(),
+        schedule: t.schedule,
         explanation: t.explanation.as_deref(),
         targets: t.targets.iter().map(target).collect(),
     }

@@ -72,6 +72,10 @@ pub enum Command {
         file: PathBuf,
         #[arg(long, value_enum, default_value = "json")]
         format: Format,
+        /// Judge as of this date (YYYY-MM-DD) instead of the period the title names: before a
+        /// task's deadline, work behind the time elapsed is 滞后 and the rest 序时推进.
+        #[arg(long, value_name = "YYYY-MM-DD", value_parser = parse_as_of)]
+        as_of: Option<String>,
     },
     /// Write the year-end report (.docx) and optionally the ledger (.xlsx) from a file, offline.
     Report {
@@ -126,6 +130,10 @@ pub enum Command {
         /// The plan's name; defaults to the file's title.
         #[arg(long)]
         plan: Option<String>,
+        /// Update the existing plan of that name (or the newest plan) from a newer version of
+        /// its ledger: tasks keep their reports, overrides and history.
+        #[arg(long)]
+        update: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -191,9 +199,20 @@ pub enum AuditCommand {
     },
 }
 
+/// Refuses anything but a real "YYYY-MM-DD" date at parse time, so the message names the flag.
+fn parse_as_of(s: &str) -> std::result::Result<String, String> {
+    duban_model::ymd_opt::parse(s)
+        .map(|_| s.trim().to_string())
+        .ok_or_else(|| format!("不是有效日期（YYYY-MM-DD）：{s}"))
+}
+
 pub fn run(cli: Cli) -> Result<()> {
     match cli.command {
-        Command::Check { file, format } => offline::check(&file, format),
+        Command::Check {
+            file,
+            format,
+            as_of,
+        } => offline::check(&file, format, as_of.as_deref()),
         Command::Report {
             from,
             out,
@@ -244,7 +263,12 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::User {
             command: UserCommand::Unlock { name, db },
         } => service::user_unlock(&db.url, &name),
-        Command::Import { file, plan, db } => service::import(&db.url, &file, plan.as_deref()),
+        Command::Import {
+            file,
+            plan,
+            update,
+            db,
+        } => service::import(&db.url, &file, plan.as_deref(), update),
         Command::Backup { out, db } => service::backup(&db.url, &out),
         Command::Restore { backup, db } => service::restore(&db.url, &backup),
         Command::Audit {

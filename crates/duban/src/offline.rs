@@ -17,8 +17,17 @@ pub fn load(path: &Path) -> Result<Ledger> {
     Ok(ledger)
 }
 
-pub fn check(path: &Path, format: Format) -> Result<()> {
-    let ledger = load(path)?;
+/// `duban check`: `as_of` (from `--as-of`) replaces the date the document's title names.
+pub fn check(path: &Path, format: Format, as_of: Option<&str>) -> Result<()> {
+    let ledger = match as_of.and_then(duban_model::ymd_opt::parse) {
+        None => load(path)?,
+        Some(d) => {
+            let mut ledger = duban_ingest::read_path(path, &Limits::default())?;
+            ledger.as_of = Some(d);
+            duban_assess::assess_ledger(&mut ledger);
+            ledger
+        }
+    };
     let mut out = std::io::stdout().lock();
     match format {
         Format::Json => {

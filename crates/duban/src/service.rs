@@ -254,7 +254,7 @@ pub fn user_unlock(url: &str, name: &str) -> Result<()> {
     })
 }
 
-pub fn import(url: &str, file: &Path, plan: Option<&str>) -> Result<()> {
+pub fn import(url: &str, file: &Path, plan: Option<&str>, update: bool) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
     let name = file
         .file_name()
@@ -273,6 +273,24 @@ pub fn import(url: &str, file: &Path, plan: Option<&str>) -> Result<()> {
         });
     runtime()?.block_on(async {
         let store = open(url).await?;
+        if update {
+            let plans = store.plans().await?;
+            let target = match plan {
+                Some(p) => plans.iter().find(|x| x.name == p),
+                None => plans.first(),
+            }
+            .with_context(|| format!("{}: 没有可更新的计划“{plan_name}”", file.display()))?;
+            let s = store
+                .reimport_ledger(target.id, &ledger, &name, &sha, CLI_ACTOR)
+                .await
+                .with_context(|| format!("{}: 未更新", file.display()))?;
+            store.close().await;
+            println!(
+                "已更新“{}”（编号 {}）：更新{}项任务，新增{}项，文件中已无而保留{}项，改判仍有效{}项",
+                target.name, target.id.0, s.updated, s.added, s.kept_unlisted, s.overrides_kept
+            );
+            return Ok(());
+        }
         let id = store
             .import_ledger(&plan_name, &ledger, &name, &sha, CLI_ACTOR)
             .await

@@ -244,6 +244,40 @@ fn database_commands_on_a_fresh_sqlite_file() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("已导入过"), "{}", stderr(&o));
 
+    // A corrected version of the ledger updates the plan in place: every task found again.
+    let corrected = dir.path().join("corrected.txt");
+    let text = std::fs::read_to_string(&seed).unwrap();
+    std::fs::write(&corrected, format!("{text}\n")).unwrap();
+    let o = run(&[
+        "import",
+        corrected.to_str().unwrap(),
+        "--plan",
+        "2022年重点任务",
+        "--update",
+        "--database-url",
+        u,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("更新126项任务，新增0项，文件中已无而保留0项"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "import",
+        corrected.to_str().unwrap(),
+        "--plan",
+        "没有这个计划",
+        "--update",
+        "--database-url",
+        u,
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("没有可更新的计划"),
+        "{}",
+        stderr(&o)
+    );
+
     // The URL may come from the environment instead.
     let o = run_with_stdin(
         &[

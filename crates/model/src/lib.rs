@@ -7,6 +7,7 @@
 mod ledger;
 pub mod period;
 mod schedule;
+mod self_status;
 mod target;
 mod unit;
 mod verdict;
@@ -14,6 +15,7 @@ mod warning;
 
 pub use ledger::{Ledger, SourceFormat, Table, Task};
 pub use schedule::{Schedule, ymd_opt};
+pub use self_status::SelfStatus;
 pub use target::{Comparator, Evidence, Target, TargetKind};
 pub use unit::{UnitRef, is_group_placeholder};
 pub use verdict::{Verdict, disputed};

@@ -9,6 +9,7 @@
 
 mod evidence;
 mod figures;
+pub mod lights;
 
 use duban_model::{Target, Verdict};
 use serde::Serialize;
@@ -16,6 +17,24 @@ use serde_json::Value;
 
 pub use evidence::{Judged, TypedFigure, judge};
 pub use figures::{FigureField, figure_fields, fmt_num};
+// The period a piece of evidence speaks for, as the engine reads it.
+pub use duban_assess::{Period, period_for};
+
+/// The period a round's reports speak for, when that is before the task's deadline: the day
+/// the round's name gives ("2026年10月" → 10-31, "第三季度" → 09-30, in the plan's year), else
+/// its due date ("YYYY-MM-DD"); the deadline is the task's 完成时限, else the plan year's end.
+pub fn round_period(
+    round_name: &str,
+    due_date: &str,
+    deadline: Option<&str>,
+    plan_year: Option<i32>,
+) -> Option<Period> {
+    let as_of = duban_model::period::parse_as_of(round_name, plan_year).or_else(|| {
+        let fmt = time::macros::format_description!("[year]-[month]-[day]");
+        time::Date::parse(due_date, &fmt).ok()
+    });
+    period_for(as_of, deadline, plan_year)
+}
 
 /// Where the evidence a task is judged on comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -107,6 +126,8 @@ pub struct StandingInput<'a> {
     pub imported_office: Option<Verdict>,
     pub evidence: EvidenceInput<'a>,
     pub override_: Option<&'a Override>,
+    /// The period the evidence speaks for, when before the task's deadline.
+    pub period: Option<duban_assess::Period>,
 }
 
 /// Where a task stands.
@@ -117,6 +138,8 @@ pub struct Standing {
     pub targets: Vec<Target>,
     /// The machine's one-line explanation.
     pub explanation: String,
+    /// Before the deadline: ahead of, on or behind schedule.
+    pub schedule: Option<duban_model::Schedule>,
     /// The verdict that counts.
     pub final_verdict: Verdict,
     pub source: VerdictSource,
@@ -185,6 +208,7 @@ pub fn compute(input: StandingInput<'_>) -> Standing {
         input.task_text,
         input.evidence.narrative,
         input.evidence.figures,
+        input.period,
     );
     let d = decide(
         judged.verdict,
@@ -196,6 +220,7 @@ pub fn compute(input: StandingInput<'_>) -> Standing {
         machine: judged.verdict,
         targets: judged.targets,
         explanation: judged.explanation,
+        schedule: judged.schedule,
         final_verdict: d.final_verdict,
         source: d.source,
         disputed: d.disputed,
@@ -239,6 +264,7 @@ mod tests {
                 figures: &Value::Null,
             },
             override_,
+            period: None,
         }
     }
 
@@ -304,6 +330,20 @@ mod tests {
         assert!(override_in_question(Some(&o), s.machine));
         assert!(!override_in_question(Some(&o), Verdict::Met));
         assert!(!override_in_question(None, Verdict::NotMet));
+    }
+
+    #[test]
+    fn a_round_speaks_for_the_period_its_name_gives() {
+        let p = round_period("2026年10月", "2026-11-05", None, Some(2026)).expect("part-year");
+        assert_eq!(p.as_of.to_string(), "2026-10-31");
+        assert_eq!(p.deadline.to_string(), "2026-12-31");
+        let p = round_period("第三季度", "2026-10-10", Some("2027年6月底"), Some(2026)).expect("p");
+        assert_eq!(p.as_of.to_string(), "2026-09-30");
+        assert_eq!(p.deadline.to_string(), "2027-06-30");
+        // A nameless period falls back to the due date; the year-end round is not part-year.
+        let p = round_period("第5轮", "2026-08-15", None, Some(2026)).expect("p");
+        assert_eq!(p.as_of.to_string(), "2026-08-15");
+        assert!(round_period("2026年12月", "2027-01-05", None, Some(2026)).is_none());
     }
 
     #[test]

@@ -49,6 +49,8 @@ pub(crate) struct Caches {
     pub overviews: RevisionCache<(crate::PlanId, crate::Scope), crate::Overview>,
     /// Totals of filtered task lists (the filter with paging cleared).
     pub totals: RevisionCache<(crate::PlanId, crate::Scope, crate::TaskFilter), i64>,
+    /// The task list's filter choices, per plan.
+    pub choices: RevisionCache<crate::PlanId, crate::FilterChoices>,
 }
 
 impl Default for Caches {
@@ -56,6 +58,7 @@ impl Default for Caches {
         Caches {
             overviews: RevisionCache::new(4096),
             totals: RevisionCache::new(16384),
+            choices: RevisionCache::new(256),
         }
     }
 }

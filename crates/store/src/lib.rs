@@ -38,6 +38,7 @@ mod passwords;
 mod plan_ledger;
 mod plans;
 mod postgres;
+mod reimport;
 mod reminders;
 mod reopen;
 mod reports;
@@ -78,6 +79,7 @@ pub use notifications::{NewNotification, Notification};
 pub use outbox::{Delivery, DeliveryStatus, EnqueueCounts, NewDelivery};
 pub use passwords::PasswordHasher;
 pub use plans::{ImportWarning, Plan, PlanTable};
+pub use reimport::ReimportSummary;
 pub use reminders::PendingReport;
 /// The last second of a due date (ISO "YYYY-MM-DD") in China Standard Time, as unix
 /// seconds; `None` for a malformed date. Reports and notice answers are on time up to it.
@@ -92,8 +94,8 @@ pub use reports::{
 pub use sessions::{NewSession, SessionLimits, SessionUser};
 pub use standings::{LagReason, LaggingRow, LightRevision, TaskStanding};
 pub use tasks::{
-    Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts, UnitLink,
-    VerdictCounts,
+    FilterChoices, Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts,
+    UnitLink, VerdictCounts,
 };
 pub use units::Unit;
 pub use verdicts::{OverrideDecision, StandingEvent, StandingStep};

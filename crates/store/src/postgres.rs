@@ -31,6 +31,8 @@ pub(crate) mod outbox;
 pub(crate) mod plan_ledger;
 #[path = "sql/plans.rs"]
 pub(crate) mod plans;
+#[path = "sql/reimport.rs"]
+pub(crate) mod reimport;
 #[path = "sql/reminders.rs"]
 pub(crate) mod reminders;
 #[path = "sql/reopen.rs"]

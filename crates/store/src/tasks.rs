@@ -111,6 +111,12 @@ pub struct TaskDetail {
     pub evidence_figures: serde_json::Value,
     /// The machine's reading of the imported progress, for the standing's history.
     pub imported_machine_verdict: Option<Verdict>,
+    /// Before the task's deadline: the day the evidence speaks for ("YYYY-MM-DD") and where
+    /// the task stands against the time elapsed then.
+    pub evidence_as_of: Option<String>,
+    pub schedule: Option<duban_model::Schedule>,
+    /// The plan's year, which the task's deadline defaults to the end of.
+    pub plan_year: Option<i32>,
 }
 
 impl TaskDetail {
@@ -131,6 +137,16 @@ impl TaskDetail {
                 .map(|t| crate::verdicts::cst_date(t.unix_timestamp()))
                 .unwrap_or_default(),
         })
+    }
+
+    /// The period a report in `round` speaks for, when that is before the task's deadline.
+    pub fn period_in(&self, round: &crate::Round) -> Option<duban_standing::Period> {
+        duban_standing::round_period(
+            &round.name,
+            &round.due_date,
+            self.summary.deadline.as_deref(),
+            self.plan_year,
+        )
     }
 
     /// 结论's source, as shown to people.
@@ -202,6 +218,14 @@ pub struct Overview {
     pub by_section: Vec<SectionCounts>,
     /// Tasks led, by unit, most tasks first.
     pub by_lead_unit: Vec<UnitCounts>,
+}
+
+/// What the task list's filters offer: the plan's sections in document order and the units
+/// that lead its tasks, by name.
+#[derive(Debug, Clone, Default, PartialEq, Serialize)]
+pub struct FilterChoices {
+    pub sections: Vec<String>,
+    pub lead_units: Vec<(UnitId, String)>,
 }
 
 /// `%`, `_` and the escape character itself are literal in a search.
@@ -289,6 +313,24 @@ impl Store {
     /// The distinct sections of a plan, in document order (for the filter's choices).
     pub async fn sections(&self, plan: PlanId) -> Result<Vec<String>, StoreError> {
         dispatch!(self, tasks::sections(plan))
+    }
+
+    /// The task list's filter choices. They read the whole plan but change only with its
+    /// tasks, so they are remembered at the plan's revision: a list view costs one indexed
+    /// read for them, not a scan of every task.
+    pub async fn filter_choices(&self, plan: PlanId) -> Result<FilterChoices, StoreError> {
+        let Some(revision) = dispatch!(self, tasks::revision(plan))? else {
+            return Ok(FilterChoices::default());
+        };
+        if let Some(hit) = self.caches.choices.get(&plan, &revision) {
+            return Ok(hit);
+        }
+        let fresh = FilterChoices {
+            sections: dispatch!(self, tasks::sections(plan))?,
+            lead_units: dispatch!(self, tasks::lead_units(plan))?,
+        };
+        self.caches.choices.put(plan, revision, fresh.clone());
+        Ok(fresh)
     }
 
     /// The office's final word on a task, overriding the machine (and the imported office

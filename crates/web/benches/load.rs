@@ -1,6 +1,9 @@
 //! Load test of the running service: 32 concurrent HTTP clients against the overview (JSON
-//! and the HTML page with its lights and ranking) and a filtered task list, over a generated plan (default 50,000 tasks × 12 rounds = 600,000
-//! reports). The server runs as a child process (this binary re-executed with `--serve`),
+//! and the HTML page with its lights and ranking), the filtered task list (JSON and HTML),
+//! task pages at random, the stylesheet with and without a session cookie and `/healthz` as
+//! the floor, each reported as req/s with p50/p99; then the overview's first view after a
+//! change, and units submitting through the form; over a generated plan (default 50,000
+//! tasks × 12 rounds = 600,000 reports). The server runs as a child process (this binary re-executed with `--serve`),
 //! so its RSS is measured alone.
 //!
 //!     cargo bench -p duban-web --bench load
@@ -214,7 +217,7 @@ async fn bench() -> Result<(), BoxError> {
         }
     };
     let result = async {
-        drive(port, pid, seconds).await?;
+        drive(&url, port, pid, seconds).await?;
         // Back to back: every client writes again as soon as it is answered (saturation).
         submit_phase(&url, port, pid, seconds, Duration::ZERO).await?;
         // Paced: 32 people at their desks, each pausing about a second between opening the
@@ -227,7 +230,7 @@ async fn bench() -> Result<(), BoxError> {
     result
 }
 
-async fn drive(port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
+async fn drive(url: &str, port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
     let base = format!("http://127.0.0.1:{port}");
     let mut clients = Vec::new();
     for _ in 0..CLIENTS {
@@ -299,21 +302,56 @@ async fn drive(port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
             times[197].as_secs_f64() * 1e3
         );
     }
-    for (name, path) in [
-        ("overview", "/api/overview".to_string()),
-        ("overview page", "/".to_string()),
-        ("filtered list", list_path),
-    ] {
+    // Task pages at random: ids spread over the whole plan.
+    let mut task_paths = Vec::new();
+    let total = overview["counts"]["total"].as_i64().unwrap_or(0).max(1);
+    for k in 0..10 {
+        let offset = total * k / 10;
+        let page: serde_json::Value = clients[0]
+            .get(format!("{base}/api/tasks?limit=50&offset={offset}"))
+            .send()
+            .await?
+            .json()
+            .await?;
+        for t in page["tasks"].as_array().into_iter().flatten() {
+            if let Some(id) = t["id"].as_i64() {
+                task_paths.push(format!("/tasks/{id}"));
+            }
+        }
+    }
+    if task_paths.is_empty() {
+        return Err("no task ids".into());
+    }
+    let anonymous: Vec<reqwest::Client> = (0..CLIENTS)
+        .map(|_| reqwest::Client::builder().build())
+        .collect::<Result<_, _>>()?;
+    let one = |p: &str| vec![p.to_string()];
+    let phases: Vec<(&str, Vec<String>, &Vec<reqwest::Client>)> = vec![
+        ("overview", one("/api/overview"), &clients),
+        ("overview page", one("/"), &clients),
+        ("filtered list", one(&list_path), &clients),
+        ("HTML list", one("/tasks?verdict=not_met"), &clients),
+        ("task page", task_paths, &clients),
+        ("healthz", one("/healthz"), &clients),
+        ("style, cookie", one("/assets/style.css"), &clients),
+        ("style, none", one("/assets/style.css"), &anonymous),
+    ];
+    for (name, paths, who) in phases {
         let deadline = Instant::now() + Duration::from_secs(seconds);
-        let path = Arc::new(path);
+        let paths = Arc::new(paths);
         let mut handles = Vec::new();
-        for c in &clients {
+        for (i, c) in who.iter().enumerate() {
             let c = c.clone();
-            let url = format!("{base}{path}");
+            let paths = paths.clone();
+            let base = base.clone();
             handles.push(tokio::spawn(async move {
                 let mut times = Vec::new();
                 let mut errors = 0usize;
+                // Each client walks the paths from its own place (random task pages).
+                let mut k = i * 7919;
                 while Instant::now() < deadline {
+                    let url = format!("{base}{}", paths[k % paths.len()]);
+                    k += 1;
                     let t = Instant::now();
                     match c.get(&url).send().await {
                         Ok(r) if r.status().is_success() => {
@@ -346,6 +384,51 @@ async fn drive(port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
             pct(0.50).as_secs_f64() * 1e3,
             pct(0.99).as_secs_f64() * 1e3,
             all.last().copied().unwrap_or_default().as_secs_f64() * 1e3,
+        );
+    }
+    // The overview's first view after a change: the office overrides a task's verdict (and
+    // withdraws it again, so a reused dataset stays as generated), then opens the overview.
+    let store = Store::connect_with(url, StoreOptions::for_tests()).await?;
+    let plan = store
+        .plans()
+        .await?
+        .first()
+        .map(|p| p.id)
+        .ok_or("no plan")?;
+    let (some, _) = store
+        .list_tasks(
+            plan,
+            &duban_store::TaskFilter {
+                limit: 10,
+                ..Default::default()
+            },
+            &duban_store::Scope::All,
+        )
+        .await?;
+    let mut times = Vec::new();
+    for (i, t) in some.iter().enumerate() {
+        let verdict = (i % 2 == 0).then_some(duban_model::Verdict::Met);
+        store
+            .override_verdict(t.id, verdict, "压测改判", "bench")
+            .await?;
+        let started = Instant::now();
+        let r = clients[0].get(format!("{base}/")).send().await?;
+        let _ = r.bytes().await?;
+        times.push(started.elapsed());
+    }
+    if some.len() % 2 == 1
+        && let Some(t) = some.last()
+    {
+        store.override_verdict(t.id, None, "", "bench").await?;
+    }
+    store.close().await;
+    times.sort();
+    if let (Some(mid), Some(max)) = (times.get(times.len() / 2), times.last()) {
+        println!(
+            "overview page, first view after a change: p50 {:.1} ms, max {:.1} ms ({} changes)",
+            mid.as_secs_f64() * 1e3,
+            max.as_secs_f64() * 1e3,
+            times.len()
         );
     }
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();

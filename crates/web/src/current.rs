@@ -37,3 +37,8 @@ impl CurrentPlan {
         }
     }
 }
+
+/// The plan the pages show: the newest import.
+pub async fn current_plan(app: &crate::state::AppState) -> Result<Option<Plan>, StoreError> {
+    app.current.get(&app.store).await
+}

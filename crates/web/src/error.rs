@@ -118,8 +118,9 @@ impl IntoResponse for ApiError {
 pub fn error_page(status: StatusCode, message: &str) -> String {
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{code} · 督办</title>\
-         <link rel=\"stylesheet\" href=\"/assets/style.css\"></head><body class=\"bare\">\
+         <link rel=\"stylesheet\" href=\"{style}\"></head><body class=\"bare\">\
          <main class=\"card narrow\"><h1>{code}</h1><p>{msg}</p><p><a href=\"/\">返回首页</a></p></main></body></html>",
+        style = crate::routes::assets::style_url(),
         code = status.as_u16(),
         msg = crate::views::charts::escape(message),
     )

@@ -117,6 +117,8 @@ pub struct ReportContent<'a> {
     pub figures: &'a Value,
     pub self_status: Option<SelfStatus>,
     pub delay_reason: Option<&'a str>,
+    /// The round's period, when before the task's deadline.
+    pub period: Option<duban_standing::Period>,
 }
 
 pub fn live_check(
@@ -125,7 +127,7 @@ pub fn live_check(
     previous: Option<Previous<'_>>,
 ) -> LiveCheck {
     // The same judgement the task's standing makes once the report is accepted.
-    let judged = judge(task_text, report.narrative, report.figures);
+    let judged = judge(task_text, report.narrative, report.figures, report.period);
     let mut warnings = Vec::new();
     let mut spans = Vec::new();
     let mut targets = Vec::with_capacity(judged.targets.len());
@@ -413,6 +415,7 @@ mod tests {
             figures,
             self_status: Some(s),
             delay_reason: None,
+            period: None,
         }
     }
 

@@ -114,6 +114,52 @@ fn f5_not_done_wording() {
 }
 
 #[test]
+fn plain_statements_of_a_row_at_year_end() {
+    assert_eq!(v("建成社区书屋6个", "未完成"), Verdict::NotMet);
+    assert_eq!(
+        v("建成城西污水处理厂", "受征地影响，项目推进滞后。"),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v("新增停车位500个", "已完成全年目标任务的76%"),
+        Verdict::NotMet
+    );
+}
+
+#[test]
+fn more_wordings_of_done_and_not_done() {
+    assert_eq!(
+        v("完成老旧小区改造30个", "已开工30个，完工22个。"),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "新建公办幼儿园3所",
+            "甲幼儿园已投用，乙幼儿园主体封顶，丙幼儿园完成桩基。"
+        ),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "实现行政村快递服务全覆盖",
+            "全市行政村快递服务覆盖率达100%。"
+        ),
+        Verdict::Met
+    );
+    assert_eq!(
+        v("举办第三届茶文化节", "因天气原因延期举办。"),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "出台促进民营经济发展若干措施",
+            "《若干措施》已于5月印发实施。"
+        ),
+        Verdict::Met
+    );
+}
+
+#[test]
 fn f7_parts_that_add_up() {
     assert_eq!(
         v("培育特色农业基地10个", "新建基地4个、提升特色农业基地7个。"),
@@ -228,4 +274,69 @@ fn multi_year_targets_not_yet_due() {
     );
     let a = assess_text_at(task, "累计改造600户，占总计划的12%。", p);
     assert_eq!(a.verdict, Verdict::NotMet, "far behind");
+}
+
+#[test]
+fn preparation_waiting_and_parts_under_way() {
+    assert_eq!(
+        v("扩建第三中学", "扩建工程已完成招标，预计明年3月开工。"),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "推进环湖快速路二期工程建设",
+            "项目前期工作有序推进，已完成工可编制。"
+        ),
+        Verdict::NotMet
+    );
+    assert_eq!(
+        v(
+            "推动2家企业上市",
+            "1家企业已在创业板上市，1家已提交申报材料。"
+        ),
+        Verdict::NotMet,
+        "a part still under way does not add up"
+    );
+    assert_eq!(
+        v(
+            "争创省级生态文明示范县",
+            "已通过市级初审，正在等待省级验收。"
+        ),
+        Verdict::NotMet
+    );
+}
+
+#[test]
+fn a_task_due_in_a_later_year_is_judged_against_its_own_deadline() {
+    let mut t = duban_model::Task::new(1, 1, "到2025年，建成口袋公园30个");
+    t.progress = "已建成口袋公园12个。".into();
+    let p = duban_assess::task_period(Some(date(2024, 6, 30)), None, &t, Some(2024)).unwrap();
+    assert_eq!(p.deadline, date(2025, 12, 31));
+    duban_assess::assess_task_at(&mut t, Some(date(2024, 6, 30)), Some(2024));
+    assert_eq!(
+        t.verdict,
+        Some(Verdict::Unverifiable),
+        "{:?}",
+        t.explanation
+    );
+    let mut t = duban_model::Task::new(1, 1, "牙椅数较2022年增加5%");
+    t.progress = "增加3%".into();
+    assert!(duban_assess::task_period(Some(date(2023, 3, 31)), None, &t, Some(2023)).is_some());
+}
+
+#[test]
+fn the_text_saying_on_schedule_stands_for_the_milestone() {
+    let sep = at(2024, 9, 30);
+    let a = assess_text_at("新增就业5000人", "新增就业3200人，达到序时进度。", sep);
+    assert_eq!(
+        (a.verdict, a.schedule),
+        (Verdict::Unverifiable, Some(Schedule::OnTrack))
+    );
+    let a = assess_text_at("新增就业5000人", "新增就业3200人。", sep);
+    assert_eq!(
+        (a.verdict, a.schedule),
+        (Verdict::NotMet, Some(Schedule::Lagging))
+    );
+    let a = assess_text_at("新增就业5000人", "新增就业4000人，低于序时进度。", sep);
+    assert_eq!(a.verdict, Verdict::NotMet);
 }

@@ -20,6 +20,8 @@ use table::Caption;
 pub(crate) struct Ctx<'a> {
     pub file: &'a str,
     pub warnings: Vec<Warning>,
+    /// Each table's progress column header ("1-10月推进情况"), which may date the table.
+    pub progress_headers: Vec<(usize, String)>,
 }
 
 impl Ctx<'_> {
@@ -76,6 +78,7 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
     let mut ctx = Ctx {
         file: source,
         warnings: notes,
+        progress_headers: Vec::new(),
     };
     let mut ledger = Ledger::new(source, format);
 
@@ -147,7 +150,7 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
         });
     }
 
-    periods(&mut ledger);
+    periods(&mut ledger, &ctx.progress_headers);
     duplicate_tasks(&ledger, &mut ctx);
     ledger.warnings = ctx.warnings;
     // Room reserved for rows that turned out to be headings or skipped; large vectors
@@ -158,8 +161,9 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
 }
 
 /// The plan year and the as-of date the document's and each table's title name
-/// ("2022年1-10月…" → 2022, 10月31日); a table's title without a year takes the document's.
-fn periods(ledger: &mut Ledger) {
+/// ("2022年1-10月…" → 2022, 10月31日), else a table's progress header ("截至9月底进展"); a
+/// table's title without a year takes the document's.
+fn periods(ledger: &mut Ledger, progress_headers: &[(usize, String)]) {
     use duban_model::period::{parse_as_of, parse_year};
     let title = ledger.title.as_deref().unwrap_or("");
     ledger.year = parse_year(title);
@@ -169,7 +173,13 @@ fn periods(ledger: &mut Ledger) {
         let own = t.title.as_deref().unwrap_or("");
         let year = parse_year(own);
         years.extend(year);
-        t.as_of = parse_as_of(own, year.or(ledger.year));
+        // A title without a period: the progress column's header may name one.
+        let header = progress_headers
+            .iter()
+            .find(|(i, _)| *i == t.index)
+            .map_or("", |(_, h)| h.as_str());
+        t.as_of = parse_as_of(own, year.or(ledger.year))
+            .or_else(|| parse_as_of(header, year.or(ledger.year)));
     }
     if ledger.year.is_none() {
         // A workbook has no document title: its sheets agree on the year or none is known.

@@ -668,6 +668,10 @@ pub(crate) fn read(
         }
     }
 
+    if cols.has(Role::Progress) {
+        ctx.progress_headers
+            .push((index, cols.name_of(Role::Progress)));
+    }
     let claimed_rows = title.as_deref().and_then(claimed_count);
     let table = Table {
         index,

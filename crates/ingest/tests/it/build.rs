@@ -180,6 +180,47 @@ fn the_latest_dated_progress_column_is_the_progress() {
 }
 
 #[test]
+fn titles_and_progress_headers_date_the_tables() {
+    let l = ledger(vec![
+        table(
+            "表",
+            vec![
+                texts(&["某县2023年1-10月重点任务完成情况表"]),
+                texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+                texts(&["1", "建成公园", "区城管局", "完成90%"]),
+            ],
+        ),
+        table(
+            "表",
+            vec![
+                texts(&["某县2023年重点任务"]),
+                texts(&["序号", "具体任务", "牵头单位", "截至9月底进展"]),
+                texts(&["1", "建成公园", "区城管局", "完成70%"]),
+            ],
+        ),
+        table(
+            "表",
+            vec![
+                texts(&["某县2023年重点任务"]),
+                texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+                texts(&["1", "建成公园", "区城管局", "已建成"]),
+            ],
+        ),
+    ]);
+    let dates: Vec<String> = l
+        .tables
+        .iter()
+        .map(|t| {
+            t.as_of
+                .map(duban_model::ymd_opt::format)
+                .unwrap_or_default()
+        })
+        .collect();
+    assert_eq!(dates, vec!["2023-10-31", "2023-09-30", ""]);
+    assert_eq!(l.year, Some(2023), "the sheets agree on the year");
+}
+
+#[test]
 fn a_second_header_line_dates_the_progress_columns() {
     let l = ledger(vec![table(
         "表1",

@@ -20,6 +20,12 @@ ALTER TABLE tasks ADD COLUMN override_round_id BIGINT;
 ALTER TABLE tasks ADD COLUMN imported_machine_verdict TEXT;
 ALTER TABLE tasks ADD COLUMN imported_explanation TEXT;
 ALTER TABLE tasks ADD COLUMN imported_targets_json TEXT;
+-- The period the evidence speaks for (YYYY-MM-DD) when it is before the task's deadline, and
+-- where the task then stands against it: ahead | on_track | lagging (超序时/序时推进/滞后).
+ALTER TABLE tasks ADD COLUMN evidence_as_of TEXT;
+ALTER TABLE tasks ADD COLUMN schedule TEXT;
+ALTER TABLE tasks ADD COLUMN imported_schedule TEXT;
+ALTER TABLE tasks ADD COLUMN imported_as_of TEXT;
 
 UPDATE tasks SET
     verdict_source = CASE WHEN final_verdict IS NOT NULL THEN 'override'

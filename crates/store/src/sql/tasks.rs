@@ -291,8 +291,10 @@ pub(crate) async fn detail(
         ", t.progress, t.progress_label, t.leader, t.status_text, t.explanation, \
          t.targets_json, t.final_verdict, t.override_reason, t.overridden_by, \
          t.overridden_at, t.evidence_round_id, t.evidence_round_name, t.evidence_accepted_on, \
-         t.evidence_text, t.evidence_figures, t.imported_machine_verdict, pt.label \
-         FROM tasks t LEFT JOIN plan_tables pt ON pt.plan_id = t.plan_id AND \
+         t.evidence_text, t.evidence_figures, t.imported_machine_verdict, t.evidence_as_of, \
+         t.schedule, pt.label, pl.year AS plan_year \
+         FROM tasks t JOIN plans pl ON pl.id = t.plan_id \
+         LEFT JOIN plan_tables pt ON pt.plan_id = t.plan_id AND \
          pt.table_no = t.table_no WHERE t.id = ",
     );
     qb.push_bind(id);
@@ -342,6 +344,14 @@ pub(crate) async fn detail(
             .and_then(|f| serde_json::from_str(&f).ok())
             .unwrap_or(serde_json::Value::Null),
         imported_machine_verdict: verdict(&row, "imported_machine_verdict")?,
+        evidence_as_of: row.try_get("evidence_as_of")?,
+        plan_year: row
+            .try_get::<Option<i64>, _>("plan_year")?
+            .and_then(|y| i32::try_from(y).ok()),
+        schedule: row
+            .try_get::<Option<String>, _>("schedule")?
+            .as_deref()
+            .and_then(duban_model::Schedule::parse),
     }))
 }
 
@@ -454,6 +464,23 @@ pub(crate) async fn sections(pool: &Pool, plan: PlanId) -> Result<Vec<String>, S
     .await?;
     rows.iter()
         .map(|r| r.try_get("section").map_err(StoreError::from))
+        .collect()
+}
+
+/// Units leading at least one task of the plan, by name.
+pub(crate) async fn lead_units(
+    pool: &Pool,
+    plan: PlanId,
+) -> Result<Vec<(UnitId, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT u.id, u.name FROM units u WHERE EXISTS (SELECT 1 FROM task_units tu \
+         WHERE tu.unit_id = u.id AND tu.role = 'lead' AND tu.plan_id = $1) ORDER BY u.name",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((UnitId(r.try_get("id")?), r.try_get("name")?)))
         .collect()
 }
 

@@ -21,6 +21,8 @@ fn verdict(v: Option<String>) -> Option<Verdict> {
 /// The evidence gathered for one task: the newest round's accepted lead reports.
 struct Gathered {
     source: EvidenceSource,
+    /// The round's due date, "YYYY-MM-DD".
+    due_date: String,
     narrative: String,
     figures: Value,
 }
@@ -29,7 +31,8 @@ async fn gather(tx: &mut Tx, task: TaskId) -> Result<Option<Gathered>, StoreErro
     // Only lead units file the task's report; cooperating units' words reach it through the
     // contributions the lead merged. Newest round first; within it, the ledger's unit order.
     let rows = sqlx::query(
-        "SELECT r.round_id, ro.name AS round_name, r.narrative, r.figures_json, r.reviewed_at \
+        "SELECT r.round_id, ro.name AS round_name, ro.due_date, r.narrative, r.figures_json, \
+         r.reviewed_at \
          FROM reports r JOIN rounds ro ON ro.id = r.round_id \
          JOIN task_units tu ON tu.task_id = r.task_id AND tu.unit_id = r.unit_id \
          AND tu.role = 'lead' \
@@ -44,6 +47,7 @@ async fn gather(tx: &mut Tx, task: TaskId) -> Result<Option<Gathered>, StoreErro
     };
     let round_id: i64 = first.try_get("round_id")?;
     let round_name: String = first.try_get("round_name")?;
+    let due_date: String = first.try_get("due_date")?;
     let mut texts = Vec::new();
     let mut figures = Map::new();
     let mut accepted_at = 0i64;
@@ -71,6 +75,7 @@ async fn gather(tx: &mut Tx, task: TaskId) -> Result<Option<Gathered>, StoreErro
             round_name,
             accepted_on: cst_date(accepted_at),
         },
+        due_date,
         narrative: texts.join("\n"),
         figures: Value::Object(figures),
     }))
@@ -88,10 +93,12 @@ pub(crate) async fn refresh(
     now: i64,
 ) -> Result<(), StoreError> {
     let Some(t) = sqlx::query(
-        "SELECT plan_id, text, progress, office_verdict, machine_verdict, verdict, \
-         verdict_source, evidence_round_id, final_verdict, override_reason, overridden_by, \
-         overridden_at, override_round_id, imported_machine_verdict, imported_explanation, \
-         imported_targets_json FROM tasks WHERE id = $1",
+        "SELECT t.plan_id, t.text, t.deadline, p.year AS plan_year, t.office_verdict, \
+         t.machine_verdict, t.verdict, t.imported_schedule, t.imported_as_of, \
+         t.verdict_source, t.evidence_round_id, t.final_verdict, t.override_reason, \
+         t.overridden_by, t.overridden_at, t.override_round_id, t.imported_machine_verdict, \
+         t.imported_explanation, t.imported_targets_json FROM tasks t \
+         JOIN plans p ON p.id = t.plan_id WHERE t.id = $1",
     )
     .bind(task)
     .fetch_optional(&mut **tx)
@@ -113,10 +120,33 @@ pub(crate) async fn refresh(
         }) => Some(*round_id),
         _ => None,
     };
-    let (source, machine, targets, explanation) = match &gathered {
+    let deadline: Option<String> = t.try_get("deadline")?;
+    let plan_year = t
+        .try_get::<Option<i64>, _>("plan_year")?
+        .and_then(|y| i32::try_from(y).ok());
+    let (source, machine, targets, explanation, schedule, as_of) = match &gathered {
         Some(g) => {
-            let j = judge(&text, &g.narrative, &g.figures);
-            (g.source.clone(), j.verdict, j.targets, j.explanation)
+            // A round speaks for the period its name gives ("2026年10月", "第三季度"), else
+            // for its due date; before the task's deadline it is judged as part-year.
+            let round_name = match &g.source {
+                EvidenceSource::Report { round_name, .. } => round_name.as_str(),
+                EvidenceSource::Imported => "",
+            };
+            let period = duban_standing::round_period(
+                round_name,
+                &g.due_date,
+                deadline.as_deref(),
+                plan_year,
+            );
+            let j = judge(&text, &g.narrative, &g.figures, period);
+            (
+                g.source.clone(),
+                j.verdict,
+                j.targets,
+                j.explanation,
+                j.schedule.map(|s| s.as_str().to_string()),
+                period.map(|p| p.as_of.to_string()),
+            )
         }
         // The imported reading was made with the file's own period and is kept as it was.
         None => {
@@ -132,6 +162,8 @@ pub(crate) async fn refresh(
                 machine,
                 targets,
                 explanation.unwrap_or_default(),
+                t.try_get::<Option<String>, _>("imported_schedule")?,
+                t.try_get::<Option<String>, _>("imported_as_of")?,
             )
         }
     };
@@ -220,7 +252,11 @@ pub(crate) async fn refresh(
         .push(", evidence_text = ")
         .push_bind(text_col)
         .push(", evidence_figures = ")
-        .push_bind(figures_col);
+        .push_bind(figures_col)
+        .push(", schedule = ")
+        .push_bind(schedule)
+        .push(", evidence_as_of = ")
+        .push_bind(as_of);
     if override_cleared {
         qb.push(
             ", final_verdict = NULL, override_reason = NULL, overridden_by = NULL, \

@@ -108,7 +108,8 @@ async fn an_override_speaks_for_its_evidence_and_newer_evidence_asks() -> Result
         ensure!(matches!(&d.evidence, duban_standing::EvidenceSource::Report { round_name, .. } if round_name == "9月"));
 
         // A later report the machine reads as the override says is accepted without asking.
-        let r2 = s.open_round(plan, "10月", "2026-10-31", "admin").await?.id;
+        // The year-end round: no longer part-year, so 主体完工 reads as not built.
+        let r2 = s.open_round(plan, "年度总结", "2027-01-10", "admin").await?.id;
         let b = report(s, task, r2, unit, "江山公园主体完工，附属工程尚未建成。").await?;
         s.accept_report(b, "admin").await?;
         let d = detail(s, task).await?;
@@ -116,7 +117,7 @@ async fn an_override_speaks_for_its_evidence_and_newer_evidence_asks() -> Result
         ensure!(d.summary.verdict_source == VerdictSource::Override);
         ensure!(d.evidence_narrative().contains("主体完工"));
 
-        // Reopening October's report: the override made on it goes, September's evidence speaks.
+        // Reopening the year-end report: the override made on it goes, September's evidence speaks.
         s.reopen_report(b, "请补充验收材料", "admin").await?;
         let d = detail(s, task).await?;
         ensure!(d.summary.verdict == Some(Verdict::Met), "{:?}", d.summary.verdict);
@@ -192,6 +193,119 @@ async fn a_dropped_override_lets_the_new_evidence_decide() -> Result<()> {
             .await?;
         ensure!(n == 1 && rows[0].id == task);
         ensure!(s.overview(plan, &Scope::All).await?.counts.not_met == 1);
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn a_round_judges_its_reports_as_of_its_period() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let mut l = ledger();
+        l.title = Some("2026年重点任务".into());
+        l.tasks[0] = Task::new(1, 1, "新增停车位5000个以上");
+        l.tasks[0].lead_units.push(UnitRef::new(UNIT));
+        l.tasks[0].progress = "正在推进。".into();
+        duban_assess::assess_task(&mut l.tasks[0]);
+        let plan = s
+            .import_ledger("2026年重点任务", &l, "parking.txt", &sha(43), "admin")
+            .await?;
+        let task = s
+            .list_tasks(plan, &Default::default(), &Scope::All)
+            .await?
+            .0[0]
+            .id;
+        let unit = s.unit_by_name(UNIT).await?.context("unit")?.id;
+
+        // 4,500 of 5,000 by the end of October (83% of the year): on schedule, not yet met.
+        let oct = s
+            .open_round(plan, "2026年10月", "2026-11-05", "admin")
+            .await?
+            .id;
+        let a = report(s, task, oct, unit, "1-10月新增停车位4500个。").await?;
+        s.accept_report(a, "admin").await?;
+        let d = detail(s, task).await?;
+        ensure!(
+            d.summary.verdict == Some(Verdict::Unverifiable),
+            "{:?}",
+            d.summary.verdict
+        );
+        ensure!(d.schedule == Some(duban_model::Schedule::OnTrack));
+        ensure!(d.evidence_as_of.as_deref() == Some("2026-10-31"));
+        ensure!(
+            d.explanation.as_deref().unwrap_or("").contains("序时推进"),
+            "{:?}",
+            d.explanation
+        );
+
+        // The year-end round: 4,800 of 5,000 is a miss, with no schedule any more.
+        let dec = s
+            .open_round(plan, "2026年12月", "2027-01-05", "admin")
+            .await?
+            .id;
+        let b = report(s, task, dec, unit, "全年新增停车位4800个。").await?;
+        s.accept_report(b, "admin").await?;
+        let d = detail(s, task).await?;
+        ensure!(d.summary.verdict == Some(Verdict::NotMet));
+        ensure!(d.schedule.is_none() && d.evidence_as_of.is_none());
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn an_override_survives_a_reimport_of_the_ledger() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let first = ledger();
+        let plan = s
+            .import_ledger("2026年", &first, "park.txt", &sha(44), "admin")
+            .await?;
+        let task = s
+            .list_tasks(plan, &Default::default(), &Scope::All)
+            .await?
+            .0[0]
+            .id;
+        s.override_verdict(task, Some(Verdict::NotMet), "现场核查未完工", "admin")
+            .await?;
+        let unit = s.unit_by_name(UNIT).await?.context("unit")?.id;
+        let r = s.open_round(plan, "9月", "2026-09-30", "admin").await?.id;
+        report(s, task, r, unit, "江山公园附属工程施工中。").await?;
+
+        // The office corrects its ledger: a new deadline on the park, and a new task.
+        let mut second = ledger();
+        second.tasks[0].deadline = Some("2027年6月底".into());
+        let mut more = Task::new(1, 2, "建成滨河步道");
+        more.lead_units.push(UnitRef::new("区交通局"));
+        more.progress = "步道已建成。".into();
+        duban_assess::assess_task(&mut more);
+        second.tasks.push(more);
+        let summary = s
+            .reimport_ledger(plan, &second, "park-v2.txt", &sha(45), "admin")
+            .await?;
+        ensure!(summary.updated == 1 && summary.added == 1 && summary.kept_unlisted == 0);
+        ensure!(summary.overrides_kept == 1 && summary.new_units == 1);
+
+        let d = detail(s, task).await?;
+        ensure!(d.summary.id == task, "the task keeps its id");
+        ensure!(d.summary.deadline.as_deref() == Some("2027年6月底"));
+        ensure!(d.summary.verdict == Some(Verdict::NotMet));
+        ensure!(d.summary.verdict_source == VerdictSource::Override);
+        ensure!(d.override_reason.as_deref() == Some("现场核查未完工"));
+        ensure!(
+            s.task_reports(task, &Scope::All).await?.len() == 1,
+            "reports kept"
+        );
+        let (all, n) = s.list_tasks(plan, &Default::default(), &Scope::All).await?;
+        ensure!(n == 2 && all[1].text == "建成滨河步道" && all[1].lead_units == ["区交通局"]);
+        // The same file again is refused, and nothing is written.
+        ensure!(matches!(
+            s.reimport_ledger(plan, &second, "park-v2.txt", &sha(45), "admin")
+                .await,
+            Err(StoreError::DuplicateImport { .. })
+        ));
+        ensure!(s.audit_verify().await?.ok());
         Ok(())
     })
     .await

@@ -9,8 +9,9 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::current::current_plan;
 use crate::error::{ApiError, Failure};
-use crate::routes::pages::{TaskQuery, current_plan};
+use crate::routes::pages::TaskQuery;
 use crate::security::CurrentUser;
 use crate::security::client::ClientAddr;
 use crate::security::cookies;
@@ -144,11 +145,38 @@ pub async fn tasks(
     Ok(Json(json!({"tasks": rows, "total": total})))
 }
 
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct TaskInclude {
+    /// Comma-separated: `reports` (every report on the task in the caller's scope, newest
+    /// round first) and `history` (how the standing moved).
+    include: String,
+}
+
 pub async fn task(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
     Path(id): Path<String>,
+    Query(inc): Query<TaskInclude>,
 ) -> Result<Json<serde_json::Value>, ApiError> {
+    let mut wants = (false, false);
+    for part in inc
+        .include
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        match part {
+            "reports" => wants.0 = true,
+            "history" => wants.1 = true,
+            other => {
+                return Err(Failure::BadRequest(format!(
+                    "include 的取值“{other}”无效：应为 reports 或 history"
+                ))
+                .into());
+            }
+        }
+    }
     let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
     let t = app
         .store
@@ -167,11 +195,21 @@ pub async fn task(
         obj.insert("evidence".into(), json!(t.evidence));
         obj.insert("evidence_text".into(), json!(t.evidence_narrative()));
         obj.insert("evidence_figures".into(), json!(t.evidence_figures));
+        obj.insert("as_of".into(), json!(t.evidence_as_of));
+        obj.insert("schedule".into(), json!(t.schedule));
         obj.insert("leader".into(), json!(t.leader));
         obj.insert("explanation".into(), json!(t.explanation));
         obj.insert("targets".into(), json!(t.targets));
         obj.insert("final_verdict".into(), json!(t.final_verdict));
         obj.insert("override_reason".into(), json!(t.override_reason));
+        if wants.0 {
+            let reports = app.store.task_reports(id, &user.scope()).await?;
+            obj.insert("reports".into(), json!(reports));
+        }
+        if wants.1 {
+            let history = app.store.standing_history(id).await?;
+            obj.insert("standing_history".into(), json!(history));
+        }
     }
     Ok(Json(v))
 }

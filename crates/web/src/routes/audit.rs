@@ -8,11 +8,11 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::error::{Failure, PageError};
-use crate::routes::pages::fmt_time;
 use crate::security::CurrentUser;
 use crate::security::guard::encode_query;
 use crate::state::AppState;
 use crate::views::diff;
+use crate::views::format::fmt_time;
 
 const PAGE: u32 = 50;
 

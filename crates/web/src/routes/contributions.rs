@@ -13,10 +13,10 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 
 use crate::error::{Failure, PageError};
-use crate::routes::pages::fmt_time;
 use crate::routes::rounds::round_from_path;
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 
 pub fn contribution_context(c: &Contribution) -> Value {
     context! {

@@ -12,9 +12,9 @@ use duban_docs::{BulletinOptions, ReportOptions, VerdictSource};
 use duban_store::RoundId;
 use serde::Deserialize;
 
+use crate::current::current_plan;
 use crate::error::{Failure, PageError};
 use crate::oversight;
-use crate::routes::pages::current_plan;
 use crate::state::AppState;
 
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
@@ -123,6 +123,11 @@ pub async fn year_end_report(
     // The plan as stored carries each task's standing: its final verdict is what the
     // office sends unless it asks for one side only.
     opts.verdict_source = VerdictSource::Final;
+    // Before the plan's year is out, the standings speak for today, and the report says so.
+    let today = crate::lights::today_cst();
+    if plan.year.is_some_and(|y| today < format!("{y:04}-12-31")) {
+        opts.as_of = Some(oversight::date_zh(&today));
+    }
     if let Some(s) = q.source.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
         opts.verdict_source = parse_source(s).ok_or_else(|| {
             Failure::BadRequest(format!("结论来源“{s}”无效：应为 office、machine 或 final"))

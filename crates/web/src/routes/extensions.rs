@@ -11,11 +11,12 @@ use duban_store::{
 use minijinja::{Value, context};
 use serde::Deserialize;
 
+use crate::current::current_plan;
 use crate::error::{Failure, PageError};
-use crate::routes::pages::{current_plan, fmt_time};
 use crate::routes::review::local_path;
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 
 pub fn extension_context(e: &Extension) -> Value {
     context! {

@@ -95,7 +95,7 @@ async fn render_upload(
             context! {
                 id => p.id, name => p.name, source_name => p.source_name,
                 task_count => p.task_count, created_by => p.created_by,
-                created_at => crate::routes::pages::fmt_time(p.created_at),
+                created_at => crate::views::format::fmt_time(p.created_at),
             }
         })
         .collect();

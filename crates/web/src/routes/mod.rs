@@ -33,7 +33,10 @@ use crate::state::AppState;
 /// by the store, for every route that reads tasks or units.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Access {
-    /// Anyone (health, assets, the API document, JSON login).
+    /// Anyone, and the route never reads the session: the guard does not look one up, so a
+    /// logged-in browser's stylesheet or a health probe costs no database read.
+    Anonymous,
+    /// Anyone; the session, when there is one, is resolved (the JSON login).
     Public,
     /// Anyone, but a POST must carry the login form's double-submit token.
     LoginForm,
@@ -60,11 +63,15 @@ type Handler = fn() -> MethodRouter<AppState>;
 
 /// The table. Methods on one path are separate rows so each has its own access.
 const TABLE: &[(&str, &str, Access, Handler)] = &[
-    ("GET", "/healthz", Access::Public, || get(health::healthz)),
-    ("GET", "/assets/style.css", Access::Public, || {
-        get(assets::style)
+    ("GET", "/healthz", Access::Anonymous, || {
+        get(health::healthz)
     }),
-    ("GET", "/api/openapi.json", Access::Public, || {
+    // The stylesheet under its content hash (what pages link to, cached for a year) and
+    // under its plain name (for anything that linked it before).
+    ("GET", "/assets/{file}", Access::Anonymous, || {
+        get(assets::asset)
+    }),
+    ("GET", "/api/openapi.json", Access::Anonymous, || {
         get(openapi::document)
     }),
     ("POST", "/api/session", Access::Public, || post(api::login)),

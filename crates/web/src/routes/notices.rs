@@ -12,11 +12,12 @@ use minijinja::{Value, context};
 use serde::Deserialize;
 use time::OffsetDateTime;
 
+use crate::current::current_plan;
 use crate::error::{Failure, PageError};
-use crate::routes::pages::{current_plan, fmt_time};
 use crate::routes::review::local_path;
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 
 /// Days between two escalation steps once a notice is past its deadline.
 pub const ESCALATE_EVERY_DAYS: u32 = 3;

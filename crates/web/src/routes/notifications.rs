@@ -6,9 +6,9 @@ use duban_store::NotificationId;
 use minijinja::context;
 
 use crate::error::{Failure, PageError};
-use crate::routes::pages::fmt_time;
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 
 const SHOWN: u32 = 200;
 

@@ -15,6 +15,20 @@ fn verdict_schema() -> Value {
 pub fn spec() -> Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
     let err = |desc: &str| json!({"description": desc, "content": {"application/json": {"schema": error}}});
+    // Built apart from the document: one json! for all of it would pass the macro's nesting limit.
+    let task_detail = json!({"type": "object", "properties": {
+        "progress": {"type": "string"}, "progress_label": {"type": ["string", "null"]},
+        "leader": {"type": ["string", "null"]}, "explanation": {"type": ["string", "null"]},
+        "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}},
+        "final_verdict": {"allOf": [{"$ref": "#/components/schemas/Verdict"}], "description": "督查办改判（若有）"},
+        "override_reason": {"type": ["string", "null"]},
+        "verdict_source_label": {"type": "string", "description": "结论来源，如“机器判断，依据第三季度报告（2026-10-08通过）”"},
+        "evidence": {"type": "object", "description": "依据：{kind: imported} 或 {kind: report, round_id, round_name, accepted_on}"},
+        "evidence_text": {"type": "string", "description": "作为依据的文字；targets 的证据偏移指向此文字"},
+        "evidence_figures": {"description": "依据报告中填报的数字（按目标键）"},
+        "as_of": {"type": ["string", "null"], "description": "依据所述截至日期（未到完成时限时），YYYY-MM-DD"},
+        "schedule": {"type": ["string", "null"], "description": "未到完成时限时的序时进度：超序时 / 序时推进 / 滞后"}
+    }});
     json!({
         "openapi": "3.1.0",
         "info": {
@@ -134,20 +148,10 @@ pub fn spec() -> Value {
             }},
             "/api/tasks/{id}": {"get": {
                 "summary": "任务详情", "security": [{"session": []}],
-                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+                "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}, {"name": "include", "in": "query", "description": "逗号分隔：reports（该任务的全部填报记录，按权限范围）、history（结论变化）", "schema": {"type": "string"}}],
                 "responses": {
                     "200": {"description": "任务，含进展、目标与证据", "content": {"application/json": {"schema": {
-                        "allOf": [{"$ref": "#/components/schemas/TaskRow"}, {"type": "object", "properties": {
-                            "progress": {"type": "string"}, "progress_label": {"type": ["string", "null"]},
-                            "leader": {"type": ["string", "null"]}, "explanation": {"type": ["string", "null"]},
-                            "targets": {"type": "array", "items": {"$ref": "#/components/schemas/Target"}},
-                            "final_verdict": {"allOf": [{"$ref": "#/components/schemas/Verdict"}], "description": "督查办改判（若有）"},
-                            "override_reason": {"type": ["string", "null"]},
-                            "verdict_source_label": {"type": "string", "description": "结论来源，如“机器判断，依据第三季度报告（2026-10-08通过）”"},
-                            "evidence": {"type": "object", "description": "依据：{kind: imported} 或 {kind: report, round_id, round_name, accepted_on}"},
-                            "evidence_text": {"type": "string", "description": "作为依据的文字；targets 的证据偏移指向此文字"},
-                            "evidence_figures": {"description": "依据报告中填报的数字（按目标键）"}
-                        }}]
+                        "allOf": [{"$ref": "#/components/schemas/TaskRow"}, task_detail]
                     }}}},
                     "401": err("未登录"), "404": err("任务不存在或不在权限范围内")
                 }

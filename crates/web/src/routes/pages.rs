@@ -3,26 +3,21 @@
 use axum::extract::{Path, Query, State};
 use axum::response::Html;
 use duban_model::Verdict;
-use duban_store::{
-    Plan, Role, Scope, Store, StoreError, TaskFilter, TaskId, UnitId, VerdictCounts,
-};
+use duban_store::{Role, Scope, Store, TaskFilter, TaskId, UnitId, VerdictCounts};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
 
+use crate::current::current_plan;
 use crate::error::{Failure, PageError};
 use crate::oversight;
 use crate::security::CurrentUser;
 use crate::state::AppState;
 use crate::views::charts::{self, Datum};
+use crate::views::format::fmt_time;
 use crate::views::highlight::{self, Span};
 use crate::views::verdict_options;
-
-/// The plan the pages show: the newest import.
-pub async fn current_plan(app: &AppState) -> Result<Option<Plan>, StoreError> {
-    app.current.get(&app.store).await
-}
 
 /// Query parameters shared by `/tasks` and `/api/tasks`; all optional strings so a bad
 /// value is a clear message, not an extractor rejection.
@@ -305,11 +300,12 @@ pub async fn tasks(
     };
     let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
     let lights = oversight::lights_for(&app.store, plan.id, &ids, &user.scope()).await?;
-    let sections = app.store.sections(plan.id).await?;
+    let choices = app.store.filter_choices(plan.id).await?;
     let units = match user.scope() {
-        Scope::All => app.store.units().await?,
+        Scope::All => choices.lead_units,
         Scope::Unit(_) => Vec::new(),
     };
+    let sections = choices.sections;
     let pages = (total.max(0) as u32).div_ceil(PAGE_SIZE).max(1);
     let mut base_query = q;
     base_query.page = None;
@@ -480,6 +476,8 @@ pub async fn task(
                     e @ duban_standing::EvidenceSource::Report { .. } => Some(e.label_zh()),
                 },
                 verdict_source => t.verdict_source_label(),
+                schedule => t.schedule.map(|s| s.label()),
+                as_of => t.evidence_as_of.as_deref().map(oversight::date_zh),
                 evidence_label => t.evidence.label_zh(),
                 leader => t.leader,
                 status_text => t.status_text,
@@ -505,19 +503,6 @@ pub async fn task(
             unit_account,
             open_rounds,
         },
-    )
-}
-
-pub fn fmt_time(t: time::OffsetDateTime) -> String {
-    let cst = time::UtcOffset::from_hms(8, 0, 0).unwrap_or(time::UtcOffset::UTC);
-    let t = t.to_offset(cst);
-    format!(
-        "{}-{:02}-{:02} {:02}:{:02}",
-        t.year(),
-        t.month() as u8,
-        t.day(),
-        t.hour(),
-        t.minute()
     )
 }
 

@@ -14,12 +14,13 @@ use duban_store::{
 use minijinja::{Value, context};
 use serde::Deserialize;
 
+use crate::current::current_plan;
 use crate::error::{Failure, PageError};
 use crate::livecheck::{self, FigureField, LiveCheck, Previous, ReportContent};
-use crate::routes::pages::{current_plan, fmt_time};
 use crate::routes::rounds::round_from_path;
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 use crate::views::highlight;
 
 /// Today in China Standard Time, the calendar due dates are written in.
@@ -459,6 +460,7 @@ fn render_form(
             figures: &figures,
             self_status: SelfStatus::parse(&input.self_status),
             delay_reason: Some(input.delay_reason.as_str()),
+            period: c.task.period_in(&c.round),
         },
         c.previous.as_ref().map(|(name, text)| Previous {
             round_name: name,

@@ -17,11 +17,11 @@ use serde::Deserialize;
 
 use crate::error::{Failure, PageError};
 use crate::livecheck::{self, Previous, ReportContent};
-use crate::routes::pages::fmt_time;
 use crate::routes::reporting::{check_context, previous_narrative};
 use crate::routes::rounds::round_from_path;
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 use crate::views::verdict_options;
 
 pub async fn queue(
@@ -43,7 +43,8 @@ pub async fn queue(
         let task = app.store.task(r.task_id, &Scope::All).await?;
         let (text, warnings) = match &task {
             Some(t) => {
-                let check = livecheck::live_check(&t.summary.text, content(r), None);
+                let check =
+                    livecheck::live_check(&t.summary.text, content(r, t.period_in(&round)), None);
                 (t.summary.text.clone(), check.warnings.len())
             }
             None => (String::new(), 0),
@@ -69,12 +70,13 @@ pub async fn queue(
     )
 }
 
-fn content(r: &Report) -> ReportContent<'_> {
+fn content(r: &Report, period: Option<duban_standing::Period>) -> ReportContent<'_> {
     ReportContent {
         narrative: &r.narrative,
         figures: &r.figures,
         self_status: r.self_status,
         delay_reason: r.delay_reason.as_deref(),
+        period,
     }
 }
 
@@ -107,13 +109,13 @@ async fn render(
     let previous = previous_narrative(app, r.task_id, r.unit_id, &round).await?;
     let check = livecheck::live_check(
         &task.summary.text,
-        content(r),
+        content(r, task.period_in(&round)),
         previous.as_ref().map(|(name, text)| Previous {
             round_name: name,
             narrative: text,
         }),
     );
-    let preview = accept_preview(&task, r, &round.name);
+    let preview = accept_preview(&task, r, &round);
     let fields = livecheck::figure_fields(&task.summary.text);
     let figures: Vec<_> = fields
         .iter()
@@ -184,15 +186,20 @@ async fn render(
 fn accept_preview(
     task: &duban_store::TaskDetail,
     r: &Report,
-    round_name: &str,
+    round: &duban_store::Round,
 ) -> minijinja::Value {
     let source = duban_standing::EvidenceSource::Report {
         round_id: r.round_id.0,
-        round_name: round_name.to_string(),
+        round_name: round.name.clone(),
         accepted_on: String::new(),
     };
     let override_ = task.override_();
-    let judged = duban_standing::judge(&task.summary.text, &r.narrative, &r.figures);
+    let judged = duban_standing::judge(
+        &task.summary.text,
+        &r.narrative,
+        &r.figures,
+        task.period_in(round),
+    );
     let question = duban_standing::override_in_question(override_.as_ref(), judged.verdict);
     let to = duban_standing::decide(
         judged.verdict,

@@ -9,10 +9,11 @@ use duban_store::{Round, RoundId, RoundStatus, SessionUser, StoreError};
 use minijinja::context;
 use serde::Deserialize;
 
+use crate::current::current_plan;
 use crate::error::{Failure, PageError};
-use crate::routes::pages::{current_plan, fmt_time};
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 
 pub async fn page(
     State(app): State<AppState>,

@@ -10,9 +10,9 @@ use minijinja::context;
 use serde::Deserialize;
 
 use crate::error::{Failure, PageError};
-use crate::routes::pages::fmt_time;
 use crate::security::CurrentUser;
 use crate::state::AppState;
+use crate::views::format::fmt_time;
 
 pub async fn page(
     State(app): State<AppState>,

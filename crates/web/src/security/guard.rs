@@ -59,6 +59,9 @@ pub const CSRF_HEADER: &str = "x-csrf-token";
 pub const CSRF_FIELD: &str = "csrf";
 
 pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response {
+    if g.access == Access::Anonymous {
+        return next.run(req).await;
+    }
     let api = req.uri().path().starts_with("/api/");
     let deny = |f: Failure| -> Response {
         if api {
@@ -87,7 +90,7 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
     let (mut req, user) = match (g.access, user) {
-        (Access::Public, user) => (req, user),
+        (Access::Public | Access::Anonymous, user) => (req, user),
         (Access::LoginForm, user) => {
             if unsafe_method {
                 let expected = cookies::get(req.headers(), cookies::LOGIN);

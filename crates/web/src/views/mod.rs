@@ -2,6 +2,7 @@
 
 pub mod charts;
 pub mod diff;
+pub mod format;
 pub mod highlight;
 
 use axum::response::Html;
@@ -103,7 +104,9 @@ impl Templates {
         });
         let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
         let unread = crate::security::guard::UNREAD.try_with(|n| *n).unwrap_or(0);
-        let full = context! { me, csrf, nav, unread, ..ctx };
+        // Built here from a hex digest: nothing in it needs escaping.
+        let style = Value::from_safe_string(crate::routes::assets::style_url());
+        let full = context! { me, csrf, nav, unread, style, ..ctx };
         Ok(Html(self.env.get_template(name)?.render(full)?))
     }
 }

@@ -361,3 +361,62 @@ async fn secure_cookie_when_configured_and_no_open_redirect() -> Result<()> {
     app.finish().await;
     Ok(())
 }
+
+/// Public assets and the health probe never read the session: they answer a logged-in
+/// browser even when the sessions table cannot be read, while a page that needs the session
+/// cannot. Pages link the stylesheet under its content hash, cached for a year.
+#[tokio::test]
+async fn assets_and_health_do_not_look_up_the_session() -> Result<()> {
+    let app = seeded(crate::helpers::Backend::Sqlite).await?;
+    let admin = app.login("admin").await?;
+    let page = admin.client.get(app.url("/")).send().await?.text().await?;
+    let href = page
+        .split("<link rel=\"stylesheet\" href=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .context("stylesheet link")?
+        .to_string();
+    ensure!(
+        href.starts_with("/assets/style.") && href.len() > "/assets/style.css".len(),
+        "{href}"
+    );
+    let res = admin.client.get(app.url(&href)).send().await?;
+    ensure!(res.status() == 200);
+    ensure!(
+        res.headers()["cache-control"]
+            .to_str()?
+            .contains("immutable")
+    );
+    let plain = admin
+        .client
+        .get(app.url("/assets/style.css"))
+        .send()
+        .await?;
+    ensure!(plain.status() == 200 && plain.headers()["cache-control"] == "public, max-age=3600");
+    ensure!(
+        admin
+            .client
+            .get(app.url("/assets/other.js"))
+            .send()
+            .await?
+            .status()
+            == 404
+    );
+
+    app.raw_sql("ALTER TABLE sessions RENAME TO sessions_away")
+        .await?;
+    for path in [href.as_str(), "/healthz", "/api/openapi.json"] {
+        let res = admin.client.get(app.url(path)).send().await?;
+        ensure!(res.status() == 200, "{path}: {}", res.status());
+    }
+    let res = admin.client.get(app.url("/tasks")).send().await?;
+    ensure!(
+        res.status() == 500,
+        "a page that needs the session reads it: {}",
+        res.status()
+    );
+    app.raw_sql("ALTER TABLE sessions_away RENAME TO sessions")
+        .await?;
+    app.finish().await;
+    Ok(())
+}

@@ -34,7 +34,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
         ),
         (
             "GET",
-            "/assets/style.css",
+            "/assets/{file}",
             "/assets/style.css",
             Body::None,
             [200, 200, 200, 200, 200],

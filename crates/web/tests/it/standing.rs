@@ -161,7 +161,11 @@ async fn look(app: &TestApp, admin: &User, task: i64) -> Result<Seen> {
 /// Reads the documents back with python-docx and openpyxl (the independent readers CI
 /// installs): the task's row in the year-end report's attachments and in the ledger sheet.
 /// Returns `None` where those readers are not installed.
-fn python_read_back(docx: &[u8], xlsx: &[u8], task_text: &str) -> Result<Option<(String, String)>> {
+fn python_read_back(
+    docx: &[u8],
+    xlsx: &[u8],
+    task_text: &str,
+) -> Result<Option<(String, String, String)>> {
     let ok = Command::new("python3")
         .args(["-c", "import docx, openpyxl"])
         .output()
@@ -191,10 +195,16 @@ print(where)
 wb = openpyxl.load_workbook(sys.argv[2])
 ws = wb.worksheets[0]
 line = ''
+evidence = ''
+col = None
 for row in ws.iter_rows(values_only=True):
+    if col is None and '证据' in row:
+        col = row.index('证据')
     if any(isinstance(v, str) and task in v for v in row):
         line = ' / '.join('' if v is None else str(v) for v in row)
+        evidence = '' if col is None or row[col] is None else str(row[col])
 print(line)
+print(evidence)
 "#;
     let out = Command::new("python3")
         .arg("-c")
@@ -211,6 +221,7 @@ print(line)
     let text = String::from_utf8(out.stdout)?;
     let mut lines = text.lines();
     Ok(Some((
+        lines.next().unwrap_or("").to_string(),
         lines.next().unwrap_or("").to_string(),
         lines.next().unwrap_or("").to_string(),
     )))
@@ -296,6 +307,18 @@ async fn run(b: Backend) -> Result<()> {
 
     let seen = look(&app, &admin, task).await?;
     ensure!(seen.api_verdict == "not_met", "API: {}", seen.api_verdict);
+    // October speaks for 1-10月, before the year-end deadline: judged as part-year, behind.
+    let d = get_json(&app, &admin, &format!("/api/tasks/{task}")).await?;
+    ensure!(
+        d["as_of"] == "2026-10-31" && d["schedule"] == "lagging",
+        "{} {}",
+        d["as_of"],
+        d["schedule"]
+    );
+    ensure!(
+        seen.page.contains("id=\"schedule\"") && seen.page.contains("滞后"),
+        "schedule on the page"
+    );
     ensure!(seen.api_source == "machine");
     ensure!(seen.span.contains("9.5%"), "span: {}", seen.span);
     ensure!(seen.in_not_met_filter, "?verdict=not_met lists it");
@@ -321,12 +344,25 @@ async fn run(b: Backend) -> Result<()> {
         seen.docx.contains(below) && seen.docx.contains("未完成既定目标"),
         "docx"
     );
+    // Written before the plan's year is out, the report says as of when (the plan is 2026's).
+    let before_year_end = cst_date_in(0).as_str() < "2026-12-31";
+    ensure!(
+        seen.docx.contains("进展情况的报告") == before_year_end
+            && seen.docx.contains("截至") == before_year_end,
+        "a part-year report says 截至"
+    );
     ensure!(
         seen.xlsx.contains(below) && seen.xlsx.contains("9.5%"),
         "xlsx evidence"
     );
-    if let Some((doc_row, sheet_row)) = python_read_back(&seen.docx_bytes, &seen.xlsx_bytes, TASK)?
+    if let Some((doc_row, sheet_row, evidence)) =
+        python_read_back(&seen.docx_bytes, &seen.xlsx_bytes, TASK)?
     {
+        ensure!(
+            evidence.ends_with(&format!("：{}", seen.span)),
+            "openpyxl 证据 {evidence:?} is the API's span {:?}",
+            seen.span
+        );
         ensure!(
             doc_row
                 .split(" | ")
@@ -368,7 +404,8 @@ async fn run(b: Backend) -> Result<()> {
         seen.xlsx.contains("经现场核查，全年口径已达标"),
         "xlsx carries the reason"
     );
-    if let Some((doc_row, sheet_row)) = python_read_back(&seen.docx_bytes, &seen.xlsx_bytes, TASK)?
+    if let Some((doc_row, sheet_row, _)) =
+        python_read_back(&seen.docx_bytes, &seen.xlsx_bytes, TASK)?
     {
         ensure!(
             doc_row
@@ -402,6 +439,35 @@ async fn run(b: Backend) -> Result<()> {
     ensure!(seen.page.contains("机器判断，依据2026年9月报告"));
     ensure!(seen.page.contains("报告重新开放"));
     ensure!(seen.docx.contains("16.5%") && !seen.docx.contains(below));
+
+    // One task with its report history in one JSON request, as the task page shows them.
+    let d = get_json(
+        &app,
+        &admin,
+        &format!("/api/tasks/{task}?include=reports,history"),
+    )
+    .await?;
+    ensure!(
+        d["reports"].as_array().map(Vec::len) == Some(2),
+        "{}",
+        d["reports"]
+    );
+    let events: Vec<&str> = d["standing_history"]
+        .as_array()
+        .context("history")?
+        .iter()
+        .filter_map(|h| h["event"].as_str())
+        .collect();
+    ensure!(
+        events == ["accept", "accept", "override", "reopen"],
+        "{events:?}"
+    );
+    let bad = admin
+        .client
+        .get(app.url(&format!("/api/tasks/{task}?include=journals")))
+        .send()
+        .await?;
+    ensure!(bad.status() == StatusCode::BAD_REQUEST);
 
     // Every move was audited in its own transaction; the chain still verifies.
     let report = app.store.audit_verify().await?;
