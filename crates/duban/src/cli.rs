@@ -137,9 +137,16 @@ pub enum Command {
         #[command(flatten)]
         db: Db,
     },
-    /// Write a consistent backup of the database while it serves.
+    /// Write a consistent backup of the database while it serves (portable JSON lines:
+    /// restores into SQLite or PostgreSQL).
     Backup {
         out: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Replace the database's contents with a backup (stop every `duban serve` first).
+    Restore {
+        backup: PathBuf,
         #[command(flatten)]
         db: Db,
     },
@@ -263,6 +270,7 @@ pub fn run(cli: Cli) -> Result<()> {
             db,
         } => service::import(&db.url, &file, plan.as_deref(), update),
         Command::Backup { out, db } => service::backup(&db.url, &out),
+        Command::Restore { backup, db } => service::restore(&db.url, &backup),
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => service::audit_verify(&db.url),

@@ -320,6 +320,34 @@ pub fn backup(url: &str, out: &Path) -> Result<()> {
     })
 }
 
+pub fn restore(url: &str, backup: &Path) -> Result<()> {
+    runtime()?.block_on(async {
+        let report = duban_store::restore_url(url, backup, duban_store::StoreOptions::default())
+            .await
+            .with_context(|| format!("{}: 恢复失败", backup.display()))?;
+        for f in &report.removed_files {
+            println!("已删除残留的 {f}");
+        }
+        let rows: u64 = report.rows.values().sum();
+        println!(
+            "已从 {} 恢复到 {}：{} 张表，共 {rows} 行；所有登录会话已清除",
+            backup.display(),
+            redact(url),
+            report.rows.len()
+        );
+        if report.audit.ok() {
+            println!("审计日志完整：共 {} 条，链条校验通过", report.audit.entries);
+            Ok(())
+        } else {
+            bail!(
+                "恢复后审计日志校验失败：第 {} 条：{}",
+                report.audit.first_broken.unwrap_or(0),
+                report.audit.problem.clone().unwrap_or_default()
+            )
+        }
+    })
+}
+
 pub fn audit_verify(url: &str) -> Result<()> {
     runtime()?.block_on(async {
         let store = open(url).await?;

@@ -382,11 +382,14 @@ fn database_commands_on_a_fresh_sqlite_file() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("用户名已存在"), "{}", stderr(&o));
 
-    let backup = dir.path().join("backup.db");
+    let backup = dir.path().join("backup.jsonl");
     let o = run(&["backup", backup.to_str().unwrap(), "--database-url", u]);
     assert!(o.status.success(), "{}", stderr(&o));
-    // The backup is a database the CLI can open and whose audit chain holds.
-    let burl = format!("sqlite://{}", backup.display());
+    // The backup restores into a new database whose audit chain holds.
+    let burl = format!("sqlite://{}", dir.path().join("restored.db").display());
+    let o = run(&["restore", backup.to_str().unwrap(), "--database-url", &burl]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("所有登录会话已清除"), "{}", stdout(&o));
     let o = run(&["audit", "verify", "--database-url", &burl]);
     assert!(o.status.success(), "{}", stderr(&o));
 

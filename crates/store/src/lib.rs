@@ -24,6 +24,7 @@ macro_rules! dispatch {
 mod accounts;
 mod audit;
 mod audit_search;
+mod backup;
 mod cache;
 mod contacts;
 mod contributions;
@@ -63,6 +64,9 @@ pub use accounts::{
 };
 pub use audit::{AuditEntry, AuditReport};
 pub use audit_search::AuditFilter;
+pub use backup::{
+    HEARTBEAT_EVERY, HEARTBEAT_STALE_SECONDS, LiveInstance, RestoreReport, restore_url,
+};
 pub use contributions::Contribution;
 pub use error::StoreError;
 pub use extensions::{Extension, ExtensionFilter, ExtensionStatus, NewExtension};
@@ -233,24 +237,5 @@ impl Store {
             Db::Sqlite(pool) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
-    }
-
-    /// A consistent online backup.
-    ///
-    /// SQLite: `VACUUM INTO out_path`, a complete database file that opens as it is (restore by
-    /// copying it back while the service is stopped). PostgreSQL: a logical dump as JSON lines
-    /// (`{"table": …, "row": {…}}`, one per row, in dependency order) taken in one
-    /// repeatable-read snapshot; it is meant for archiving and inspection. For restoring a
-    /// PostgreSQL deployment use `pg_dump`/`pg_restore`, which also keep the schema, sequences
-    /// and roles that a JSON dump cannot. The target must not exist.
-    pub async fn backup(&self, out_path: &std::path::Path) -> Result<(), StoreError> {
-        if out_path.exists() {
-            return Err(StoreError::Invalid(format!(
-                "备份文件“{}”已存在，请换一个文件名",
-                out_path.display()
-            )));
-        }
-        let path = out_path.to_string_lossy().into_owned();
-        dispatch!(self, audit::backup(&path))
     }
 }

@@ -13,6 +13,8 @@ pub(crate) mod accounts;
 pub(crate) mod audit;
 #[path = "sql/audit_search.rs"]
 pub(crate) mod audit_search;
+#[path = "sql/backup.rs"]
+pub(crate) mod backup;
 #[path = "sql/contacts.rs"]
 pub(crate) mod contacts;
 #[path = "sql/contributions.rs"]

@@ -165,3 +165,36 @@ async fn a_stranger_does_not_lock_the_office_out() -> Result<()> {
     }
     Ok(())
 }
+
+/// While the service runs, `duban restore` refuses to replace its database.
+#[tokio::test]
+async fn restore_refuses_while_the_service_runs() -> Result<()> {
+    for b in backends() {
+        let app = seeded(b).await?;
+        let dir = tempfile::tempdir()?;
+        let backup = dir.path().join("b.jsonl");
+        app.store.backup(&backup).await?;
+        // The first heartbeat is written as the service starts.
+        let mut live = Vec::new();
+        for _ in 0..50 {
+            live = app.store.live_instances().await?;
+            if !live.is_empty() {
+                break;
+            }
+            crate::helpers::pause(100).await;
+        }
+        ensure!(live.len() == 1, "{b:?}: {live:?}");
+        match duban_store::restore_url(
+            &app.database_url,
+            &backup,
+            duban_store::StoreOptions::for_tests(),
+        )
+        .await
+        {
+            Err(e) => ensure!(e.to_string().contains("正被运行中的服务使用"), "{e}"),
+            Ok(_) => anyhow::bail!("{b:?}: restored under a running service"),
+        }
+        app.finish().await;
+    }
+    Ok(())
+}
