@@ -51,8 +51,8 @@ fn main() -> anyhow::Result<()> {
     std::fs::write(out.join("ledger.xlsx"), duban_docs::ledger_xlsx(&ledger)?)?;
     let c = duban_docs::report_counts(&ledger, opts.verdict_source);
     let counts = format!(
-        "{{\"total\": {}, \"met\": {}, \"not_met\": {}, \"pending\": {}}}\n",
-        c.total, c.met, c.not_met, c.pending
+        "{{\"total\": {}, \"met\": {}, \"not_met\": {}, \"qualitative\": {}, \"pending\": {}}}\n",
+        c.total, c.met, c.not_met, c.qualitative, c.pending
     );
     std::fs::write(out.join("counts.json"), &counts)?;
     let bopts = duban_docs::BulletinOptions {

@@ -162,6 +162,9 @@ fn summary_text(c: &ReportCounts, as_of: Option<&str>) -> String {
         "{}项重点工作任务中，已完成既定目标任务{}项，未完成既定目标任务{}项",
         c.total, c.met, c.not_met
     ));
+    if c.qualitative > 0 {
+        s.push_str(&format!("，定性任务{}项", c.qualitative));
+    }
     if c.pending > 0 {
         s.push_str(&format!("，尚待核实{}项", c.pending));
     }
@@ -257,6 +260,8 @@ fn attachment_table(out: &mut String, a: &Attachment<'_>, width: u32) {
     table::table(out, &cols, &rows);
 }
 
+/// "无法核实：未见…" — the machine's explanation already opens with its verdict's label, so
+/// the label is written once.
 fn pending_reason(t: &Task) -> String {
     let label = match t.verdict.or(t.office_verdict) {
         Some(v) => v.label_zh(),
@@ -268,6 +273,7 @@ fn pending_reason(t: &Task) -> String {
         .map(str::trim)
         .filter(|e| !e.is_empty())
     {
+        Some(e) if e.starts_with(label) => e.to_string(),
         Some(e) => format!("{label}：{e}"),
         None => label.to_string(),
     }
@@ -286,6 +292,13 @@ fn attachments<'a>(s: &'a Split<'a>) -> Vec<Attachment<'a>> {
         out.push(Attachment {
             title: format!("已完成既定目标{}项重点工作任务完成情况表", s.met.len()),
             tasks: &s.met,
+            with_reason: false,
+        });
+    }
+    if !s.qualitative.is_empty() {
+        out.push(Attachment {
+            title: format!("定性任务{}项工作开展情况表", s.qualitative.len()),
+            tasks: &s.qualitative,
             with_reason: false,
         });
     }
@@ -357,22 +370,40 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
             blocks::body(&mut out, &unmet_item(i + 1, t, opts.evidence_sentences));
         }
     }
-    if counts.pending > 0 {
-        let n = if counts.not_met > 0 {
-            "（二）"
-        } else {
-            "（一）"
-        };
+    let numbers = ["（一）", "（二）", "（三）"];
+    let mut heading = usize::from(counts.not_met > 0);
+    let attachment_of = |prefix: &str| {
+        atts.iter()
+            .position(|a| a.title.starts_with(prefix))
+            .map(label_of)
+            .unwrap_or_default()
+    };
+    if counts.qualitative > 0 {
         blocks::heading2(
             &mut out,
-            &format!("{n}尚待核实任务（{}项）", counts.pending),
+            &format!("{}定性任务（{}项）", numbers[heading], counts.qualitative),
+        );
+        heading += 1;
+        blocks::body(
+            &mut out,
+            &format!(
+                "以下{}项任务未设可量化核验的目标，不作是否完成既定目标的认定，其工作开展情况详见{}。",
+                counts.qualitative,
+                attachment_of("定性任务")
+            ),
+        );
+    }
+    if counts.pending > 0 {
+        blocks::heading2(
+            &mut out,
+            &format!("{}尚待核实任务（{}项）", numbers[heading], counts.pending),
         );
         blocks::body(
             &mut out,
             &format!(
-                "以下{}项任务依据现有进展材料无法判断是否完成既定目标，或属定性任务，需由牵头单位补充材料后再行认定，详见{}。",
+                "以下{}项任务依据现有进展材料无法判断是否完成既定目标，需由牵头单位补充材料后再行认定，详见{}。",
                 counts.pending,
-                label_of(atts.len() - 1)
+                attachment_of("尚待核实")
             ),
         );
     }
@@ -426,6 +457,7 @@ mod tests {
             total: 131,
             met: 115,
             not_met: 11,
+            qualitative: 0,
             pending: 5,
         };
         assert_eq!(
@@ -444,6 +476,7 @@ mod tests {
             total: 3,
             met: 1,
             not_met: 1,
+            qualitative: 0,
             pending: 1,
         };
         assert!(summary_text(&c, Some("2026年11月30日")).starts_with("截至2026年11月30日，3项"));

@@ -41,6 +41,11 @@ pub fn check(path: &Path, format: Format, as_of: Option<&str>) -> Result<()> {
 
 pub fn report(from: &Path, out: &Path, xlsx: Option<&Path>, verdicts: VerdictChoice) -> Result<()> {
     let ledger = load(from)?;
+    // The report prints the counts of the rows it lists; where the source claimed others
+    // ("131项" and 126 listed), the office must hear it before sending the report on.
+    for line in count_warnings(&ledger) {
+        eprintln!("{line}");
+    }
     let source = match verdicts {
         VerdictChoice::Auto if ledger.tasks.iter().any(|t| t.office_verdict.is_some()) => {
             duban_docs::VerdictSource::Office
@@ -60,6 +65,21 @@ pub fn report(from: &Path, out: &Path, xlsx: Option<&Path>, verdicts: VerdictCho
         write_atomically(x, &bytes)?;
     }
     Ok(())
+}
+
+/// One line per count the source claims and its tables do not list.
+pub fn count_warnings(ledger: &Ledger) -> Vec<String> {
+    ledger
+        .warnings
+        .iter()
+        .filter(|w| w.code == duban_model::WarningCode::ClaimedCountMismatch)
+        .map(|w| {
+            format!(
+                "警告：{}（{}）：{}；报告按实际列出的任务计数",
+                ledger.source, w.location, w.message
+            )
+        })
+        .collect()
 }
 
 /// Writes via a temporary file and a rename, so a crash never leaves half a document.

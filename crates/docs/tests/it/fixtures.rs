@@ -91,7 +91,8 @@ pub fn task(
     t.office_verdict = office;
     t.status_text = office.map(|v| v.label_zh().to_string());
     t.verdict = machine;
-    t.explanation = machine.map(|v| format!("系统判定：{}", v.label_zh()));
+    // As the engine writes it: the verdict's label first ("无法核实：…").
+    t.explanation = machine.map(|v| format!("{}：目标5000辆以上，对照整车进口数", v.label_zh()));
     t
 }
 
@@ -148,7 +149,8 @@ pub fn sample_ledger(unmet: usize, met: usize) -> Ledger {
 }
 
 /// The counts each verdict source should give for [`sample_ledger`].
-pub fn machine_counts(l: &Ledger) -> (usize, usize, usize) {
+/// The machine's (met, not met, qualitative, other) counts.
+pub fn machine_counts(l: &Ledger) -> (usize, usize, usize, usize) {
     let met = l
         .tasks
         .iter()
@@ -159,7 +161,17 @@ pub fn machine_counts(l: &Ledger) -> (usize, usize, usize) {
         .iter()
         .filter(|t| t.verdict == Some(Verdict::NotMet))
         .count();
-    (met, not_met, l.tasks.len() - met - not_met)
+    let qualitative = l
+        .tasks
+        .iter()
+        .filter(|t| t.verdict == Some(Verdict::Qualitative))
+        .count();
+    (
+        met,
+        not_met,
+        qualitative,
+        l.tasks.len() - met - not_met - qualitative,
+    )
 }
 
 /// A round's bulletin data for `n` units, with some late, missing and returned reports.

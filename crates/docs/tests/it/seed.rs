@@ -30,7 +30,7 @@ fn seed_report_lists_11_unmet_and_115_met_by_the_offices_verdicts() -> Result<()
     let met = attachment_rows(&doc, "已完成既定目标").context("附件2")?;
     assert_eq!((unmet.len(), met.len()), (11, 115));
     // The document's own summary said 15; ours counts its rows.
-    assert_eq!(summary_counts(&doc), Some((126, 115, 11, 0)));
+    assert_eq!(summary_counts(&doc), Some((126, 115, 11, 0, 0)));
     assert_eq!(unmet[10][2], "民间投资占比60%以上");
     Ok(())
 }
@@ -59,7 +59,7 @@ fn seed_report_follows_machine_verdicts_when_asked() -> Result<()> {
     let met = attachment_rows(&doc, "已完成既定目标").context("附件2")?;
     assert_eq!((unmet.len(), met.len()), (12, 114));
     assert!(unmet.iter().any(|r| r[2] == air_text));
-    assert_eq!(summary_counts(&doc), Some((126, 114, 12, 0)));
+    assert_eq!(summary_counts(&doc), Some((126, 114, 12, 0, 0)));
     Ok(())
 }
 

@@ -40,7 +40,8 @@ def summary_counts(document):
             met = int(re.search(r"已完成既定目标任务(\d+)项", t).group(1))
             unmet = int(re.search(r"未完成既定目标任务(\d+)项", t).group(1))
             m = re.search(r"尚待核实(\d+)项", t)
-            return total, met, unmet, int(m.group(1)) if m else 0
+            q = re.search(r"定性任务(\d+)项", t)
+            return total, met, unmet, int(q.group(1)) if q else 0, int(m.group(1)) if m else 0
     return None
 
 
@@ -88,8 +89,8 @@ def check_docx(path, expect):
     check(counts is not None, "no summary paragraph")
     if counts is None:
         return None
-    total, met, unmet, pending = counts
-    rows = {"unmet": 0, "met": 0, "pending": 0}
+    total, met, unmet, qualitative, pending = counts
+    rows = {"unmet": 0, "met": 0, "qualitative": 0, "pending": 0}
     for title, table in attachment_tables(document):
         header = [c.text for c in table.rows[0].cells]
         check(header[:6] == ["序号", "工作板块", "具体任务", "牵头单位", "配合单位", "完成情况"],
@@ -105,21 +106,28 @@ def check_docx(path, expect):
         elif "已完成既定目标" in title:
             rows["met"] += n
             check(f"{n}项" in title, f"title '{title}' does not state its {n} rows")
+        elif "定性任务" in title:
+            rows["qualitative"] += n
+            check(f"{n}项" in title, f"title '{title}' does not state its {n} rows")
         elif "尚待核实" in title:
             rows["pending"] += n
         else:
             problems.append(f"table after unknown title '{title}'")
     check(unmet == rows["unmet"], f"summary says {unmet} unmet, 附件 lists {rows['unmet']}")
     check(met == rows["met"], f"summary says {met} met, 附件 lists {rows['met']}")
+    check(qualitative == rows["qualitative"],
+          f"summary says {qualitative} qualitative, 附件 lists {rows['qualitative']}")
     check(pending == rows["pending"], f"summary says {pending} pending, 附件 lists {rows['pending']}")
-    check(total == met + unmet + pending, f"summary total {total} is not {met}+{unmet}+{pending}")
+    check(total == met + unmet + qualitative + pending,
+          f"summary total {total} is not {met}+{unmet}+{qualitative}+{pending}")
     items = [p.text for p in document.paragraphs if re.match(r"\s*\d+\. ", p.text) and not p.text.endswith("情况表")]
     check(len(items) == unmet, f"{len(items)} numbered unmet items for {unmet} unmet tasks")
-    got = {"total": total, "met": met, "not_met": unmet, "pending": pending}
+    got = {"total": total, "met": met, "not_met": unmet, "qualitative": qualitative, "pending": pending}
     for k, v in expect.items():
         if v is not None:
             check(got[k] == v, f"{k}: report says {got[k]}, expected {v}")
-    print(f"{path}: {total} tasks, {met} met, {unmet} not met, {pending} pending; {len(sections)} sections")
+    print(f"{path}: {total} tasks, {met} met, {unmet} not met, {qualitative} qualitative, "
+          f"{pending} pending; {len(sections)} sections")
     return counts
 
 
@@ -185,7 +193,8 @@ def main():
     ap.add_argument("--office-verdicts", action="store_true",
                     help="the report split by the office's verdicts: 未完成 in the xlsx must match")
     a = ap.parse_args()
-    expect = {"total": None, "met": a.expect_met, "not_met": a.expect_unmet, "pending": None}
+    expect = {"total": None, "met": a.expect_met, "not_met": a.expect_unmet, "qualitative": None,
+              "pending": None}
     if a.counts:
         with open(a.counts, encoding="utf-8") as f:
             expect.update(json.load(f))
