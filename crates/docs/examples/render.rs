@@ -44,6 +44,18 @@ fn main() -> anyhow::Result<()> {
     }
     opts.office = Some("重庆市沙坪坝区人民政府督查办".into());
     opts.date = Some("2023年1月10日".into());
+    let issuing = duban_docs::Issuing {
+        number: Some(duban_docs::doc_number("沙府督办〔{year}〕{n}号", 2023, 1)),
+        cc: vec![
+            "区委办公室".into(),
+            "区人大常委会办公室".into(),
+            "区政协办公室".into(),
+        ],
+        contact: Some("王某".into()),
+        phone: Some("023-65000000".into()),
+        ..duban_docs::Issuing::default()
+    };
+    opts.issuing = issuing.clone();
     std::fs::write(
         out.join("report.docx"),
         duban_docs::year_end_report(&ledger, &opts)?,
@@ -58,7 +70,11 @@ fn main() -> anyhow::Result<()> {
     let bopts = duban_docs::BulletinOptions {
         office: opts.office.clone(),
         date: Some("2023年4月5日".into()),
-        requirements: vec!["请逾期和未报送单位于4月10日前补报，并说明原因。".into()],
+        issue: Some(3),
+        issuing: duban_docs::Issuing {
+            number: None,
+            ..issuing
+        },
         grid: opts.grid,
         ..duban_docs::BulletinOptions::default()
     };

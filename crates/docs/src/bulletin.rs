@@ -6,6 +6,7 @@ use crate::DocsError;
 use crate::blocks;
 use crate::chart::{self, Series};
 use crate::geometry::{DocGrid, PageGeometry};
+use crate::official::{self, Issuing};
 use crate::package::{self, ChartPart, DocxParts};
 use crate::table::{self, Cell, Column};
 use crate::xml::{self, Jc, ParaStyle};
@@ -154,7 +155,12 @@ pub struct BulletinOptions {
     pub title: Option<String>,
     /// 成文日期.
     pub date: Option<String>,
-    /// Paragraphs under "下一步工作要求"; the section is left out when empty.
+    /// 期号: "第3期" above the title; left out when absent.
+    pub issue: Option<u32>,
+    /// 发文字号, 抄送, 附注, 版记 and the seal.
+    pub issuing: Issuing,
+    /// Paragraphs under "下一步工作要求"; when empty, the section asks what this round's
+    /// figures call for (补报, 赶进度, 督办单办结).
     pub requirements: Vec<String>,
     /// At most this many units in the chart: those with the most late and missing reports.
     pub chart_units: usize,
@@ -168,6 +174,8 @@ impl Default for BulletinOptions {
             addressee: "各有关单位".to_string(),
             title: None,
             date: None,
+            issue: None,
+            issuing: Issuing::default(),
             requirements: Vec::new(),
             chart_units: 20,
             grid: DocGrid::default(),
@@ -236,6 +244,11 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         ),
     };
     let mut out = String::with_capacity(64 * 1024);
+    let issue = opts.issue.map(|n| format!("第{n}期")).unwrap_or_default();
+    official::header_lines(
+        &mut out,
+        &[&issue, opts.issuing.number.as_deref().unwrap_or("")],
+    );
     blocks::title(&mut out, opts.office.as_deref(), &title, None);
     blocks::blank(&mut out);
     blocks::addressee(&mut out, &opts.addressee);
@@ -474,13 +487,34 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
             ),
         );
     }
-    if !opts.requirements.is_empty() {
-        blocks::heading1(&mut out, "五、下一步工作要求");
-        for r in &opts.requirements {
-            blocks::body(&mut out, r);
-        }
+    blocks::heading1(&mut out, "五、下一步工作要求");
+    let given: Vec<&str> = opts
+        .requirements
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let asked = if given.is_empty() {
+        requirements_for(data)
+    } else {
+        given.iter().map(|r| r.to_string()).collect()
+    };
+    for r in &asked {
+        blocks::body(&mut out, r);
     }
-    blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    if opts.issuing.sealed {
+        official::sealed_signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    } else {
+        blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    }
+    official::note(&mut out, &opts.issuing);
+    official::colophon(
+        &mut out,
+        &opts.issuing,
+        opts.office.as_deref(),
+        opts.date.as_deref(),
+        portrait.text_width(),
+    );
     package::section_break_last(&mut out, &portrait);
 
     package::write_docx(&DocxParts {
@@ -489,6 +523,41 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         body: out,
         charts,
     })
+}
+
+/// What the round's figures ask of the units, when the office wrote no requirements: 补报
+/// for late and missing reports, 赶进度 for lagging tasks, 办结 for open notices, and the
+/// standing request to report on time and truthfully.
+fn requirements_for(data: &BulletinData) -> Vec<String> {
+    let mut out = Vec::new();
+    let behind = data
+        .units
+        .iter()
+        .filter(|u| u.late > 0 || u.missing > 0)
+        .count();
+    if behind > 0 {
+        out.push(format!(
+            "（一）抓紧补报。请存在逾期或未报送情况的{behind}个单位于3个工作日内补报，并书面说明原因。"
+        ));
+    }
+    if !data.lagging.is_empty() {
+        out.push(format!(
+            "（{}）加快滞后任务推进。请{}项滞后任务的牵头单位逐项分析原因，制定赶进度措施，在下一轮报送中说明进展。",
+            ["一", "二"][out.len()],
+            data.lagging.len()
+        ));
+    }
+    if !data.notices.is_empty() {
+        out.push(format!(
+            "（{}）按期办结督办事项。请收到督办单的单位在办理时限内办结并反馈督查办。",
+            ["一", "二", "三"][out.len()]
+        ));
+    }
+    out.push(format!(
+        "（{}）各责任单位要按时、如实报送重点任务进展情况，确保数据准确、表述具体。",
+        ["一", "二", "三", "四"][out.len()]
+    ));
+    out
 }
 
 #[cfg(test)]

@@ -41,6 +41,7 @@ mod error;
 mod evidence;
 mod fonts;
 mod geometry;
+mod official;
 mod package;
 mod report;
 mod split;
@@ -55,6 +56,7 @@ pub use bulletin::{
 pub use error::DocsError;
 pub use evidence::evidence_sentences;
 pub use geometry::{DocGrid, PageGeometry, mm_to_twips};
+pub use official::{Issuing, doc_number, note_line};
 pub use report::{ReportOptions, year_end_report};
 pub use split::{Bucket, ReportCounts, VerdictSource, report_counts};
 pub use xlsx::{LEDGER_COLUMNS, ledger_xlsx};

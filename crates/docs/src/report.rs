@@ -8,6 +8,7 @@ use crate::DocsError;
 use crate::blocks;
 use crate::evidence::evidence_sentences;
 use crate::geometry::{DocGrid, PageGeometry};
+use crate::official::{self, Issuing};
 use crate::package::{self, DocxParts};
 use crate::split::{ReportCounts, Split, VerdictSource, split};
 use crate::table::{self, Cell, Column, merges};
@@ -19,7 +20,9 @@ use crate::xml::Jc;
 pub struct ReportOptions {
     /// Whose verdict splits the tasks between the attachments.
     pub verdict_source: VerdictSource,
-    /// The issuing office ("重庆市沙坪坝区人民政府督查办"): first title line and signature.
+    /// The issuing office (发文机关, "重庆市沙坪坝区人民政府督查办"): first title line,
+    /// 发文机关署名 and 印发机关. [`ReportOptions::for_ledger`] takes the one the source
+    /// document names (`Ledger::issuer`).
     pub office: Option<String>,
     /// The year reported on; read from the title when absent.
     pub year: Option<u16>,
@@ -29,6 +32,8 @@ pub struct ReportOptions {
     pub title: Option<String>,
     /// 成文日期 ("2023年1月10日"), written under the signature.
     pub date: Option<String>,
+    /// 发文字号, 抄送, 附注, 版记 and the seal.
+    pub issuing: Issuing,
     /// How many sentences of progress follow each unmet task in the body.
     pub evidence_sentences: usize,
     /// How the 22 × 28 type area is laid down.
@@ -50,6 +55,7 @@ impl Default for ReportOptions {
             addressee: "区政府".to_string(),
             title: None,
             date: None,
+            issuing: Issuing::default(),
             evidence_sentences: 2,
             grid: DocGrid::default(),
             next_steps: Vec::new(),
@@ -59,10 +65,17 @@ impl Default for ReportOptions {
 }
 
 impl ReportOptions {
-    /// Defaults for this ledger: the office's verdicts when it carries any, else the machine's.
+    /// Defaults for this ledger: the office's verdicts when it carries any, else the
+    /// machine's; the issuing office the source document names, if it names one.
     pub fn for_ledger(ledger: &Ledger) -> Self {
         ReportOptions {
             verdict_source: VerdictSource::auto(ledger),
+            office: ledger
+                .issuer
+                .as_deref()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_string),
             ..ReportOptions::default()
         }
     }
@@ -336,6 +349,7 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
         .sum();
     let mut out = String::with_capacity(body_len * 2 + 16 * 1024);
 
+    official::header_lines(&mut out, &[opts.issuing.number.as_deref().unwrap_or("")]);
     blocks::title(&mut out, opts.office.as_deref(), &title, None);
     blocks::blank(&mut out);
     blocks::addressee(&mut out, &opts.addressee);
@@ -421,22 +435,36 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
     }
     let titles: Vec<String> = atts.iter().map(|a| a.title.clone()).collect();
     blocks::attachment_note(&mut out, &titles);
-    blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    if opts.issuing.sealed {
+        official::sealed_signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    } else {
+        blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    }
+    official::note(&mut out, &opts.issuing);
 
+    let colophon = |out: &mut String| {
+        official::colophon(
+            out,
+            &opts.issuing,
+            opts.office.as_deref(),
+            opts.date.as_deref(),
+            portrait.text_width(),
+        )
+    };
     if atts.is_empty() {
-        out.push_str(&package::sect_pr(&portrait));
+        colophon(&mut out);
+        package::section_break_last(&mut out, &portrait);
     } else {
         package::section_break(&mut out, &portrait);
         for (i, a) in atts.iter().enumerate() {
             blocks::attachment_head(&mut out, &label_of(i), &a.title);
             attachment_table(&mut out, a, landscape.text_width());
-            if i + 1 < atts.len() {
-                package::section_break(&mut out, &landscape);
-            } else {
-                // The body must end in a paragraph; the last section's properties follow it.
-                package::section_break_last(&mut out, &landscape);
-            }
+            package::section_break(&mut out, &landscape);
         }
+        // The 版记 closes the document after its attachments (§7.4), on a portrait page of
+        // its own; the body ends in a paragraph and the last section's properties.
+        colophon(&mut out);
+        package::section_break_last(&mut out, &portrait);
     }
 
     package::write_docx(&DocxParts {

@@ -271,6 +271,8 @@ fn report_warns_on_claimed_counts_and_gives_qualitative_tasks_their_own_place() 
     assert_eq!(rows_of("未完成既定目标"), count("not_met"));
     assert_eq!(rows_of("已完成既定目标"), count("met"));
     assert_eq!(back.tasks.len(), tasks.len());
+    // The issuing office the seed names heads the report again.
+    assert_eq!(back.issuer.as_deref(), Some("重庆市沙坪坝区人民政府督查办"));
 }
 
 #[test]

@@ -129,8 +129,14 @@ fn attachments_are_landscape_sections_with_repeated_header_rows() -> Result<()> 
     let l = sample_ledger(4, 9);
     let doc = document(&year_end_report(&l, &office_opts(&l))?)?;
     let secs = sections(&doc);
-    assert_eq!(secs.len(), 3, "body + 附件1 + 附件2");
-    for s in &secs[1..] {
+    assert_eq!(secs.len(), 4, "body + 附件1 + 附件2 + the 版记's page");
+    let last = secs[3].child("w:pgSz").context("pgSz")?;
+    assert_eq!(
+        last.attr("w:orient"),
+        None,
+        "the 版记 is on a portrait page"
+    );
+    for s in &secs[1..3] {
         let sz = s.child("w:pgSz").context("pgSz")?;
         assert_eq!(sz.attr("w:orient"), Some("landscape"));
         assert_eq!(
@@ -154,7 +160,7 @@ fn attachments_are_landscape_sections_with_repeated_header_rows() -> Result<()> 
             seen_breaks += 1;
         }
     }
-    assert_eq!(tables_per_section, vec![0, 1, 1]);
+    assert_eq!(tables_per_section, vec![0, 1, 1, 0]);
     for t in doc.all("w:tbl") {
         let rows: Vec<&Node> = t.children_named("w:tr").collect();
         let header = rows[0].child("w:trPr").and_then(|p| p.child("w:tblHeader"));

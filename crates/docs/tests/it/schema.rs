@@ -41,6 +41,7 @@ const ORDERS: [(&str, &[&str]); 8] = [
             "w:keepNext",
             "w:keepLines",
             "w:pageBreakBefore",
+            "w:framePr",
             "w:widowControl",
             "w:numPr",
             "w:pBdr",

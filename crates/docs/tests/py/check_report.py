@@ -72,8 +72,12 @@ def check_docx(path, expect):
     for footer in (first.footer, first.even_page_footer):
         xml = footer._element.xml
         check("PAGE" in xml and "fldChar" in xml, "footer lacks a PAGE field")
-    for s in sections[1:]:
+    # Attachments are landscape; a last portrait section holds only the 版记 (印发 line).
+    colophon_page = len(sections) > 1 and any(p.text.endswith("印发") for p in document.paragraphs)
+    for s in sections[1:len(sections) - 1 if colophon_page else None]:
         check(s.orientation == docx.enum.section.WD_ORIENT.LANDSCAPE, "an attachment section is not landscape")
+    if colophon_page:
+        check(sections[-1].orientation == docx.enum.section.WD_ORIENT.PORTRAIT, "the 版记 page is not portrait")
 
     parts = [("document", document.element.body), ("odd footer", first.footer._element),
              ("even footer", first.even_page_footer._element)]
