@@ -51,7 +51,7 @@ mod xlsx;
 mod xml;
 
 pub use bulletin::{
-    BulletinData, BulletinOptions, LaggingTask, NoticeRow, RankedUnit, UnitRow, bulletin,
+    BulletinData, BulletinOptions, LagKind, LaggingTask, NoticeRow, RankedUnit, UnitRow, bulletin,
 };
 pub use error::DocsError;
 pub use evidence::evidence_sentences;
