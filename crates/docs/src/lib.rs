@@ -59,4 +59,4 @@ pub use geometry::{DocGrid, PageGeometry, mm_to_twips};
 pub use official::{Issuing, doc_number, note_line};
 pub use report::{ReportOptions, year_end_report};
 pub use split::{Bucket, ReportCounts, VerdictSource, report_counts};
-pub use xlsx::{LEDGER_COLUMNS, ledger_xlsx};
+pub use xlsx::{LEDGER_COLUMNS, ledger_xlsx, plan_title};

@@ -186,7 +186,7 @@ fn unreadable_files_fail_with_one_line_naming_the_file() {
 }
 
 #[test]
-fn report_writes_docx_and_xlsx_from_the_seed() {
+fn report_writes_docx_and_xlsx_from_the_seed_and_the_xlsx_reimports_exactly() {
     let seed = require_seed();
     let dir = tempfile::tempdir().unwrap();
     let docx = dir.path().join("报告.docx");
@@ -215,6 +215,56 @@ fn report_writes_docx_and_xlsx_from_the_seed() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+
+    // The exported ledger re-imports silently and exactly.
+    let check = |path: &Path| -> serde_json::Value {
+        let o = run(&["check", path.to_str().unwrap(), "--format", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let (a, b) = (check(&seed), check(&xlsx));
+    // Silent: no column of duban's own export is unknown to duban.
+    let codes: Vec<&str> = b["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["code"].as_str())
+        .collect();
+    for noisy in ["unknown_column", "skipped_row", "claimed_count_mismatch"] {
+        assert!(
+            !codes.contains(&noisy),
+            "{noisy} on re-import: {}",
+            b["warnings"]
+        );
+    }
+    // Exact: the same tasks, units, the office's and the machine's verdicts.
+    assert_eq!(a["year"], b["year"]);
+    let (ta, tb) = (
+        a["tasks"].as_array().unwrap(),
+        b["tasks"].as_array().unwrap(),
+    );
+    assert_eq!(ta.len(), tb.len());
+    for (x, y) in ta.iter().zip(tb) {
+        for key in [
+            "table",
+            "row",
+            "section",
+            "text",
+            "lead_units",
+            "coop_units",
+            "lead_groups",
+            "coop_groups",
+            "progress",
+            "office_verdict",
+            "verdict",
+        ] {
+            assert_eq!(
+                x[key], y[key],
+                "{key} of row {} of table {}",
+                x["row"], x["table"]
+            );
+        }
+    }
 }
 
 #[test]

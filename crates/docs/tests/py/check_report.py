@@ -143,11 +143,18 @@ def check_xlsx(path, counts):
     unmet = 0
     want = ["序号", "工作板块", "具体任务", "牵头单位", "配合单位", "完成情况", "完成状态", "机器判定", "判定说明", "证据"]
     for ws in wb.worksheets:
-        header = [c.value for c in ws[1]]
+        title = ws.cell(1, 1).value or ""
+        check(title.endswith("台账") or "台账（" in title, f"sheet {ws.title}: title row '{title}'")
+        check(re.search(r"\d{4}年", title) is not None, f"sheet {ws.title}: title names no year")
+        header = [c.value for c in ws[2]]
         check(header == want, f"sheet {ws.title}: header {header}")
-        check(ws.freeze_panes == "A2", f"sheet {ws.title}: header not frozen ({ws.freeze_panes})")
+        check(ws.freeze_panes == "A3", f"sheet {ws.title}: title and header not frozen ({ws.freeze_panes})")
         check(bool(ws.auto_filter.ref), f"sheet {ws.title}: no autofilter")
-        for row in ws.iter_rows(min_row=2, values_only=True):
+        check(ws.page_setup.orientation == "landscape", f"sheet {ws.title}: not landscape")
+        check(ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0,
+              f"sheet {ws.title}: not fitted to the page width")
+        check(str(ws.print_title_rows).replace("$", "") == "1:2", f"sheet {ws.title}: print titles {ws.print_title_rows}")
+        for row in ws.iter_rows(min_row=3, values_only=True):
             if any(v not in (None, "") for v in row):
                 data_rows += 1
                 if row[6] == "未完成":
@@ -178,7 +185,7 @@ def check_bulletin(path):
     units = int(re.search(r"责任单位(\d+)个", summary).group(1))
     check(units == len(rows), f"bulletin says {units} units, table has {len(rows)}")
     with zipfile.ZipFile(path) as z:
-        charts = [n for n in z.namelist() if n.startswith("word/charts/")]
+        charts = [n for n in z.namelist() if n.startswith("word/charts/chart") and n.endswith(".xml")]
         check(len(charts) == 1, f"bulletin has {len(charts)} chart parts")
         if charts:
             xml = z.read(charts[0]).decode("utf-8")
