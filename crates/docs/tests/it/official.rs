@@ -231,3 +231,69 @@ fn bulletin_carries_its_issue_next_steps_signature_and_colophon() -> Result<()> 
     check_closing(&doc, "2023年4月5日")?;
     Ok(())
 }
+
+#[test]
+fn supervision_and_reminder_notices_print_with_their_number_and_form() -> Result<()> {
+    use duban_docs::{NoticeDoc, NoticeKind, NoticeOptions, notice_docx, notice_number};
+    let mut n = NoticeDoc {
+        kind: NoticeKind::Supervision,
+        year: 2023,
+        serial: 7,
+        level: Some("红色".into()),
+        unit: "区住房城乡建委".into(),
+        task_number: Some("6".into()),
+        task: "建成两溪花谷".into(),
+        progress: Some("整治工程完成70%".into()),
+        text: "整治工程进度滞后于序时，请加快推进。".into(),
+        issued: "2023年4月3日".into(),
+        due: Some("2023年4月20日".into()),
+    };
+    let opts = NoticeOptions {
+        office: Some(OFFICE.into()),
+        pattern: Some("某督办〔{year}〕{n}号".into()),
+        issuing: issuing(),
+        ..NoticeOptions::default()
+    };
+    for kind in [NoticeKind::Supervision, NoticeKind::Reminder] {
+        n.kind = kind;
+        let docx = notice_docx(&n, &opts)?;
+        let doc = parse(&part(&docx, "word/document.xml")?)?;
+        let ps = paras(&doc);
+        assert_eq!(ps[0].text_of(), OFFICE);
+        assert_eq!(ps[1].text_of(), kind.label_zh());
+        let number = notice_number(&n, opts.pattern.as_deref());
+        assert_eq!(number, "某督办〔2023〕7号");
+        assert_eq!(ps[2].text_of(), number);
+        assert_eq!(border(ps[2], "w:bottom"), Some(("12", "C00000")));
+        let form = crate::ooxml::tables(&doc);
+        assert_eq!(form.len(), 1);
+        let labels: Vec<&str> = form[0].iter().map(|r| r[0].as_str()).collect();
+        let action = if kind == NoticeKind::Supervision {
+            "督办事项"
+        } else {
+            "催办事项"
+        };
+        assert_eq!(
+            labels,
+            [
+                "承办单位",
+                "督办等级",
+                "任务",
+                "当前进展",
+                action,
+                "办结时限",
+                "反馈要求"
+            ]
+        );
+        assert_eq!(form[0][2][1], "第6项：建成两溪花谷");
+        assert!(form[0][6][1].starts_with("请于2023年4月20日前"));
+        let grid: u32 = doc
+            .all("w:gridCol")
+            .iter()
+            .filter_map(|c| c.attr("w:w")?.parse::<u32>().ok())
+            .sum();
+        assert!(grid <= 8845);
+        check_closing(&doc, "2023年4月3日")?;
+    }
+    Ok(())
+}
