@@ -105,6 +105,10 @@ fn main() -> anyhow::Result<()> {
         out.join("notice.docx"),
         duban_docs::notice_docx(&notice, &nopts)?,
     )?;
+    let nopts = duban_docs::NoticeOptions {
+        pattern: Some("沙府催办〔{year}〕{n}号".into()),
+        ..nopts
+    };
     notice.kind = duban_docs::NoticeKind::Reminder;
     notice.serial = 5;
     notice.level = None;

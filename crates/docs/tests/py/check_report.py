@@ -3,13 +3,16 @@
 
     check_report.py REPORT.docx [--xlsx LEDGER.xlsx] [--counts COUNTS.json]
                     [--expect-unmet N] [--expect-met N] [--office-verdicts]
-                    [--bulletin BULLETIN.docx]
+                    [--bulletin BULLETIN.docx] [--notice NOTICE.docx ...] [--office NAME]
 
 Reads the report's summary and attachment tables back, checks that every number in the
 summary equals the rows of its table, that the page setup is GB/T 9704-2012's, that header
 rows repeat and attachments are landscape; reads the .xlsx back and checks its header, frozen
-pane, filter and row count. COUNTS.json is what the render example printed. Exits 1 naming
-every mismatch.
+pane, filter, title row, print setup and row count; reads back the 公文 elements of every
+.docx (发文机关 heading the title and signing, 成文日期 under it, 附注, the 版记's 抄送 and
+印发机关/印发日期 between its rules at the foot of the page), the bulletin's unit lists adding
+up to its stated total, and the 督办单/催办单's 文号 and form. COUNTS.json is what the render
+example printed. Exits 1 naming every mismatch.
 """
 import argparse
 import json
@@ -193,6 +196,107 @@ def check_bulletin(path):
     print(f"{path}: {len(rows)} units, totals {sums}")
 
 
+DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+def para_xml(p, tag):
+    ppr = p._p.pPr
+    return None if ppr is None else ppr.find(qn(tag))
+
+
+def border(p, side):
+    bdr = para_xml(p, "w:pBdr")
+    if bdr is None:
+        return None
+    b = bdr.find(qn("w:" + side))
+    return None if b is None else (b.get(qn("w:sz")), b.get(qn("w:color")))
+
+
+def check_official(path, office, what):
+    """发文机关 heads the title and signs; 成文日期 under the signature; 版记 at the foot."""
+    document = docx.Document(path)
+    paras = [p for p in document.paragraphs]
+    texts = [p.text.strip() for p in paras]
+    head = [t for t in texts[:5] if t]
+    if office:
+        check(office in head, f"{path}: 发文机关 '{office}' does not head the {what} ({head})")
+    signed = [i for i, t in enumerate(texts) if t and (t == office if office else False)]
+    check(len(signed) >= 2, f"{path}: no 发文机关署名")
+    if len(signed) >= 2:
+        i = signed[-1]
+        date = texts[i + 1] if i + 1 < len(texts) else ""
+        check(DATE.match(date) is not None, f"{path}: no 成文日期 under the signature ('{date}')")
+        check(all(not t for t in texts[i - 3:i]), f"{path}: no room for the seal above the signature")
+        for j in (i, i + 1):
+            jc = para_xml(paras[j], "w:jc")
+            check(jc is not None and jc.get(qn("w:val")) == "right", f"{path}: signature line not right-aligned")
+    else:
+        date = None
+    note = [t for t in texts if t.startswith("（联系人") or t.startswith("（电话")]
+    check(len(note) == 1, f"{path}: no 附注 (联系人、电话)")
+    cc = [p for p in paras if p.text.startswith("抄送：")]
+    printed = [p for p in paras if p.text.endswith("印发")]
+    check(len(cc) == 1 and cc[0].text.endswith("。"), f"{path}: no 抄送 line in the 版记")
+    check(len(printed) == 1, f"{path}: no 印发机关/印发日期 line in the 版记")
+    if printed:
+        line = printed[0].text
+        if office:
+            check(line.startswith(office), f"{path}: 印发机关 is not '{office}': '{line}'")
+        if date:
+            check(line.endswith(date + "印发"), f"{path}: 印发日期 is not the 成文日期 {date}: '{line}'")
+        check("\t" in line, f"{path}: 印发日期 not at the right tab")
+        first = cc[0] if cc else printed[0]
+        check(border(first, "top") == ("8", "000000"), f"{path}: 版记's first rule is not 0.35 mm")
+        check(border(printed[0], "bottom") == ("8", "000000"), f"{path}: 版记's last rule is not 0.35 mm")
+        if cc:
+            check(border(cc[0], "bottom") == ("6", "000000"), f"{path}: 版记's middle rule is not 0.25 mm")
+        for p in cc + printed:
+            frame = para_xml(p, "w:framePr")
+            check(frame is not None and frame.get(qn("w:yAlign")) == "bottom",
+                  f"{path}: 版记 is not at the foot of the page")
+    print(f"{path}: 发文机关 {office}, 成文日期 {date}, 版记 {'、'.join(p.text for p in cc + printed)!r}")
+
+
+def check_bulletin_lists(document, path):
+    """The unit lists add up to the units the bulletin counts, and each names as many units."""
+    paras = [p.text for p in document.paragraphs]
+    summary = next((t for t in paras if t.startswith("本轮共涉及")), "")
+    m = re.search(r"责任单位(\d+)个", summary)
+    check(m is not None, f"{path}: no unit count")
+    if m is None:
+        return
+    stated = int(m.group(1))
+    listed = 0
+    for i, t in enumerate(paras):
+        h = re.match(r"（[一二三四]）(.+的单位)（(\d+)个）$", t)
+        if not h:
+            continue
+        n = int(h.group(2))
+        names = re.sub(r"（[^）]*）", "", paras[i + 1].rstrip("。")).split("、")
+        check(len(names) == n, f"{path}: '{h.group(1)}' says {n}, names {len(names)}")
+        check(f"{h.group(1)}{n}个" in summary, f"{path}: the summary does not state '{h.group(1)}{n}个'")
+        listed += n
+    check(listed == stated, f"{path}: lists hold {listed} units, the bulletin says {stated}")
+    print(f"{path}: unit lists add up to {listed} of {stated}")
+
+
+def check_notice(path, office):
+    document = docx.Document(path)
+    texts = [p.text.strip() for p in document.paragraphs]
+    kind = next((t for t in texts[:4] if t in ("督办单", "催办单")), None)
+    check(kind is not None, f"{path}: neither 督办单 nor 催办单")
+    number = next((t for t in texts[:5] if re.search(r"〔\d{4}〕[1-9]\d*号$", t)), None)
+    check(number is not None, f"{path}: no 文号")
+    check(len(document.tables) == 1, f"{path}: {len(document.tables)} form tables")
+    if document.tables:
+        labels = [r.cells[0].text for r in document.tables[0].rows]
+        for want in ["承办单位", "任务", "反馈要求"]:
+            check(want in labels, f"{path}: form lacks {want}")
+        check(("督办事项" if kind == "督办单" else "催办事项") in labels, f"{path}: form lacks its 事项 row")
+    print(f"{path}: {kind} {number}")
+    check_official(path, office, kind or "notice")
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("docx")
@@ -201,6 +305,8 @@ def main():
     ap.add_argument("--expect-unmet", type=int)
     ap.add_argument("--expect-met", type=int)
     ap.add_argument("--bulletin", help="a bulletin .docx to check as well")
+    ap.add_argument("--notice", action="append", default=[], help="a 督办单/催办单 .docx to check")
+    ap.add_argument("--office", help="the issuing office the documents must name")
     ap.add_argument("--office-verdicts", action="store_true",
                     help="the report split by the office's verdicts: 未完成 in the xlsx must match")
     a = ap.parse_args()
@@ -214,8 +320,15 @@ def main():
         _, unmet = check_xlsx(a.xlsx, counts)
         if a.office_verdicts and counts is not None:
             check(unmet == counts[2], f"xlsx marks {unmet} 未完成, report lists {counts[2]}")
+    if a.office:
+        check_official(a.docx, a.office, "report")
     if a.bulletin:
         check_bulletin(a.bulletin)
+        check_bulletin_lists(docx.Document(a.bulletin), a.bulletin)
+        if a.office:
+            check_official(a.bulletin, a.office, "bulletin")
+    for n in a.notice:
+        check_notice(n, a.office)
     for p in problems:
         print(f"MISMATCH: {p}", file=sys.stderr)
     return 1 if problems else 0
