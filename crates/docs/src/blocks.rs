@@ -139,7 +139,7 @@ pub(crate) fn attachment_note(out: &mut String, titles: &[String]) {
 }
 
 /// Width of a text in half characters: ASCII digits and letters take half a character.
-fn half_chars(s: &str) -> u32 {
+pub(crate) fn half_chars(s: &str) -> u32 {
     s.chars().map(|c| if c.is_ascii() { 1 } else { 2 }).sum()
 }
 
@@ -195,8 +195,8 @@ pub(crate) fn attachment_head(out: &mut String, label: &str, title: &str) {
 }
 
 #[cfg(test)]
-mod tests {
-    fn right_indents(xml: &str) -> Vec<u32> {
+pub(crate) mod tests {
+    pub(crate) fn right_indents(xml: &str) -> Vec<u32> {
         xml.split("w:right=\"")
             .skip(1)
             .filter_map(|s| s.split('"').next()?.parse().ok())

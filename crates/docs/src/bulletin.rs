@@ -6,6 +6,7 @@ use crate::DocsError;
 use crate::blocks;
 use crate::chart::{self, Series};
 use crate::geometry::{DocGrid, PageGeometry};
+use crate::official::{self, Issuing};
 use crate::package::{self, ChartPart, DocxParts};
 use crate::table::{self, Cell, Column};
 use crate::xml::{self, Jc, ParaStyle};
@@ -33,12 +34,25 @@ impl UnitRow {
     }
 }
 
+/// Why a task is listed among the lagging ones.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum LagKind {
+    /// The lead unit sent no report this round (未报送): the office does not know.
+    Unsubmitted,
+    /// The lead unit itself reported the task behind (自评滞后, 未启动).
+    #[default]
+    SelfReported,
+}
+
 /// A task reported as behind schedule (滞后).
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
 pub struct LaggingTask {
+    /// The task's number in the ledger ("12"), so readers can find it.
+    pub number: String,
     pub unit: String,
     pub task: String,
-    /// Why it lags, as reported or judged ("未达序时进度", "未报送").
+    pub kind: LagKind,
+    /// Why it lags, as reported or judged ("自评滞后", "自评未启动", "未报送").
     pub status: String,
 }
 
@@ -154,7 +168,12 @@ pub struct BulletinOptions {
     pub title: Option<String>,
     /// 成文日期.
     pub date: Option<String>,
-    /// Paragraphs under "下一步工作要求"; the section is left out when empty.
+    /// 期号: "第3期" above the title; left out when absent.
+    pub issue: Option<u32>,
+    /// 发文字号, 抄送, 附注, 版记 and the seal.
+    pub issuing: Issuing,
+    /// Paragraphs under "下一步工作要求"; when empty, the section asks what this round's
+    /// figures call for (补报, 赶进度, 督办单办结).
     pub requirements: Vec<String>,
     /// At most this many units in the chart: those with the most late and missing reports.
     pub chart_units: usize,
@@ -168,6 +187,8 @@ impl Default for BulletinOptions {
             addressee: "各有关单位".to_string(),
             title: None,
             date: None,
+            issue: None,
+            issuing: Issuing::default(),
             requirements: Vec::new(),
             chart_units: 20,
             grid: DocGrid::default(),
@@ -190,6 +211,9 @@ fn names(rows: &[&UnitRow]) -> String {
 }
 
 const CHART_REL: &str = "rIdChart1";
+/// The ranking table's columns: 排名 700, 责任单位, five counts of 900 and 按时率 1100 fill
+/// the 156 mm (8845-twip) portrait type area exactly.
+const RANK_UNIT_WIDTH: u32 = 8845 - 700 - 5 * 900 - 1100;
 /// 1 mm in EMU.
 const EMU_PER_MM: u64 = 36_000;
 
@@ -236,6 +260,11 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         ),
     };
     let mut out = String::with_capacity(64 * 1024);
+    let issue = opts.issue.map(|n| format!("第{n}期")).unwrap_or_default();
+    official::header_lines(
+        &mut out,
+        &[&issue, opts.issuing.number.as_deref().unwrap_or("")],
+    );
     blocks::title(&mut out, opts.office.as_deref(), &title, None);
     blocks::blank(&mut out);
     blocks::addressee(&mut out, &opts.addressee);
@@ -259,14 +288,21 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
     } else {
         None
     };
-    blocks::body(
-        &mut out,
-        &format!(
-            "本轮共涉及责任单位{}个，应报送{owed}项，按时报送{on_time}项，逾期报送{late}项，未报送{missing}项，退回修改{returned}项，按时报送率{}。",
-            data.units.len(),
-            percent(rate)
-        ),
+    let groups = unit_groups(&ranked);
+    let listed: usize = groups.iter().map(|(_, g)| g.len()).sum();
+    let mut summary = format!(
+        "本轮共涉及责任单位{listed}个，应报送{owed}项，按时报送{on_time}项，逾期报送{late}项，未报送{missing}项，退回修改{returned}项，按时报送率{}。",
+        percent(rate)
     );
+    let parts: Vec<String> = groups
+        .iter()
+        .filter(|(_, g)| !g.is_empty())
+        .map(|(k, g)| format!("{}{}个", k.label(), g.len()))
+        .collect();
+    if !parts.is_empty() {
+        summary.push_str(&format!("其中，{}。", parts.join("，")));
+    }
+    blocks::body(&mut out, &summary);
     let mut charts = Vec::new();
     if !data.units.is_empty() {
         let (rows, caption) = chart_units(&ranked, opts.chart_units.max(1));
@@ -292,6 +328,7 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
             rel_id: CHART_REL.to_string(),
             path: "word/charts/chart1.xml".to_string(),
             xml: chart::stacked_bar(&caption, &cats, &series),
+            workbook: Some(chart::workbook(&cats, &series)?),
         });
         let width_mm = u64::from(portrait.text_width()) * 254 / 14_400;
         let height_mm = (20 + 6 * cats.len() as u64).clamp(50, 160);
@@ -325,7 +362,7 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         },
         Column {
             header: "责任单位",
-            width: 2645,
+            width: RANK_UNIT_WIDTH,
             jc: Jc::Center,
         },
         Column {
@@ -375,51 +412,36 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         })
         .collect();
     table::table(&mut out, &cols, &rows);
-    let all_on_time: Vec<&UnitRow> = ranked
-        .iter()
-        .map(|r| &r.row)
-        .filter(|r| r.owed > 0 && r.on_time == r.owed && r.returned == 0)
-        .collect();
-    let behind: Vec<&UnitRow> = ranked
-        .iter()
-        .map(|r| &r.row)
-        .filter(|r| r.late > 0 || r.missing > 0)
-        .collect();
-    blocks::heading2(
-        &mut out,
-        &format!("（一）按时全部报送的单位（{}个）", all_on_time.len()),
-    );
-    blocks::body(
-        &mut out,
-        &if all_on_time.is_empty() {
-            "无。".to_string()
-        } else {
-            format!("{}。", names(&all_on_time))
-        },
-    );
-    blocks::heading2(
-        &mut out,
-        &format!("（二）存在逾期或未报送的单位（{}个）", behind.len()),
-    );
-    if behind.is_empty() {
-        blocks::body(&mut out, "无。");
-    } else {
-        let parts: Vec<String> = behind
-            .iter()
-            .map(|r| {
-                let mut s = r.unit.clone();
-                let mut what = Vec::new();
-                if r.late > 0 {
-                    what.push(format!("逾期{}项", r.late));
-                }
-                if r.missing > 0 {
-                    what.push(format!("未报{}项", r.missing));
-                }
-                s.push_str(&format!("（{}）", what.join("、")));
-                s
-            })
-            .collect();
-        blocks::body(&mut out, &format!("{}。", parts.join("、")));
+    // Every unit is in exactly one list, so the lists add up to the units counted above.
+    let numbers = ["（一）", "（二）", "（三）", "（四）"];
+    for (i, (kind, rows)) in groups.iter().filter(|(_, g)| !g.is_empty()).enumerate() {
+        blocks::heading2(
+            &mut out,
+            &format!("{}{}（{}个）", numbers[i], kind.label(), rows.len()),
+        );
+        let text = match kind {
+            UnitGroup::Behind => rows
+                .iter()
+                .map(|r| {
+                    let mut what = Vec::new();
+                    if r.late > 0 {
+                        what.push(format!("逾期{}项", r.late));
+                    }
+                    if r.missing > 0 {
+                        what.push(format!("未报{}项", r.missing));
+                    }
+                    format!("{}（{}）", r.unit, what.join("、"))
+                })
+                .collect::<Vec<_>>()
+                .join("、"),
+            UnitGroup::Returned => rows
+                .iter()
+                .map(|r| format!("{}（退回{}项）", r.unit, r.returned))
+                .collect::<Vec<_>>()
+                .join("、"),
+            UnitGroup::AllOnTime | UnitGroup::NothingOwed => names(rows),
+        };
+        blocks::body(&mut out, &format!("{text}。"));
     }
 
     blocks::heading1(
@@ -429,17 +451,30 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
     if data.lagging.is_empty() {
         blocks::body(&mut out, "本轮无滞后任务。");
     }
-    for (i, t) in data.lagging.iter().enumerate() {
-        let status = t.status.trim();
-        let status = if status.is_empty() {
-            String::new()
-        } else {
-            format!("（{status}）")
-        };
-        blocks::body(
+    let unsubmitted: Vec<&LaggingTask> = data
+        .lagging
+        .iter()
+        .filter(|t| t.kind == LagKind::Unsubmitted)
+        .collect();
+    let reported: Vec<&LaggingTask> = data
+        .lagging
+        .iter()
+        .filter(|t| t.kind == LagKind::SelfReported)
+        .collect();
+    let mut n = 0;
+    for (title, list) in [
+        ("牵头单位未报送进展的任务", &unsubmitted),
+        ("牵头单位自评滞后的任务", &reported),
+    ] {
+        if list.is_empty() {
+            continue;
+        }
+        blocks::heading2(
             &mut out,
-            &format!("{}. {}：{}{status}", i + 1, t.unit.trim(), t.task.trim()),
+            &format!("{}{title}（{}项）", numbers[n], list.len()),
         );
+        n += 1;
+        lagging_table(&mut out, list, portrait.text_width());
     }
 
     blocks::heading1(
@@ -474,13 +509,34 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
             ),
         );
     }
-    if !opts.requirements.is_empty() {
-        blocks::heading1(&mut out, "五、下一步工作要求");
-        for r in &opts.requirements {
-            blocks::body(&mut out, r);
-        }
+    blocks::heading1(&mut out, "五、下一步工作要求");
+    let given: Vec<&str> = opts
+        .requirements
+        .iter()
+        .map(|r| r.trim())
+        .filter(|r| !r.is_empty())
+        .collect();
+    let asked = if given.is_empty() {
+        requirements_for(data)
+    } else {
+        given.iter().map(|r| r.to_string()).collect()
+    };
+    for r in &asked {
+        blocks::body(&mut out, r);
     }
-    blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    if opts.issuing.sealed {
+        official::sealed_signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    } else {
+        blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    }
+    official::note(&mut out, &opts.issuing);
+    official::colophon(
+        &mut out,
+        &opts.issuing,
+        opts.office.as_deref(),
+        opts.date.as_deref(),
+        portrait.text_width(),
+    );
     package::section_break_last(&mut out, &portrait);
 
     package::write_docx(&DocxParts {
@@ -489,6 +545,141 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         body: out,
         charts,
     })
+}
+
+/// The lists of units the bulletin names, in order; each unit is in exactly one.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum UnitGroup {
+    AllOnTime,
+    Behind,
+    Returned,
+    NothingOwed,
+}
+
+impl UnitGroup {
+    fn label(self) -> &'static str {
+        match self {
+            UnitGroup::AllOnTime => "按时全部报送的单位",
+            UnitGroup::Behind => "存在逾期或未报送的单位",
+            UnitGroup::Returned => "按时报送但有退回修改的单位",
+            UnitGroup::NothingOwed => "本轮无报送任务的单位",
+        }
+    }
+
+    fn of(r: &UnitRow) -> Self {
+        if r.owed == 0 {
+            UnitGroup::NothingOwed
+        } else if r.late > 0 || r.missing > 0 || r.on_time < r.owed {
+            // Fewer on time than owed without late or missing ones cannot come from a
+            // round's counts; such a unit is still not 按时全部报送.
+            UnitGroup::Behind
+        } else if r.returned > 0 {
+            UnitGroup::Returned
+        } else {
+            UnitGroup::AllOnTime
+        }
+    }
+}
+
+/// The units split into the bulletin's lists, in ranking order within each.
+fn unit_groups(ranked: &[RankedUnit]) -> Vec<(UnitGroup, Vec<&UnitRow>)> {
+    [
+        UnitGroup::AllOnTime,
+        UnitGroup::Behind,
+        UnitGroup::Returned,
+        UnitGroup::NothingOwed,
+    ]
+    .into_iter()
+    .map(|g| {
+        let rows = ranked
+            .iter()
+            .map(|r| &r.row)
+            .filter(|r| UnitGroup::of(r) == g)
+            .collect();
+        (g, rows)
+    })
+    .collect()
+}
+
+/// 序号, 任务编号, 牵头单位, 具体任务, 情况 — within the portrait type area.
+fn lagging_table(out: &mut String, list: &[&LaggingTask], width: u32) {
+    let (no, number, unit, status) = (650, 1100, 2000, 1300);
+    let cols = [
+        Column {
+            header: "序号",
+            width: no,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "任务编号",
+            width: number,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "牵头单位",
+            width: unit,
+            jc: Jc::Center,
+        },
+        Column {
+            header: "具体任务",
+            width: width.saturating_sub(no + number + unit + status).max(1500),
+            jc: Jc::Both,
+        },
+        Column {
+            header: "情况",
+            width: status,
+            jc: Jc::Center,
+        },
+    ];
+    let rows: Vec<Vec<Cell>> = list
+        .iter()
+        .enumerate()
+        .map(|(i, t)| {
+            vec![
+                Cell::new((i + 1).to_string()),
+                Cell::new(t.number.trim()),
+                Cell::new(t.unit.trim()),
+                Cell::new(t.task.trim()),
+                Cell::new(t.status.trim()),
+            ]
+        })
+        .collect();
+    table::table(out, &cols, &rows);
+}
+
+/// What the round's figures ask of the units, when the office wrote no requirements: 补报
+/// for late and missing reports, 赶进度 for lagging tasks, 办结 for open notices, and the
+/// standing request to report on time and truthfully.
+fn requirements_for(data: &BulletinData) -> Vec<String> {
+    let mut out = Vec::new();
+    let behind = data
+        .units
+        .iter()
+        .filter(|u| u.late > 0 || u.missing > 0)
+        .count();
+    if behind > 0 {
+        out.push(format!(
+            "（一）抓紧补报。请存在逾期或未报送情况的{behind}个单位于3个工作日内补报，并书面说明原因。"
+        ));
+    }
+    if !data.lagging.is_empty() {
+        out.push(format!(
+            "（{}）加快滞后任务推进。请{}项滞后任务的牵头单位逐项分析原因，制定赶进度措施，在下一轮报送中说明进展。",
+            ["一", "二"][out.len()],
+            data.lagging.len()
+        ));
+    }
+    if !data.notices.is_empty() {
+        out.push(format!(
+            "（{}）按期办结督办事项。请收到督办单的单位在办理时限内办结并反馈督查办。",
+            ["一", "二", "三"][out.len()]
+        ));
+    }
+    out.push(format!(
+        "（{}）各责任单位要按时、如实报送重点任务进展情况，确保数据准确、表述具体。",
+        ["一", "二", "三", "四"][out.len()]
+    ));
+    out
 }
 
 #[cfg(test)]

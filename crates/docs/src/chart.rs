@@ -1,7 +1,9 @@
 //! A native Word chart part (DrawingML `c:chartSpace`): a stacked bar chart whose values are
-//! cached in the part itself, so Word, WPS and LibreOffice draw it without an embedded
-//! workbook and without any raster image.
+//! cached in the part itself, so Word, WPS and LibreOffice draw it without any raster image,
+//! and whose data also travel as an embedded workbook (`c:externalData`, the same Sheet1
+//! ranges), so Word's 编辑数据 opens them.
 
+use crate::DocsError;
 use crate::fonts::Face;
 use crate::xml::{DECL, escape};
 
@@ -41,6 +43,35 @@ fn number(v: f64) -> String {
     } else {
         "0".to_string()
     }
+}
+
+/// The chart part's relationship to its embedded workbook.
+pub(crate) const WORKBOOK_REL: &str = "rId1";
+
+/// The workbook behind the chart: categories in Sheet1!A2:A(n+1), one series a column from
+/// B with its name in row 1 — the ranges the chart part's formulas name.
+pub(crate) fn workbook(categories: &[String], series: &[Series]) -> Result<Vec<u8>, DocsError> {
+    let mut wb = rust_xlsxwriter::Workbook::new();
+    // A fixed creation time: the same bulletin gives the same bytes.
+    let epoch = rust_xlsxwriter::ExcelDateTime::from_ymd(2000, 1, 1)?;
+    wb.set_properties(&rust_xlsxwriter::DocProperties::new().set_creation_datetime(&epoch));
+    let ws = wb.add_worksheet();
+    ws.set_name("Sheet1")?;
+    ws.write_string(0, 0, "")?;
+    for (j, s) in series.iter().enumerate() {
+        let col = u16::try_from(j + 1).unwrap_or(u16::MAX);
+        ws.write_string(0, col, s.name)?;
+        for (i, v) in s.values.iter().enumerate() {
+            let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+            ws.write_number(row, col, if v.is_finite() { *v } else { 0.0 })?;
+        }
+    }
+    for (i, c) in categories.iter().enumerate() {
+        let row = u32::try_from(i + 1).unwrap_or(u32::MAX);
+        ws.write_string(row, 0, c.as_str())?;
+    }
+    ws.set_column_width(0, 24)?;
+    Ok(wb.save_to_buffer()?)
 }
 
 /// A horizontal stacked bar chart, categories top to bottom in the given order.
@@ -102,6 +133,9 @@ pub(crate) fn stacked_bar(title: &str, categories: &[String], series: &[Series])
     s.push_str(&text_props(900));
     s.push_str("</c:legend><c:plotVisOnly val=\"1\"/><c:dispBlanksAs val=\"gap\"/></c:chart>");
     s.push_str(&text_props(900));
+    s.push_str(&format!(
+        "<c:externalData r:id=\"{WORKBOOK_REL}\"><c:autoUpdate val=\"0\"/></c:externalData>"
+    ));
     s.push_str("</c:chartSpace>");
     s
 }

@@ -4,6 +4,7 @@
 //!   tables, in the official document format of GB/T 9704-2012 (党政机关公文格式);
 //! - [`bulletin`]: the monthly bulletin (通报) of a reporting round, same format, with a native
 //!   Word bar chart;
+//! - [`notice_docx`]: a printable 督办单 or 催办单 with its 文号 ([`notice_number`]);
 //! - [`ledger_xlsx`]: the ledger with verdicts and evidence as an .xlsx workbook that the
 //!   ingest layer reads back into the same ledger.
 //!
@@ -41,6 +42,8 @@ mod error;
 mod evidence;
 mod fonts;
 mod geometry;
+mod notice;
+mod official;
 mod package;
 mod report;
 mod split;
@@ -50,11 +53,13 @@ mod xlsx;
 mod xml;
 
 pub use bulletin::{
-    BulletinData, BulletinOptions, LaggingTask, NoticeRow, RankedUnit, UnitRow, bulletin,
+    BulletinData, BulletinOptions, LagKind, LaggingTask, NoticeRow, RankedUnit, UnitRow, bulletin,
 };
 pub use error::DocsError;
 pub use evidence::evidence_sentences;
 pub use geometry::{DocGrid, PageGeometry, mm_to_twips};
+pub use notice::{NoticeDoc, NoticeKind, NoticeOptions, notice_docx, notice_number};
+pub use official::{Issuing, doc_number, note_line};
 pub use report::{ReportOptions, year_end_report};
 pub use split::{Bucket, ReportCounts, VerdictSource, report_counts};
-pub use xlsx::{LEDGER_COLUMNS, ledger_xlsx};
+pub use xlsx::{LEDGER_COLUMNS, ledger_xlsx, plan_title};

@@ -20,6 +20,24 @@ pub(crate) struct ChartPart {
     /// Path inside the package, such as "word/charts/chart1.xml".
     pub path: String,
     pub xml: String,
+    /// The embedded workbook (.xlsx bytes) the chart's `c:externalData` names.
+    pub workbook: Option<Vec<u8>>,
+}
+
+impl ChartPart {
+    /// "word/charts/chart1.xml" → ("word/charts/_rels/chart1.xml.rels",
+    /// "word/embeddings/chart1.xlsx").
+    fn embedding_paths(&self) -> (String, String) {
+        let (dir, file) = self
+            .path
+            .rsplit_once('/')
+            .unwrap_or(("word/charts", &self.path));
+        let stem = file.strip_suffix(".xml").unwrap_or(file);
+        (
+            format!("{dir}/_rels/{file}.rels"),
+            format!("word/embeddings/{stem}.xlsx"),
+        )
+    }
 }
 
 /// Everything a document needs to become a .docx.
@@ -167,6 +185,7 @@ fn content_types(charts: &[ChartPart]) -> String {
     s.push_str("<Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\">\
 <Default Extension=\"rels\" ContentType=\"application/vnd.openxmlformats-package.relationships+xml\"/>\
 <Default Extension=\"xml\" ContentType=\"application/xml\"/>\
+<Default Extension=\"xlsx\" ContentType=\"application/vnd.openxmlformats-officedocument.spreadsheetml.sheet\"/>\
 <Override PartName=\"/word/document.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml\"/>\
 <Override PartName=\"/word/styles.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.styles+xml\"/>\
 <Override PartName=\"/word/settings.xml\" ContentType=\"application/vnd.openxmlformats-officedocument.wordprocessingml.settings+xml\"/>\
@@ -270,26 +289,42 @@ xmlns:c=\"http://schemas.openxmlformats.org/drawingml/2006/chart\"><w:body>"
         ("word/footer1.xml".into(), footer_xml(Jc::Right)),
         ("word/footer2.xml".into(), footer_xml(Jc::Left)),
     ];
+    let mut binaries: Vec<(String, &[u8])> = Vec::new();
     for c in &parts.charts {
         entries.push((c.path.clone(), c.xml.clone()));
+        if let Some(wb) = &c.workbook {
+            let (rels, embedded) = c.embedding_paths();
+            let target = embedded.strip_prefix("word/").unwrap_or(&embedded);
+            entries.push((
+                rels,
+                format!(
+                    "{DECL}<Relationships xmlns=\"http://schemas.openxmlformats.org/package/2006/relationships\"><Relationship Id=\"{}\" Type=\"http://schemas.openxmlformats.org/officeDocument/2006/relationships/package\" Target=\"../{target}\"/></Relationships>",
+                    crate::chart::WORKBOOK_REL
+                ),
+            ));
+            binaries.push((embedded, wb.as_slice()));
+        }
     }
 
     let mut zip = ZipWriter::new(Cursor::new(Vec::with_capacity(document.len() / 4)));
     let opts = SimpleFileOptions::default()
         .compression_method(CompressionMethod::Deflated)
         .last_modified_time(DateTime::default());
-    let mut put = |name: &str, data: &str| -> Result<(), DocsError> {
+    let mut put = |name: &str, data: &[u8]| -> Result<(), DocsError> {
         let err = |e: &dyn std::fmt::Display| DocsError::Zip {
             part: name.to_string(),
             reason: e.to_string(),
         };
         zip.start_file(name, opts).map_err(|e| err(&e))?;
-        zip.write_all(data.as_bytes()).map_err(|e| err(&e))
+        zip.write_all(data).map_err(|e| err(&e))
     };
     for (name, data) in &entries {
+        put(name, data.as_bytes())?;
+    }
+    for (name, data) in &binaries {
         put(name, data)?;
     }
-    put("word/document.xml", &document)?;
+    put("word/document.xml", document.as_bytes())?;
     let cursor = zip.finish().map_err(|e| DocsError::Zip {
         part: "(zip)".into(),
         reason: e.to_string(),

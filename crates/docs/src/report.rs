@@ -8,6 +8,7 @@ use crate::DocsError;
 use crate::blocks;
 use crate::evidence::evidence_sentences;
 use crate::geometry::{DocGrid, PageGeometry};
+use crate::official::{self, Issuing};
 use crate::package::{self, DocxParts};
 use crate::split::{ReportCounts, Split, VerdictSource, split};
 use crate::table::{self, Cell, Column, merges};
@@ -19,7 +20,9 @@ use crate::xml::Jc;
 pub struct ReportOptions {
     /// Whose verdict splits the tasks between the attachments.
     pub verdict_source: VerdictSource,
-    /// The issuing office ("重庆市沙坪坝区人民政府督查办"): first title line and signature.
+    /// The issuing office (发文机关, "重庆市沙坪坝区人民政府督查办"): first title line,
+    /// 发文机关署名 and 印发机关. [`ReportOptions::for_ledger`] takes the one the source
+    /// document names (`Ledger::issuer`).
     pub office: Option<String>,
     /// The year reported on; read from the title when absent.
     pub year: Option<u16>,
@@ -29,6 +32,8 @@ pub struct ReportOptions {
     pub title: Option<String>,
     /// 成文日期 ("2023年1月10日"), written under the signature.
     pub date: Option<String>,
+    /// 发文字号, 抄送, 附注, 版记 and the seal.
+    pub issuing: Issuing,
     /// How many sentences of progress follow each unmet task in the body.
     pub evidence_sentences: usize,
     /// How the 22 × 28 type area is laid down.
@@ -50,6 +55,7 @@ impl Default for ReportOptions {
             addressee: "区政府".to_string(),
             title: None,
             date: None,
+            issuing: Issuing::default(),
             evidence_sentences: 2,
             grid: DocGrid::default(),
             next_steps: Vec::new(),
@@ -59,10 +65,17 @@ impl Default for ReportOptions {
 }
 
 impl ReportOptions {
-    /// Defaults for this ledger: the office's verdicts when it carries any, else the machine's.
+    /// Defaults for this ledger: the office's verdicts when it carries any, else the
+    /// machine's; the issuing office the source document names, if it names one.
     pub fn for_ledger(ledger: &Ledger) -> Self {
         ReportOptions {
             verdict_source: VerdictSource::auto(ledger),
+            office: ledger
+                .issuer
+                .as_deref()
+                .map(str::trim)
+                .filter(|o| !o.is_empty())
+                .map(str::to_string),
             ..ReportOptions::default()
         }
     }
@@ -162,6 +175,9 @@ fn summary_text(c: &ReportCounts, as_of: Option<&str>) -> String {
         "{}项重点工作任务中，已完成既定目标任务{}项，未完成既定目标任务{}项",
         c.total, c.met, c.not_met
     ));
+    if c.qualitative > 0 {
+        s.push_str(&format!("，定性任务{}项", c.qualitative));
+    }
     if c.pending > 0 {
         s.push_str(&format!("，尚待核实{}项", c.pending));
     }
@@ -257,6 +273,8 @@ fn attachment_table(out: &mut String, a: &Attachment<'_>, width: u32) {
     table::table(out, &cols, &rows);
 }
 
+/// "无法核实：未见…" — the machine's explanation already opens with its verdict's label, so
+/// the label is written once.
 fn pending_reason(t: &Task) -> String {
     let label = match t.verdict.or(t.office_verdict) {
         Some(v) => v.label_zh(),
@@ -268,6 +286,7 @@ fn pending_reason(t: &Task) -> String {
         .map(str::trim)
         .filter(|e| !e.is_empty())
     {
+        Some(e) if e.starts_with(label) => e.to_string(),
         Some(e) => format!("{label}：{e}"),
         None => label.to_string(),
     }
@@ -286,6 +305,13 @@ fn attachments<'a>(s: &'a Split<'a>) -> Vec<Attachment<'a>> {
         out.push(Attachment {
             title: format!("已完成既定目标{}项重点工作任务完成情况表", s.met.len()),
             tasks: &s.met,
+            with_reason: false,
+        });
+    }
+    if !s.qualitative.is_empty() {
+        out.push(Attachment {
+            title: format!("定性任务{}项工作开展情况表", s.qualitative.len()),
+            tasks: &s.qualitative,
             with_reason: false,
         });
     }
@@ -323,6 +349,7 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
         .sum();
     let mut out = String::with_capacity(body_len * 2 + 16 * 1024);
 
+    official::header_lines(&mut out, &[opts.issuing.number.as_deref().unwrap_or("")]);
     blocks::title(&mut out, opts.office.as_deref(), &title, None);
     blocks::blank(&mut out);
     blocks::addressee(&mut out, &opts.addressee);
@@ -357,22 +384,40 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
             blocks::body(&mut out, &unmet_item(i + 1, t, opts.evidence_sentences));
         }
     }
-    if counts.pending > 0 {
-        let n = if counts.not_met > 0 {
-            "（二）"
-        } else {
-            "（一）"
-        };
+    let numbers = ["（一）", "（二）", "（三）"];
+    let mut heading = usize::from(counts.not_met > 0);
+    let attachment_of = |prefix: &str| {
+        atts.iter()
+            .position(|a| a.title.starts_with(prefix))
+            .map(label_of)
+            .unwrap_or_default()
+    };
+    if counts.qualitative > 0 {
         blocks::heading2(
             &mut out,
-            &format!("{n}尚待核实任务（{}项）", counts.pending),
+            &format!("{}定性任务（{}项）", numbers[heading], counts.qualitative),
+        );
+        heading += 1;
+        blocks::body(
+            &mut out,
+            &format!(
+                "以下{}项任务未设可量化核验的目标，不作是否完成既定目标的认定，其工作开展情况详见{}。",
+                counts.qualitative,
+                attachment_of("定性任务")
+            ),
+        );
+    }
+    if counts.pending > 0 {
+        blocks::heading2(
+            &mut out,
+            &format!("{}尚待核实任务（{}项）", numbers[heading], counts.pending),
         );
         blocks::body(
             &mut out,
             &format!(
-                "以下{}项任务依据现有进展材料无法判断是否完成既定目标，或属定性任务，需由牵头单位补充材料后再行认定，详见{}。",
+                "以下{}项任务依据现有进展材料无法判断是否完成既定目标，需由牵头单位补充材料后再行认定，详见{}。",
                 counts.pending,
-                label_of(atts.len() - 1)
+                attachment_of("尚待核实")
             ),
         );
     }
@@ -390,22 +435,36 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
     }
     let titles: Vec<String> = atts.iter().map(|a| a.title.clone()).collect();
     blocks::attachment_note(&mut out, &titles);
-    blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    if opts.issuing.sealed {
+        official::sealed_signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    } else {
+        blocks::signature(&mut out, opts.office.as_deref(), opts.date.as_deref());
+    }
+    official::note(&mut out, &opts.issuing);
 
+    let colophon = |out: &mut String| {
+        official::colophon(
+            out,
+            &opts.issuing,
+            opts.office.as_deref(),
+            opts.date.as_deref(),
+            portrait.text_width(),
+        )
+    };
     if atts.is_empty() {
-        out.push_str(&package::sect_pr(&portrait));
+        colophon(&mut out);
+        package::section_break_last(&mut out, &portrait);
     } else {
         package::section_break(&mut out, &portrait);
         for (i, a) in atts.iter().enumerate() {
             blocks::attachment_head(&mut out, &label_of(i), &a.title);
             attachment_table(&mut out, a, landscape.text_width());
-            if i + 1 < atts.len() {
-                package::section_break(&mut out, &landscape);
-            } else {
-                // The body must end in a paragraph; the last section's properties follow it.
-                package::section_break_last(&mut out, &landscape);
-            }
+            package::section_break(&mut out, &landscape);
         }
+        // The 版记 closes the document after its attachments (§7.4), on a portrait page of
+        // its own; the body ends in a paragraph and the last section's properties.
+        colophon(&mut out);
+        package::section_break_last(&mut out, &portrait);
     }
 
     package::write_docx(&DocxParts {
@@ -426,6 +485,7 @@ mod tests {
             total: 131,
             met: 115,
             not_met: 11,
+            qualitative: 0,
             pending: 5,
         };
         assert_eq!(
@@ -444,6 +504,7 @@ mod tests {
             total: 3,
             met: 1,
             not_met: 1,
+            qualitative: 0,
             pending: 1,
         };
         assert!(summary_text(&c, Some("2026年11月30日")).starts_with("截至2026年11月30日，3项"));

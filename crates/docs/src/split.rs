@@ -2,9 +2,18 @@
 //!
 //! The office only ever says met or not met; the machine may also say a task cannot be
 //! verified from its text, or states nothing checkable, and a task may carry no verdict at
-//! all. Those tasks are neither claimed done nor claimed missed, so they get a third
-//! attachment, 附件3 (待核实), rather than being folded into either: the summary then reports
-//! three counts, and each count is the number of rows of its table.
+//! all. Those tasks are neither claimed done nor claimed missed, so they are not folded into
+//! either attachment:
+//!
+//! - a **qualitative** task (定性任务: "深化农村改革", "持续推进…") sets no figure to check.
+//!   It is not unfinished, and there is nothing a unit could supply that would verify it, so
+//!   a 督查办 would not list it under 尚待核实 (which asks the lead unit for material) — that
+//!   would make half a seed-like plan look unfinished. It gets its own attachment, 定性任务,
+//!   which lists the work done without a judgement of met or not met;
+//! - an **unverifiable** task, or one without a verdict, does await material: 尚待核实.
+//!
+//! The summary reports every non-empty count, and each count is the number of rows of its
+//! table.
 
 use duban_model::{Ledger, Task, Verdict};
 
@@ -55,7 +64,9 @@ pub enum Bucket {
     NotMet,
     /// 附件2: met its target.
     Met,
-    /// 附件3: unverifiable, qualitative, or without a verdict.
+    /// 定性任务: states no checkable target; listed with its work, not judged.
+    Qualitative,
+    /// 尚待核实: unverifiable from its text, or without a verdict.
     Pending,
 }
 
@@ -64,7 +75,8 @@ impl Bucket {
         match verdict {
             Some(Verdict::Met) => Bucket::Met,
             Some(Verdict::NotMet) => Bucket::NotMet,
-            Some(Verdict::Unverifiable | Verdict::Qualitative) | None => Bucket::Pending,
+            Some(Verdict::Qualitative) => Bucket::Qualitative,
+            Some(Verdict::Unverifiable) | None => Bucket::Pending,
         }
     }
 }
@@ -75,21 +87,28 @@ pub struct ReportCounts {
     pub total: usize,
     pub met: usize,
     pub not_met: usize,
+    /// 定性任务, neither met nor not met and not awaiting verification.
+    pub qualitative: usize,
     pub pending: usize,
 }
 
 pub(crate) struct Split<'a> {
     pub not_met: Vec<&'a Task>,
     pub met: Vec<&'a Task>,
+    pub qualitative: Vec<&'a Task>,
     pub pending: Vec<&'a Task>,
 }
 
 impl Split<'_> {
     pub(crate) fn counts(&self) -> ReportCounts {
         ReportCounts {
-            total: self.not_met.len() + self.met.len() + self.pending.len(),
+            total: self.not_met.len()
+                + self.met.len()
+                + self.qualitative.len()
+                + self.pending.len(),
             met: self.met.len(),
             not_met: self.not_met.len(),
+            qualitative: self.qualitative.len(),
             pending: self.pending.len(),
         }
     }
@@ -103,12 +122,14 @@ pub(crate) fn split(ledger: &Ledger, source: VerdictSource) -> Split<'_> {
     let mut s = Split {
         not_met: Vec::new(),
         met: Vec::new(),
+        qualitative: Vec::new(),
         pending: Vec::new(),
     };
     for t in tasks {
         match Bucket::of(source.verdict(t)) {
             Bucket::NotMet => s.not_met.push(t),
             Bucket::Met => s.met.push(t),
+            Bucket::Qualitative => s.qualitative.push(t),
             Bucket::Pending => s.pending.push(t),
         }
     }

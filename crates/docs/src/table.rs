@@ -145,6 +145,41 @@ pub(crate) fn table(out: &mut String, cols: &[Column], rows: &[Vec<Cell>]) {
     out.push_str("</w:tbl>");
 }
 
+/// A bordered two-column form (督办单): a shaded label beside each value, no header row.
+pub(crate) fn form(out: &mut String, label_width: u32, width: u32, rows: &[(&str, String)]) {
+    let value_width = width.saturating_sub(label_width).max(1500);
+    out.push_str(&format!(
+        "<w:tbl><w:tblPr><w:tblW w:w=\"{}\" w:type=\"dxa\"/><w:jc w:val=\"center\"/><w:tblBorders>",
+        label_width + value_width
+    ));
+    for side in ["top", "left", "bottom", "right", "insideH", "insideV"] {
+        out.push_str(&format!(
+            "<w:{side} w:val=\"single\" w:sz=\"4\" w:space=\"0\" w:color=\"000000\"/>"
+        ));
+    }
+    out.push_str(
+        "</w:tblBorders><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:top w:w=\"57\" w:type=\"dxa\"/><w:left w:w=\"85\" w:type=\"dxa\"/><w:bottom w:w=\"57\" w:type=\"dxa\"/><w:right w:w=\"85\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr><w:tblGrid>",
+    );
+    out.push_str(&format!(
+        "<w:gridCol w:w=\"{label_width}\"/><w:gridCol w:w=\"{value_width}\"/></w:tblGrid>"
+    ));
+    for (label, value) in rows {
+        out.push_str("<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+        cell(
+            out,
+            label_width,
+            Jc::Center,
+            HEAD,
+            label,
+            Merge::None,
+            Some("F2F2F2"),
+        );
+        cell(out, value_width, Jc::Both, CELL, value, Merge::None, None);
+        out.push_str("</w:tr>");
+    }
+    out.push_str("</w:tbl>");
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -103,24 +103,67 @@ fn evidence(t: &Task) -> String {
         .join("\n")
 }
 
-fn write_sheet(ws: &mut Worksheet, tasks: &[&Task]) -> Result<(), DocsError> {
+/// The plan a ledger is of, for the sheets' title row: "2022年区政府工作报告重点任务" out of
+/// "关于2022年区政府工作报告重点任务完成情况的报告", the year put in front when the title
+/// lacks it; "2022年重点任务" when there is no title. Never a verdict or a count, so a
+/// re-import reads no claim from it.
+pub fn plan_title(ledger: &Ledger) -> String {
+    let title = ledger.title.as_deref().map(str::trim).unwrap_or("");
+    let t = title.strip_prefix("关于").unwrap_or(title);
+    let cut = ["完成情况", "进展情况", "推进情况", "的报告", "的通报"]
+        .iter()
+        .filter_map(|k| t.find(k))
+        .min()
+        .unwrap_or(t.len());
+    let mut plan = t[..cut].trim().to_string();
+    if plan.is_empty() {
+        plan = "重点任务".to_string();
+    }
+    match ledger.year {
+        Some(y) if !plan.contains(&format!("{y}年")) => format!("{y}年{plan}"),
+        _ => plan,
+    }
+}
+
+/// Rows above the data: the title (row 1) and the header (row 2).
+const HEAD_ROWS: u32 = 2;
+
+fn write_sheet(ws: &mut Worksheet, tasks: &[&Task], title: &str) -> Result<(), DocsError> {
+    let last_col = LEDGER_COLUMNS.len() as u16 - 1;
+    let title_fmt = Format::new()
+        .set_bold()
+        .set_font_size(16)
+        .set_align(FormatAlign::Center)
+        .set_align(FormatAlign::VerticalCenter);
+    ws.merge_range(0, 0, 0, last_col, title, &title_fmt)?;
+    ws.set_row_height(0, 30)?;
     let head = Format::new()
         .set_bold()
+        .set_text_wrap()
         .set_align(FormatAlign::Center)
         .set_align(FormatAlign::VerticalCenter)
         .set_background_color(Color::RGB(0xD9D9D9))
         .set_border(FormatBorder::Thin);
     for (c, (name, width)) in LEDGER_COLUMNS.iter().enumerate() {
         let c = c as u16;
-        ws.write_string_with_format(0, c, *name, &head)?;
+        ws.write_string_with_format(1, c, *name, &head)?;
         ws.set_column_width(c, *width)?;
     }
+    // Print setup: A4 landscape, every column on one page's width, the title and header
+    // repeated on each page, page numbers in the footer.
+    ws.set_landscape();
+    ws.set_paper_size(9);
+    ws.set_print_fit_to_pages(1, 0);
+    ws.set_repeat_rows(0, HEAD_ROWS - 1)?;
+    ws.set_print_center_horizontally(true);
+    ws.set_margins(0.4, 0.4, 0.6, 0.6, 0.3, 0.3);
+    ws.set_footer("&C第 &P 页，共 &N 页");
     let base = Format::new()
         .set_text_wrap()
         .set_align(FormatAlign::Top)
         .set_border(FormatBorder::Thin);
     for (i, t) in tasks.iter().enumerate() {
-        let r = i as u32 + 1;
+        let r = i as u32 + HEAD_ROWS;
         let fmt = match fill(t.effective_verdict()) {
             Some(c) => base.clone().set_background_color(c),
             None => base.clone(),
@@ -150,13 +193,20 @@ fn write_sheet(ws: &mut Worksheet, tasks: &[&Task]) -> Result<(), DocsError> {
         ws.write_string_with_format(r, 8, cell_text(&explanation(t)), &fmt)?;
         ws.write_string_with_format(r, 9, cell_text(&evidence(t)), &fmt)?;
     }
-    ws.set_freeze_panes(1, 0)?;
-    ws.autofilter(0, 0, tasks.len() as u32, LEDGER_COLUMNS.len() as u16 - 1)?;
+    ws.set_freeze_panes(HEAD_ROWS, 0)?;
+    ws.autofilter(
+        HEAD_ROWS - 1,
+        0,
+        tasks.len() as u32 + HEAD_ROWS - 1,
+        last_col,
+    )?;
     Ok(())
 }
 
 /// Writes the ledger as an .xlsx workbook: a sheet per table (named by the table's label, in
-/// table order) with the columns of [`LEDGER_COLUMNS`], the header frozen and filtered, rows
+/// table order) with a title row naming the plan and year ([`plan_title`]), the columns of
+/// [`LEDGER_COLUMNS`], the title and header frozen, filtered and repeated on printed pages
+/// (A4 landscape, fitted to the page's width, text wrapped), rows
 /// coloured by the final verdict (green met, red not met, yellow unverifiable, grey
 /// qualitative) and the machine's verdict in bold red where it disputes the office's.
 pub fn ledger_xlsx(ledger: &Ledger) -> Result<Vec<u8>, DocsError> {
@@ -171,10 +221,12 @@ pub fn ledger_xlsx(ledger: &Ledger) -> Result<Vec<u8>, DocsError> {
     indices.sort_unstable();
     indices.dedup();
     let mut names: Vec<String> = Vec::new();
+    let plan = plan_title(ledger);
+    let several = indices.len() > 1;
     if indices.is_empty() {
         let ws = wb.add_worksheet();
         ws.set_name("台账")?;
-        write_sheet(ws, &[])?;
+        write_sheet(ws, &[], &format!("{plan}台账"))?;
     }
     for idx in indices {
         let label = ledger
@@ -188,7 +240,12 @@ pub fn ledger_xlsx(ledger: &Ledger) -> Result<Vec<u8>, DocsError> {
         tasks.sort_by_key(|t| t.row);
         let ws = wb.add_worksheet();
         ws.set_name(name.as_str())?;
-        write_sheet(ws, &tasks)?;
+        let title = if several {
+            format!("{plan}台账（{name}）")
+        } else {
+            format!("{plan}台账")
+        };
+        write_sheet(ws, &tasks, &title)?;
         names.push(name);
     }
     Ok(wb.save_to_buffer()?)
@@ -208,6 +265,19 @@ mod tests {
         let n = sheet_name(&long, 1, &[long.chars().take(31).collect()]);
         assert_eq!(n.chars().count(), 31);
         assert!(n.ends_with("(2)"));
+    }
+
+    #[test]
+    fn the_plan_comes_from_the_title_with_its_year() {
+        let mut l = Ledger::new("x.txt", duban_model::SourceFormat::Txt);
+        l.title = Some("关于2022年区政府工作报告重点任务完成情况的报告".into());
+        l.year = Some(2022);
+        assert_eq!(plan_title(&l), "2022年区政府工作报告重点任务");
+        l.title = Some("重点任务推进情况".into());
+        assert_eq!(plan_title(&l), "2022年重点任务");
+        l.title = None;
+        l.year = None;
+        assert_eq!(plan_title(&l), "重点任务");
     }
 
     #[test]

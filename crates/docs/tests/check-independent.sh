@@ -1,6 +1,8 @@
 #!/usr/bin/env bash
-# Independent readers of duban's documents: python-docx/openpyxl read the tables and counts
-# back (tests/py/check_report.py) and LibreOffice converts each report and bulletin to PDF.
+# Independent readers of duban's documents: python-docx/openpyxl read the tables, counts and
+# 公文 elements back (tests/py/check_report.py: 发文机关, 成文日期, 附注, 版记, the bulletin's
+# unit lists adding up to its stated total, the 督办单/催办单's 文号 and form) and LibreOffice
+# converts every document — report, bulletin, 督办单, 催办单 and the ledger workbook — to PDF.
 #
 # Renders, through the example binary (examples/render.rs):
 #   1. a generated 131-task ledger, split by the office's verdicts and by the machine's;
@@ -33,20 +35,35 @@ run_case() { # name, extra render args..., then -- and checker args
   echo "== $name"
   "$render" "$dir" "${render_args[@]}"
   python3 "$here/py/check_report.py" "$dir/report.docx" --xlsx "$dir/ledger.xlsx" \
-    --counts "$dir/counts.json" --bulletin "$dir/bulletin.docx" "${check_args[@]}"
+    --counts "$dir/counts.json" --bulletin "$dir/bulletin.docx" \
+    --notice "$dir/notice.docx" --notice "$dir/reminder.docx" \
+    --office "重庆市沙坪坝区人民政府督查办" "${check_args[@]}"
   # A private profile: a CI user's LibreOffice settings must not leak in.
-  for doc in report bulletin; do
+  for file in report.docx bulletin.docx notice.docx reminder.docx ledger.xlsx; do
+    doc="${file%.*}"
     if ! timeout 300 soffice -env:UserInstallation="file://$out/lo-profile" --headless \
-        --convert-to pdf --outdir "$dir" "$dir/$doc.docx" >"$dir/soffice-$doc.log" 2>&1; then
+        --convert-to pdf --outdir "$dir" "$dir/$file" >"$dir/soffice-$doc.log" 2>&1; then
       cat "$dir/soffice-$doc.log" >&2
-      echo "check-independent: LibreOffice failed on $dir/$doc.docx" >&2
+      echo "check-independent: LibreOffice failed on $dir/$file" >&2
       exit 1
     fi
     [ -s "$dir/$doc.pdf" ] || { echo "check-independent: no PDF of $doc for $name" >&2; exit 1; }
     if command -v pdftotext >/dev/null; then
-      # The PDF holds the text, not just pages: the summary heading made it through.
-      want=$([ "$doc" = report ] && echo "项重点工作任务" || echo "各单位报送情况")
+      # The PDF holds the text, not just pages: a heading and the 版记 made it through.
+      case "$doc" in
+        report) want="项重点工作任务" ;;
+        bulletin) want="各单位报送情况" ;;
+        notice) want="督办单" ;;
+        reminder) want="催办单" ;;
+        ledger) want="台账" ;;
+      esac
       text=$(pdftotext "$dir/$doc.pdf" - | tr -d ' ')
+      if [ "$doc" != ledger ]; then
+        case "$text" in
+          *"印发"*) ;;
+          *) echo "check-independent: $doc.pdf of $name lacks its 版记" >&2; exit 1 ;;
+        esac
+      fi
       case "$text" in
         *"$want"*) ;;
         *) echo "check-independent: $doc.pdf of $name lacks '$want'" >&2; exit 1 ;;
@@ -54,8 +71,9 @@ run_case() { # name, extra render args..., then -- and checker args
     fi
   done
   if command -v pdfinfo >/dev/null; then
-    echo "   report: $(pdfinfo "$dir/report.pdf" | grep -E '^Pages' | tr -s ' ')," \
-      "bulletin: $(pdfinfo "$dir/bulletin.pdf" | grep -E '^Pages' | tr -s ' ')"
+    for doc in report bulletin notice reminder ledger; do
+      echo "   $doc: $(pdfinfo "$dir/$doc.pdf" | grep -E '^Pages' | tr -s ' ')"
+    done
   fi
 }
 

@@ -10,6 +10,30 @@ use crate::{offline, service};
 const DEFAULT_DB: &str = "sqlite://duban.db";
 
 /// `--database-url`, shared by every command that opens the database.
+/// What the report says about its issue (公文 elements); the office defaults to the one the
+/// source document names.
+#[derive(Args, Debug, Clone, Default)]
+pub struct Issuing {
+    /// 发文机关.
+    #[arg(long)]
+    pub office: Option<String>,
+    /// 成文日期 ("2023年1月10日").
+    #[arg(long)]
+    pub date: Option<String>,
+    /// 发文字号 as printed ("沙府督办〔2023〕1号").
+    #[arg(long)]
+    pub number: Option<String>,
+    /// 抄送机关; repeat for several.
+    #[arg(long)]
+    pub cc: Vec<String>,
+    /// 附注: 联系人.
+    #[arg(long)]
+    pub contact: Option<String>,
+    /// 附注: 电话.
+    #[arg(long)]
+    pub phone: Option<String>,
+}
+
 #[derive(Args, Debug, Clone)]
 pub struct Db {
     /// sqlite://FILE or postgres://USER@HOST/DB
@@ -88,6 +112,8 @@ pub enum Command {
         /// Which verdict splits the tasks into 附件1 (unmet) and 附件2 (met).
         #[arg(long, value_enum, default_value = "auto")]
         verdicts: VerdictChoice,
+        #[command(flatten)]
+        issuing: Issuing,
     },
     /// Run the web service.
     Serve {
@@ -218,7 +244,8 @@ pub fn run(cli: Cli) -> Result<()> {
             out,
             xlsx,
             verdicts,
-        } => offline::report(&from, &out, xlsx.as_deref(), verdicts),
+            issuing,
+        } => offline::report(&from, &out, xlsx.as_deref(), verdicts, &issuing),
         Command::Serve {
             db,
             bind,

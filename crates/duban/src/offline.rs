@@ -7,7 +7,7 @@ use anyhow::{Context, Result};
 use duban_ingest::Limits;
 use duban_model::Ledger;
 
-use crate::cli::{Format, VerdictChoice};
+use crate::cli::{Format, Issuing, VerdictChoice};
 use crate::{check_json, table_fmt};
 
 /// Reads and assesses a ledger file; errors already name the file and the place.
@@ -39,8 +39,19 @@ pub fn check(path: &Path, format: Format, as_of: Option<&str>) -> Result<()> {
     Ok(())
 }
 
-pub fn report(from: &Path, out: &Path, xlsx: Option<&Path>, verdicts: VerdictChoice) -> Result<()> {
+pub fn report(
+    from: &Path,
+    out: &Path,
+    xlsx: Option<&Path>,
+    verdicts: VerdictChoice,
+    issuing: &Issuing,
+) -> Result<()> {
     let ledger = load(from)?;
+    // The report prints the counts of the rows it lists; where the source claimed others
+    // ("131项" and 126 listed), the office must hear it before sending the report on.
+    for line in count_warnings(&ledger) {
+        eprintln!("{line}");
+    }
     let source = match verdicts {
         VerdictChoice::Auto if ledger.tasks.iter().any(|t| t.office_verdict.is_some()) => {
             duban_docs::VerdictSource::Office
@@ -49,9 +60,19 @@ pub fn report(from: &Path, out: &Path, xlsx: Option<&Path>, verdicts: VerdictCho
         VerdictChoice::Office => duban_docs::VerdictSource::Office,
         VerdictChoice::Machine => duban_docs::VerdictSource::Machine,
     };
+    let defaults = duban_docs::ReportOptions::for_ledger(&ledger);
     let opts = duban_docs::ReportOptions {
         verdict_source: source,
-        ..duban_docs::ReportOptions::default()
+        office: issuing.office.clone().or(defaults.office.clone()),
+        date: issuing.date.clone(),
+        issuing: duban_docs::Issuing {
+            number: issuing.number.clone(),
+            cc: issuing.cc.clone(),
+            contact: issuing.contact.clone(),
+            phone: issuing.phone.clone(),
+            ..duban_docs::Issuing::default()
+        },
+        ..defaults
     };
     let docx = duban_docs::year_end_report(&ledger, &opts)?;
     write_atomically(out, &docx)?;
@@ -60,6 +81,21 @@ pub fn report(from: &Path, out: &Path, xlsx: Option<&Path>, verdicts: VerdictCho
         write_atomically(x, &bytes)?;
     }
     Ok(())
+}
+
+/// One line per count the source claims and its tables do not list.
+pub fn count_warnings(ledger: &Ledger) -> Vec<String> {
+    ledger
+        .warnings
+        .iter()
+        .filter(|w| w.code == duban_model::WarningCode::ClaimedCountMismatch)
+        .map(|w| {
+            format!(
+                "警告：{}（{}）：{}；报告按实际列出的任务计数",
+                ledger.source, w.location, w.message
+            )
+        })
+        .collect()
 }
 
 /// Writes via a temporary file and a rename, so a crash never leaves half a document.

@@ -186,7 +186,7 @@ fn unreadable_files_fail_with_one_line_naming_the_file() {
 }
 
 #[test]
-fn report_writes_docx_and_xlsx_from_the_seed() {
+fn report_writes_docx_and_xlsx_from_the_seed_and_the_xlsx_reimports_exactly() {
     let seed = require_seed();
     let dir = tempfile::tempdir().unwrap();
     let docx = dir.path().join("报告.docx");
@@ -215,6 +215,114 @@ fn report_writes_docx_and_xlsx_from_the_seed() {
         .map(|e| e.unwrap().file_name())
         .collect();
     assert_eq!(names.len(), 2, "{names:?}");
+
+    // The exported ledger re-imports silently and exactly.
+    let check = |path: &Path| -> serde_json::Value {
+        let o = run(&["check", path.to_str().unwrap(), "--format", "json"]);
+        assert!(o.status.success(), "{}", stderr(&o));
+        serde_json::from_slice(&o.stdout).unwrap()
+    };
+    let (a, b) = (check(&seed), check(&xlsx));
+    // Silent: no column of duban's own export is unknown to duban.
+    let codes: Vec<&str> = b["warnings"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter_map(|w| w["code"].as_str())
+        .collect();
+    for noisy in ["unknown_column", "skipped_row", "claimed_count_mismatch"] {
+        assert!(
+            !codes.contains(&noisy),
+            "{noisy} on re-import: {}",
+            b["warnings"]
+        );
+    }
+    // Exact: the same tasks, units, the office's and the machine's verdicts.
+    assert_eq!(a["year"], b["year"]);
+    let (ta, tb) = (
+        a["tasks"].as_array().unwrap(),
+        b["tasks"].as_array().unwrap(),
+    );
+    assert_eq!(ta.len(), tb.len());
+    for (x, y) in ta.iter().zip(tb) {
+        for key in [
+            "table",
+            "row",
+            "section",
+            "text",
+            "lead_units",
+            "coop_units",
+            "lead_groups",
+            "coop_groups",
+            "progress",
+            "office_verdict",
+            "verdict",
+        ] {
+            assert_eq!(
+                x[key], y[key],
+                "{key} of row {} of table {}",
+                x["row"], x["table"]
+            );
+        }
+    }
+}
+
+#[test]
+fn report_warns_on_claimed_counts_and_gives_qualitative_tasks_their_own_place() {
+    let seed = require_seed();
+    let dir = tempfile::tempdir().unwrap();
+    let docx = dir.path().join("报告.docx");
+    let o = run(&[
+        "report",
+        "--from",
+        seed.to_str().unwrap(),
+        "--out",
+        docx.to_str().unwrap(),
+        "--verdicts",
+        "machine",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let err = stderr(&o);
+    // The seed claims 131 tasks, 15 unmet and 116 met; it lists 126, 11 and 115.
+    let warnings: Vec<&str> = err.lines().filter(|l| l.starts_with("警告：")).collect();
+    for (claimed, listed) in [("131", "126"), ("15", "11"), ("116", "115")] {
+        assert!(
+            warnings
+                .iter()
+                .any(|l| l.contains(&format!("称{claimed}项"))
+                    && l.contains(&format!("列出{listed}项"))),
+            "no warning for {claimed} against {listed}: {err}"
+        );
+    }
+
+    // The machine's verdicts, as `check` reports them.
+    let o = run(&["check", seed.to_str().unwrap(), "--format", "json"]);
+    assert!(o.status.success());
+    let json: serde_json::Value = serde_json::from_slice(&o.stdout).unwrap();
+    let tasks = json["tasks"].as_array().unwrap();
+    let count = |v: &str| tasks.iter().filter(|t| t["verdict"] == v).count();
+    let qualitative = count("qualitative");
+    assert!(qualitative > 0);
+
+    // The report, read back: 定性任务 in their own attachment, not under 尚待核实.
+    let back = duban_ingest::read_path(&docx, &duban_ingest::Limits::default()).unwrap();
+    let rows_of = |key: &str| {
+        back.tables
+            .iter()
+            .filter(|t| t.title.as_deref().is_some_and(|x| x.contains(key)))
+            .map(|t| t.rows)
+            .sum::<usize>()
+    };
+    assert_eq!(rows_of("定性任务"), qualitative);
+    assert_eq!(
+        rows_of("尚待核实"),
+        count("unverifiable") + tasks.iter().filter(|t| t["verdict"].is_null()).count()
+    );
+    assert_eq!(rows_of("未完成既定目标"), count("not_met"));
+    assert_eq!(rows_of("已完成既定目标"), count("met"));
+    assert_eq!(back.tasks.len(), tasks.len());
+    // The issuing office the seed names heads the report again.
+    assert_eq!(back.issuer.as_deref(), Some("重庆市沙坪坝区人民政府督查办"));
 }
 
 #[test]

@@ -129,6 +129,10 @@ pub struct Ledger {
     pub format: SourceFormat,
     /// The document title ("关于2022年区政府工作报告重点任务完成情况的报告"), if found.
     pub title: Option<String>,
+    /// The issuing office the document names (发文机关, "重庆市沙坪坝区人民政府督查办"), if
+    /// it names one: the letterhead line above its title.
+    #[serde(default)]
+    pub issuer: Option<String>,
     /// The total number of tasks the document's summary claims ("131项重点工作任务"), if any.
     pub claimed_total: Option<u32>,
     /// The date the document speaks for (from its title, a round or `--as-of`); `None`
@@ -152,6 +156,7 @@ impl Ledger {
             source: source.into(),
             format,
             title: None,
+            issuer: None,
             claimed_total: None,
             as_of: None,
             year: None,

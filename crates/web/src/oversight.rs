@@ -402,8 +402,13 @@ pub async fn bulletin_data(
         .await?
         .into_iter()
         .map(|l| LaggingTask {
+            number: l.position.to_string(),
             unit: l.unit,
             task: l.task,
+            kind: match l.reason {
+                duban_store::LagReason::Unsubmitted => duban_docs::LagKind::Unsubmitted,
+                _ => duban_docs::LagKind::SelfReported,
+            },
             status: l.reason.label_zh().to_string(),
         })
         .collect();

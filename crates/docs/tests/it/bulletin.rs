@@ -58,7 +58,7 @@ fn bulletin_totals_equal_the_sums_of_its_table() -> Result<()> {
     let ranks: Vec<usize> = t[1..].iter().filter_map(|r| r[0].parse().ok()).collect();
     assert_eq!(ranks[0], 1);
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
-    assert!(paras.iter().any(|p| p.starts_with("三、滞后任务（2项）")));
+    assert!(paras.iter().any(|p| p.starts_with("三、滞后任务（3项）")));
     assert!(
         paras
             .iter()
@@ -180,5 +180,175 @@ fn many_units_chart_the_worst_and_empty_rounds_still_render() -> Result<()> {
         tables(&doc)[0][1][0..2],
         ["—".to_string(), "<单位>&".to_string()]
     );
+    Ok(())
+}
+
+#[test]
+fn the_unit_lists_add_up_to_the_units_counted() -> Result<()> {
+    // 60 units: some all on time, some late or missing, some only returned.
+    let data = sample_bulletin(60);
+    let docx = bulletin(&data, &opts())?;
+    let doc = parse(&part(&docx, "word/document.xml")?)?;
+    let paras = body_paragraphs(&doc);
+    let summary = paras
+        .iter()
+        .find(|p| p.starts_with("本轮共涉及"))
+        .context("summary")?;
+    let stated = num_after(summary, "本轮共涉及责任单位").context("units")?;
+    assert_eq!(stated, data.units.len());
+    // Each list heading states its size; the sizes add up, and each list names that many.
+    let mut listed = 0;
+    let mut kinds = 0;
+    for (i, p) in paras.iter().enumerate() {
+        let Some(rest) = ["（一）", "（二）", "（三）", "（四）"]
+            .iter()
+            .find_map(|n| p.strip_prefix(n))
+        else {
+            continue;
+        };
+        if !rest.contains("的单位（") {
+            continue;
+        }
+        let n = num_after(rest, "的单位（").context("list size")?;
+        let names = paras[i + 1].trim_end_matches('。');
+        // Names are joined by 、 outside the parentheses.
+        let mut depth = 0;
+        let count = 1 + names
+            .chars()
+            .filter(|c| {
+                match c {
+                    '（' => depth += 1,
+                    '）' => depth -= 1,
+                    _ => {}
+                }
+                *c == '、' && depth == 0
+            })
+            .count();
+        assert_eq!(count, n, "{rest}: {names}");
+        assert!(summary.contains(&format!("{}{n}个", &rest[..rest.find('（').unwrap_or(0)])));
+        listed += n;
+        kinds += 1;
+    }
+    assert!(
+        kinds >= 3,
+        "on time, behind and returned-only units all occur"
+    );
+    assert_eq!(listed, stated);
+    Ok(())
+}
+
+#[test]
+fn tables_fit_the_type_area_and_lagging_tasks_carry_numbers_by_kind() -> Result<()> {
+    let data = sample_bulletin(12);
+    let docx = bulletin(&data, &opts())?;
+    let doc = parse(&part(&docx, "word/document.xml")?)?;
+    for t in doc.all("w:tbl") {
+        let grid: u32 = t
+            .all("w:gridCol")
+            .iter()
+            .filter_map(|c| c.attr("w:w")?.parse::<u32>().ok())
+            .sum();
+        let declared: u32 = t.all("w:tblW")[0].attr("w:w").context("tblW")?.parse()?;
+        assert_eq!(grid, declared);
+        assert!(
+            grid <= 8845,
+            "table of {grid} twips is wider than the 156 mm type area"
+        );
+    }
+    let paras = body_paragraphs(&doc);
+    let t = tables(&doc);
+    // 未报送 and 自评滞后 are separate lists, each a table with the task numbers.
+    assert!(
+        paras
+            .iter()
+            .any(|p| p == "（一）牵头单位未报送进展的任务（1项）")
+    );
+    assert!(
+        paras
+            .iter()
+            .any(|p| p == "（二）牵头单位自评滞后的任务（2项）")
+    );
+    let unsubmitted = &t[1];
+    assert_eq!(
+        unsubmitted[0],
+        ["序号", "任务编号", "牵头单位", "具体任务", "情况"]
+    );
+    assert_eq!(
+        unsubmitted[1][1..],
+        ["11", "区发展改革委", "民间投资占比60%以上", "未报送"]
+    );
+    let reported = &t[2];
+    assert_eq!(reported.len(), 3);
+    assert_eq!(
+        (reported[1][1].as_str(), reported[2][1].as_str()),
+        ("6", "9")
+    );
+    assert!(reported[1..].iter().all(|r| r[4].starts_with("自评")));
+    Ok(())
+}
+
+#[test]
+fn the_chart_carries_an_embedded_workbook_with_its_data() -> Result<()> {
+    let data = sample_bulletin(5);
+    let docx = bulletin(&data, &opts())?;
+    let chart = part(&docx, "word/charts/chart1.xml")?;
+    let chart_doc = parse(&chart)?;
+    let ext = chart_doc.all("c:externalData");
+    assert_eq!(ext.len(), 1);
+    let rels = parse(&part(&docx, "word/charts/_rels/chart1.xml.rels")?)?;
+    let rel = rels
+        .children_named("Relationship")
+        .find(|r| r.attr("Id") == ext[0].attr("r:id"))
+        .context("workbook relationship")?;
+    assert!(rel.attr("Type").is_some_and(|t| t.ends_with("/package")));
+    assert_eq!(rel.attr("Target"), Some("../embeddings/chart1.xlsx"));
+    let types = part(&docx, "[Content_Types].xml")?;
+    assert!(types.contains("Extension=\"xlsx\""));
+    // The workbook holds what the chart's formulas name: categories in A, series from B.
+    let names = crate::ooxml::part_names(&docx)?;
+    assert!(names.iter().any(|n| n == "word/embeddings/chart1.xlsx"));
+    let wb = {
+        use std::io::Read;
+        let mut zip = zip::ZipArchive::new(std::io::Cursor::new(&docx))?;
+        let mut f = zip.by_name("word/embeddings/chart1.xlsx")?;
+        let mut v = Vec::new();
+        f.read_to_end(&mut v)?;
+        v
+    };
+    let sheet = parse(&part(&wb, "xl/worksheets/sheet1.xml")?)?;
+    let strings = parse(&part(&wb, "xl/sharedStrings.xml")?)?;
+    let shared: Vec<String> = strings
+        .all("si")
+        .iter()
+        .map(|s| s.all("t")[0].text.clone())
+        .collect();
+    let cell = |r: &str| -> Option<String> {
+        let c = sheet
+            .all("c")
+            .into_iter()
+            .find(|c| c.attr("r") == Some(r))?;
+        let v = c.all("v").first()?.text.clone();
+        Some(if c.attr("t") == Some("s") {
+            shared.get(v.parse::<usize>().ok()?)?.clone()
+        } else {
+            v
+        })
+    };
+    let ranked = data.ranking();
+    assert_eq!(cell("B1").as_deref(), Some("按时报送"));
+    assert_eq!(cell("D1").as_deref(), Some("未报送"));
+    for (i, r) in ranked.iter().enumerate() {
+        assert_eq!(cell(&format!("A{}", i + 2)), Some(r.row.unit.clone()));
+        assert_eq!(
+            cell(&format!("B{}", i + 2)),
+            Some(r.row.on_time.to_string())
+        );
+        assert_eq!(
+            cell(&format!("D{}", i + 2)),
+            Some(r.row.missing.to_string())
+        );
+    }
+    // Same data, same bytes.
+    assert_eq!(docx, bulletin(&data, &opts())?);
     Ok(())
 }

@@ -91,7 +91,8 @@ pub fn task(
     t.office_verdict = office;
     t.status_text = office.map(|v| v.label_zh().to_string());
     t.verdict = machine;
-    t.explanation = machine.map(|v| format!("系统判定：{}", v.label_zh()));
+    // As the engine writes it: the verdict's label first ("无法核实：…").
+    t.explanation = machine.map(|v| format!("{}：目标5000辆以上，对照整车进口数", v.label_zh()));
     t
 }
 
@@ -148,7 +149,8 @@ pub fn sample_ledger(unmet: usize, met: usize) -> Ledger {
 }
 
 /// The counts each verdict source should give for [`sample_ledger`].
-pub fn machine_counts(l: &Ledger) -> (usize, usize, usize) {
+/// The machine's (met, not met, qualitative, other) counts.
+pub fn machine_counts(l: &Ledger) -> (usize, usize, usize, usize) {
     let met = l
         .tasks
         .iter()
@@ -159,12 +161,22 @@ pub fn machine_counts(l: &Ledger) -> (usize, usize, usize) {
         .iter()
         .filter(|t| t.verdict == Some(Verdict::NotMet))
         .count();
-    (met, not_met, l.tasks.len() - met - not_met)
+    let qualitative = l
+        .tasks
+        .iter()
+        .filter(|t| t.verdict == Some(Verdict::Qualitative))
+        .count();
+    (
+        met,
+        not_met,
+        qualitative,
+        l.tasks.len() - met - not_met - qualitative,
+    )
 }
 
 /// A round's bulletin data for `n` units, with some late, missing and returned reports.
 pub fn sample_bulletin(n: usize) -> duban_docs::BulletinData {
-    use duban_docs::{BulletinData, LaggingTask, NoticeRow, UnitRow};
+    use duban_docs::{BulletinData, LagKind, LaggingTask, NoticeRow, UnitRow};
     let units = (0..n)
         .map(|i| {
             let owed = 2 + (i % 5) as u32;
@@ -191,14 +203,25 @@ pub fn sample_bulletin(n: usize) -> duban_docs::BulletinData {
         units,
         lagging: vec![
             LaggingTask {
+                number: "6".into(),
                 unit: "区住房城乡建委".into(),
                 task: "建成两溪花谷".into(),
-                status: "整治工程完成70%，未达序时进度".into(),
+                kind: LagKind::SelfReported,
+                status: "自评滞后".into(),
             },
             LaggingTask {
+                number: "11".into(),
                 unit: "区发展改革委".into(),
                 task: "民间投资占比60%以上".into(),
-                status: "占比40.4%".into(),
+                kind: LagKind::Unsubmitted,
+                status: "未报送".into(),
+            },
+            LaggingTask {
+                number: "9".into(),
+                unit: "区生态环境局".into(),
+                task: "建成清水溪“清水绿岸”工程".into(),
+                kind: LagKind::SelfReported,
+                status: "自评未启动".into(),
             },
         ],
         notices: vec![NoticeRow {

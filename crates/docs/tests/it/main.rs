@@ -3,6 +3,7 @@
 
 mod bulletin;
 mod fixtures;
+mod official;
 mod ooxml;
 mod props;
 mod report;

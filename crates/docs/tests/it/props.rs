@@ -90,11 +90,12 @@ proptest! {
             let opts = ReportOptions { verdict_source: source, ..ReportOptions::default() };
             let docx = year_end_report(&l, &opts).expect("report");
             let doc = parse(&part(&docx, "word/document.xml").expect("part")).expect("well-formed XML");
-            let (total, met, not_met, pending) = summary_counts(&doc).expect("summary");
+            let (total, met, not_met, qualitative, pending) = summary_counts(&doc).expect("summary");
             let rows = |k: &str| attachment_rows(&doc, k).map_or(0, |r| r.len());
             prop_assert_eq!(total, l.tasks.len());
             prop_assert_eq!(not_met, rows("未完成既定目标"));
             prop_assert_eq!(met, rows("已完成既定目标"));
+            prop_assert_eq!(qualitative, rows("定性任务"));
             prop_assert_eq!(pending, rows("尚待核实"));
         }
         let xlsx = ledger_xlsx(&l).expect("xlsx");

@@ -24,8 +24,8 @@ pub fn num_after(text: &str, key: &str) -> Option<usize> {
     digits.parse().ok()
 }
 
-/// The summary's (total, met, not met, pending) as printed.
-pub fn summary_counts(doc: &Node) -> Option<(usize, usize, usize, usize)> {
+/// The summary's (total, met, not met, qualitative, pending) as printed.
+pub fn summary_counts(doc: &Node) -> Option<(usize, usize, usize, usize, usize)> {
     let p = body_paragraphs(doc)
         .into_iter()
         .find(|p| p.contains("项重点工作任务中，"))?;
@@ -34,6 +34,7 @@ pub fn summary_counts(doc: &Node) -> Option<(usize, usize, usize, usize)> {
         total,
         num_after(&p, "已完成既定目标任务")?,
         num_after(&p, "未完成既定目标任务")?,
+        num_after(&p, "定性任务").unwrap_or(0),
         num_after(&p, "尚待核实").unwrap_or(0),
     ))
 }
@@ -128,8 +129,14 @@ fn attachments_are_landscape_sections_with_repeated_header_rows() -> Result<()> 
     let l = sample_ledger(4, 9);
     let doc = document(&year_end_report(&l, &office_opts(&l))?)?;
     let secs = sections(&doc);
-    assert_eq!(secs.len(), 3, "body + 附件1 + 附件2");
-    for s in &secs[1..] {
+    assert_eq!(secs.len(), 4, "body + 附件1 + 附件2 + the 版记's page");
+    let last = secs[3].child("w:pgSz").context("pgSz")?;
+    assert_eq!(
+        last.attr("w:orient"),
+        None,
+        "the 版记 is on a portrait page"
+    );
+    for s in &secs[1..3] {
         let sz = s.child("w:pgSz").context("pgSz")?;
         assert_eq!(sz.attr("w:orient"), Some("landscape"));
         assert_eq!(
@@ -153,7 +160,7 @@ fn attachments_are_landscape_sections_with_repeated_header_rows() -> Result<()> 
             seen_breaks += 1;
         }
     }
-    assert_eq!(tables_per_section, vec![0, 1, 1]);
+    assert_eq!(tables_per_section, vec![0, 1, 1, 0]);
     for t in doc.all("w:tbl") {
         let rows: Vec<&Node> = t.children_named("w:tr").collect();
         let header = rows[0].child("w:trPr").and_then(|p| p.child("w:tblHeader"));
@@ -319,30 +326,35 @@ fn summary_counts_equal_table_rows_for_every_verdict_source() -> Result<()> {
             ..office_opts(&l)
         };
         let doc = document(&year_end_report(&l, &opts)?)?;
-        let (total, met, not_met, pending) = summary_counts(&doc).context("summary")?;
+        let (total, met, not_met, qualitative, pending) =
+            summary_counts(&doc).context("summary")?;
         let unmet_rows = attachment_rows(&doc, "未完成既定目标").map_or(0, |r| r.len());
         let met_rows = attachment_rows(&doc, "已完成既定目标").map_or(0, |r| r.len());
+        let qual_rows = attachment_rows(&doc, "定性任务").map_or(0, |r| r.len());
         let pending_rows = attachment_rows(&doc, "尚待核实").map_or(0, |r| r.len());
         assert_eq!(
-            (not_met, met, pending),
-            (unmet_rows, met_rows, pending_rows),
+            (not_met, met, qualitative, pending),
+            (unmet_rows, met_rows, qual_rows, pending_rows),
             "{source:?}"
         );
         assert_eq!(total, l.tasks.len());
-        assert_eq!(total, met + not_met + pending);
+        assert_eq!(total, met + not_met + qualitative + pending);
         let c = report_counts(&l, source);
         assert_eq!(
-            (c.total, c.met, c.not_met, c.pending),
-            (total, met, not_met, pending)
+            (c.total, c.met, c.not_met, c.qualitative, c.pending),
+            (total, met, not_met, qualitative, pending)
         );
         match source {
             VerdictSource::Office | VerdictSource::Final => {
-                assert_eq!((not_met, met, pending), (11, 120, 0))
+                assert_eq!((not_met, met, qualitative, pending), (11, 120, 0, 0))
             }
             VerdictSource::Machine => {
-                let (m, n, p) = machine_counts(&l);
-                assert_eq!((met, not_met, pending), (m, n, p));
-                assert!(p > 0, "the fixture has unverifiable and qualitative tasks");
+                let (m, n, q, p) = machine_counts(&l);
+                assert_eq!((met, not_met, qualitative, pending), (m, n, q, p));
+                assert!(
+                    q > 0 && p > 0,
+                    "the fixture has unverifiable and qualitative tasks"
+                );
             }
         }
         // The numbered list in the body has one item per unmet row.
@@ -382,16 +394,34 @@ fn machine_split_moves_disputed_tasks_and_explains_pending_ones() -> Result<()> 
         .context("task")?
         .text;
     assert!(unmet.iter().any(|r| &r[2] == moved));
-    let pending = attachment_rows(&doc, "尚待核实").context("附件3")?;
-    assert_eq!(pending[0].len(), 7, "附件3 carries the reason");
-    assert!(
-        pending
-            .iter()
-            .all(|r| r[6].starts_with("无法核实") || r[6].starts_with("定性任务"))
-    );
+    // 定性任务 are neither unfinished nor awaiting material: their own attachment, no reason
+    // column, and none of them under 尚待核实.
+    let qualitative = attachment_rows(&doc, "定性任务").context("定性任务 attachment")?;
+    assert_eq!(qualitative[0].len(), 6);
+    let qual_texts: Vec<&str> = l
+        .tasks
+        .iter()
+        .filter(|t| t.verdict == Some(Verdict::Qualitative))
+        .map(|t| t.text.as_str())
+        .collect();
+    assert_eq!(qualitative.len(), qual_texts.len());
+    let pending = attachment_rows(&doc, "尚待核实").context("尚待核实 attachment")?;
+    assert_eq!(pending[0].len(), 7, "尚待核实 carries the reason");
+    assert!(pending.iter().all(|r| !qual_texts.contains(&r[2].as_str())));
+    for r in &pending {
+        assert!(r[6].starts_with("无法核实"), "{}", r[6]);
+        // The label is written once, not "无法核实：无法核实：…".
+        assert!(!r[6].contains("无法核实：无法核实"), "{}", r[6]);
+    }
     let paras = body_paragraphs(&doc);
-    assert!(paras.iter().any(|p| p.contains("详见附件3")));
-    assert!(paras.iter().any(|p| p.starts_with("3. 尚待核实")));
+    assert!(paras.iter().any(|p| p.contains("工作开展情况详见附件3")));
+    assert!(
+        paras
+            .iter()
+            .any(|p| p.contains("补充材料后再行认定，详见附件4"))
+    );
+    assert!(paras.iter().any(|p| p.starts_with("3. 定性任务")));
+    assert!(paras.iter().any(|p| p.starts_with("4. 尚待核实")));
     Ok(())
 }
 
@@ -490,7 +520,7 @@ fn odd_ledgers_still_give_a_document() -> Result<()> {
     // No tasks at all.
     let l = Ledger::new("empty.txt", SourceFormat::Txt);
     let doc = document(&year_end_report(&l, &ReportOptions::for_ledger(&l))?)?;
-    assert_eq!(summary_counts(&doc), Some((0, 0, 0, 0)));
+    assert_eq!(summary_counts(&doc), Some((0, 0, 0, 0, 0)));
     assert!(doc.all("w:tbl").is_empty());
     assert_eq!(sections(&doc).len(), 1);
 
@@ -502,7 +532,7 @@ fn odd_ledgers_still_give_a_document() -> Result<()> {
     l.tasks.push(Task::new(7, 2, ""));
     let docx = year_end_report(&l, &ReportOptions::for_ledger(&l))?;
     let doc = document(&docx)?;
-    assert_eq!(summary_counts(&doc), Some((2, 0, 0, 2)));
+    assert_eq!(summary_counts(&doc), Some((2, 0, 0, 0, 2)));
     let rows = attachment_rows(&doc, "尚待核实").context("附件3")?;
     assert_eq!(rows[0][2], "含控制字符的任务");
     assert_eq!(rows[0][6], "尚未核验");

@@ -41,6 +41,7 @@ const ORDERS: [(&str, &[&str]); 8] = [
             "w:keepNext",
             "w:keepLines",
             "w:pageBreakBefore",
+            "w:framePr",
             "w:widowControl",
             "w:numPr",
             "w:pBdr",
@@ -160,7 +161,35 @@ fn property_children_follow_the_schema_order() -> Result<()> {
     };
     let report = year_end_report(&l, &opts)?;
     let b = bulletin(&sample_bulletin(8), &BulletinOptions::default())?;
-    for docx in [&report, &b] {
+    let issuing = duban_docs::Issuing {
+        number: Some("某办〔2023〕1号".into()),
+        cc: vec!["某委".into()],
+        contact: Some("某人".into()),
+        ..duban_docs::Issuing::default()
+    };
+    let full = year_end_report(
+        &l,
+        &ReportOptions {
+            issuing: issuing.clone(),
+            ..opts.clone()
+        },
+    )?;
+    let notice = duban_docs::notice_docx(
+        &duban_docs::NoticeDoc {
+            year: 2023,
+            serial: 1,
+            unit: "某局".into(),
+            task: "某任务".into(),
+            issued: "2023年1月1日".into(),
+            ..duban_docs::NoticeDoc::default()
+        },
+        &duban_docs::NoticeOptions {
+            office: Some("某办".into()),
+            issuing,
+            ..duban_docs::NoticeOptions::default()
+        },
+    )?;
+    for docx in [&report, &b, &full, &notice] {
         for name in [
             "word/document.xml",
             "word/styles.xml",

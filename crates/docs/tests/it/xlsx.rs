@@ -37,6 +37,13 @@ fn exported_ledger_imports_back_the_same() -> Result<()> {
     for (a, b) in l.tasks.iter().zip(&back.tasks) {
         assert_eq!(essentials(a), essentials(b));
     }
+    assert!(
+        back.warnings
+            .iter()
+            .all(|w| w.code != duban_model::WarningCode::UnknownColumn),
+        "{:?}",
+        back.warnings
+    );
     let labels: Vec<&str> = back.tables.iter().map(|t| t.label.as_str()).collect();
     assert_eq!(labels, ["附件1", "附件2"]);
     Ok(())
@@ -56,8 +63,24 @@ fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
     let sheet = parse(&part(&bytes, "xl/worksheets/sheet2.xml")?)?;
     let pane = sheet.all("pane");
     assert_eq!(pane[0].attr("state"), Some("frozen"));
-    assert_eq!(pane[0].attr("ySplit"), Some("1"));
-    assert_eq!(sheet.all("autoFilter")[0].attr("ref"), Some("A1:J4"));
+    assert_eq!(pane[0].attr("ySplit"), Some("2"), "title and header frozen");
+    assert_eq!(sheet.all("autoFilter")[0].attr("ref"), Some("A2:J5"));
+    // The title row spans the columns and names the plan and year.
+    assert_eq!(sheet.all("mergeCell")[0].attr("ref"), Some("A1:J1"));
+    // Print setup: A4 landscape, fitted to one page wide, title and header repeated.
+    let setup = sheet.all("pageSetup");
+    assert_eq!(setup[0].attr("orientation"), Some("landscape"));
+    assert_eq!(setup[0].attr("paperSize"), Some("9"));
+    assert_eq!(setup[0].attr("fitToWidth"), None, "1 is the default");
+    assert_eq!(setup[0].attr("fitToHeight"), Some("0"));
+    assert_eq!(sheet.all("pageSetUpPr")[0].attr("fitToPage"), Some("1"));
+    let names = wb.all("definedName");
+    assert!(
+        names
+            .iter()
+            .any(|d| d.attr("name") == Some("_xlnm.Print_Titles") && d.text.ends_with("!$1:$2")),
+        "print titles repeat rows 1-2"
+    );
     // Column ranges (adjacent equal widths share one <col>) cover A..J; F (完成情况) is wide.
     let mut widths = vec![0.0_f64; 10];
     for c in sheet.all("col") {
@@ -87,12 +110,25 @@ fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
         assert!(all.iter().any(|s| s == h), "header {h}");
     }
     assert!(all.iter().any(|s| s.contains("\n区商务委（区招商中心）")));
+    assert!(
+        all.iter()
+            .any(|s| s == &format!("{}台账（附件2）", duban_docs::plan_title(&l))),
+        "{all:?}"
+    );
+    // Cells wrap their text.
+    let styles = parse(&part(&bytes, "xl/styles.xml")?)?;
+    assert!(
+        styles
+            .all("alignment")
+            .iter()
+            .any(|a| a.attr("wrapText") == Some("1"))
+    );
     let styles = part(&bytes, "xl/styles.xml")?;
     assert!(styles.contains("FFC6EFCE"), "met rows are green");
     assert!(styles.contains("FFFFC7CE"), "unmet rows are red");
     // Each data row's cells carry a fill matching its final verdict: rows of 附件2 are met.
     let rows = sheet.all("row");
-    let style_of_first_cell: Vec<&str> = rows[1..]
+    let style_of_first_cell: Vec<&str> = rows[2..]
         .iter()
         .filter_map(|r| r.all("c")[0].attr("s"))
         .collect();
@@ -102,7 +138,7 @@ fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
         "all met rows styled alike"
     );
     let first_sheet = parse(&part(&bytes, "xl/worksheets/sheet1.xml")?)?;
-    let s1 = first_sheet.all("row")[1].all("c")[0]
+    let s1 = first_sheet.all("row")[2].all("c")[0]
         .attr("s")
         .context("style")?
         .to_string();

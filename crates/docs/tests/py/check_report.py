@@ -3,13 +3,16 @@
 
     check_report.py REPORT.docx [--xlsx LEDGER.xlsx] [--counts COUNTS.json]
                     [--expect-unmet N] [--expect-met N] [--office-verdicts]
-                    [--bulletin BULLETIN.docx]
+                    [--bulletin BULLETIN.docx] [--notice NOTICE.docx ...] [--office NAME]
 
 Reads the report's summary and attachment tables back, checks that every number in the
 summary equals the rows of its table, that the page setup is GB/T 9704-2012's, that header
 rows repeat and attachments are landscape; reads the .xlsx back and checks its header, frozen
-pane, filter and row count. COUNTS.json is what the render example printed. Exits 1 naming
-every mismatch.
+pane, filter, title row, print setup and row count; reads back the 公文 elements of every
+.docx (发文机关 heading the title and signing, 成文日期 under it, 附注, the 版记's 抄送 and
+印发机关/印发日期 between its rules at the foot of the page), the bulletin's unit lists adding
+up to its stated total, and the 督办单/催办单's 文号 and form. COUNTS.json is what the render
+example printed. Exits 1 naming every mismatch.
 """
 import argparse
 import json
@@ -40,7 +43,8 @@ def summary_counts(document):
             met = int(re.search(r"已完成既定目标任务(\d+)项", t).group(1))
             unmet = int(re.search(r"未完成既定目标任务(\d+)项", t).group(1))
             m = re.search(r"尚待核实(\d+)项", t)
-            return total, met, unmet, int(m.group(1)) if m else 0
+            q = re.search(r"定性任务(\d+)项", t)
+            return total, met, unmet, int(q.group(1)) if q else 0, int(m.group(1)) if m else 0
     return None
 
 
@@ -71,8 +75,12 @@ def check_docx(path, expect):
     for footer in (first.footer, first.even_page_footer):
         xml = footer._element.xml
         check("PAGE" in xml and "fldChar" in xml, "footer lacks a PAGE field")
-    for s in sections[1:]:
+    # Attachments are landscape; a last portrait section holds only the 版记 (印发 line).
+    colophon_page = len(sections) > 1 and any(p.text.endswith("印发") for p in document.paragraphs)
+    for s in sections[1:len(sections) - 1 if colophon_page else None]:
         check(s.orientation == docx.enum.section.WD_ORIENT.LANDSCAPE, "an attachment section is not landscape")
+    if colophon_page:
+        check(sections[-1].orientation == docx.enum.section.WD_ORIENT.PORTRAIT, "the 版记 page is not portrait")
 
     parts = [("document", document.element.body), ("odd footer", first.footer._element),
              ("even footer", first.even_page_footer._element)]
@@ -88,8 +96,8 @@ def check_docx(path, expect):
     check(counts is not None, "no summary paragraph")
     if counts is None:
         return None
-    total, met, unmet, pending = counts
-    rows = {"unmet": 0, "met": 0, "pending": 0}
+    total, met, unmet, qualitative, pending = counts
+    rows = {"unmet": 0, "met": 0, "qualitative": 0, "pending": 0}
     for title, table in attachment_tables(document):
         header = [c.text for c in table.rows[0].cells]
         check(header[:6] == ["序号", "工作板块", "具体任务", "牵头单位", "配合单位", "完成情况"],
@@ -105,21 +113,28 @@ def check_docx(path, expect):
         elif "已完成既定目标" in title:
             rows["met"] += n
             check(f"{n}项" in title, f"title '{title}' does not state its {n} rows")
+        elif "定性任务" in title:
+            rows["qualitative"] += n
+            check(f"{n}项" in title, f"title '{title}' does not state its {n} rows")
         elif "尚待核实" in title:
             rows["pending"] += n
         else:
             problems.append(f"table after unknown title '{title}'")
     check(unmet == rows["unmet"], f"summary says {unmet} unmet, 附件 lists {rows['unmet']}")
     check(met == rows["met"], f"summary says {met} met, 附件 lists {rows['met']}")
+    check(qualitative == rows["qualitative"],
+          f"summary says {qualitative} qualitative, 附件 lists {rows['qualitative']}")
     check(pending == rows["pending"], f"summary says {pending} pending, 附件 lists {rows['pending']}")
-    check(total == met + unmet + pending, f"summary total {total} is not {met}+{unmet}+{pending}")
+    check(total == met + unmet + qualitative + pending,
+          f"summary total {total} is not {met}+{unmet}+{qualitative}+{pending}")
     items = [p.text for p in document.paragraphs if re.match(r"\s*\d+\. ", p.text) and not p.text.endswith("情况表")]
     check(len(items) == unmet, f"{len(items)} numbered unmet items for {unmet} unmet tasks")
-    got = {"total": total, "met": met, "not_met": unmet, "pending": pending}
+    got = {"total": total, "met": met, "not_met": unmet, "qualitative": qualitative, "pending": pending}
     for k, v in expect.items():
         if v is not None:
             check(got[k] == v, f"{k}: report says {got[k]}, expected {v}")
-    print(f"{path}: {total} tasks, {met} met, {unmet} not met, {pending} pending; {len(sections)} sections")
+    print(f"{path}: {total} tasks, {met} met, {unmet} not met, {qualitative} qualitative, "
+          f"{pending} pending; {len(sections)} sections")
     return counts
 
 
@@ -131,11 +146,18 @@ def check_xlsx(path, counts):
     unmet = 0
     want = ["序号", "工作板块", "具体任务", "牵头单位", "配合单位", "完成情况", "完成状态", "机器判定", "判定说明", "证据"]
     for ws in wb.worksheets:
-        header = [c.value for c in ws[1]]
+        title = ws.cell(1, 1).value or ""
+        check(title.endswith("台账") or "台账（" in title, f"sheet {ws.title}: title row '{title}'")
+        check(re.search(r"\d{4}年", title) is not None, f"sheet {ws.title}: title names no year")
+        header = [c.value for c in ws[2]]
         check(header == want, f"sheet {ws.title}: header {header}")
-        check(ws.freeze_panes == "A2", f"sheet {ws.title}: header not frozen ({ws.freeze_panes})")
+        check(ws.freeze_panes == "A3", f"sheet {ws.title}: title and header not frozen ({ws.freeze_panes})")
         check(bool(ws.auto_filter.ref), f"sheet {ws.title}: no autofilter")
-        for row in ws.iter_rows(min_row=2, values_only=True):
+        check(ws.page_setup.orientation == "landscape", f"sheet {ws.title}: not landscape")
+        check(ws.sheet_properties.pageSetUpPr.fitToPage and ws.page_setup.fitToHeight == 0,
+              f"sheet {ws.title}: not fitted to the page width")
+        check(str(ws.print_title_rows).replace("$", "") == "1:2", f"sheet {ws.title}: print titles {ws.print_title_rows}")
+        for row in ws.iter_rows(min_row=3, values_only=True):
             if any(v not in (None, "") for v in row):
                 data_rows += 1
                 if row[6] == "未完成":
@@ -166,12 +188,113 @@ def check_bulletin(path):
     units = int(re.search(r"责任单位(\d+)个", summary).group(1))
     check(units == len(rows), f"bulletin says {units} units, table has {len(rows)}")
     with zipfile.ZipFile(path) as z:
-        charts = [n for n in z.namelist() if n.startswith("word/charts/")]
+        charts = [n for n in z.namelist() if n.startswith("word/charts/chart") and n.endswith(".xml")]
         check(len(charts) == 1, f"bulletin has {len(charts)} chart parts")
         if charts:
             xml = z.read(charts[0]).decode("utf-8")
             check(xml.count("<c:ser>") == 3, "chart does not have 3 series")
     print(f"{path}: {len(rows)} units, totals {sums}")
+
+
+DATE = re.compile(r"^\d{4}年\d{1,2}月\d{1,2}日$")
+
+
+def para_xml(p, tag):
+    ppr = p._p.pPr
+    return None if ppr is None else ppr.find(qn(tag))
+
+
+def border(p, side):
+    bdr = para_xml(p, "w:pBdr")
+    if bdr is None:
+        return None
+    b = bdr.find(qn("w:" + side))
+    return None if b is None else (b.get(qn("w:sz")), b.get(qn("w:color")))
+
+
+def check_official(path, office, what):
+    """发文机关 heads the title and signs; 成文日期 under the signature; 版记 at the foot."""
+    document = docx.Document(path)
+    paras = [p for p in document.paragraphs]
+    texts = [p.text.strip() for p in paras]
+    head = [t for t in texts[:5] if t]
+    if office:
+        check(office in head, f"{path}: 发文机关 '{office}' does not head the {what} ({head})")
+    signed = [i for i, t in enumerate(texts) if t and (t == office if office else False)]
+    check(len(signed) >= 2, f"{path}: no 发文机关署名")
+    if len(signed) >= 2:
+        i = signed[-1]
+        date = texts[i + 1] if i + 1 < len(texts) else ""
+        check(DATE.match(date) is not None, f"{path}: no 成文日期 under the signature ('{date}')")
+        check(all(not t for t in texts[i - 3:i]), f"{path}: no room for the seal above the signature")
+        for j in (i, i + 1):
+            jc = para_xml(paras[j], "w:jc")
+            check(jc is not None and jc.get(qn("w:val")) == "right", f"{path}: signature line not right-aligned")
+    else:
+        date = None
+    note = [t for t in texts if t.startswith("（联系人") or t.startswith("（电话")]
+    check(len(note) == 1, f"{path}: no 附注 (联系人、电话)")
+    cc = [p for p in paras if p.text.startswith("抄送：")]
+    printed = [p for p in paras if p.text.endswith("印发")]
+    check(len(cc) == 1 and cc[0].text.endswith("。"), f"{path}: no 抄送 line in the 版记")
+    check(len(printed) == 1, f"{path}: no 印发机关/印发日期 line in the 版记")
+    if printed:
+        line = printed[0].text
+        if office:
+            check(line.startswith(office), f"{path}: 印发机关 is not '{office}': '{line}'")
+        if date:
+            check(line.endswith(date + "印发"), f"{path}: 印发日期 is not the 成文日期 {date}: '{line}'")
+        check("\t" in line, f"{path}: 印发日期 not at the right tab")
+        first = cc[0] if cc else printed[0]
+        check(border(first, "top") == ("8", "000000"), f"{path}: 版记's first rule is not 0.35 mm")
+        check(border(printed[0], "bottom") == ("8", "000000"), f"{path}: 版记's last rule is not 0.35 mm")
+        if cc:
+            check(border(cc[0], "bottom") == ("6", "000000"), f"{path}: 版记's middle rule is not 0.25 mm")
+        for p in cc + printed:
+            frame = para_xml(p, "w:framePr")
+            check(frame is not None and frame.get(qn("w:yAlign")) == "bottom",
+                  f"{path}: 版记 is not at the foot of the page")
+    print(f"{path}: 发文机关 {office}, 成文日期 {date}, 版记 {'、'.join(p.text for p in cc + printed)!r}")
+
+
+def check_bulletin_lists(document, path):
+    """The unit lists add up to the units the bulletin counts, and each names as many units."""
+    paras = [p.text for p in document.paragraphs]
+    summary = next((t for t in paras if t.startswith("本轮共涉及")), "")
+    m = re.search(r"责任单位(\d+)个", summary)
+    check(m is not None, f"{path}: no unit count")
+    if m is None:
+        return
+    stated = int(m.group(1))
+    listed = 0
+    for i, t in enumerate(paras):
+        h = re.match(r"（[一二三四]）(.+的单位)（(\d+)个）$", t)
+        if not h:
+            continue
+        n = int(h.group(2))
+        names = re.sub(r"（[^）]*）", "", paras[i + 1].rstrip("。")).split("、")
+        check(len(names) == n, f"{path}: '{h.group(1)}' says {n}, names {len(names)}")
+        check(f"{h.group(1)}{n}个" in summary, f"{path}: the summary does not state '{h.group(1)}{n}个'")
+        listed += n
+    check(listed == stated, f"{path}: lists hold {listed} units, the bulletin says {stated}")
+    print(f"{path}: unit lists add up to {listed} of {stated}")
+
+
+def check_notice(path, office):
+    document = docx.Document(path)
+    texts = [p.text.strip() for p in document.paragraphs]
+    kind = next((t for t in texts[:4] if t in ("督办单", "催办单")), None)
+    check(kind is not None, f"{path}: neither 督办单 nor 催办单")
+    number = next((t for t in texts[:5] if re.search(r"〔\d{4}〕[1-9]\d*号$", t)), None)
+    check(number is not None, f"{path}: no 文号")
+    check(len(document.tables) == 1, f"{path}: {len(document.tables)} form tables")
+    if document.tables:
+        labels = [r.cells[0].text for r in document.tables[0].rows]
+        for want in ["承办单位", "任务", "反馈要求"]:
+            check(want in labels, f"{path}: form lacks {want}")
+        check(("督办事项" if kind == "督办单" else "催办事项") in labels, f"{path}: form lacks its 事项 row")
+    print(f"{path}: {kind} {number}")
+    check_official(path, office, kind or "notice")
 
 
 def main():
@@ -182,10 +305,13 @@ def main():
     ap.add_argument("--expect-unmet", type=int)
     ap.add_argument("--expect-met", type=int)
     ap.add_argument("--bulletin", help="a bulletin .docx to check as well")
+    ap.add_argument("--notice", action="append", default=[], help="a 督办单/催办单 .docx to check")
+    ap.add_argument("--office", help="the issuing office the documents must name")
     ap.add_argument("--office-verdicts", action="store_true",
                     help="the report split by the office's verdicts: 未完成 in the xlsx must match")
     a = ap.parse_args()
-    expect = {"total": None, "met": a.expect_met, "not_met": a.expect_unmet, "pending": None}
+    expect = {"total": None, "met": a.expect_met, "not_met": a.expect_unmet, "qualitative": None,
+              "pending": None}
     if a.counts:
         with open(a.counts, encoding="utf-8") as f:
             expect.update(json.load(f))
@@ -194,8 +320,15 @@ def main():
         _, unmet = check_xlsx(a.xlsx, counts)
         if a.office_verdicts and counts is not None:
             check(unmet == counts[2], f"xlsx marks {unmet} 未完成, report lists {counts[2]}")
+    if a.office:
+        check_official(a.docx, a.office, "report")
     if a.bulletin:
         check_bulletin(a.bulletin)
+        check_bulletin_lists(docx.Document(a.bulletin), a.bulletin)
+        if a.office:
+            check_official(a.bulletin, a.office, "bulletin")
+    for n in a.notice:
+        check_notice(n, a.office)
     for p in problems:
         print(f"MISMATCH: {p}", file=sys.stderr)
     return 1 if problems else 0

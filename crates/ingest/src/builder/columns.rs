@@ -17,6 +17,16 @@ pub(crate) enum Role {
     TaskMore,
 }
 
+/// Columns duban's ledger export adds beside the office's (`duban_docs::LEDGER_COLUMNS`):
+/// the machine's verdict, its explanation and the evidence. They are known, and not read —
+/// the engine reads the progress again on import — so re-importing an export is silent.
+const DERIVED: [&str; 3] = ["机器判定", "判定说明", "证据"];
+
+pub(crate) fn is_derived(header: &str) -> bool {
+    let h: String = header.chars().filter(|c| !c.is_whitespace()).collect();
+    DERIVED.contains(&h.as_str())
+}
+
 impl Role {
     /// The usual header, for messages about a column the table lacks.
     pub(crate) fn label(self) -> &'static str {

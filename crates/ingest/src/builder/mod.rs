@@ -127,6 +127,7 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
     }
     let front = front.unwrap_or_else(|| all_paras.clone());
     ledger.title = document_title(&front);
+    ledger.issuer = issuer(&front, ledger.title.as_deref());
 
     if ledger.tables.is_empty() {
         if let Some((table, tasks)) = prose::read(&all_paras, 1, ledger.title.as_deref(), &mut ctx)
@@ -251,6 +252,52 @@ fn document_title(front: &[String]) -> Option<String> {
         .find(|p| KINDS.iter().any(|k| p.contains(k)))
         .or_else(|| candidates().next())
         .cloned()
+}
+
+/// The issuing office named by the letterhead above the title ("重庆市沙坪坝区人民政府督查办"):
+/// the nearest short line before the title that ends in the name of an organ, with no
+/// punctuation or figures (so neither a 发文字号 "沙督办〔2023〕1号" nor a "第3期").
+fn issuer(front: &[String], title: Option<&str>) -> Option<String> {
+    const ORGANS: [&str; 17] = [
+        "督查办",
+        "督查室",
+        "督办室",
+        "督查局",
+        "办公室",
+        "办公厅",
+        "人民政府",
+        "政府",
+        "委员会",
+        "管委会",
+        "委",
+        "局",
+        "厅",
+        "办",
+        "处",
+        "中心",
+        "部",
+    ];
+    let title = title?;
+    let head = &front[..front.len().min(8)];
+    let end = head
+        .iter()
+        .position(|p| !p.trim().is_empty() && title.starts_with(p.trim()))?;
+    head[..end]
+        .iter()
+        .rev()
+        .map(|p| p.trim())
+        .filter(|p| !p.is_empty())
+        .find(|p| {
+            let n = p.chars().count();
+            (4..=40).contains(&n)
+                && !p.chars().any(|c| {
+                    c.is_ascii_digit()
+                        || c.is_whitespace()
+                        || "，。：:、；;〔〕[]（）()".contains(c)
+                })
+                && ORGANS.iter().any(|o| p.ends_with(o))
+        })
+        .map(str::to_string)
 }
 
 /// Counts the body text claims — "131项重点工作任务", "未完成既定目标任务15项" — checked

@@ -183,6 +183,8 @@ fn columns(
                     *r = Some(role);
                 }
             }
+            // duban's own export: the machine's reading, recomputed on import.
+            None if super::columns::is_derived(&name) => {}
             None if !name.is_empty() => ctx.warn(
                 WarningCode::UnknownColumn,
                 loc.clone().column(name.clone()),

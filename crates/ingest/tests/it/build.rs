@@ -872,3 +872,40 @@ fn merged_cells_carry_every_column_down_past_skipped_rows_and_headings() {
     assert_eq!(l.tasks[2].office_verdict, Some(Verdict::NotMet));
     assert_eq!(l.tasks[1].section.as_deref(), Some("民生保障"));
 }
+
+#[test]
+fn the_letterhead_above_the_title_is_the_issuer() {
+    let body = |head: Vec<&str>| {
+        let mut blocks: Vec<Block> = head.into_iter().map(|p| Block::Para(p.into())).collect();
+        blocks.push(Block::Para("区政府：".into()));
+        blocks.push(Block::Para("现将有关情况报告如下。".into()));
+        blocks.push(table(
+            "表1",
+            vec![
+                texts(&["序号", "具体任务", "牵头单位", "完成情况"]),
+                texts(&["1", "甲", "区科技局", "完成"]),
+            ],
+        ));
+        ledger(blocks)
+    };
+    let l = body(vec![
+        "某某区人民政府督查室",
+        "关于2023年重点任务推进情况的报告",
+    ]);
+    assert_eq!(l.issuer.as_deref(), Some("某某区人民政府督查室"));
+    // A 发文字号 between letterhead and title is not the issuer; the letterhead still is.
+    let l = body(vec![
+        "某某县政府办公室",
+        "某办〔2023〕5号",
+        "关于2023年重点任务推进情况的报告",
+    ]);
+    assert_eq!(l.issuer.as_deref(), Some("某某县政府办公室"));
+    // No letterhead, or a sentence before the title: none.
+    let l = body(vec!["关于2023年重点任务推进情况的报告"]);
+    assert_eq!(l.issuer, None);
+    let l = body(vec![
+        "按照区政府要求，现报告如下。",
+        "关于2023年重点任务推进情况的报告",
+    ]);
+    assert_eq!(l.issuer, None);
+}

@@ -146,6 +146,8 @@ fn title_and_claims() {
         l.title.as_deref(),
         Some("关于2022年区政府工作报告重点任务完成情况的报告")
     );
+    // The letterhead above the title is the issuing office, kept for the documents.
+    assert_eq!(l.issuer.as_deref(), Some("重庆市沙坪坝区人民政府督查办"));
     assert_eq!(l.claimed_total, Some(131));
     assert_eq!(l.tables[0].claimed_rows, Some(15));
     assert_eq!(l.tables[1].claimed_rows, Some(116));
