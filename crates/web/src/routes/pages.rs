@@ -299,7 +299,14 @@ pub async fn tasks(
         None => (Vec::new(), 0),
     };
     let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
-    let lights = oversight::lights_for(&app.store, plan.id, &ids, &user.scope()).await?;
+    let lights = oversight::lights_for(
+        &app.store,
+        &app.overview_caches,
+        plan.id,
+        &ids,
+        &user.scope(),
+    )
+    .await?;
     let choices = app.store.filter_choices(plan.id).await?;
     let units = match user.scope() {
         Scope::All => choices.lead_units,
@@ -385,9 +392,15 @@ pub async fn task(
             }
         })
         .collect();
-    let light = oversight::lights_for(&app.store, t.summary.plan_id, &[id], &scope)
-        .await?
-        .remove(&id.0);
+    let light = oversight::lights_for(
+        &app.store,
+        &app.overview_caches,
+        t.summary.plan_id,
+        &[id],
+        &scope,
+    )
+    .await?
+    .remove(&id.0);
     let rounds = app.store.rounds(t.summary.plan_id).await?;
     let now = time::OffsetDateTime::now_utc();
     let notices: Vec<_> = app
@@ -544,7 +557,14 @@ pub async fn unit(
             };
             let (rows, total) = app.store.list_tasks(plan.id, &f, &user.scope()).await?;
             let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
-            let lights = oversight::lights_for(&app.store, plan.id, &ids, &user.scope()).await?;
+            let lights = oversight::lights_for(
+                &app.store,
+                &app.overview_caches,
+                plan.id,
+                &ids,
+                &user.scope(),
+            )
+            .await?;
             (rows, total, lights)
         }
         None => (Vec::new(), 0, HashMap::new()),
