@@ -420,7 +420,11 @@ fn machine_split_moves_disputed_tasks_and_explains_pending_ones() -> Result<()> 
             .iter()
             .any(|p| p.contains("补充材料后再行认定，详见附件4"))
     );
-    assert!(paras.iter().any(|p| p.starts_with("3. 定性任务")));
+    assert!(
+        paras
+            .iter()
+            .any(|p| p.starts_with("3. 重点工作任务中定性任务"))
+    );
     assert!(paras.iter().any(|p| p.starts_with("4. 尚待核实")));
     Ok(())
 }
