@@ -355,8 +355,8 @@ async fn downloads_are_valid_files_for_office_and_leader_and_refused_to_units() 
         ensure!(bytes.starts_with(b"PK\x03\x04"));
         let sheet = zip_part(&bytes, "xl/worksheets/sheet1.xml")?;
         ensure!(
-            sheet.matches("<row ").count() == 4,
-            "{b:?}: header + 3 tasks"
+            sheet.matches("<row ").count() == 5,
+            "{b:?}: title row, header + 3 tasks"
         );
 
         let res = leader
