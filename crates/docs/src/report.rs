@@ -448,7 +448,7 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
             &opts.issuing,
             opts.office.as_deref(),
             opts.date.as_deref(),
-            portrait.text_width(),
+            (portrait.text_width(), portrait.text_height()),
         )
     };
     if atts.is_empty() {
