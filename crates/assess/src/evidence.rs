@@ -657,12 +657,12 @@ const ABSENCE_DONE: [&str; 5] = ["未发生", "没有发生", "无新增", "零�
 /// Finds `w` in `s`, skipping uses that mean something else (接待 is not 待, 拟定 not 拟,
 /// 成功申报 is done, 完成投资 is money spent, not a thing finished).
 fn has_word(s: &[char], w: &str) -> bool {
-    let pat: Vec<char> = w.chars().collect();
+    let len = w.chars().count();
     let mut from = 0;
-    while let Some(at) = text::find(s, &pat, from) {
+    while let Some(at) = text::find_str_from(s, w, from) {
         from = at + 1;
         let prev = if at > 0 { s.get(at - 1).copied() } else { None };
-        let next = s.get(at + pat.len()).copied();
+        let next = s.get(at + len).copied();
         let skip = match w {
             "待" => {
                 matches!(prev, Some('接' | '期' | '对' | '招' | '等' | '优'))

@@ -53,6 +53,8 @@ impl Ctx<'_> {
         match share {
             Some(r) if r >= 100.0 => (Verdict::Met, Schedule::Ahead),
             _ if self.row.lagging.is_some() => (Verdict::NotMet, Schedule::Lagging),
+            // The text says it is on schedule: the office's milestone, not linear time.
+            _ if self.row.on_track.is_some() => (Verdict::Unverifiable, Schedule::OnTrack),
             Some(r) if r < e - TOLERANCE => (Verdict::NotMet, Schedule::Lagging),
             Some(r) if r >= e + TOLERANCE => (Verdict::Unverifiable, Schedule::Ahead),
             _ if self.row.ahead.is_some() => (Verdict::Unverifiable, Schedule::Ahead),

@@ -140,7 +140,8 @@ fn overall_schedule(each: &[Schedule], text_lagging: bool) -> Option<Schedule> {
 }
 
 /// The period a task of `ledger` is judged in: its table's as-of date, else the
-/// document's; its deadline cell, else a year range in its text, else the plan year's end.
+/// document's; its deadline cell, else the year its text sets ("(2013—2017年)", "到2025年"),
+/// else the plan year's end.
 pub fn task_period(
     ledger_as_of: Option<time::Date>,
     table_as_of: Option<time::Date>,
@@ -148,12 +149,12 @@ pub fn task_period(
     plan_year: Option<i32>,
 ) -> Option<Period> {
     let as_of = table_as_of.or(ledger_as_of)?;
-    let ranged = duban_model::period::range_start_year(&task.text).map(|_| task.text.as_str());
+    let due = duban_model::period::due_year(&task.text).map(|y| format!("{y}年底"));
     let deadline = task
         .deadline
         .as_deref()
         .filter(|d| !d.trim().is_empty())
-        .or(ranged);
+        .or(due.as_deref());
     period_for(Some(as_of), deadline, plan_year.or(Some(as_of.year())))
 }
 

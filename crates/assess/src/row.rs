@@ -17,6 +17,9 @@ pub struct RowFacts {
     pub lagging: Option<Span>,
     /// Words saying it is ahead ("超序时", "提前完成").
     pub ahead: Option<Span>,
+    /// Words saying it is on schedule ("达到序时进度", "按序时推进"): the office's own
+    /// milestone may differ from linear time.
+    pub on_track: Option<Span>,
 }
 
 /// Words before a percentage that make it the row's completion share.
@@ -63,6 +66,14 @@ const LAGGING: [&str; 11] = [
     "落后于序时",
 ];
 const AHEAD: [&str; 4] = ["超序时", "快于序时", "提前完成", "超额完成"];
+const ON_TRACK: [&str; 6] = [
+    "达到序时",
+    "符合序时",
+    "序时推进",
+    "按序时",
+    "与序时同步",
+    "按时序推进",
+];
 /// Clauses that are a blanket statement of completion.
 const BLANKET_WHOLE: [&str; 7] = [
     "已完成",
@@ -108,6 +119,12 @@ pub fn facts(p: &Progress) -> RowFacts {
             && !negated(s, at)
         {
             f.ahead = Some(cl);
+        }
+        if f.on_track.is_none()
+            && let Some(at) = find_any(s, &ON_TRACK)
+            && !negated(s, at)
+        {
+            f.on_track = Some(cl);
         }
         if f.blanket.is_none() {
             let bare: String = s.iter().filter(|c| !"。，；、！ ".contains(**c)).collect();
@@ -207,6 +224,8 @@ mod tests {
         assert!(f("二期推进缓慢").lagging.is_some());
         assert!(f("未出现进度滞后").lagging.is_none());
         assert!(f("已提前完成全年任务").ahead.is_some());
+        assert!(f("新增3200人，达到序时进度").on_track.is_some());
+        assert!(f("未达到序时进度").on_track.is_none());
         assert!(f("已完成").blanket.is_some());
         assert!(f("新增岗位40个，完成年度目标任务。").blanket.is_some());
         assert!(f("未完成年度目标任务").blanket.is_none());

@@ -500,6 +500,64 @@ fn numeric_target(
     })
 }
 
+/// Scale words that make "…中心/枢纽/高地" a standing to reach, not a site to build.
+const ASPIRATION: [&str; 9] = [
+    "国际",
+    "区域性",
+    "全国",
+    "全球",
+    "世界级",
+    "一流",
+    "西部",
+    "示范城市",
+    "消费中心",
+];
+
+fn aspiration(object: &[char]) -> bool {
+    ASPIRATION.iter().any(|w| text::contains_str(object, w))
+}
+
+/// Words that describe a kind of thing rather than name one.
+const CATEGORY_WORDS: [&str; 30] = [
+    "一批",
+    "一系列",
+    "若干",
+    "新型",
+    "美丽",
+    "智慧",
+    "数字",
+    "绿色",
+    "现代化",
+    "现代",
+    "特色",
+    "示范",
+    "重点",
+    "基础",
+    "公共",
+    "城乡",
+    "农村",
+    "乡村",
+    "产业",
+    "配套",
+    "各类",
+    "全域",
+    "高标准",
+    "标准化",
+    "园区",
+    "社区",
+    "城市",
+    "口袋",
+    "小微",
+    "民生",
+];
+
+/// "智慧园区", "新型基础设施", "一批口袋公园": a category of works, no project named — what
+/// is left after the category words is at most a head noun.
+fn category(object: &[char]) -> bool {
+    let rest = strip_prefixes(object, &CATEGORY_WORDS);
+    rest.is_empty() || (rest.len() <= 2 && has_head(rest))
+}
+
 fn has_head(item: &[char]) -> bool {
     HEADS.iter().any(|h| text::ends_with(item, h))
 }
@@ -636,8 +694,11 @@ fn deliverables(chars: &[char], cl: Span, whole: bool, out: &mut Vec<ParsedTarge
         .filter(|s| !s.is_empty())
         .collect();
     let separate = items.len() > 1 && items.iter().all(|i| has_head(i));
-    // 建设 X asks for a named physical project: general work ("建设配套功能") is not one.
-    if PROCESS_VERBS.contains(&verb) && !(has_head(object) || separate) {
+    // 建设 X asks for a named physical project: general work ("建设配套功能") is not one,
+    // nor a standing to reach ("建设国际消费中心", "区域性金融中心").
+    if PROCESS_VERBS.contains(&verb)
+        && (!(has_head(object) || separate) || aspiration(object) || category(object))
+    {
         return;
     }
     let obj_start = cl.start + text::find(clause, object, 0).unwrap_or(0);
@@ -812,6 +873,12 @@ mod tests {
             "深入开展“十项全面清理”，积极化解存量债务",
             "高标准建设配套功能",
             "加强乡村人才队伍建设",
+            "加快建设区域性金融中心",
+            "建设国际消费中心",
+            "加快智慧园区建设",
+            "推进美丽乡村建设",
+            "建设一批口袋公园",
+            "加快新型基础设施建设",
         ] {
             assert!(parse_targets(s).is_empty(), "{s}: {:#?}", parse_targets(s));
         }

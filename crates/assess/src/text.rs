@@ -82,10 +82,13 @@ pub fn string(chars: &[char], sp: Span) -> String {
 
 /// Char position of the first occurrence of `pat` in `hay` at or after `from`.
 pub fn find(hay: &[char], pat: &[char], from: usize) -> Option<usize> {
-    if pat.is_empty() || pat.len() > hay.len() {
+    let (&first, rest) = pat.split_first()?;
+    if pat.len() > hay.len() {
         return None;
     }
-    (from..=hay.len() - pat.len()).find(|&i| hay.get(i..i + pat.len()) == Some(pat))
+    // The first char rules out almost every position without a slice comparison.
+    (from..=hay.len() - pat.len())
+        .find(|&i| hay.get(i) == Some(&first) && hay.get(i + 1..i + pat.len()) == Some(rest))
 }
 
 pub fn contains_str(hay: &[char], pat: &str) -> bool {
@@ -93,8 +96,17 @@ pub fn contains_str(hay: &[char], pat: &str) -> bool {
 }
 
 pub fn find_str(hay: &[char], pat: &str) -> Option<usize> {
-    let p: Vec<char> = pat.chars().collect();
-    find(hay, &p, 0)
+    find_str_from(hay, pat, 0)
+}
+
+/// [`find`] for a `&str` pattern, without collecting it: the engine looks up hundreds of
+/// fixed words per text.
+pub fn find_str_from(hay: &[char], pat: &str, from: usize) -> Option<usize> {
+    let mut chars = pat.chars();
+    let first = chars.next()?;
+    let rest = chars.as_str();
+    (from..hay.len())
+        .find(|&i| hay.get(i) == Some(&first) && starts_with(hay.get(i + 1..).unwrap_or(&[]), rest))
 }
 
 pub fn starts_with(hay: &[char], pat: &str) -> bool {

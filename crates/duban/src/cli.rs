@@ -127,9 +127,16 @@ pub enum Command {
         /// Mark the session cookie Secure (set when served behind HTTPS).
         #[arg(long)]
         cookie_secure: bool,
+        /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For
+        /// or X-Real-IP), which login throttling counts against. Ignored unless given.
+        #[arg(long)]
+        client_ip_header: Option<String>,
         /// Minutes of inactivity after which a session ends.
         #[arg(long, default_value_t = 30)]
         idle_minutes: u64,
+        /// Hours after login at which a session ends however busy it is.
+        #[arg(long, default_value_t = 12)]
+        session_hours: u64,
         #[command(flatten)]
         remind: service::RemindArgs,
     },
@@ -149,12 +156,23 @@ pub enum Command {
         /// The plan's name; defaults to the file's title.
         #[arg(long)]
         plan: Option<String>,
+        /// Update the existing plan of that name (or the newest plan) from a newer version of
+        /// its ledger: tasks keep their reports, overrides and history.
+        #[arg(long)]
+        update: bool,
         #[command(flatten)]
         db: Db,
     },
-    /// Write a consistent backup of the database while it serves.
+    /// Write a consistent backup of the database while it serves (portable JSON lines:
+    /// restores into SQLite or PostgreSQL).
     Backup {
         out: PathBuf,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Replace the database's contents with a backup (stop every `duban serve` first).
+    Restore {
+        backup: PathBuf,
         #[command(flatten)]
         db: Db,
     },
@@ -187,6 +205,12 @@ pub enum UserCommand {
         /// Force a password change at first login.
         #[arg(long)]
         must_change: bool,
+        #[command(flatten)]
+        db: Db,
+    },
+    /// Lift the login delay on an account now (after a stranger's wrong passwords).
+    Unlock {
+        name: String,
         #[command(flatten)]
         db: Db,
     },
@@ -227,14 +251,18 @@ pub fn run(cli: Cli) -> Result<()> {
             bind,
             demo,
             cookie_secure,
+            client_ip_header,
             idle_minutes,
+            session_hours,
             remind,
         } => service::serve(service::ServeArgs {
             database_url: db.url,
             bind,
             demo,
             cookie_secure,
+            client_ip_header,
             idle_minutes,
+            session_hours,
             remind,
         }),
         Command::Migrate { db } => service::migrate(&db.url),
@@ -259,8 +287,17 @@ pub fn run(cli: Cli) -> Result<()> {
             create_unit,
             must_change,
         }),
-        Command::Import { file, plan, db } => service::import(&db.url, &file, plan.as_deref()),
+        Command::User {
+            command: UserCommand::Unlock { name, db },
+        } => service::user_unlock(&db.url, &name),
+        Command::Import {
+            file,
+            plan,
+            update,
+            db,
+        } => service::import(&db.url, &file, plan.as_deref(), update),
         Command::Backup { out, db } => service::backup(&db.url, &out),
+        Command::Restore { backup, db } => service::restore(&db.url, &backup),
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => service::audit_verify(&db.url),

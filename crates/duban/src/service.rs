@@ -46,7 +46,9 @@ pub struct ServeArgs {
     pub bind: SocketAddr,
     pub demo: bool,
     pub cookie_secure: bool,
+    pub client_ip_header: Option<String>,
     pub idle_minutes: u64,
+    pub session_hours: u64,
     pub remind: RemindArgs,
 }
 
@@ -142,7 +144,10 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let mut config = Config::new(args.database_url.clone(), args.bind);
         config.demo = args.demo;
         config.cookie_secure = args.cookie_secure;
+        config.client_ip_header = args.client_ip_header.clone();
         config.idle_timeout = std::time::Duration::from_secs(args.idle_minutes.max(1) * 60);
+        config.session_lifetime =
+            std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 365) * 3600);
         args.remind.apply(&mut config)?;
         let app = Application::build(config)
             .await
@@ -236,7 +241,20 @@ pub fn user_add(args: UserAddArgs) -> Result<()> {
     })
 }
 
-pub fn import(url: &str, file: &Path, plan: Option<&str>) -> Result<()> {
+pub fn user_unlock(url: &str, name: &str) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = open(url).await?;
+        let Some(user) = store.find_user(name).await? else {
+            bail!("没有名为“{name}”的账号");
+        };
+        store.unlock_user(user.id, CLI_ACTOR).await?;
+        store.close().await;
+        println!("已解除账号 {} 的登录限制", user.username);
+        Ok(())
+    })
+}
+
+pub fn import(url: &str, file: &Path, plan: Option<&str>, update: bool) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
     let name = file
         .file_name()
@@ -255,6 +273,24 @@ pub fn import(url: &str, file: &Path, plan: Option<&str>) -> Result<()> {
         });
     runtime()?.block_on(async {
         let store = open(url).await?;
+        if update {
+            let plans = store.plans().await?;
+            let target = match plan {
+                Some(p) => plans.iter().find(|x| x.name == p),
+                None => plans.first(),
+            }
+            .with_context(|| format!("{}: 没有可更新的计划“{plan_name}”", file.display()))?;
+            let s = store
+                .reimport_ledger(target.id, &ledger, &name, &sha, CLI_ACTOR)
+                .await
+                .with_context(|| format!("{}: 未更新", file.display()))?;
+            store.close().await;
+            println!(
+                "已更新“{}”（编号 {}）：更新{}项任务，新增{}项，文件中已无而保留{}项，改判仍有效{}项",
+                target.name, target.id.0, s.updated, s.added, s.kept_unlisted, s.overrides_kept
+            );
+            return Ok(());
+        }
         let id = store
             .import_ledger(&plan_name, &ledger, &name, &sha, CLI_ACTOR)
             .await
@@ -281,6 +317,34 @@ pub fn backup(url: &str, out: &Path) -> Result<()> {
         store.close().await;
         println!("已备份到 {}", out.display());
         Ok(())
+    })
+}
+
+pub fn restore(url: &str, backup: &Path) -> Result<()> {
+    runtime()?.block_on(async {
+        let report = duban_store::restore_url(url, backup, duban_store::StoreOptions::default())
+            .await
+            .with_context(|| format!("{}: 恢复失败", backup.display()))?;
+        for f in &report.removed_files {
+            println!("已删除残留的 {f}");
+        }
+        let rows: u64 = report.rows.values().sum();
+        println!(
+            "已从 {} 恢复到 {}：{} 张表，共 {rows} 行；所有登录会话已清除",
+            backup.display(),
+            redact(url),
+            report.rows.len()
+        );
+        if report.audit.ok() {
+            println!("审计日志完整：共 {} 条，链条校验通过", report.audit.entries);
+            Ok(())
+        } else {
+            bail!(
+                "恢复后审计日志校验失败：第 {} 条：{}",
+                report.audit.first_broken.unwrap_or(0),
+                report.audit.problem.clone().unwrap_or_default()
+            )
+        }
     })
 }
 

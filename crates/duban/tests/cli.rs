@@ -352,6 +352,40 @@ fn database_commands_on_a_fresh_sqlite_file() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("已导入过"), "{}", stderr(&o));
 
+    // A corrected version of the ledger updates the plan in place: every task found again.
+    let corrected = dir.path().join("corrected.txt");
+    let text = std::fs::read_to_string(&seed).unwrap();
+    std::fs::write(&corrected, format!("{text}\n")).unwrap();
+    let o = run(&[
+        "import",
+        corrected.to_str().unwrap(),
+        "--plan",
+        "2022年重点任务",
+        "--update",
+        "--database-url",
+        u,
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(
+        stdout(&o).contains("更新126项任务，新增0项，文件中已无而保留0项"),
+        "{}",
+        stdout(&o)
+    );
+    let o = run(&[
+        "import",
+        corrected.to_str().unwrap(),
+        "--plan",
+        "没有这个计划",
+        "--update",
+        "--database-url",
+        u,
+    ]);
+    assert!(
+        !o.status.success() && stderr(&o).contains("没有可更新的计划"),
+        "{}",
+        stderr(&o)
+    );
+
     // The URL may come from the environment instead.
     let o = run_with_stdin(
         &[
@@ -395,6 +429,18 @@ fn database_commands_on_a_fresh_sqlite_file() {
         .unwrap();
     assert!(o.status.success(), "{}", stderr(&o));
 
+    // An account delayed by wrong passwords is unlocked from the command line.
+    let o = run(&["user", "unlock", "kj", "--database-url", u]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("已解除账号 kj"), "{}", stdout(&o));
+    let o = run(&["user", "unlock", "nobody", "--database-url", u]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("没有名为“nobody”的账号"),
+        "{}",
+        stderr(&o)
+    );
+
     // Refusals name their reason.
     let o = run_with_stdin(
         &[
@@ -427,7 +473,7 @@ fn database_commands_on_a_fresh_sqlite_file() {
         "short\n",
     );
     assert!(!o.status.success());
-    assert!(stderr(&o).contains("密码至少8位"), "{}", stderr(&o));
+    assert!(stderr(&o).contains("密码至少10位"), "{}", stderr(&o));
     let o = run_with_stdin(
         &[
             "user",
@@ -444,11 +490,14 @@ fn database_commands_on_a_fresh_sqlite_file() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("用户名已存在"), "{}", stderr(&o));
 
-    let backup = dir.path().join("backup.db");
+    let backup = dir.path().join("backup.jsonl");
     let o = run(&["backup", backup.to_str().unwrap(), "--database-url", u]);
     assert!(o.status.success(), "{}", stderr(&o));
-    // The backup is a database the CLI can open and whose audit chain holds.
-    let burl = format!("sqlite://{}", backup.display());
+    // The backup restores into a new database whose audit chain holds.
+    let burl = format!("sqlite://{}", dir.path().join("restored.db").display());
+    let o = run(&["restore", backup.to_str().unwrap(), "--database-url", &burl]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("所有登录会话已清除"), "{}", stdout(&o));
     let o = run(&["audit", "verify", "--database-url", &burl]);
     assert!(o.status.success(), "{}", stderr(&o));
 

@@ -7,13 +7,14 @@ mod numbering;
 
 use crate::IngestError;
 use crate::grid::RawDoc;
-use crate::zipsafe::{SafeZip, rel_target, rels};
+use crate::zipsafe::{Kind, SafeZip, expect_kind, rel_target, rels};
 
 const DEFAULT_DOCUMENT: &str = "word/document.xml";
 
 /// Reads an opened package (from memory or from disk).
 pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
     let file = zip.file();
+    expect_kind(&zip, Kind::Word)?;
     // The package says where its main part is; Word always uses word/document.xml, other
     // writers sometimes do not.
     let document = rel_target(&rels(&mut zip, "")?, "officeDocument")

@@ -16,6 +16,9 @@
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct RawDoc {
     pub blocks: Vec<Block>,
+    /// What the reader read specially or left out (a hidden sheet, a chart sheet, tracked
+    /// deletions), each a located warning the builder passes on: never a silent drop.
+    pub notes: Vec<duban_model::Warning>,
 }
 
 #[derive(Debug, Clone, PartialEq)]

@@ -18,6 +18,14 @@
 //! - `unknown_column` (a header that means nothing known, ignored), `skipped_row` (a row or
 //!   a whole table that could not be read as tasks, never dropped silently),
 //!   `inconsistent_count` (row numbers that jump or restart).
+//!
+//! What the readers report (passed on by the builder, so nothing is dropped silently):
+//! - `hidden_sheet`: an .xlsx sheet hidden in Excel, read like the others and named;
+//! - `skipped_part`: what a reader left out — a chart sheet or missing sheet part, tracked
+//!   deletions (text and table rows), drawings, text boxes and embedded objects in a .docx.
+//!
+//! A package that is plainly the other Office format (a .docx renamed .xlsx) is refused with
+//! a message saying what it really is.
 #![forbid(unsafe_code)]
 
 mod builder;

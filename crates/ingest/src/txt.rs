@@ -265,7 +265,10 @@ fn parse(text: &str) -> RawDoc {
         tables += 1;
         blocks.push(Block::Table(t.finish(tables)));
     }
-    RawDoc { blocks }
+    RawDoc {
+        blocks,
+        notes: Vec::new(),
+    }
 }
 
 /// "附件2" or "附表 3：…" — the label of the next table, which ends the one before even

@@ -9,15 +9,18 @@ mod strings;
 mod styles;
 mod workbook;
 
+use duban_model::{Location, Warning, WarningCode};
+
 use crate::IngestError;
 use crate::grid::{Block, RawDoc};
-use crate::zipsafe::{SafeZip, rel_target, rels};
+use crate::zipsafe::{Kind, SafeZip, expect_kind, rel_target, rels};
 
 const DEFAULT_WORKBOOK: &str = "xl/workbook.xml";
 
 /// Reads an opened package (from memory or from disk).
 pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
     let file = zip.file();
+    expect_kind(&zip, Kind::Excel)?;
     let workbook_part = rel_target(&rels(&mut zip, "")?, "officeDocument")
         .filter(|p| zip.find(p).is_some())
         .unwrap_or_else(|| DEFAULT_WORKBOOK.to_string());
@@ -42,11 +45,9 @@ pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
     let formats = styles::read(&mut zip, &styles_part, book.date1904)?;
 
     let mut blocks = Vec::new();
-    let last_visible = book.sheets.iter().rposition(|s| !s.hidden);
+    let mut notes = Vec::new();
+    let last = book.sheets.len().checked_sub(1);
     for (i, s) in book.sheets.iter().enumerate() {
-        if s.hidden {
-            continue;
-        }
         let part = book_rels
             .iter()
             .find(|r| Some(&r.id) == s.rel_id.as_ref())
@@ -59,11 +60,32 @@ pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
             &s.name,
             &mut shared,
             &formats,
-            Some(i) == last_visible,
+            Some(i) == last,
         )?
         else {
+            notes.push(Warning::new(
+                WarningCode::SkippedPart,
+                Location::part(s.name.clone()),
+                format!(
+                    "工作表“{}”没有可读的单元格（图表工作表或缺少 {part}），已跳过",
+                    s.name
+                ),
+            ));
             continue;
         };
+        // A hidden sheet (附件2 hidden by mistake, or a list of drop-down choices) is read
+        // like the others and named, so the office sees it either way.
+        if s.hidden {
+            notes.push(Warning::new(
+                WarningCode::HiddenSheet,
+                Location::part(s.name.clone()),
+                format!(
+                    "工作表“{}”在 Excel 中被隐藏，已一并读取（{}行）；如不应导入，请删除该工作表后重新导入",
+                    s.name,
+                    table.rows.len()
+                ),
+            ));
+        }
         blocks.push(Block::Table(table));
     }
     if blocks.is_empty() && book.sheets.is_empty() {
@@ -73,5 +95,5 @@ pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
             reason: "工作簿中没有工作表".into(),
         });
     }
-    Ok(RawDoc { blocks })
+    Ok(RawDoc { blocks, notes })
 }

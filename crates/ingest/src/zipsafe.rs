@@ -308,6 +308,54 @@ pub(crate) fn rels(zip: &mut SafeZip<'_>, part: &str) -> Result<Vec<Rel>, Ingest
     Ok(out)
 }
 
+/// Which Office format a package really is, by the main part only that format has.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Word,
+    Excel,
+    PowerPoint,
+}
+
+impl Kind {
+    const ALL: [Kind; 3] = [Kind::Word, Kind::Excel, Kind::PowerPoint];
+
+    /// The main part every package of this format has at its usual place.
+    fn main_part(self) -> &'static str {
+        match self {
+            Kind::Word => "word/document.xml",
+            Kind::Excel => "xl/workbook.xml",
+            Kind::PowerPoint => "ppt/presentation.xml",
+        }
+    }
+}
+
+/// Refuses a package that is plainly another Office format than its extension says (a
+/// .docx renamed .xlsx): its own main part is missing and another format's is there. The
+/// message names what the file really is instead of a confusing missing part.
+pub(crate) fn expect_kind(zip: &SafeZip<'_>, expected: Kind) -> Result<(), IngestError> {
+    if zip.find(expected.main_part()).is_some() {
+        return Ok(());
+    }
+    let Some(actual) = Kind::ALL
+        .into_iter()
+        .find(|k| *k != expected && zip.find(k.main_part()).is_some())
+    else {
+        return Ok(());
+    };
+    let reason = match actual {
+        Kind::Word => "该文件实际是 Word 文档（.docx），请以 .docx 导入",
+        Kind::Excel => "该文件实际是 Excel 工作簿（.xlsx），请以 .xlsx 导入",
+        Kind::PowerPoint => {
+            "该文件实际是 PowerPoint 演示文稿（.pptx），不能作为台账导入；请导入 .docx 或 .xlsx 台账"
+        }
+    };
+    Err(IngestError::Malformed {
+        file: zip.file().to_string(),
+        place: actual.main_part().to_string(),
+        reason: reason.to_string(),
+    })
+}
+
 /// The target of the first relationship whose type ends with `/suffix`.
 pub(crate) fn rel_target(rels: &[Rel], suffix: &str) -> Option<String> {
     rels.iter()

@@ -263,8 +263,43 @@ pub fn parse_deadline(text: &str, plan_year: i32) -> Option<time::Date> {
     ms.iter().map(|m| m.date).max()
 }
 
+/// The year a task's own text sets it due: the end of a range ("(2013—2017年)"), or a year
+/// after 到/至 or before 前 ("到2025年", "2024年底前"). Base years ("较2020年") are not.
+pub fn due_year(text: &str) -> Option<i32> {
+    let c: Vec<char> = text.chars().collect();
+    let mut due = None;
+    for m in scan(text, None) {
+        if m.range_start.is_some() {
+            due = due.max(Some(m.date.year()));
+        }
+    }
+    for i in 0..c.len() {
+        let Some((y, e)) = four_digit_year(&c, i) else {
+            continue;
+        };
+        let before = i.checked_sub(1).and_then(|k| c.get(k)).copied();
+        let after: String = c
+            .get(e..(e + 4).min(c.len()))
+            .unwrap_or(&[])
+            .iter()
+            .collect();
+        let by = matches!(before, Some('到' | '至'));
+        let ahead = after.starts_with("年前")
+            || after.starts_with("年底前")
+            || after.starts_with("年年底前");
+        if by || ahead {
+            due = due.max(Some(y));
+        }
+    }
+    due
+}
+
 /// The first year of a multi-year range a text names ("2013—2017年" → 2013), if any.
 pub fn range_start_year(text: &str) -> Option<i32> {
+    // Most task texts name no year at all: skip the scan.
+    if !text.contains('年') {
+        return None;
+    }
     scan(text, None).iter().find_map(|m| m.range_start)
 }
 
@@ -337,6 +372,10 @@ mod tests {
             Some(d(2017, 12, 31))
         );
         assert_eq!(range_start_year("通村公路(2013—2017年)"), Some(2013));
+        assert_eq!(due_year("通村公路(2013—2017年)"), Some(2017));
+        assert_eq!(due_year("到2025年，建成公园20个"), Some(2025));
+        assert_eq!(due_year("2024年底前完成改造"), Some(2024));
+        assert_eq!(due_year("牙椅数较2022年增加5%"), None);
         assert_eq!(parse_year("关于2022年区政府工作报告重点任务"), Some(2022));
     }
 }

@@ -24,6 +24,11 @@ pub enum WarningCode {
     InconsistentCount,
     /// A task has no progress text.
     MissingProgress,
+    /// An .xlsx sheet hidden in Excel: read like the others, and named so the office knows.
+    HiddenSheet,
+    /// A part of the file a reader did not read (a chart sheet, a missing sheet part,
+    /// tracked deletions), named so nothing disappears silently.
+    SkippedPart,
 }
 
 impl WarningCode {
@@ -40,6 +45,8 @@ impl WarningCode {
             WarningCode::InconsistentTotal => "inconsistent_total",
             WarningCode::InconsistentCount => "inconsistent_count",
             WarningCode::MissingProgress => "missing_progress",
+            WarningCode::HiddenSheet => "hidden_sheet",
+            WarningCode::SkippedPart => "skipped_part",
         }
     }
 }

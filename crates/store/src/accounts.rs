@@ -4,10 +4,191 @@ use time::OffsetDateTime;
 use crate::time_util::{from_unix, from_unix_opt, to_unix};
 use crate::{Store, StoreError, UnitId, UserId};
 
-/// Wrong passwords in a row that lock an account.
+/// Wrong passwords for one account before each further one delays it (2 s, 4 s, 8 s …).
 pub const MAX_FAILED_LOGINS: i64 = 5;
-/// How long a lock lasts.
-pub const LOCK_SECONDS: i64 = 15 * 60;
+/// The longest an account is delayed: short, so that a stranger guessing from many
+/// addresses slows its owner down by seconds, never locks them out.
+pub const LOCK_SECONDS: i64 = 30;
+/// Wrong passwords from one client address before each further one delays it.
+pub const ADDRESS_FREE_FAILURES: i64 = 10;
+/// The longest one address is delayed (its delay doubles with every wrong password).
+pub const ADDRESS_MAX_DELAY: i64 = 3600;
+/// An address's count is forgotten this long after its last wrong password.
+pub const ADDRESS_FORGET_SECONDS: i64 = 24 * 3600;
+
+/// What the throttle knows of a client address now (a forgotten count reads as none).
+pub(crate) struct AddressState {
+    pub failures: i64,
+    pub blocked_until: Option<i64>,
+}
+
+/// The delay after the `failures`-th wrong password: none for the first `free - 1`, then
+/// 2 s doubling up to `cap` (times are whole seconds, so 2 s is at least one).
+pub(crate) fn throttle_delay(failures: i64, free: i64, cap: i64) -> i64 {
+    if failures < free {
+        return 0;
+    }
+    let exp = (failures - free).clamp(0, 30) as u32;
+    (2i64 << exp).min(cap)
+}
+
+/// A few hundred of the passwords people choose first (and guessers try first), written
+/// for this list: keyboard runs, digits, "password"-likes, pinyin and Chinese favourites.
+/// Compared ignoring case; a password of at least 10 characters found here is refused.
+const COMMON_PASSWORDS: &[&str] = &[
+    "1234567890",
+    "12345678910",
+    "123456789a",
+    "a123456789",
+    "0123456789",
+    "9876543210",
+    "1111111111",
+    "0000000000",
+    "1234512345",
+    "1122334455",
+    "1qaz2wsx3edc",
+    "qwertyuiop",
+    "qwertyuiop1",
+    "asdfghjkl1",
+    "zxcvbnm123",
+    "1q2w3e4r5t",
+    "q1w2e3r4t5",
+    "qwerty1234",
+    "qwerty123456",
+    "password12",
+    "password123",
+    "password1234",
+    "password!1",
+    "passw0rd12",
+    "p@ssw0rd12",
+    "p@ssword123",
+    "passwordpassword",
+    "iloveyou12",
+    "iloveyou123",
+    "woaini1314",
+    "woaini520",
+    "woaini123456",
+    "5201314520",
+    "1314520520",
+    "5211314abc",
+    "abc1234567",
+    "abcd123456",
+    "abcdefghij",
+    "abcdefg123",
+    "aa12345678",
+    "aaaaaaaaaa",
+    "abc123456789",
+    "admin12345",
+    "admin123456",
+    "administrator",
+    "admin@1234",
+    "root123456",
+    "welcome123",
+    "welcome1234",
+    "letmein123",
+    "changeme123",
+    "trustno1234",
+    "sunshine12",
+    "football12",
+    "baseball12",
+    "dragon1234",
+    "monkey1234",
+    "princess12",
+    "superman12",
+    "qazwsxedc1",
+    "qazwsxedcrfv",
+    "1qazxsw23edc",
+    "zaq12wsxcde",
+    "!qaz2wsx3edc",
+    "12345qwert",
+    "qwert12345",
+    "asdf123456",
+    "zxcv123456",
+    "qwe1234567",
+    "asd1234567",
+    "zxc1234567",
+    "aini1314520",
+    "ww123456789",
+    "zz123456789",
+    "hello12345",
+    "hello123456",
+    "china12345",
+    "china123456",
+    "zhongguo123",
+    "beijing123",
+    "shanghai123",
+    "duban12345",
+    "duban123456",
+    "ducha12345",
+    "ducha123456",
+    "dcb1234567",
+    "gov1234567",
+    "zhengfu123",
+    "zhengfu1234",
+    "bangong123",
+    "bangongshi1",
+    "1234567890a",
+    "123456789abc",
+    "a1b2c3d4e5",
+    "1a2b3c4d5e",
+    "123qweasdzxc",
+    "qweasdzxc123",
+    "123123123123",
+    "1231231230",
+    "7777777777",
+    "8888888888",
+    "6666666666",
+    "9999999999",
+    "1234554321",
+    "0987654321",
+    "12344321ab",
+    "11223344556",
+    "caonima123",
+    "test123456",
+    "testtest12",
+    "guest12345",
+    "user123456",
+    "default123",
+    "temp123456",
+    "newpassword",
+    "mypassword1",
+    "secret1234",
+    "computer12",
+    "internet12",
+    "nopassword",
+    "password01",
+    "password00",
+    "Aa123456789",
+    "Aa12345678",
+];
+
+fn validate_password(password: &str, username: &str) -> Result<(), StoreError> {
+    if password.chars().count() < 10 {
+        return Err(StoreError::Invalid("密码至少10位".into()));
+    }
+    if password.trim().is_empty() {
+        return Err(StoreError::Invalid("密码不能全是空格".into()));
+    }
+    let mut chars = password.chars();
+    if let Some(first) = chars.next()
+        && chars.all(|c| c == first)
+    {
+        return Err(StoreError::Invalid("密码不能由同一个字符重复组成".into()));
+    }
+    let lower = password.to_lowercase();
+    let name = username.trim().to_lowercase();
+    if !name.is_empty() && (lower == name || (lower.contains(&name) && name.chars().count() >= 4)) {
+        return Err(StoreError::Invalid(
+            "密码不能与用户名相同或包含用户名".into(),
+        ));
+    }
+    if COMMON_PASSWORDS.iter().any(|p| p.to_lowercase() == lower) {
+        return Err(StoreError::Invalid(
+            "该密码过于常见，容易被猜中，请换一个".into(),
+        ));
+    }
+    Ok(())
+}
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -144,18 +325,11 @@ fn validate_username(username: &str) -> Result<(), StoreError> {
     Ok(())
 }
 
-fn validate_password(password: &str) -> Result<(), StoreError> {
-    if password.chars().count() < 8 {
-        return Err(StoreError::Invalid("密码至少8位".into()));
-    }
-    Ok(())
-}
-
 impl Store {
     /// Creates an account; the password is hashed with argon2id here.
     pub async fn create_user(&self, new: &NewUser, actor: &str) -> Result<User, StoreError> {
         validate_username(&new.username)?;
-        validate_password(&new.password)?;
+        validate_password(&new.password, &new.username)?;
         if new.role == Role::Unit && new.unit_id.is_none() {
             return Err(StoreError::Invalid("单位账号必须属于一个单位".into()));
         }
@@ -185,7 +359,10 @@ impl Store {
         must_change: bool,
         actor: &str,
     ) -> Result<(), StoreError> {
-        validate_password(password)?;
+        let username = dispatch!(self, accounts::user_by_id(user))?
+            .ok_or(StoreError::NotFound("该用户"))?
+            .username;
+        validate_password(password, &username)?;
         let hash = self.hasher.hash_async(password).await?;
         let now = to_unix(OffsetDateTime::now_utc());
         dispatch!(
@@ -200,32 +377,70 @@ impl Store {
         dispatch!(self, accounts::unlock(user, now, actor))
     }
 
-    /// Checks a password. Five wrong ones in a row lock the account for 15 minutes; the count
-    /// lives in the database, so every app instance sees the same count, and success resets
-    /// it.
+    /// [`Store::verify_login_from`] without a client address (the command line): only the
+    /// account's own delay applies.
     pub async fn verify_login(
         &self,
         username: &str,
         password: &str,
         now: OffsetDateTime,
     ) -> Result<LoginOutcome, StoreError> {
+        self.verify_login_from(username, password, "", now).await
+    }
+
+    /// Checks a password tried from `client` (an IP address; "" when unknown), throttling
+    /// per address and per account with growing delays, all counted in the database so
+    /// every instance sees the same counts:
+    /// - an address's 10th wrong password in a day delays it 2 s, and every further one
+    ///   doubles the delay, up to an hour: one stranger is slowed down to nothing;
+    /// - an account's 5th wrong password in a row delays it 2 s, doubling up to 30 s, for
+    ///   addresses that have failed before; an address without failures may still try, so a
+    ///   stranger never locks the owner out.
+    ///
+    /// While delayed the answer is `Locked` without checking the password. Every wrong
+    /// password is an audit entry (`user.login_failed`, with the address) in the same
+    /// transaction as its counts; a success resets the account's and the address's counts.
+    pub async fn verify_login_from(
+        &self,
+        username: &str,
+        password: &str,
+        client: &str,
+        now: OffsetDateTime,
+    ) -> Result<LoginOutcome, StoreError> {
         let now_s = to_unix(now);
-        let Some(row) = dispatch!(self, accounts::user_row_by_name(username))? else {
-            // Spend the same effort as for a real account so timing does not reveal which
-            // usernames exist.
-            let _ = self.hasher.hash_async(password).await;
-            return Ok(LoginOutcome::BadCredentials);
-        };
-        if let Some(until) = row.locked_until.filter(|u| *u > now_s) {
+        let address = dispatch!(self, accounts::address_state(client, now_s))?;
+        if let Some(until) = address.blocked_until.filter(|u| *u > now_s) {
             return Ok(LoginOutcome::Locked {
                 until: from_unix(until),
             });
         }
+        let row = dispatch!(self, accounts::user_row_by_name(username))?;
+        if let Some(until) = row
+            .as_ref()
+            .and_then(|r| r.locked_until)
+            .filter(|u| *u > now_s && (client.is_empty() || address.failures > 0))
+        {
+            return Ok(LoginOutcome::Locked {
+                until: from_unix(until),
+            });
+        }
+        let Some(row) = row else {
+            // Spend the same effort as for a real account so timing does not reveal which
+            // usernames exist.
+            let _ = self.hasher.hash_async(password).await;
+            return dispatch!(
+                self,
+                accounts::record_failure(None, username, client, now_s)
+            );
+        };
         let id = UserId(row.id);
         if self.hasher.verify_async(password, &row.password_hash).await {
-            dispatch!(self, accounts::record_success(id, now_s))
+            dispatch!(self, accounts::record_success(id, client, now_s))
         } else {
-            dispatch!(self, accounts::record_failure(id, now_s))
+            dispatch!(
+                self,
+                accounts::record_failure(Some(id), username, client, now_s)
+            )
         }
     }
 }

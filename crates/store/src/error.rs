@@ -19,6 +19,10 @@ pub enum StoreError {
     /// The request is well-formed but not allowed in the current state.
     #[error("{0}")]
     Invalid(String),
+    /// The actor may see the record but this change is not theirs to make (the message says
+    /// whose it is and what to do instead).
+    #[error("{0}")]
+    Forbidden(String),
     /// Accepting the report would change the machine's reading to `machine` while the office's
     /// override says `overridden`: the office must say whether the override still holds.
     #[error(

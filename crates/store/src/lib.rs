@@ -24,6 +24,7 @@ macro_rules! dispatch {
 mod accounts;
 mod audit;
 mod audit_search;
+mod backup;
 mod cache;
 mod contacts;
 mod contributions;
@@ -37,6 +38,7 @@ mod passwords;
 mod plan_ledger;
 mod plans;
 mod postgres;
+mod reimport;
 mod reminders;
 mod reopen;
 mod reports;
@@ -56,9 +58,15 @@ use sqlx::sqlite::{
     SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteSynchronous,
 };
 
-pub use accounts::{LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS, NewUser, Role, User};
+pub use accounts::{
+    ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS,
+    NewUser, Role, User,
+};
 pub use audit::{AuditEntry, AuditReport};
 pub use audit_search::AuditFilter;
+pub use backup::{
+    HEARTBEAT_EVERY, HEARTBEAT_STALE_SECONDS, LiveInstance, RestoreReport, restore_url,
+};
 pub use contributions::Contribution;
 pub use error::StoreError;
 pub use extensions::{Extension, ExtensionFilter, ExtensionStatus, NewExtension};
@@ -71,6 +79,7 @@ pub use notifications::{NewNotification, Notification};
 pub use outbox::{Delivery, DeliveryStatus, EnqueueCounts, NewDelivery};
 pub use passwords::PasswordHasher;
 pub use plans::{ImportWarning, Plan, PlanTable};
+pub use reimport::ReimportSummary;
 pub use reminders::PendingReport;
 /// The last second of a due date (ISO "YYYY-MM-DD") in China Standard Time, as unix
 /// seconds; `None` for a malformed date. Reports and notice answers are on time up to it.
@@ -82,7 +91,7 @@ pub use reports::{
     BulkReport, BulkRound, DraftInput, OwedReport, Report, ReportStatus, ReportVersion, Round,
     RoundStatus, SelfStatus, UnitRoundStats,
 };
-pub use sessions::{NewSession, SessionUser};
+pub use sessions::{NewSession, SessionLimits, SessionUser};
 pub use standings::{LagReason, LaggingRow, LightRevision, TaskStanding};
 pub use tasks::{
     FilterChoices, Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts,
@@ -228,24 +237,5 @@ impl Store {
             Db::Sqlite(pool) => pool.close().await,
             Db::Postgres(pool) => pool.close().await,
         }
-    }
-
-    /// A consistent online backup.
-    ///
-    /// SQLite: `VACUUM INTO out_path`, a complete database file that opens as it is (restore by
-    /// copying it back while the service is stopped). PostgreSQL: a logical dump as JSON lines
-    /// (`{"table": …, "row": {…}}`, one per row, in dependency order) taken in one
-    /// repeatable-read snapshot; it is meant for archiving and inspection. For restoring a
-    /// PostgreSQL deployment use `pg_dump`/`pg_restore`, which also keep the schema, sequences
-    /// and roles that a JSON dump cannot. The target must not exist.
-    pub async fn backup(&self, out_path: &std::path::Path) -> Result<(), StoreError> {
-        if out_path.exists() {
-            return Err(StoreError::Invalid(format!(
-                "备份文件“{}”已存在，请换一个文件名",
-                out_path.display()
-            )));
-        }
-        let path = out_path.to_string_lossy().into_owned();
-        dispatch!(self, audit::backup(&path))
     }
 }

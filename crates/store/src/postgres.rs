@@ -13,6 +13,8 @@ pub(crate) mod accounts;
 pub(crate) mod audit;
 #[path = "sql/audit_search.rs"]
 pub(crate) mod audit_search;
+#[path = "sql/backup.rs"]
+pub(crate) mod backup;
 #[path = "sql/contacts.rs"]
 pub(crate) mod contacts;
 #[path = "sql/contributions.rs"]
@@ -29,6 +31,8 @@ pub(crate) mod outbox;
 pub(crate) mod plan_ledger;
 #[path = "sql/plans.rs"]
 pub(crate) mod plans;
+#[path = "sql/reimport.rs"]
+pub(crate) mod reimport;
 #[path = "sql/reminders.rs"]
 pub(crate) mod reminders;
 #[path = "sql/reopen.rs"]

@@ -41,6 +41,24 @@ impl SessionUser {
     }
 }
 
+/// When a session ends: after `idle` without a request, and at the latest `lifetime` after
+/// login however busy it is (a stolen cookie does not live for ever).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SessionLimits {
+    pub idle: Duration,
+    pub lifetime: Duration,
+}
+
+impl Default for SessionLimits {
+    /// 30 minutes idle, 12 hours in all.
+    fn default() -> Self {
+        SessionLimits {
+            idle: Duration::from_secs(30 * 60),
+            lifetime: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
 /// `last_seen` is only rewritten when older than this: a write per request would
 /// serialise every page view on SQLite's single writer, for no gain in precision.
 pub(crate) const TOUCH_AFTER_SECONDS: i64 = 15;
@@ -69,24 +87,31 @@ impl Store {
         Ok(NewSession { token, csrf })
     }
 
-    /// The session's user, or `None` when the token is unknown or the session has been idle
-    /// longer than `idle_timeout` (it is then deleted).
+    /// The session's user, or `None` when the token is unknown, the session has been idle
+    /// longer than `limits.idle` or was created more than `limits.lifetime` ago (it is then
+    /// deleted).
     pub async fn session(
         &self,
         token: &str,
         now: OffsetDateTime,
-        idle_timeout: Duration,
+        limits: SessionLimits,
     ) -> Result<Option<SessionUser>, StoreError> {
-        let idle = i64::try_from(idle_timeout.as_secs()).unwrap_or(i64::MAX);
+        let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
         dispatch!(
             self,
-            sessions::lookup(&token_hash(token), to_unix(now), idle)
+            sessions::lookup(
+                &token_hash(token),
+                to_unix(now),
+                secs(limits.idle),
+                secs(limits.lifetime)
+            )
         )
     }
 
-    /// Logout.
+    /// Logout, with its audit entry (`user.logout`) in the same transaction.
     pub async fn delete_session(&self, token: &str) -> Result<(), StoreError> {
-        dispatch!(self, sessions::delete(&token_hash(token)))
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, sessions::logout(&token_hash(token), now))
     }
 
     /// Ends every session of a user (after a password change or when disabling an account).

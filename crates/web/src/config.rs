@@ -12,6 +12,11 @@ pub struct Config {
     pub demo: bool,
     /// A session unused this long ends.
     pub idle_timeout: Duration,
+    /// A session ends this long after login however busy it is (default 12 hours).
+    pub session_lifetime: Duration,
+    /// Behind a reverse proxy: the header naming the client's address (`X-Forwarded-For`,
+    /// `X-Real-IP`), which login throttling counts against. `None`: the peer address.
+    pub client_ip_header: Option<String>,
     /// Mark the session cookie `Secure` (behind HTTPS).
     pub cookie_secure: bool,
     /// Largest accepted request body, which bounds ledger uploads.
@@ -72,6 +77,8 @@ impl Config {
             bind,
             demo: false,
             idle_timeout: Duration::from_secs(30 * 60),
+            session_lifetime: Duration::from_secs(12 * 3600),
+            client_ip_header: None,
             cookie_secure: false,
             max_upload_bytes: 20 * 1024 * 1024,
             fast_password_hashing: false,
@@ -85,6 +92,14 @@ impl Config {
 }
 
 impl Config {
+    /// When a session ends, idle and in all.
+    pub fn session_limits(&self) -> duban_store::SessionLimits {
+        duban_store::SessionLimits {
+            idle: self.idle_timeout,
+            lifetime: self.session_lifetime,
+        }
+    }
+
     /// The reminder job's settings.
     pub(crate) fn notify_config(&self) -> Result<duban_notify::NotifyConfig, String> {
         use duban_notify::{NotifyConfig, SmtpConfig, WebhookConfig, WebhookFormat};

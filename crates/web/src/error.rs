@@ -31,6 +31,9 @@ pub enum Failure {
     NotFound,
     #[error("无权访问")]
     Forbidden,
+    /// 403 with the reason and what to do instead.
+    #[error("{0}")]
+    Refused(String),
     #[error("{0}")]
     BadRequest(String),
     #[error("{0}")]
@@ -43,7 +46,7 @@ impl Failure {
     pub fn status(&self) -> StatusCode {
         match self {
             Failure::NotFound => StatusCode::NOT_FOUND,
-            Failure::Forbidden => StatusCode::FORBIDDEN,
+            Failure::Forbidden | Failure::Refused(_) => StatusCode::FORBIDDEN,
             Failure::BadRequest(_) => StatusCode::BAD_REQUEST,
             Failure::Conflict(_) => StatusCode::CONFLICT,
             Failure::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
@@ -56,6 +59,7 @@ impl From<StoreError> for Failure {
         match e {
             StoreError::NotFound(_) => Failure::NotFound,
             StoreError::Invalid(m) | StoreError::Constraint(m) => Failure::BadRequest(m),
+            StoreError::Forbidden(m) => Failure::Refused(m),
             e @ (StoreError::DuplicateImport { .. } | StoreError::Conflict { .. }) => {
                 Failure::Conflict(e.to_string())
             }

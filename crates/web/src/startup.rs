@@ -97,12 +97,39 @@ impl Application {
     pub async fn run_until_stopped(self) -> Result<(), std::io::Error> {
         let store = self.store.clone();
         let job = self.remind_every.map(|every| self.notifier.spawn(every));
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        // Says "running" in the database every few seconds, so `duban restore` refuses
+        // while this instance uses it; the row goes when the instance stops.
+        let instance = format!(
+            "{}-{}-{}",
+            std::process::id(),
+            self.port(),
+            time::OffsetDateTime::now_utc().unix_timestamp_nanos()
+        );
+        let host = std::env::var("HOSTNAME").unwrap_or_else(|_| "localhost".into());
+        let beat = {
+            let (store, instance) = (store.clone(), instance.clone());
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(duban_store::HEARTBEAT_EVERY);
+                loop {
+                    every.tick().await;
+                    if let Err(e) = store.heartbeat(&instance, &host, std::process::id()).await {
+                        eprintln!("duban-web: 运行状态写入失败：{e}");
+                    }
+                }
+            })
+        };
+        let served = axum::serve(
+            self.listener,
+            self.router
+                .into_make_service_with_connect_info::<std::net::SocketAddr>(),
+        )
+        .with_graceful_shutdown(shutdown_signal())
+        .await;
         if let Some(job) = job {
             job.shutdown().await;
         }
+        beat.abort();
+        let _ = store.leave(&instance).await;
         store.close().await;
         served
     }

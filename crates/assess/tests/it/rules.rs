@@ -305,3 +305,38 @@ fn preparation_waiting_and_parts_under_way() {
         Verdict::NotMet
     );
 }
+
+#[test]
+fn a_task_due_in_a_later_year_is_judged_against_its_own_deadline() {
+    let mut t = duban_model::Task::new(1, 1, "到2025年，建成口袋公园30个");
+    t.progress = "已建成口袋公园12个。".into();
+    let p = duban_assess::task_period(Some(date(2024, 6, 30)), None, &t, Some(2024)).unwrap();
+    assert_eq!(p.deadline, date(2025, 12, 31));
+    duban_assess::assess_task_at(&mut t, Some(date(2024, 6, 30)), Some(2024));
+    assert_eq!(
+        t.verdict,
+        Some(Verdict::Unverifiable),
+        "{:?}",
+        t.explanation
+    );
+    let mut t = duban_model::Task::new(1, 1, "牙椅数较2022年增加5%");
+    t.progress = "增加3%".into();
+    assert!(duban_assess::task_period(Some(date(2023, 3, 31)), None, &t, Some(2023)).is_some());
+}
+
+#[test]
+fn the_text_saying_on_schedule_stands_for_the_milestone() {
+    let sep = at(2024, 9, 30);
+    let a = assess_text_at("新增就业5000人", "新增就业3200人，达到序时进度。", sep);
+    assert_eq!(
+        (a.verdict, a.schedule),
+        (Verdict::Unverifiable, Some(Schedule::OnTrack))
+    );
+    let a = assess_text_at("新增就业5000人", "新增就业3200人。", sep);
+    assert_eq!(
+        (a.verdict, a.schedule),
+        (Verdict::NotMet, Some(Schedule::Lagging))
+    );
+    let a = assess_text_at("新增就业5000人", "新增就业4000人，低于序时进度。", sep);
+    assert_eq!(a.verdict, Verdict::NotMet);
+}

@@ -74,9 +74,10 @@ pub fn build(doc: &RawDoc, source: &str, format: SourceFormat) -> Result<Ledger,
 /// texts move into the ledger, so the grid and the ledger are never both whole in memory.
 /// The readers use this.
 pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Ledger, IngestError> {
+    let RawDoc { blocks, notes } = doc;
     let mut ctx = Ctx {
         file: source,
-        warnings: Vec::new(),
+        warnings: notes,
         progress_headers: Vec::new(),
     };
     let mut ledger = Ledger::new(source, format);
@@ -86,7 +87,7 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
     let mut front: Option<Vec<String>> = None;
     let mut skipped: Vec<String> = Vec::new();
 
-    for block in doc.blocks {
+    for block in blocks {
         match block {
             Block::Para(p) => {
                 let loc = Location::part(format!("正文第{}段", all_paras.len() + 1));

@@ -1,6 +1,8 @@
 //! The walk over word/document.xml: paragraphs and tables in document order.
 use quick_xml::events::{BytesStart, Event};
 
+use duban_model::{Location, Warning, WarningCode};
+
 use super::numbering::Numbering;
 use crate::IngestError;
 use crate::grid::{Block, RawCell, RawDoc, RawRow, RawTable};
@@ -87,6 +89,8 @@ struct Walker<'n> {
     in_text: bool,
     in_trpr: bool,
     in_tcpr: bool,
+    /// Table rows deleted as tracked changes, left out.
+    deleted_rows: usize,
 }
 
 pub(super) fn read(
@@ -109,9 +113,13 @@ pub(super) fn read(
         in_text: false,
         in_trpr: false,
         in_tcpr: false,
+        deleted_rows: 0,
     };
     let mut buf = Vec::new();
     let mut skip = 0usize;
+    // What was left out, for the notes: tracked deletions, and drawings, text boxes and
+    // embedded objects (their text is not read).
+    let (mut deletions, mut objects) = (0usize, 0usize);
     loop {
         let ev = match reader.read_event_into(&mut buf) {
             Ok(ev) => ev,
@@ -122,8 +130,14 @@ pub(super) fn read(
             Event::Start(_) if skip > 0 => skip += 1,
             Event::End(_) if skip > 0 => skip -= 1,
             Event::Start(e) => {
-                if SKIPPED.contains(&e.local_name().as_ref()) {
+                let name = e.local_name();
+                if SKIPPED.contains(&name.as_ref()) {
                     skip = 1;
+                    match name.as_ref() {
+                        b"del" | b"moveFrom" => deletions += 1,
+                        b"drawing" | b"pict" | b"object" | b"AlternateContent" => objects += 1,
+                        _ => {}
+                    }
                 } else {
                     w.open(&e, false);
                 }
@@ -152,7 +166,29 @@ pub(super) fn read(
     // A truncated document still yields what was read, including an unclosed table.
     w.end_para();
     w.end_table();
-    Ok(RawDoc { blocks: w.blocks })
+    let mut notes = Vec::new();
+    let mut note = |n: usize, what: &str| {
+        if n > 0 {
+            notes.push(Warning::new(
+                WarningCode::SkippedPart,
+                Location::part(part.to_string()),
+                format!("文档中有{n}处{what}"),
+            ));
+        }
+    };
+    note(
+        deletions,
+        "未接受的修订删除，已按接受修订后的文字读取（删除的文字未读入）",
+    );
+    note(w.deleted_rows, "表格行已作为修订删除，未读入");
+    note(
+        objects,
+        "图片、文本框或嵌入对象，其中的文字未读入；如含任务内容，请改为正文或表格后重新导入",
+    );
+    Ok(RawDoc {
+        blocks: w.blocks,
+        notes,
+    })
 }
 
 impl Walker<'_> {
@@ -388,7 +424,11 @@ impl Walker<'_> {
         let Some(row) = t.row.take() else {
             return;
         };
-        if row.deleted || row.cells.is_empty() {
+        if row.deleted {
+            self.deleted_rows += 1;
+            return;
+        }
+        if row.cells.is_empty() {
             return;
         }
         t.rows.push(RawRow {

@@ -102,7 +102,10 @@ pub(super) fn parse(text: &str) -> RawDoc {
         });
     }
     flush(&mut rows, &mut blocks);
-    RawDoc { blocks }
+    RawDoc {
+        blocks,
+        notes: Vec::new(),
+    }
 }
 
 #[cfg(test)]

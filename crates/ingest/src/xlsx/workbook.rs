@@ -7,7 +7,7 @@ use crate::zipsafe::{SafeZip, attr, is_on, xml_error};
 pub(super) struct SheetRef {
     pub(super) name: String,
     pub(super) rel_id: Option<String>,
-    /// Hidden sheets usually hold drop-down lists, not the ledger the office reads.
+    /// Hidden (or very hidden) in Excel: read all the same, and named in a warning.
     pub(super) hidden: bool,
 }
 

@@ -49,7 +49,10 @@ fn table(name: &str, rows: Vec<RawRow>) -> Block {
 }
 
 fn doc(blocks: Vec<Block>) -> RawDoc {
-    RawDoc { blocks }
+    RawDoc {
+        blocks,
+        notes: Vec::new(),
+    }
 }
 
 fn ledger(blocks: Vec<Block>) -> Ledger {

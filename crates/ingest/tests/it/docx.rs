@@ -307,6 +307,10 @@ fn content_controls_tracked_changes_tabs_and_breaks() {
         Block::Para("保留插入甲\t乙\n丙 & 丁一7".into())
     );
     assert_eq!(only_table(&doc).rows[0].cells[0].text, "格内控件");
+    // What was left out is named: the tracked deletion.
+    assert_eq!(doc.notes.len(), 1, "{:?}", doc.notes);
+    assert_eq!(doc.notes[0].code, duban_model::WarningCode::SkippedPart);
+    assert!(doc.notes[0].message.contains("1处未接受的修订删除"));
 }
 
 #[test]
@@ -326,6 +330,23 @@ fn header_rows_multi_paragraph_cells_and_deleted_rows() {
     assert!(!t.rows[2].is_header);
     assert_eq!(t.rows[1].cells[1].text, "区商务委\n（区招商中心）");
     assert_eq!(t.rows[2].source_row, 4);
+    assert_eq!(doc.notes.len(), 1, "{:?}", doc.notes);
+    assert!(doc.notes[0].message.contains("1处表格行已作为修订删除"));
+}
+
+#[test]
+fn text_boxes_and_drawings_are_named_as_not_read() {
+    let mut d = Docx::default();
+    d.push(&para("正文"));
+    d.push(r#"<w:p><w:r><w:pict><w:txbxContent><w:p><w:r><w:t>文本框里的任务</w:t></w:r></w:p></w:txbxContent></w:pict></w:r></w:p>"#);
+    let doc = raw(&d);
+    assert_eq!(doc.notes.len(), 1, "{:?}", doc.notes);
+    assert!(
+        doc.notes[0].message.contains("文本框"),
+        "{}",
+        doc.notes[0].message
+    );
+    assert_eq!(doc.notes[0].location.to_string(), "word/document.xml");
 }
 
 #[test]

@@ -77,7 +77,7 @@ proptest! {
 
     #[test]
     fn the_builder_never_panics(blocks in prop::collection::vec(block(), 0..6)) {
-        match build(&RawDoc { blocks }, "p.docx", SourceFormat::Docx) {
+        match build(&RawDoc { blocks, notes: Vec::new() }, "p.docx", SourceFormat::Docx) {
             Ok(l) => {
                 prop_assert!(!l.tasks.is_empty());
                 for t in &l.tables {

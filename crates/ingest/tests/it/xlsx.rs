@@ -1,7 +1,7 @@
 //! The .xlsx reader: the seed rendered as a workbook, cell kinds, merges, broken files.
 use duban_ingest::grid::{Block, RawDoc, RawTable};
 use duban_ingest::{IngestError, Limits, read_bytes, read_raw};
-use duban_model::SourceFormat;
+use duban_model::{SourceFormat, WarningCode};
 use rust_xlsxwriter::{Format, Workbook};
 
 use crate::docx::{assert_same_tasks, seed_and_parts};
@@ -164,7 +164,7 @@ fn every_visible_sheet_is_a_table_in_tab_order() {
 }
 
 #[test]
-fn hidden_sheets_are_skipped() {
+fn hidden_sheets_are_read_and_named() {
     let sheet = r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>下拉选项</t></is></c></row></sheetData>"#;
     let mut bytes = xlsx::package(&[("选项", sheet)], None, None);
     // Rebuild with the sheet hidden: the same package with state="hidden".
@@ -173,13 +173,87 @@ fn hidden_sheets_are_skipped() {
     let sheet_xml = format!(
         r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sheet}</worksheet>"#
     );
-    assert!(!raw(&bytes).blocks.is_empty());
+    let visible = raw(&bytes);
+    assert!(!visible.blocks.is_empty() && visible.notes.is_empty());
     bytes = wml::zip_parts(&[
         ("xl/workbook.xml", book.as_bytes()),
         ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
         ("xl/worksheets/sheet1.xml", sheet_xml.as_bytes()),
     ]);
-    assert!(raw(&bytes).blocks.is_empty());
+    let hidden = raw(&bytes);
+    assert_eq!(hidden.blocks, visible.blocks);
+    assert_eq!(hidden.notes.len(), 1);
+    let note = &hidden.notes[0];
+    assert_eq!(note.code, WarningCode::HiddenSheet);
+    assert_eq!(note.location.to_string(), "选项");
+    assert!(note.message.contains("“选项”") && note.message.contains("隐藏"));
+}
+
+/// The issue's case: 附件2 hidden by mistake imported 11 of 126 tasks without a word.
+#[test]
+fn a_hidden_attachment_sheet_keeps_its_tasks_and_says_so() {
+    let Some((txt, _)) = seed_and_parts() else {
+        return;
+    };
+    let bytes = ledger::xlsx_hiding(&txt, &["附件2"]);
+    let got = read_bytes("seed.xlsx", &bytes, &Limits::default()).expect("xlsx reads");
+    assert_same_tasks(&txt, &got);
+    let hidden: Vec<_> = got
+        .warnings
+        .iter()
+        .filter(|w| w.code == WarningCode::HiddenSheet)
+        .collect();
+    assert_eq!(hidden.len(), 1, "{:?}", got.warnings);
+    assert_eq!(hidden[0].location.to_string(), "附件2");
+    let json = serde_json::to_value(hidden[0]).expect("json");
+    assert_eq!(json["code"], "hidden_sheet");
+}
+
+#[test]
+fn a_chart_sheet_or_missing_sheet_part_is_named_not_dropped() {
+    let sheet = r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>序号</t></is></c></row></sheetData>"#;
+    let book = r#"<workbook xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main" xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"><sheets><sheet name="附件1" sheetId="1" r:id="rId1"/><sheet name="图表" sheetId="2" r:id="rId2"/></sheets></workbook>"#;
+    let rels = r#"<Relationships xmlns="http://schemas.openxmlformats.org/package/2006/relationships"><Relationship Id="rId1" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet" Target="worksheets/sheet1.xml"/><Relationship Id="rId2" Type="http://schemas.openxmlformats.org/officeDocument/2006/relationships/chartsheet" Target="chartsheets/sheet1.xml"/></Relationships>"#;
+    let sheet_xml = format!(
+        r#"<worksheet xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">{sheet}</worksheet>"#
+    );
+    let bytes = wml::zip_parts(&[
+        ("xl/workbook.xml", book.as_bytes()),
+        ("xl/_rels/workbook.xml.rels", rels.as_bytes()),
+        ("xl/worksheets/sheet1.xml", sheet_xml.as_bytes()),
+    ]);
+    let doc = raw(&bytes);
+    assert_eq!(sheets(&doc).len(), 1);
+    assert_eq!(doc.notes.len(), 1, "{:?}", doc.notes);
+    assert_eq!(doc.notes[0].code, WarningCode::SkippedPart);
+    assert_eq!(doc.notes[0].location.to_string(), "图表");
+    assert!(
+        doc.notes[0].message.contains("已跳过"),
+        "{}",
+        doc.notes[0].message
+    );
+}
+
+#[test]
+fn a_word_file_named_xlsx_and_an_excel_file_named_docx_say_what_they_are() {
+    let mut d = wml::Docx::default();
+    d.push(&wml::para("关于重点任务的报告"));
+    let word = d.bytes();
+    let l = Limits::default();
+    let err = read_bytes("台账.xlsx", &word, &l).unwrap_err().to_string();
+    assert!(
+        err.starts_with("台账.xlsx: ")
+            && err.contains("该文件实际是 Word 文档（.docx），请以 .docx 导入"),
+        "{err}"
+    );
+    assert!(!err.contains("没有工作表"), "{err}");
+    let sheet = r#"<sheetData><row r="1"><c r="A1" t="inlineStr"><is><t>序号</t></is></c></row></sheetData>"#;
+    let excel = xlsx::package(&[("附件1", sheet)], None, None);
+    let err = read_bytes("台账.docx", &excel, &l).unwrap_err().to_string();
+    assert!(
+        err.contains("该文件实际是 Excel 工作簿（.xlsx），请以 .xlsx 导入"),
+        "{err}"
+    );
 }
 
 #[test]

@@ -3,7 +3,10 @@ use sqlx::Row;
 use super::Pool;
 use super::audit::append;
 use super::common::begin_write;
-use crate::accounts::{LOCK_SECONDS, MAX_FAILED_LOGINS, UserRow};
+use crate::accounts::{
+    ADDRESS_FORGET_SECONDS, ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, AddressState, LOCK_SECONDS,
+    MAX_FAILED_LOGINS, UserRow, throttle_delay,
+};
 use crate::audit::Change;
 use crate::time_util::from_unix;
 use crate::{LoginOutcome, NewUser, StoreError, User, UserId};
@@ -161,48 +164,59 @@ pub(crate) async fn unlock(
     Ok(())
 }
 
-async fn locked_until(
-    tx: &mut super::common::Tx,
-    user: UserId,
-) -> Result<LoginOutcome, StoreError> {
-    let row = sqlx::query("SELECT locked_until FROM users WHERE id = $1")
-        .bind(user)
-        .fetch_optional(&mut **tx)
-        .await?;
-    let until: Option<i64> = match row {
-        Some(r) => r.try_get("locked_until")?,
-        None => None,
+pub(crate) async fn address_state(
+    pool: &Pool,
+    client: &str,
+    now: i64,
+) -> Result<AddressState, StoreError> {
+    let none = AddressState {
+        failures: 0,
+        blocked_until: None,
     };
-    Ok(match until {
-        Some(u) => LoginOutcome::Locked {
-            until: from_unix(u),
+    if client.is_empty() {
+        return Ok(none);
+    }
+    let row = sqlx::query(
+        "SELECT failures, blocked_until FROM login_throttle WHERE client = $1 \
+         AND last_failure > $2",
+    )
+    .bind(client)
+    .bind(now - ADDRESS_FORGET_SECONDS)
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        None => none,
+        Some(r) => AddressState {
+            failures: r.try_get("failures")?,
+            blocked_until: Some(r.try_get("blocked_until")?),
         },
-        None => LoginOutcome::BadCredentials,
     })
 }
 
-/// The password matched: reset the count, unless another instance locked the account
-/// meanwhile (the lock wins; the condition makes that decision atomic).
+/// The password matched: reset the account's count and the address's, in the
+/// transaction that records the login.
 pub(crate) async fn record_success(
     pool: &Pool,
     user: UserId,
+    client: &str,
     now: i64,
 ) -> Result<LoginOutcome, StoreError> {
     let mut tx = begin_write(pool).await?;
     let row: Option<UserRow> = sqlx::query_as(concat!(
-        "UPDATE users SET failed_count = 0, locked_until = NULL \
-         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) RETURNING ",
+        "UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1 RETURNING ",
         user_cols!()
     ))
     .bind(user)
-    .bind(now)
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {
-        let outcome = locked_until(&mut tx, user).await?;
         tx.rollback().await?;
-        return Ok(outcome);
+        return Ok(LoginOutcome::BadCredentials);
     };
+    sqlx::query("DELETE FROM login_throttle WHERE client = $1")
+        .bind(client)
+        .execute(&mut **tx)
+        .await?;
     let user = row.into_user();
     append(
         &mut tx,
@@ -212,7 +226,7 @@ pub(crate) async fn record_success(
             entity: "user",
             entity_id: Some(user.id.to_string()),
             before: None,
-            after: None,
+            after: (!client.is_empty()).then(|| serde_json::json!({ "client": client })),
             at: now,
         },
     )
@@ -221,56 +235,92 @@ pub(crate) async fn record_success(
     Ok(LoginOutcome::Ok(user))
 }
 
-/// A wrong password: count it with one atomic increment (so concurrent attempts on several
-/// instances all count), and lock when the count reaches the limit.
+/// A wrong password (or an unknown user): counted for the address and the account with
+/// atomic increments (so concurrent attempts on several instances all count), each count's
+/// delay set, and an audit entry, all in one transaction.
 pub(crate) async fn record_failure(
     pool: &Pool,
-    user: UserId,
+    user: Option<UserId>,
+    username: &str,
+    client: &str,
     now: i64,
 ) -> Result<LoginOutcome, StoreError> {
     let mut tx = begin_write(pool).await?;
-    let row = sqlx::query(
-        "UPDATE users SET failed_count = failed_count + 1 \
-         WHERE id = $1 AND (locked_until IS NULL OR locked_until <= $2) \
-         RETURNING failed_count, username",
-    )
-    .bind(user)
-    .bind(now)
-    .fetch_optional(&mut **tx)
-    .await?;
-    let Some(row) = row else {
-        let outcome = locked_until(&mut tx, user).await?;
-        tx.rollback().await?;
-        return Ok(outcome);
-    };
-    let count: i64 = row.try_get("failed_count")?;
-    if count < MAX_FAILED_LOGINS {
-        tx.commit().await?;
-        return Ok(LoginOutcome::BadCredentials);
-    }
-    let username: String = row.try_get("username")?;
-    let until = now + LOCK_SECONDS;
-    // The count restarts so that after the lock expires the user has five fresh attempts.
-    sqlx::query("UPDATE users SET failed_count = 0, locked_until = $1 WHERE id = $2")
-        .bind(until)
-        .bind(user)
-        .execute(&mut **tx)
+    let mut until = now;
+    let mut address_failures = None;
+    if !client.is_empty() {
+        let row = sqlx::query(
+            "INSERT INTO login_throttle (client, failures, last_failure, blocked_until) \
+             VALUES ($1, 1, $2, 0) ON CONFLICT (client) DO UPDATE SET \
+             failures = CASE WHEN login_throttle.last_failure > $3 \
+                 THEN login_throttle.failures + 1 ELSE 1 END, \
+             last_failure = $2 RETURNING failures",
+        )
+        .bind(client)
+        .bind(now)
+        .bind(now - ADDRESS_FORGET_SECONDS)
+        .fetch_one(&mut **tx)
         .await?;
+        let n: i64 = row.try_get("failures")?;
+        let blocked = now + throttle_delay(n, ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY);
+        sqlx::query("UPDATE login_throttle SET blocked_until = $1 WHERE client = $2")
+            .bind(blocked)
+            .bind(client)
+            .execute(&mut **tx)
+            .await?;
+        until = until.max(blocked);
+        address_failures = Some(n);
+    }
+    let mut account_failures = None;
+    if let Some(id) = user {
+        let row = sqlx::query(
+            "UPDATE users SET failed_count = failed_count + 1 WHERE id = $1 \
+             RETURNING failed_count",
+        )
+        .bind(id)
+        .fetch_optional(&mut **tx)
+        .await?;
+        if let Some(row) = row {
+            let n: i64 = row.try_get("failed_count")?;
+            let delay = throttle_delay(n, MAX_FAILED_LOGINS, LOCK_SECONDS);
+            if delay > 0 {
+                sqlx::query("UPDATE users SET locked_until = $1 WHERE id = $2")
+                    .bind(now + delay)
+                    .bind(id)
+                    .execute(&mut **tx)
+                    .await?;
+                until = until.max(now + delay);
+            }
+            account_failures = Some(n);
+        }
+    }
+    // The name as typed, bounded: it is not an account when none exists.
+    let tried: String = username.chars().take(64).collect();
     append(
         &mut tx,
         Change {
-            actor: &username,
-            action: "user.lock",
+            actor: &tried,
+            action: "user.login_failed",
             entity: "user",
-            entity_id: Some(user.to_string()),
+            entity_id: user.map(|u| u.to_string()),
             before: None,
-            after: Some(serde_json::json!({ "locked_until": until, "failed": count })),
+            after: Some(serde_json::json!({
+                "client": client,
+                "known_user": user.is_some(),
+                "account_failures": account_failures,
+                "address_failures": address_failures,
+                "delayed_until": (until > now).then_some(until),
+            })),
             at: now,
         },
     )
     .await?;
     tx.commit().await?;
-    Ok(LoginOutcome::Locked {
-        until: from_unix(until),
+    Ok(if until > now {
+        LoginOutcome::Locked {
+            until: from_unix(until),
+        }
+    } else {
+        LoginOutcome::BadCredentials
     })
 }

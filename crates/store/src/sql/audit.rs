@@ -1,6 +1,5 @@
 use futures_util::TryStreamExt;
 use sqlx::Row;
-use tokio::io::AsyncWriteExt;
 
 use super::common::Tx;
 use super::{KIND, Pool};
@@ -176,66 +175,4 @@ pub(crate) async fn entries(
     .fetch_all(pool)
     .await?;
     rows.iter().map(entry_from_row).collect()
-}
-
-/// Tables in an order a loader can insert them in (parents first). Sessions are left out:
-/// they are short-lived credentials, not records.
-const DUMP_TABLES: &[&str] = &[
-    "units",
-    "users",
-    "plans",
-    "plan_tables",
-    "tasks",
-    "task_units",
-    "task_groups",
-    "import_warnings",
-    "rounds",
-    "reports",
-    "report_versions",
-    "notices",
-    "extension_requests",
-    "contributions",
-    "notifications",
-    "outbox",
-    "audit_log",
-    "audit_head",
-];
-
-pub(crate) async fn backup(pool: &Pool, path: &str) -> Result<(), StoreError> {
-    match KIND {
-        Backend::Sqlite => {
-            sqlx::query("VACUUM INTO $1")
-                .bind(path)
-                .execute(pool)
-                .await?;
-        }
-        Backend::Postgres => {
-            let mut tx = pool
-                .begin_with("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
-                .await?;
-            let file = tokio::fs::OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(path)
-                .await?;
-            let mut out = tokio::io::BufWriter::new(file);
-            for table in DUMP_TABLES {
-                // Table names come from the constant list above, never from input.
-                let sql = format!("SELECT row_to_json(t)::text AS j FROM {table} t");
-                let mut rows = sqlx::query(sqlx::AssertSqlSafe(sql)).fetch(&mut *tx);
-                while let Some(row) = rows.try_next().await? {
-                    let j: String = row.try_get("j")?;
-                    out.write_all(b"{\"table\":\"").await?;
-                    out.write_all(table.as_bytes()).await?;
-                    out.write_all(b"\",\"row\":").await?;
-                    out.write_all(j.as_bytes()).await?;
-                    out.write_all(b"}\n").await?;
-                }
-            }
-            out.flush().await?;
-            out.into_inner().sync_all().await?;
-            tx.rollback().await?;
-        }
-    }
-    Ok(())
 }

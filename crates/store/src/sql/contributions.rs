@@ -21,7 +21,12 @@ async fn load(tx: &mut Tx, id: ContributionId) -> Result<Contribution, StoreErro
         .ok_or(StoreError::NotFound("该配合单位报送"))
 }
 
-async fn role_on(tx: &mut Tx, task: TaskId, unit: UnitId, role: &str) -> Result<bool, StoreError> {
+pub(crate) async fn role_on(
+    tx: &mut Tx,
+    task: TaskId,
+    unit: UnitId,
+    role: &str,
+) -> Result<bool, StoreError> {
     Ok(sqlx::query(
         "SELECT 1 AS one FROM task_units WHERE task_id = $1 AND unit_id = $2 AND role = $3",
     )

@@ -76,8 +76,9 @@ pub(crate) async fn import(
 
     let (unit_ids, new_units) = resolve_units(&mut tx, ledger, now).await?;
     insert_tables(&mut tx, plan, ledger).await?;
-    let task_ids = insert_tasks(&mut tx, plan, ledger).await?;
-    insert_links(&mut tx, plan, ledger, &task_ids, &unit_ids).await?;
+    let task_ids = insert_tasks(&mut tx, plan, ledger, 0).await?;
+    let positions: Vec<i64> = (1..=to_i64(task_ids.len())).collect();
+    insert_links(&mut tx, plan, ledger, &task_ids, &positions, &unit_ids).await?;
     insert_warnings(&mut tx, plan, ledger).await?;
 
     append(
@@ -108,7 +109,7 @@ pub(crate) async fn import(
 
 /// Maps every unit name the ledger uses to a unit id: existing units by name, then by
 /// alias; the rest are created. New aliases are merged into existing units.
-async fn resolve_units(
+pub(crate) async fn resolve_units(
     tx: &mut Tx,
     ledger: &Ledger,
     now: i64,
@@ -192,7 +193,11 @@ async fn resolve_units(
     Ok((ids, created))
 }
 
-async fn insert_tables(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<(), StoreError> {
+pub(crate) async fn insert_tables(
+    tx: &mut Tx,
+    plan: PlanId,
+    ledger: &Ledger,
+) -> Result<(), StoreError> {
     let mut seen = HashSet::new();
     for chunk in ledger.tables.chunks(BATCH_ROWS) {
         let rows: Vec<_> = chunk.iter().filter(|t| seen.insert(t.index)).collect();
@@ -217,8 +222,14 @@ async fn insert_tables(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<(),
     Ok(())
 }
 
-/// Inserts the tasks in document order; returns their ids by index into `ledger.tasks`.
-async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<i64>, StoreError> {
+/// Inserts the tasks in document order at positions after `after`; returns their ids by
+/// index into `ledger.tasks`.
+pub(crate) async fn insert_tasks(
+    tx: &mut Tx,
+    plan: PlanId,
+    ledger: &Ledger,
+    after: usize,
+) -> Result<Vec<i64>, StoreError> {
     let mut ids = vec![0i64; ledger.tasks.len()];
     // The imported reading speaks for the document's period (its title's 1-10月 and so on).
     let as_of = ledger.as_of.map(|d| d.to_string());
@@ -238,7 +249,7 @@ async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<
                 "[]".into()
             });
             b.push_bind(plan)
-                .push_bind(to_i64(base + i + 1))
+                .push_bind(to_i64(after + base + i + 1))
                 .push_bind(to_i64(t.table))
                 .push_bind(i64::from(t.row))
                 .push_bind(t.section.clone())
@@ -277,7 +288,9 @@ async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<
         for r in rows {
             let id: i64 = r.try_get("id")?;
             let pos: i64 = r.try_get("position")?;
-            let idx = usize::try_from(pos - 1).ok().filter(|i| *i < ids.len());
+            let idx = usize::try_from(pos - 1 - to_i64(after))
+                .ok()
+                .filter(|i| *i < ids.len());
             match idx {
                 Some(i) => ids[i] = id,
                 None => return Err(StoreError::Invalid("任务序号异常".into())),
@@ -287,11 +300,14 @@ async fn insert_tasks(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<Vec<
     Ok(ids)
 }
 
-async fn insert_links(
+/// Links each of `ledger.tasks` (stored as `task_ids`, at `positions`) to its units and
+/// group placeholders.
+pub(crate) async fn insert_links(
     tx: &mut Tx,
     plan: PlanId,
     ledger: &Ledger,
     task_ids: &[i64],
+    positions: &[i64],
     unit_ids: &HashMap<String, i64>,
 ) -> Result<(), StoreError> {
     // (task, unit, role, position, task position): a unit is linked to a task once, and a
@@ -299,8 +315,7 @@ async fn insert_links(
     // (task, unit) being unique.
     let mut links: Vec<(i64, i64, &'static str, i64, i64)> = Vec::new();
     let mut groups: Vec<(i64, &'static str, i64, String)> = Vec::new();
-    for (i, (t, &task_id)) in ledger.tasks.iter().zip(task_ids).enumerate() {
-        let task_position = to_i64(i + 1);
+    for ((t, &task_id), &task_position) in ledger.tasks.iter().zip(task_ids).zip(positions) {
         let mut seen = HashSet::new();
         for (role, list) in [("lead", &t.lead_units), ("coop", &t.coop_units)] {
             for (pos, u) in list.iter().enumerate() {
@@ -345,7 +360,11 @@ async fn insert_links(
     Ok(())
 }
 
-async fn insert_warnings(tx: &mut Tx, plan: PlanId, ledger: &Ledger) -> Result<(), StoreError> {
+pub(crate) async fn insert_warnings(
+    tx: &mut Tx,
+    plan: PlanId,
+    ledger: &Ledger,
+) -> Result<(), StoreError> {
     for (chunk_no, chunk) in ledger.warnings.chunks(BATCH_ROWS).enumerate() {
         let base = chunk_no * BATCH_ROWS;
         let mut qb: QueryBuilder<Db> = QueryBuilder::new(

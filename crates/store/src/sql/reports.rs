@@ -236,6 +236,19 @@ pub(crate) async fn save_and_submit(
     Ok(submitted)
 }
 
+/// Only a task's lead units file its report; a cooperating unit contributes instead.
+async fn lead_files(tx: &mut Tx, task: TaskId, unit: UnitId) -> Result<(), StoreError> {
+    if super::contributions::role_on(tx, task, unit, "lead").await? {
+        Ok(())
+    } else {
+        Err(StoreError::Forbidden(COOP_REFUSAL.into()))
+    }
+}
+
+/// What a cooperating unit is told when it tries to file the lead unit's report.
+const COOP_REFUSAL: &str = "本单位是该任务的配合单位，任务报告由牵头单位填报和报送；\
+     请通过“配合情况”报送本单位的工作，由牵头单位汇总";
+
 pub(crate) async fn save_draft_in(
     tx: &mut Tx,
     input: &DraftInput,
@@ -258,6 +271,7 @@ pub(crate) async fn save_draft_in(
             "该单位不负责此任务，或任务不属于本轮次的计划".into(),
         ));
     }
+    lead_files(tx, input.task, input.unit).await?;
     let figures = if input.figures.is_null() {
         "{}".to_string()
     } else {
@@ -391,6 +405,9 @@ async fn transition_in(
         });
     }
     round_is_open(tx, current.round_id).await?;
+    if matches!(to, Transition::Submit) {
+        lead_files(tx, current.task_id, current.unit_id).await?;
+    }
     let (allowed, next, action) = match to {
         Transition::Submit => (
             current.status.editable(),

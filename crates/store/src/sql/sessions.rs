@@ -1,6 +1,9 @@
 use sqlx::Row;
 
 use super::Pool;
+use super::audit::append;
+use super::common::begin_write;
+use crate::audit::Change;
 use crate::sessions::TOUCH_AFTER_SECONDS;
 use crate::{Role, SessionUser, StoreError, UnitId, UserId};
 
@@ -29,9 +32,10 @@ pub(crate) async fn lookup(
     token_hash: &str,
     now: i64,
     idle: i64,
+    lifetime: i64,
 ) -> Result<Option<SessionUser>, StoreError> {
     let row = sqlx::query(
-        "SELECT s.user_id, s.csrf, s.last_seen, u.username, u.display_name, u.role, u.unit_id, \
+        "SELECT s.user_id, s.csrf, s.created_at, s.last_seen, u.username, u.display_name, u.role, u.unit_id, \
          u.must_change FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash)
@@ -39,7 +43,8 @@ pub(crate) async fn lookup(
     .await?;
     let Some(row) = row else { return Ok(None) };
     let last_seen: i64 = row.try_get("last_seen")?;
-    if now.saturating_sub(last_seen) > idle {
+    let created_at: i64 = row.try_get("created_at")?;
+    if now.saturating_sub(last_seen) > idle || now.saturating_sub(created_at) > lifetime {
         delete(pool, token_hash).await?;
         return Ok(None);
     }
@@ -67,6 +72,44 @@ pub(crate) async fn delete(pool: &Pool, token_hash: &str) -> Result<(), StoreErr
         .bind(token_hash)
         .execute(pool)
         .await?;
+    Ok(())
+}
+
+/// Logout: the session goes and the audit log says who left, in one transaction.
+pub(crate) async fn logout(pool: &Pool, token_hash: &str, now: i64) -> Result<(), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let row =
+        sqlx::query("DELETE FROM sessions WHERE token_hash = $1 RETURNING user_id, created_at")
+            .bind(token_hash)
+            .fetch_optional(&mut **tx)
+            .await?;
+    let Some(row) = row else {
+        tx.rollback().await?;
+        return Ok(());
+    };
+    let user: i64 = row.try_get("user_id")?;
+    let created_at: i64 = row.try_get("created_at")?;
+    let username: String = sqlx::query("SELECT username FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get("username"))
+        .transpose()?
+        .unwrap_or_default();
+    append(
+        &mut tx,
+        Change {
+            actor: &username,
+            action: "user.logout",
+            entity: "user",
+            entity_id: Some(user.to_string()),
+            before: None,
+            after: Some(serde_json::json!({ "session_started": created_at })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
     Ok(())
 }
 

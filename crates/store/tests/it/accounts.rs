@@ -1,7 +1,7 @@
 use std::time::Duration;
 
 use anyhow::{Result, bail, ensure};
-use duban_store::{LoginOutcome, NewUser, Role, Scope, StoreError};
+use duban_store::{LoginOutcome, NewUser, Role, Scope, SessionLimits, StoreError};
 use time::OffsetDateTime;
 
 use crate::support::{Ctx, on_each_backend};
@@ -69,7 +69,7 @@ async fn users_are_created_found_and_unique() -> Result<()> {
 }
 
 #[tokio::test]
-async fn five_wrong_passwords_lock_across_two_handles() -> Result<()> {
+async fn five_wrong_passwords_delay_across_two_handles() -> Result<()> {
     on_each_backend(|ctx: Ctx| async move {
         let a = ctx.store.clone();
         let b = ctx.second_handle().await?;
@@ -87,15 +87,15 @@ async fn five_wrong_passwords_lock_across_two_handles() -> Result<()> {
             LoginOutcome::Locked { until } => until,
             other => bail!("fifth failure gave {other:?}"),
         };
-        ensure!(until.unix_timestamp() - now.unix_timestamp() == 15 * 60);
-        // Locked means locked, even for the right password and on the other handle.
+        // The fifth starts a short delay (2 s, doubling with each further one, capped).
+        ensure!(until.unix_timestamp() - now.unix_timestamp() == 2);
+        // Delayed means delayed, even for the right password and on the other handle.
         ensure!(matches!(
-            a.verify_login("wang", "correct horse", now + time::Duration::minutes(14))
-                .await?,
+            a.verify_login("wang", "correct horse", now).await?,
             LoginOutcome::Locked { .. }
         ));
         match a
-            .verify_login("wang", "correct horse", now + time::Duration::minutes(16))
+            .verify_login("wang", "correct horse", now + time::Duration::seconds(3))
             .await?
         {
             LoginOutcome::Ok(u) => ensure!(u.failed_count == 0 && u.locked_until.is_none()),
@@ -142,14 +142,15 @@ async fn sessions_live_in_the_database_and_expire_when_idle() -> Result<()> {
                     display_name: "陈".into(),
                     role: Role::Unit,
                     unit_id: Some(unit),
-                    password: "password1".into(),
+                    password: "river-stone-42".into(),
                     must_change: true,
                 },
                 "cli",
             )
             .await?;
         let t0 = OffsetDateTime::now_utc();
-        let idle = Duration::from_secs(30 * 60);
+        let idle = SessionLimits::default();
+        ensure!(idle.idle == Duration::from_secs(30 * 60));
         let new = s.create_session(user.id, t0).await?;
         ensure!(new.token.len() >= 32 && new.token != new.csrf);
         // Only a hash of the token is stored.
@@ -188,6 +189,260 @@ async fn sessions_live_in_the_database_and_expire_when_idle() -> Result<()> {
         s.delete_session(&again.token).await?;
         ensure!(s.session(&again.token, t0, idle).await?.is_none());
         other.close().await;
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn sessions_end_after_their_lifetime_however_busy() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let user = s
+            .create_user(
+                &NewUser {
+                    username: "wang".into(),
+                    display_name: "王".into(),
+                    role: Role::Admin,
+                    unit_id: None,
+                    password: "a-long-passphrase-7".into(),
+                    must_change: false,
+                },
+                "cli",
+            )
+            .await?;
+        let limits = SessionLimits::default();
+        ensure!(limits.lifetime == Duration::from_secs(12 * 3600));
+        let t0 = OffsetDateTime::now_utc();
+        let new = s.create_session(user.id, t0).await?;
+        // Used every 20 minutes for 12 hours: never idle, alive to the end of its lifetime.
+        for step in 1..=36 {
+            let at = t0 + time::Duration::minutes(20 * step);
+            ensure!(
+                s.session(&new.token, at, limits).await?.is_some(),
+                "ended early at +{} min",
+                20 * step
+            );
+        }
+        ensure!(
+            s.session(
+                &new.token,
+                t0 + time::Duration::minutes(12 * 60 + 1),
+                limits
+            )
+            .await?
+            .is_none()
+        );
+        ensure!(ctx.count("SELECT COUNT(*) FROM sessions").await? == 0);
+        // A shorter configured lifetime holds too.
+        let short = SessionLimits {
+            idle: limits.idle,
+            lifetime: Duration::from_secs(3600),
+        };
+        let new = s.create_session(user.id, t0).await?;
+        ensure!(
+            s.session(&new.token, t0 + time::Duration::minutes(20), short)
+                .await?
+                .is_some()
+        );
+        ensure!(
+            s.session(&new.token, t0 + time::Duration::minutes(40), short)
+                .await?
+                .is_some()
+        );
+        ensure!(
+            s.session(&new.token, t0 + time::Duration::minutes(61), short)
+                .await?
+                .is_none()
+        );
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn passwords_must_be_long_not_the_name_and_not_common() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let with = |name: &str, pw: &str| {
+            let mut u = admin(name);
+            u.password = pw.into();
+            u
+        };
+        for (name, pw, why) in [
+            ("zhou", "password", "至少10位"),
+            ("zhou", "        ", "至少10位"),
+            ("zhou", "          ", "空格"),
+            ("zhou", "aaaaaaaaaaaa", "同一个字符"),
+            ("zhouzhouzhou", "zhouzhouzhou", "用户名"),
+            ("zhangsan", "zhangsan2026", "用户名"),
+            ("zhou", "1234567890", "常见"),
+            ("zhou", "Password123", "常见"),
+            ("zhou", "qwertyuiop", "常见"),
+        ] {
+            match s.create_user(&with(name, pw), "cli").await {
+                Err(StoreError::Invalid(m)) => ensure!(m.contains(why), "{pw:?}: {m}"),
+                other => bail!("{pw:?} was accepted: {other:?}"),
+            }
+        }
+        let u = s
+            .create_user(&with("zhou", "river-stone-42"), "cli")
+            .await?;
+        // The same rules when a password is set later.
+        ensure!(matches!(
+            s.set_password(u.id, "zhou", false, "zhou").await,
+            Err(StoreError::Invalid(_))
+        ));
+        ensure!(matches!(
+            s.set_password(u.id, "password123", false, "zhou").await,
+            Err(StoreError::Invalid(_))
+        ));
+        s.set_password(u.id, "quiet-harbour-19", false, "zhou")
+            .await?;
+        Ok(())
+    })
+    .await
+}
+
+/// One anonymous client hammering `admin` slows itself down exponentially but never keeps
+/// the owner, at another address, out; every wrong password is an audit entry.
+#[tokio::test]
+async fn a_stranger_slows_down_but_does_not_lock_out_the_owner() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        s.create_user(&admin("admin"), "cli").await?;
+        let t0 = OffsetDateTime::now_utc();
+        let mut now = t0;
+        let stranger = "203.0.113.9";
+        let mut checked = 0;
+        let mut address_delays = Vec::new();
+        // 20 guesses, each as soon as the stranger is allowed to guess again.
+        while checked < 20 {
+            match s
+                .verify_login_from("admin", "guess-guess", stranger, now)
+                .await?
+            {
+                LoginOutcome::BadCredentials => checked += 1,
+                LoginOutcome::Locked { until } => {
+                    // A refused attempt is not a password check.
+                    let wait = until - now;
+                    ensure!(wait > time::Duration::ZERO);
+                    address_delays.push(wait.whole_seconds());
+                    checked += 1;
+                    // The owner, elsewhere, gets in at once even now.
+                    if checked == 12 {
+                        match s
+                            .verify_login_from("admin", "correct horse", "198.51.100.7", now)
+                            .await?
+                        {
+                            LoginOutcome::Ok(_) => {}
+                            other => bail!("the owner was kept out: {other:?}"),
+                        }
+                    }
+                    // Asking again before the delay ends is refused without a check.
+                    ensure!(matches!(
+                        s.verify_login_from("admin", "correct horse", stranger, now)
+                            .await?,
+                        LoginOutcome::Locked { .. }
+                    ));
+                    now = until;
+                }
+                LoginOutcome::Ok(_) => bail!("a wrong password logged in"),
+            }
+        }
+        // The stranger's delay doubles past the account's cap (30 s; the owner's login in
+        // between reset the account's count, not the stranger's address).
+        let tail = &address_delays[address_delays.len().saturating_sub(6)..];
+        ensure!(
+            tail.windows(2).all(|w| w[1] == 2 * w[0]),
+            "{address_delays:?}"
+        );
+        ensure!(
+            address_delays.last().copied().unwrap_or(0) >= 512,
+            "{address_delays:?}"
+        );
+        let user = s
+            .find_user("admin")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("admin"))?;
+        let account_wait = user
+            .locked_until
+            .map(|u| (u - now).whole_seconds())
+            .unwrap_or(0);
+        ensure!(account_wait <= duban_store::LOCK_SECONDS, "{account_wait}");
+        // From an address that mistyped once, the owner waits the account's delay at most.
+        let owner = "198.51.100.7";
+        ensure!(
+            s.verify_login_from("admin", "typo-typo-1", owner, now)
+                .await?
+                != LoginOutcome::Ok(user.clone())
+        );
+        let later = now + time::Duration::seconds(duban_store::LOCK_SECONDS + 1);
+        ensure!(matches!(
+            s.verify_login_from("admin", "correct horse", owner, later)
+                .await?,
+            LoginOutcome::Ok(_)
+        ));
+        // Every checked wrong password left an audit row with the address; unknown names too.
+        s.verify_login_from(
+            "ghost",
+            "whatever-1",
+            stranger,
+            later + time::Duration::hours(2),
+        )
+        .await?;
+        let failed = ctx
+            .count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.login_failed'")
+            .await?;
+        ensure!(failed == 20 + 1 + 1, "{failed}");
+        ensure!(
+            ctx.count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'user.login_failed' \
+                 AND actor = 'ghost' AND entity_id IS NULL"
+            )
+            .await?
+                == 1
+        );
+        // The admin unlocks at once.
+        let u = s
+            .find_user("admin")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("admin"))?;
+        s.unlock_user(u.id, "cli").await?;
+        let u = s
+            .find_user("admin")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("admin"))?;
+        ensure!(u.failed_count == 0 && u.locked_until.is_none());
+        ensure!(s.audit_verify().await?.ok());
+        Ok(())
+    })
+    .await
+}
+
+#[tokio::test]
+async fn logout_is_audited_with_the_session_change() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let u = s.create_user(&admin("qian"), "cli").await?;
+        let new = s.create_session(u.id, OffsetDateTime::now_utc()).await?;
+        s.delete_session(&new.token).await?;
+        ensure!(ctx.count("SELECT COUNT(*) FROM sessions").await? == 0);
+        ensure!(
+            ctx.count(
+                "SELECT COUNT(*) FROM audit_log WHERE action = 'user.logout' AND actor = 'qian'"
+            )
+            .await?
+                == 1
+        );
+        // Logging out of a session already gone writes nothing.
+        s.delete_session(&new.token).await?;
+        ensure!(
+            ctx.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.logout'")
+                .await?
+                == 1
+        );
+        ensure!(s.audit_verify().await?.ok());
         Ok(())
     })
     .await

@@ -1,5 +1,5 @@
 use anyhow::{Result, ensure};
-use duban_store::{Backend, Store};
+use duban_store::Store;
 
 use crate::support::{Ctx, on_each_backend, sample_ledger, sha};
 
@@ -104,26 +104,18 @@ async fn backup_writes_a_usable_copy() -> Result<()> {
             s.backup(&out).await.is_err(),
             "overwrote an existing backup"
         );
-        match s.backend() {
-            Backend::Sqlite => {
-                let url = format!("sqlite://{}", out.display());
-                let copy = Store::connect(&url).await?;
-                ensure!(copy.plans().await?.len() == 1);
-                ensure!(copy.audit_verify().await?.ok());
-                copy.close().await;
-            }
-            Backend::Postgres => {
-                let text = std::fs::read_to_string(&out)?;
-                let mut tasks = 0;
-                for line in text.lines() {
-                    let v: serde_json::Value = serde_json::from_str(line)?;
-                    if v["table"] == "tasks" {
-                        tasks += 1;
-                    }
-                }
-                ensure!(tasks == 6, "dump has {tasks} tasks");
-            }
-        }
+        // One portable format from either backend: a header, rows, a trailer of counts.
+        let text = std::fs::read_to_string(&out)?;
+        let lines: Vec<serde_json::Value> = text
+            .lines()
+            .map(serde_json::from_str)
+            .collect::<Result<_, _>>()?;
+        ensure!(lines[0]["format"] == "duban-backup" && lines[0]["schema"].as_i64() >= Some(11));
+        ensure!(lines[0]["source"] == s.backend().as_str());
+        let tasks = lines.iter().filter(|v| v["table"] == "tasks").count();
+        ensure!(tasks == 6, "dump has {tasks} tasks");
+        ensure!(lines.last().map(|v| v["end"]["tasks"] == 6) == Some(true));
+        ensure!(!lines.iter().any(|v| v["table"] == "sessions"));
         std::fs::remove_dir_all(&dir)?;
         Ok(())
     })

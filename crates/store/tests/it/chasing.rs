@@ -413,3 +413,60 @@ async fn only_cooperating_units_contribute_and_the_lead_merges() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test]
+async fn only_a_lead_unit_files_the_report() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let f = setup(s).await?;
+        let round = s.open_round(f.plan, "1月", "2022-01-31", "admin").await?;
+        let draft = |unit| duban_store::DraftInput {
+            task: f.task,
+            round: round.id,
+            unit,
+            narrative: "技术交易合同登记额增长16%".into(),
+            figures: serde_json::json!({}),
+            self_status: Some(duban_store::SelfStatus::Done),
+            delay_reason: None,
+            next_steps: None,
+            expected_version: None,
+        };
+        let audit_before = ctx.count("SELECT COUNT(*) FROM audit_log").await?;
+        // The cooperating unit is refused, by save, by save-and-submit, with the way out.
+        for result in [
+            s.save_draft(&draft(f.sw), "sw").await,
+            s.save_and_submit(&draft(f.sw), "sw").await,
+        ] {
+            match result {
+                Err(StoreError::Forbidden(m)) => {
+                    ensure!(m.contains("配合单位") && m.contains("牵头单位"), "{m}")
+                }
+                other => bail!("a cooperating unit filed the report: {other:?}"),
+            }
+        }
+        ensure!(ctx.count("SELECT COUNT(*) FROM reports").await? == 0);
+        ensure!(ctx.count("SELECT COUNT(*) FROM audit_log").await? == audit_before);
+        // A report a cooperating unit holds from before cannot be submitted either.
+        ctx.raw(
+            "INSERT INTO reports (task_id, round_id, unit_id, version, narrative, figures_json, \
+             status, created_by, created_at, updated_at) \
+             SELECT tu.task_id, (SELECT MAX(id) FROM rounds), tu.unit_id, 1, 'x', '{}', \
+             'draft', 'sw', 0, 0 FROM task_units tu JOIN tasks t ON t.id = tu.task_id \
+             WHERE tu.role = 'coop' AND t.text LIKE '技术交易合同登记额%'",
+        )
+        .await?;
+        let stray = s.task_reports(f.task, &Scope::Unit(f.sw)).await?;
+        ensure!(stray.len() == 1 && stray[0].unit_id == f.sw);
+        ensure!(matches!(
+            s.submit_report(stray[0].id, stray[0].version, "sw").await,
+            Err(StoreError::Forbidden(_))
+        ));
+        ensure!(s.review_queue(round.id).await?.is_empty());
+        // The lead files it.
+        let r = s.save_and_submit(&draft(f.kj), "kj").await?;
+        ensure!(r.status == duban_store::ReportStatus::Submitted && r.unit_id == f.kj);
+        ensure!(s.review_queue(round.id).await?.len() == 1);
+        Ok(())
+    })
+    .await
+}

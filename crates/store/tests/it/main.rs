@@ -9,6 +9,7 @@ mod outbox;
 mod oversight;
 mod reopen;
 mod reports;
+mod restore;
 mod standing;
 mod support;
 mod tasks;

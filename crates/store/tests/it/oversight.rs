@@ -121,6 +121,16 @@ async fn standings_gather_unsubmitted_returned_and_latest_self_status() -> Resul
         ensure!(t4.unsubmitted == 1 && t4.returned == 1);
         ensure!(t4.latest_self_status == Some(SelfStatus::Done));
 
+        // A page is read by other queries than the whole plan: both agree.
+        let whole = s
+            .task_standings(plan, Some(r2.id), None, &Scope::All)
+            .await?;
+        let paged = s
+            .task_standings(plan, Some(r2.id), Some(&ids), &Scope::All)
+            .await?;
+        ensure!(whole == paged, "page {paged:?} vs plan {whole:?}");
+        ensure!(whole.iter().any(|t| t.latest_self_status.is_some()));
+
         // A page: only the asked tasks; the unit's scope hides the others.
         let page = s
             .task_standings(plan, Some(r1.id), Some(&[ids[0], ids[3]]), &Scope::All)

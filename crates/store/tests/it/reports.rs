@@ -151,14 +151,19 @@ async fn submit_return_resubmit_accept_and_close() -> Result<()> {
         let (tasks, _) = s
             .list_tasks(plan, &TaskFilter::default(), &Scope::All)
             .await?;
-        let kj_second = tasks[3].id;
+        // 建成江山公园: led by 区住建委 (区科技局 only cooperates, so cannot file it).
+        let park = tasks[3].id;
+        let zj = s
+            .unit_by_name("区住建委")
+            .await?
+            .ok_or_else(|| anyhow::anyhow!("no unit"))?
+            .id;
         ensure!(matches!(
-            s.save_draft(&draft(kj_second, round.id, unit, "迟到"), "kj")
-                .await,
+            s.save_draft(&draft(park, round.id, zj, "迟到"), "zj").await,
             Err(StoreError::Invalid(_))
         ));
         s.reopen_round(round.id, "admin").await?;
-        s.save_draft(&draft(kj_second, round.id, unit, "补报"), "kj")
+        s.save_draft(&draft(park, round.id, zj, "补报"), "zj")
             .await?;
         ensure!(s.audit_verify().await?.ok());
         Ok(())

@@ -253,3 +253,60 @@ async fn a_round_judges_its_reports_as_of_its_period() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test]
+async fn an_override_survives_a_reimport_of_the_ledger() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let first = ledger();
+        let plan = s
+            .import_ledger("2026年", &first, "park.txt", &sha(44), "admin")
+            .await?;
+        let task = s
+            .list_tasks(plan, &Default::default(), &Scope::All)
+            .await?
+            .0[0]
+            .id;
+        s.override_verdict(task, Some(Verdict::NotMet), "现场核查未完工", "admin")
+            .await?;
+        let unit = s.unit_by_name(UNIT).await?.context("unit")?.id;
+        let r = s.open_round(plan, "9月", "2026-09-30", "admin").await?.id;
+        report(s, task, r, unit, "江山公园附属工程施工中。").await?;
+
+        // The office corrects its ledger: a new deadline on the park, and a new task.
+        let mut second = ledger();
+        second.tasks[0].deadline = Some("2027年6月底".into());
+        let mut more = Task::new(1, 2, "建成滨河步道");
+        more.lead_units.push(UnitRef::new("区交通局"));
+        more.progress = "步道已建成。".into();
+        duban_assess::assess_task(&mut more);
+        second.tasks.push(more);
+        let summary = s
+            .reimport_ledger(plan, &second, "park-v2.txt", &sha(45), "admin")
+            .await?;
+        ensure!(summary.updated == 1 && summary.added == 1 && summary.kept_unlisted == 0);
+        ensure!(summary.overrides_kept == 1 && summary.new_units == 1);
+
+        let d = detail(s, task).await?;
+        ensure!(d.summary.id == task, "the task keeps its id");
+        ensure!(d.summary.deadline.as_deref() == Some("2027年6月底"));
+        ensure!(d.summary.verdict == Some(Verdict::NotMet));
+        ensure!(d.summary.verdict_source == VerdictSource::Override);
+        ensure!(d.override_reason.as_deref() == Some("现场核查未完工"));
+        ensure!(
+            s.task_reports(task, &Scope::All).await?.len() == 1,
+            "reports kept"
+        );
+        let (all, n) = s.list_tasks(plan, &Default::default(), &Scope::All).await?;
+        ensure!(n == 2 && all[1].text == "建成滨河步道" && all[1].lead_units == ["区交通局"]);
+        // The same file again is refused, and nothing is written.
+        ensure!(matches!(
+            s.reimport_ledger(plan, &second, "park-v2.txt", &sha(45), "admin")
+                .await,
+            Err(StoreError::DuplicateImport { .. })
+        ));
+        ensure!(s.audit_verify().await?.ok());
+        Ok(())
+    })
+    .await
+}

@@ -133,6 +133,11 @@ async fn pg_ctx(admin_url: &str) -> Result<(Ctx, Cleanup)> {
 
 async fn cleanup(ctx: Ctx, c: Cleanup) -> Result<()> {
     ctx.store.close().await;
+    remove(c).await
+}
+
+/// Removes a test database: its directory, or the PostgreSQL database.
+async fn remove(c: Cleanup) -> Result<()> {
     match c {
         Cleanup::Dir(d) => {
             let _ = std::fs::remove_dir_all(d);
@@ -289,4 +294,46 @@ pub fn sample_ledger() -> Ledger {
 
 pub fn sha(n: u32) -> String {
     format!("{n:064x}")
+}
+
+/// An empty, unmigrated database to restore into: a SQLite file in a fresh directory, or a
+/// fresh PostgreSQL database when `DUBAN_TEST_PG_URL` is set.
+pub struct Scratch {
+    pub url: String,
+    cleanup: Cleanup,
+}
+
+impl Scratch {
+    pub fn sqlite() -> Result<Scratch> {
+        let dir = std::env::temp_dir().join(unique("duban_scratch"));
+        std::fs::create_dir_all(&dir)?;
+        Ok(Scratch {
+            url: format!("sqlite://{}", dir.join("restored.db").display()),
+            cleanup: Cleanup::Dir(dir),
+        })
+    }
+
+    pub async fn postgres() -> Result<Option<Scratch>> {
+        let Ok(admin_url) = std::env::var("DUBAN_TEST_PG_URL") else {
+            return Ok(None);
+        };
+        let admin_url = admin_url.trim().to_string();
+        if admin_url.is_empty() {
+            return Ok(None);
+        }
+        let name = unique("duban_scratch");
+        let admin = sqlx::PgPool::connect(&admin_url).await?;
+        sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+            .execute(&admin)
+            .await?;
+        admin.close().await;
+        Ok(Some(Scratch {
+            url: with_database(&admin_url, &name),
+            cleanup: Cleanup::PgDatabase { admin_url, name },
+        }))
+    }
+
+    pub async fn drop_it(self) -> Result<()> {
+        remove(self.cleanup).await
+    }
 }

@@ -13,6 +13,7 @@ use crate::current::current_plan;
 use crate::error::{ApiError, Failure};
 use crate::routes::pages::TaskQuery;
 use crate::security::CurrentUser;
+use crate::security::client::ClientAddr;
 use crate::security::cookies;
 use crate::state::AppState;
 
@@ -22,9 +23,17 @@ pub struct Credentials {
     password: String,
 }
 
-pub async fn login(State(app): State<AppState>, Json(c): Json<Credentials>) -> Response {
+pub async fn login(
+    State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
+    Json(c): Json<Credentials>,
+) -> Response {
     let now = OffsetDateTime::now_utc();
-    let outcome = match app.store.verify_login(&c.username, &c.password, now).await {
+    let outcome = match app
+        .store
+        .verify_login_from(&c.username, &c.password, &client, now)
+        .await
+    {
         Ok(o) => o,
         Err(e) => return ApiError::from(e).into_response(),
     };
@@ -47,14 +56,19 @@ pub async fn login(State(app): State<AppState>, Json(c): Json<Credentials>) -> R
             Json(json!({"error": "用户名或密码错误"})),
         )
             .into_response(),
-        LoginOutcome::Locked { until } => (
-            StatusCode::LOCKED,
-            Json(json!({
-                "error": "密码错误次数过多，账号已锁定15分钟",
-                "locked_until": until.unix_timestamp(),
-            })),
-        )
-            .into_response(),
+        LoginOutcome::Locked { until } => {
+            let wait = (until - now).whole_seconds().max(1);
+            (
+                StatusCode::LOCKED,
+                [(header::RETRY_AFTER, HeaderValue::from(wait))],
+                Json(json!({
+                    "error": format!("登录失败次数过多，已暂时锁定，请{wait}秒后再试"),
+                    "locked_until": until.unix_timestamp(),
+                    "retry_after": wait,
+                })),
+            )
+                .into_response()
+        }
     }
 }
 

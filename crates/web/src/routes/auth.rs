@@ -10,6 +10,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::error::PageError;
+use crate::security::client::ClientAddr;
 use crate::security::guard::MaybeUser;
 use crate::security::{CurrentUser, cookies};
 use crate::state::AppState;
@@ -68,13 +69,14 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(app): State<AppState>,
+    ClientAddr(client): ClientAddr,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let now = OffsetDateTime::now_utc();
     let next = safe_next(f.next.as_deref());
     match app
         .store
-        .verify_login(f.username.trim(), &f.password, now)
+        .verify_login_from(f.username.trim(), &f.password, &client, now)
         .await?
     {
         LoginOutcome::Ok(user) => {
@@ -92,11 +94,11 @@ pub async fn login_submit(
             StatusCode::UNAUTHORIZED,
             &next,
             &f.username,
-            Some("用户名或密码错误。连续输错5次，账号将锁定15分钟。"),
+            Some("用户名或密码错误。连续输错多次后，需等待片刻才能再试。"),
         ),
         LoginOutcome::Locked { until } => {
-            let minutes = ((until - now).whole_seconds().max(0) + 59) / 60;
-            let msg = format!("密码错误次数过多，账号已锁定，请约{minutes}分钟后再试。");
+            let wait = (until - now).whole_seconds().max(1);
+            let msg = format!("登录失败次数过多，已暂时锁定，请{wait}秒后再试。");
             login_form(&app, StatusCode::LOCKED, &next, &f.username, Some(&msg))
         }
     }
@@ -180,7 +182,7 @@ pub async fn password_submit(
         LoginOutcome::Ok(_) => {}
         LoginOutcome::BadCredentials => return fail(StatusCode::BAD_REQUEST, "原密码不正确"),
         LoginOutcome::Locked { .. } => {
-            return fail(StatusCode::LOCKED, "密码错误次数过多，账号已锁定15分钟");
+            return fail(StatusCode::LOCKED, "密码错误次数过多，请稍后再试");
         }
     }
     if let Err(e) = app

@@ -34,7 +34,44 @@ pub fn content_disposition(fallback: &str, name: &str) -> String {
     format!("attachment; filename=\"{fallback}\"; filename*=UTF-8''{enc}")
 }
 
+/// A file name every system accepts, Windows included: the characters `<>:"/\|?*` and
+/// control characters (which a round or plan name may hold) become "_", trailing dots and
+/// spaces go, and a reserved device name (CON, NUL, COM1…) gets a "_" in front.
+pub fn portable_file_name(name: &str, fallback: &str) -> String {
+    let mut out: String = name
+        .chars()
+        .map(|c| {
+            if c.is_control() || matches!(c, '<' | '>' | ':' | '"' | '/' | '\\' | '|' | '?' | '*') {
+                '_'
+            } else {
+                c
+            }
+        })
+        .collect();
+    while out.ends_with(['.', ' ']) {
+        out.pop();
+    }
+    let stem = out
+        .split('.')
+        .next()
+        .unwrap_or("")
+        .trim_end()
+        .to_ascii_uppercase();
+    let reserved = matches!(stem.as_str(), "CON" | "PRN" | "AUX" | "NUL")
+        || ((stem.starts_with("COM") || stem.starts_with("LPT"))
+            && stem.len() == 4
+            && stem.ends_with(|c: char| c.is_ascii_digit()));
+    if reserved {
+        out.insert(0, '_');
+    }
+    if out.trim_start_matches(['_', '.', ' ']).is_empty() {
+        return fallback.to_string();
+    }
+    out
+}
+
 fn file(bytes: Vec<u8>, content_type: &'static str, fallback: &str, name: &str) -> Response {
+    let name = &portable_file_name(name, fallback);
     let mut r = bytes.into_response();
     let h = r.headers_mut();
     h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
@@ -147,6 +184,27 @@ mod tests {
             content_disposition("ledger.xlsx", "2026年 台账.xlsx"),
             "attachment; filename=\"ledger.xlsx\"; \
              filename*=UTF-8''2026%E5%B9%B4%20%E5%8F%B0%E8%B4%A6.xlsx"
+        );
+    }
+
+    #[test]
+    fn file_names_are_valid_on_windows() {
+        assert_eq!(
+            portable_file_name("2026年<一季度>\"督查\"|?*/\\:通报.docx", "b.docx"),
+            "2026年_一季度__督查_______通报.docx"
+        );
+        assert_eq!(
+            portable_file_name("轮次\n\t1.docx", "b.docx"),
+            "轮次__1.docx"
+        );
+        assert_eq!(portable_file_name("通报. ", "b.docx"), "通报");
+        assert_eq!(portable_file_name("CON.docx", "b.docx"), "_CON.docx");
+        assert_eq!(portable_file_name("com1.xlsx", "b.docx"), "_com1.xlsx");
+        assert_eq!(portable_file_name("COMMON.docx", "b.docx"), "COMMON.docx");
+        assert_eq!(portable_file_name("???", "b.docx"), "b.docx");
+        assert_eq!(
+            portable_file_name("2026年台账.xlsx", "l.xlsx"),
+            "2026年台账.xlsx"
         );
     }
 

@@ -115,6 +115,12 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("POST", "/admin/users", Access::Admin, || {
         post(users::create)
     }),
+    ("POST", "/admin/users/{id}/unlock", Access::Admin, || {
+        post(users::unlock)
+    }),
+    ("POST", "/admin/users/{id}/password", Access::Admin, || {
+        post(users::reset_password)
+    }),
     // The reporting cycle: the unit's tasks and report form (unit accounts only; the
     // handlers refuse other roles and other units' tasks), the office's rounds and review.
     ("GET", "/my", Access::Session, || get(reporting::my_tasks)),

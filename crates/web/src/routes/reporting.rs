@@ -295,6 +295,15 @@ async fn load_ctx(
     if round.plan_id != detail.summary.plan_id {
         return Err(Failure::NotFound);
     }
+    // Only a lead unit files the report; a cooperating unit contributes through its own
+    // page, which the lead merges.
+    if !detail.lead.iter().any(|l| l.id == unit) {
+        return Err(Failure::Refused(format!(
+            "本单位是该任务的配合单位，任务报告由牵头单位填报和报送。\
+             请在“配合情况”页面（/rounds/{}/tasks/{}/contribution）报送本单位的工作，由牵头单位汇总。",
+            round.id, task
+        )));
+    }
     let report = app
         .store
         .task_reports(task, &scope)
@@ -303,11 +312,7 @@ async fn load_ctx(
         .find(|r| r.round_id == round.id && r.unit_id == unit);
     let previous = previous_narrative(app, task, unit, &round).await?;
     let fields = livecheck::figure_fields(&detail.summary.text);
-    let contributions = if detail.lead.iter().any(|l| l.id == unit) {
-        app.store.contributions(task, round.id, &scope).await?
-    } else {
-        Vec::new()
-    };
+    let contributions = app.store.contributions(task, round.id, &scope).await?;
     Ok(FormCtx {
         contributions,
         round,

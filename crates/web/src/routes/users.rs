@@ -2,14 +2,14 @@
 //! password at first login: the admin who typed it should not keep knowing it.
 
 use axum::Form;
-use axum::extract::State;
+use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
-use duban_store::{NewUser, Role, SessionUser, StoreError, UnitId};
+use duban_store::{NewUser, Role, SessionUser, StoreError, UnitId, UserId};
 use minijinja::context;
 use serde::Deserialize;
 
-use crate::error::PageError;
+use crate::error::{Failure, PageError};
 use crate::security::CurrentUser;
 use crate::state::AppState;
 use crate::views::format::fmt_time;
@@ -33,12 +33,14 @@ async fn render(
         .iter()
         .map(|u| {
             context! {
+                id => u.id,
                 username => u.username,
                 display_name => u.display_name,
                 role => u.role.label_zh(),
                 unit => u.unit_id.and_then(|id| units.iter().find(|x| x.id == id)).map(|x| x.display()),
                 must_change => u.must_change,
                 locked => u.locked_until.is_some_and(|t| t > time::OffsetDateTime::now_utc()),
+                failed => u.failed_count,
                 created_at => fmt_time(u.created_at),
             }
         })
@@ -102,4 +104,50 @@ pub async fn create(
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => fail(m).await,
         Err(e) => Err(e.into()),
     }
+}
+
+fn user_id(id: &str) -> Result<UserId, PageError> {
+    id.parse::<i64>()
+        .map(UserId)
+        .map_err(|_| PageError(Failure::NotFound))
+}
+
+/// Lifts the login delay on an account and clears its count of wrong passwords.
+pub async fn unlock(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    app.store.unlock_user(user_id(&id)?, &user.username).await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct ResetForm {
+    password: String,
+}
+
+/// Sets a temporary password the user must change at the next login, lifts any delay and
+/// ends the user's sessions.
+pub async fn reset_password(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<ResetForm>,
+) -> Result<Response, PageError> {
+    let target = user_id(&id)?;
+    match app
+        .store
+        .set_password(target, &f.password, true, &user.username)
+        .await
+    {
+        Ok(()) => {}
+        Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => {
+            let html = render(&app, &user, Some(format!("重置密码失败：{m}")), None).await?;
+            return Ok((StatusCode::BAD_REQUEST, html).into_response());
+        }
+        Err(e) => return Err(e.into()),
+    }
+    app.store.delete_user_sessions(target).await?;
+    Ok(Redirect::to("/admin/users").into_response())
 }

@@ -75,7 +75,11 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         Some(token) => match g
             .app
             .store
-            .session(&token, OffsetDateTime::now_utc(), g.app.config.idle_timeout)
+            .session(
+                &token,
+                OffsetDateTime::now_utc(),
+                g.app.config.session_limits(),
+            )
             .await
         {
             Ok(u) => u,

@@ -380,3 +380,58 @@ async fn run(b: Backend) -> Result<()> {
     app.finish().await;
     Ok(())
 }
+
+/// A cooperating unit may not file (or even open) the lead unit's report: it is told, in
+/// Chinese, to contribute instead, and nothing reaches the review queue.
+#[tokio::test]
+async fn a_cooperating_unit_is_sent_to_contribute() -> Result<()> {
+    for b in backends() {
+        let app = seeded(b).await?;
+        let ids = task_ids(&app).await?;
+        // Task 2 ("进口整车5000辆以上") is led by unit B, unit A cooperates.
+        let task = ids[1];
+        let plan = app.store.plans().await?[0].id;
+        let round = app
+            .store
+            .open_round(plan, "2026年1月", "2026-01-31", "test")
+            .await?;
+        let unit_a = app.login("unit_a").await?;
+        let form = format!("/rounds/{}/tasks/{task}/report", round.id);
+        let (s, body) = get(&app, &unit_a, &form).await?;
+        ensure!(s == StatusCode::FORBIDDEN, "{b:?}: GET {s}");
+        ensure!(
+            body.contains("配合单位") && body.contains("/contribution"),
+            "{b:?}: {body}"
+        );
+        let (s, body) = post_form(
+            &app,
+            &unit_a,
+            &form,
+            &[
+                ("narrative", "进口整车5200辆"),
+                ("self_status", "done"),
+                ("action", "submit"),
+            ],
+        )
+        .await?;
+        ensure!(s == StatusCode::FORBIDDEN, "{b:?}: POST {s}");
+        ensure!(body.contains("牵头单位"), "{b:?}: {body}");
+        ensure!(app.store.review_queue(round.id).await?.is_empty());
+        ensure!(
+            app.store
+                .task_reports(duban_store::TaskId(task), &Scope::All)
+                .await?
+                .is_empty()
+        );
+        // The contributions page is the way in.
+        let (s, _) = get(
+            &app,
+            &unit_a,
+            &format!("/rounds/{}/tasks/{task}/contribution", round.id),
+        )
+        .await?;
+        ensure!(s == StatusCode::OK, "{b:?}: contribution page {s}");
+        app.finish().await;
+    }
+    Ok(())
+}

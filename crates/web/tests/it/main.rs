@@ -4,6 +4,7 @@
 
 mod auth;
 mod cycle;
+mod hardening;
 mod helpers;
 mod import;
 mod matrix;

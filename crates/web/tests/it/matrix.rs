@@ -202,6 +202,21 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form("username=x&role=bogus&password=long-enough-1"),
             [303, 403, 403, 403, 400],
         ),
+        // Account 1 is the admin (created first).
+        (
+            "POST",
+            "/admin/users/{id}/unlock",
+            "/admin/users/1/unlock",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "POST",
+            "/admin/users/{id}/password",
+            "/admin/users/1/password",
+            Body::Form("password=short"),
+            [303, 403, 403, 403, 400],
+        ),
         // The reporting cycle. `{round}` is an open round; `{report}` is unit B's submitted
         // report on `{task}`. Bodies that fail validation keep the state for later rows,
         // except close/reopen (in that order) and accept.
@@ -412,6 +427,23 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             "/rounds/{round}/tasks/{task}/contributions/{id}/merge",
             "/rounds/{round}/tasks/{task2}/contributions/{contribution}/merge",
             Body::Form(""),
+            [303, 403, 303, 403, 403],
+        ),
+        // `{task2}`'s report is unit B's to file: unit A, its cooperating unit, is refused
+        // the form and a submission (it contributes above); unit B submits the draft its
+        // merge made (version 1).
+        (
+            "GET",
+            "/rounds/{round}/tasks/{task}/report",
+            "/rounds/{round}/tasks/{task2}/report",
+            Body::None,
+            [303, 403, 200, 403, 403],
+        ),
+        (
+            "POST",
+            "/rounds/{round}/tasks/{task}/report",
+            "/rounds/{round}/tasks/{task2}/report",
+            Body::Form("narrative=done&self_status=done&action=submit&version=1"),
             [303, 403, 303, 403, 403],
         ),
         (

@@ -356,7 +356,7 @@ async fn downloads_are_valid_files_for_office_and_leader_and_refused_to_units() 
         let sheet = zip_part(&bytes, "xl/worksheets/sheet1.xml")?;
         ensure!(
             sheet.matches("<row ").count() == 5,
-            "{b:?}: title row, header + 3 tasks"
+            "{b:?}: title + header + 3 tasks"
         );
 
         let res = leader

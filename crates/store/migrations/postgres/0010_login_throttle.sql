@@ -1,0 +1,9 @@
+-- Login throttling per client address: wrong passwords counted per address (the per-account
+-- count stays in users.failed_count / users.locked_until). A stranger's address is slowed
+-- down exponentially; the account's own delay is capped low so its owner still gets in.
+CREATE TABLE login_throttle (
+    client         TEXT PRIMARY KEY,
+    failures       BIGINT NOT NULL,
+    last_failure   BIGINT NOT NULL,
+    blocked_until  BIGINT NOT NULL
+);
