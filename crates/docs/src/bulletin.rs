@@ -535,7 +535,7 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         &opts.issuing,
         opts.office.as_deref(),
         opts.date.as_deref(),
-        portrait.text_width(),
+        (portrait.text_width(), portrait.text_height()),
     );
     package::section_break_last(&mut out, &portrait);
 

@@ -151,7 +151,7 @@ pub fn notice_docx(n: &NoticeDoc, opts: &NoticeOptions) -> Result<Vec<u8>, DocsE
         &opts.issuing,
         office,
         Some(&n.issued),
-        portrait.text_width(),
+        (portrait.text_width(), portrait.text_height()),
     );
     package::section_break_last(&mut out, &portrait);
     package::write_docx(&DocxParts {

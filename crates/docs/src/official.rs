@@ -170,14 +170,17 @@ pub(crate) fn note(out: &mut String, issuing: &Issuing) {
 }
 
 /// The 版记 (§7.4): "抄送：甲，乙。" and "印发机关 … 印发日期印发" between rules (thick
-/// first and last, thin between), one character in from both sides, in a frame at the foot
-/// of the page. `width` is the type area's width in twips.
+/// first and last, thin between), one character in from both sides, at the foot of the
+/// page. It is a borderless table floating at the bottom of the type area with only its
+/// horizontal rules drawn: Word, WPS and LibreOffice all draw table rules and place floating
+/// tables (paragraph borders inside frames LibreOffice drops). `area` is the type area's
+/// (width, height) in twips.
 pub(crate) fn colophon(
     out: &mut String,
     issuing: &Issuing,
     office: Option<&str>,
     date: Option<&str>,
-    width: u32,
+    (width, height): (u32, u32),
 ) {
     let cc: Vec<&str> = issuing
         .cc
@@ -192,46 +195,69 @@ pub(crate) fn colophon(
     }
     // 4号 is 14 pt = 280 twips: one character in on each side.
     let indent = 280;
-    let frame = Some(width);
-    if !cc.is_empty() {
+    // The table's top for readers that do not align it to the bottom: its lines (about 1.3
+    // times 14 pt each, the 抄送 line wrapping at the width) and rules, up from the foot.
+    let per_line = (width.saturating_sub(2 * indent) / 280).max(1) as usize;
+    let cc_chars = if cc.is_empty() {
+        0
+    } else {
+        cc.iter().map(|c| c.chars().count() + 1).sum::<usize>() + 3
+    };
+    let lines = 1 + cc_chars.div_ceil(per_line);
+    let tall = u32::try_from(lines).unwrap_or(4) * 370 + 160;
+    let top = height.saturating_sub(tall);
+    let rule = |side: &str, r: Rule| {
+        format!(
+            "<w:{side} w:val=\"single\" w:sz=\"{}\" w:space=\"0\" w:color=\"{}\"/>",
+            r.eighths, r.color
+        )
+    };
+    out.push_str(&format!(
+        "<w:tbl><w:tblPr><w:tblpPr w:leftFromText=\"0\" w:rightFromText=\"0\" w:topFromText=\"0\" w:bottomFromText=\"0\" w:vertAnchor=\"margin\" w:horzAnchor=\"margin\" w:tblpXSpec=\"center\" w:tblpY=\"{top}\" w:tblpYSpec=\"bottom\"/><w:tblW w:w=\"{width}\" w:type=\"dxa\"/><w:jc w:val=\"center\"/><w:tblBorders>{}<w:left w:val=\"nil\"/>{}<w:right w:val=\"nil\"/>{}<w:insideV w:val=\"nil\"/></w:tblBorders><w:tblLayout w:type=\"fixed\"/><w:tblCellMar><w:top w:w=\"28\" w:type=\"dxa\"/><w:left w:w=\"0\" w:type=\"dxa\"/><w:bottom w:w=\"28\" w:type=\"dxa\"/><w:right w:w=\"0\" w:type=\"dxa\"/></w:tblCellMar></w:tblPr>",
+        rule("top", THICK),
+        rule("bottom", THICK),
+        rule("insideH", THIN),
+    ));
+    // The 印发日期 cell holds "2023年12月31日印发" (about 11 characters, wider in fallback faces) and its indent; the
+    // 印发机关 takes the rest, so a long office stays on one line.
+    let half = width.saturating_sub(4200).max(width / 2);
+    out.push_str(&format!(
+        "<w:tblGrid><w:gridCol w:w=\"{half}\"/><w:gridCol w:w=\"{}\"/></w:tblGrid>",
+        width - half
+    ));
+    let para = |out: &mut String, jc: Jc, text: &str| {
         let ps = ParaStyle {
-            jc: Jc::Left,
+            jc,
             left: indent,
             right: indent,
-            // "抄送：" hangs, continuation lines align under the first organ.
-            hanging: 0,
-            top_rule: Some(THICK),
-            bottom_rule: Some(THIN),
-            frame_bottom: frame,
             no_grid: true,
             ..ParaStyle::default()
         };
-        xml::para(out, &ps, COLOPHON, &format!("抄送：{}。", cc.join("，")));
-    }
-    let ps = ParaStyle {
-        jc: Jc::Left,
-        left: indent,
-        right: indent,
-        top_rule: Some(if cc.is_empty() { THICK } else { THIN }),
-        bottom_rule: Some(THICK),
-        right_tab: Some(width.saturating_sub(2 * indent)),
-        frame_bottom: frame,
-        no_grid: true,
-        mark: Some(COLOPHON),
-        ..ParaStyle::default()
+        xml::para(out, &ps, COLOPHON, text);
     };
-    out.push_str("<w:p>");
-    xml::para_props(out, &ps, None);
-    if let Some(by) = by {
-        xml::run(out, COLOPHON, by);
+    if !cc.is_empty() {
+        out.push_str(&format!(
+            "<w:tr><w:trPr><w:cantSplit/></w:trPr><w:tc><w:tcPr><w:tcW w:w=\"{width}\" w:type=\"dxa\"/><w:gridSpan w:val=\"2\"/></w:tcPr>"
+        ));
+        para(out, Jc::Left, &format!("抄送：{}。", cc.join("，")));
+        out.push_str("</w:tc></w:tr>");
     }
-    if let Some(on) = on {
-        out.push_str("<w:r>");
-        xml::run_props(out, COLOPHON);
-        out.push_str("<w:tab/></w:r>");
-        xml::run(out, COLOPHON, &format!("{on}印发"));
+    out.push_str("<w:tr><w:trPr><w:cantSplit/></w:trPr>");
+    for (w, jc, text) in [
+        (half, Jc::Left, by.unwrap_or("").to_string()),
+        (
+            width - half,
+            Jc::Right,
+            on.map(|d| format!("{d}印发")).unwrap_or_default(),
+        ),
+    ] {
+        out.push_str(&format!(
+            "<w:tc><w:tcPr><w:tcW w:w=\"{w}\" w:type=\"dxa\"/></w:tcPr>"
+        ));
+        para(out, jc, &text);
+        out.push_str("</w:tc>");
     }
-    out.push_str("</w:p>");
+    out.push_str("</w:tr></w:tbl>");
 }
 
 #[cfg(test)]

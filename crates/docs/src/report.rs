@@ -310,7 +310,7 @@ fn attachments<'a>(s: &'a Split<'a>) -> Vec<Attachment<'a>> {
     }
     if !s.qualitative.is_empty() {
         out.push(Attachment {
-            title: format!("定性任务{}项工作开展情况表", s.qualitative.len()),
+            title: format!("重点工作任务中定性任务{}项开展情况表", s.qualitative.len()),
             tasks: &s.qualitative,
             with_reason: false,
         });
@@ -386,9 +386,9 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
     }
     let numbers = ["（一）", "（二）", "（三）"];
     let mut heading = usize::from(counts.not_met > 0);
-    let attachment_of = |prefix: &str| {
+    let attachment_of = |key: &str| {
         atts.iter()
-            .position(|a| a.title.starts_with(prefix))
+            .position(|a| a.title.contains(key))
             .map(label_of)
             .unwrap_or_default()
     };
@@ -448,7 +448,7 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
             &opts.issuing,
             opts.office.as_deref(),
             opts.date.as_deref(),
-            portrait.text_width(),
+            (portrait.text_width(), portrait.text_height()),
         )
     };
     if atts.is_empty() {

@@ -125,6 +125,22 @@ pub fn plan_title(ledger: &Ledger) -> String {
     }
 }
 
+/// Lines a wrapped cell of this column width (Excel character units, a Chinese character
+/// two) takes, at least one.
+fn wrapped_lines(s: &str, width: f64) -> usize {
+    let per_line = (width - 1.0).max(2.0);
+    s.split('\n')
+        .map(|line| {
+            let units: f64 = line
+                .chars()
+                .map(|c| if c.is_ascii() { 1.1 } else { 2.1 })
+                .sum();
+            ((units / per_line).ceil() as usize).max(1)
+        })
+        .sum::<usize>()
+        .max(1)
+}
+
 /// Rows above the data: the title (row 1) and the header (row 2).
 const HEAD_ROWS: u32 = 2;
 
@@ -188,6 +204,19 @@ fn write_sheet(ws: &mut Worksheet, tasks: &[&Task], title: &str) -> Result<(), D
         for (c, s) in texts.iter().enumerate() {
             ws.write_string_with_format(r, c as u16 + 1, cell_text(s), &fmt)?;
         }
+        // Wrapped rows get their height set: LibreOffice (and Excel for rows it does not
+        // refit) would otherwise show one line and cut the text off in print.
+        let lines = texts
+            .iter()
+            .zip(&LEDGER_COLUMNS[1..7])
+            .map(|(s, (_, w))| wrapped_lines(s, *w))
+            .chain([
+                wrapped_lines(&explanation(t), LEDGER_COLUMNS[8].1),
+                wrapped_lines(&evidence(t), LEDGER_COLUMNS[9].1),
+            ])
+            .max()
+            .unwrap_or(1);
+        ws.set_row_height(r, (15.0 * lines as f64).min(409.0))?;
         let machine = t.verdict.map(|v| v.label_zh()).unwrap_or_default();
         ws.write_string_with_format(r, 7, machine, &judged)?;
         ws.write_string_with_format(r, 8, cell_text(&explanation(t)), &fmt)?;
@@ -278,6 +307,14 @@ mod tests {
         l.title = None;
         l.year = None;
         assert_eq!(plan_title(&l), "重点任务");
+    }
+
+    #[test]
+    fn wrapped_lines_count_chinese_as_two_units() {
+        assert_eq!(wrapped_lines("", 10.0), 1);
+        assert_eq!(wrapped_lines("甲乙丙丁", 10.0), 1);
+        assert_eq!(wrapped_lines("甲乙丙丁戊", 10.0), 2);
+        assert_eq!(wrapped_lines("甲\n乙", 10.0), 2);
     }
 
     #[test]

@@ -154,14 +154,8 @@ pub(crate) struct ParaStyle {
     pub outline: Option<u8>,
     /// Font size of the paragraph mark, so empty lines have the body's height.
     pub mark: Option<RunStyle>,
-    /// A rule above / below the paragraph (版记's lines, the 版头's red line).
-    pub top_rule: Option<Rule>,
+    /// A rule below the paragraph (the 版头's red line).
     pub bottom_rule: Option<Rule>,
-    /// A right-aligned tab stop at this position (twips from the left indent).
-    pub right_tab: Option<u32>,
-    /// Sits in a frame this wide (twips) at the bottom of the type area (版记 on the last
-    /// page); consecutive paragraphs with the same frame share it.
-    pub frame_bottom: Option<u32>,
 }
 
 /// A paragraph border line.
@@ -185,25 +179,10 @@ pub(crate) fn para_props(out: &mut String, ps: &ParaStyle, sect: Option<&str>) {
     if ps.keep_next {
         out.push_str("<w:keepNext/>");
     }
-    if let Some(w) = ps.frame_bottom {
-        out.push_str(&format!(
-            "<w:framePr w:w=\"{w}\" w:wrap=\"around\" w:hAnchor=\"margin\" w:vAnchor=\"margin\" w:xAlign=\"center\" w:yAlign=\"bottom\"/>"
-        ));
-    }
-    if ps.top_rule.is_some() || ps.bottom_rule.is_some() {
+    if let Some(r) = ps.bottom_rule {
         out.push_str("<w:pBdr>");
-        if let Some(r) = ps.top_rule {
-            rule(out, "top", r);
-        }
-        if let Some(r) = ps.bottom_rule {
-            rule(out, "bottom", r);
-        }
+        rule(out, "bottom", r);
         out.push_str("</w:pBdr>");
-    }
-    if let Some(pos) = ps.right_tab {
-        out.push_str(&format!(
-            "<w:tabs><w:tab w:val=\"right\" w:pos=\"{pos}\"/></w:tabs>"
-        ));
     }
     if ps.no_grid {
         out.push_str("<w:snapToGrid w:val=\"0\"/>");

@@ -57,7 +57,7 @@ run_case() { # name, extra render args..., then -- and checker args
         reminder) want="催办单" ;;
         ledger) want="台账" ;;
       esac
-      text=$(pdftotext "$dir/$doc.pdf" - | tr -d ' ')
+      text=$(pdftotext "$dir/$doc.pdf" - | tr -d ' \n')
       if [ "$doc" != ledger ]; then
         case "$text" in
           *"印发"*) ;;

@@ -12,7 +12,11 @@ const OFFICE: &str = "某某区人民政府督查办";
 fn issuing() -> Issuing {
     Issuing {
         number: Some(doc_number("某督办〔{year}〕{n}号", 2023, 4)),
-        cc: vec!["区委办公室".into(), "区人大常委会办公室".into()],
+        cc: vec![
+            "区委办公室".into(),
+            "区人大常委会办公室".into(),
+            "区政协办公室".into(),
+        ],
         contact: Some("张三".into()),
         phone: Some("023-65000000".into()),
         ..Issuing::default()
@@ -83,40 +87,66 @@ fn check_closing(doc: &Node, date: &str) -> Result<()> {
     // 附注 one line below the date.
     let (ni, _) = find(&ps, |t| t == "（联系人：张三，电话：023-65000000）").context("附注")?;
     assert_eq!(ni, di + 2);
-    // 版记: 抄送 and 印发 between rules, in a frame at the foot of the page.
-    let (ci, cc) = find(&ps, |t| t.starts_with("抄送：")).context("抄送")?;
-    assert_eq!(cc.text_of(), "抄送：区委办公室，区人大常委会办公室。");
-    let printed = ps.get(ci + 1).context("印发 line")?;
-    assert_eq!(printed.text_of(), format!("{OFFICE}{date}印发"));
-    assert!(
-        printed
-            .children_named("w:r")
-            .filter(|r| r.child("w:tab").is_some())
-            .count()
-            == 1,
-        "印发机关 left, 印发日期 at the right tab"
-    );
+    // 版记: 抄送 and 印发 between rules, a table floating at the foot of the page, after
+    // everything else in the body.
+    let (cc, printed) = colophon(doc).context("版记")?;
     assert_eq!(
-        border(cc, "w:top"),
-        Some(("8", "000000")),
-        "thick first rule"
+        cc.as_deref(),
+        Some("抄送：区委办公室，区人大常委会办公室，区政协办公室。")
     );
-    assert_eq!(
-        border(cc, "w:bottom"),
-        Some(("6", "000000")),
-        "thin rule between"
-    );
-    assert_eq!(
-        border(printed, "w:bottom"),
-        Some(("8", "000000")),
-        "thick last rule"
-    );
-    for p in [cc, printed] {
-        assert_eq!(ppr_attr(p, "w:framePr", "w:yAlign"), Some("bottom"));
-        assert_eq!(ppr_attr(p, "w:framePr", "w:vAnchor"), Some("margin"));
-    }
-    assert!(ci > ni, "the 版记 closes the document");
+    assert_eq!(printed, [OFFICE.to_string(), format!("{date}印发")]);
+    let body = doc.child("w:body").context("body")?;
+    let at = body
+        .children
+        .iter()
+        .position(|n| n.name == "w:tbl" && n.text_of().contains("印发"))
+        .context("版记 table")?;
+    let note_at = body
+        .children
+        .iter()
+        .position(|n| n.text_of().starts_with("（联系人"))
+        .context("附注")?;
+    assert!(at > note_at, "the 版记 closes the document");
     Ok(())
+}
+
+/// The 版记 table: (抄送 line, [印发机关, 印发日期]); checks its rules and placement.
+fn colophon(doc: &Node) -> Result<(Option<String>, Vec<String>)> {
+    let t = doc
+        .all("w:tbl")
+        .into_iter()
+        .rev()
+        .find(|t| t.text_of().contains("印发") || t.text_of().starts_with("抄送"))
+        .or_else(|| {
+            doc.all("w:tbl")
+                .into_iter()
+                .rev()
+                .find(|t| t.all("w:tblpPr").len() == 1)
+        })
+        .context("no 版记 table")?;
+    let pos = t.all("w:tblpPr");
+    assert_eq!(pos.len(), 1, "the 版记 floats");
+    assert_eq!(pos[0].attr("w:tblpYSpec"), Some("bottom"));
+    assert_eq!(pos[0].attr("w:vertAnchor"), Some("margin"));
+    let borders = t.all("w:tblBorders")[0];
+    let sz = |side: &str| borders.child(side).and_then(|b| b.attr("w:sz"));
+    let val = |side: &str| borders.child(side).and_then(|b| b.attr("w:val"));
+    assert_eq!(sz("w:top"), Some("8"), "thick first rule (0.35 mm)");
+    assert_eq!(sz("w:bottom"), Some("8"), "thick last rule");
+    assert_eq!(sz("w:insideH"), Some("6"), "thin rule between (0.25 mm)");
+    for side in ["w:left", "w:right", "w:insideV"] {
+        assert_eq!(val(side), Some("nil"), "no vertical lines");
+    }
+    let rows: Vec<Vec<String>> = crate::ooxml::tables(&Node {
+        children: vec![t.clone()],
+        ..Node::default()
+    })
+    .remove(0);
+    let (cc, printed) = match rows.len() {
+        2 => (Some(rows[0][0].clone()), rows[1].clone()),
+        _ => (None, rows[0].clone()),
+    };
+    Ok((cc, printed))
 }
 
 #[test]
@@ -149,12 +179,12 @@ fn report_carries_the_issuing_office_number_signature_note_and_colophon() -> Res
     let after_tables = body
         .children
         .iter()
-        .rposition(|n| n.name == "w:tbl")
+        .rposition(|n| n.name == "w:tbl" && !n.text_of().starts_with("抄送"))
         .context("tables")?;
     let colophon = body
         .children
         .iter()
-        .position(|n| n.text_of().starts_with("抄送："))
+        .rposition(|n| n.name == "w:tbl" && n.text_of().starts_with("抄送："))
         .context("抄送")?;
     assert!(colophon > after_tables);
     Ok(())
@@ -173,19 +203,21 @@ fn without_a_seal_or_colophon_details_nothing_is_invented() -> Result<()> {
     };
     let doc = parse(&part(&year_end_report(&l, &opts)?, "word/document.xml")?)?;
     let ps = paras(&doc);
-    assert!(find(&ps, |t| t.starts_with("抄送")).is_none());
+    assert!(
+        !doc.child("w:body")
+            .context("body")?
+            .text_of()
+            .contains("抄送")
+    );
     assert!(find(&ps, |t| t.starts_with("（联系人")).is_none());
     assert!(
         ps.iter()
             .all(|p| border(p, "w:bottom") != Some(("12", "C00000")))
     );
     // Without a date the 版记 still names the 印发机关.
-    let framed: Vec<&&Node> = ps
-        .iter()
-        .filter(|p| ppr_attr(p, "w:framePr", "w:yAlign").is_some())
-        .collect();
-    assert_eq!(framed.len(), 1, "only the 印发 line");
-    assert_eq!(framed[0].text_of(), OFFICE);
+    let (cc, printed) = colophon(&doc)?;
+    assert_eq!(cc, None, "no 抄送 line");
+    assert_eq!(printed, [OFFICE.to_string(), String::new()]);
     Ok(())
 }
 
@@ -266,7 +298,7 @@ fn supervision_and_reminder_notices_print_with_their_number_and_form() -> Result
         assert_eq!(ps[2].text_of(), number);
         assert_eq!(border(ps[2], "w:bottom"), Some(("12", "C00000")));
         let form = crate::ooxml::tables(&doc);
-        assert_eq!(form.len(), 1);
+        assert_eq!(form.len(), 2, "the form and the 版记");
         let labels: Vec<&str> = form[0].iter().map(|r| r[0].as_str()).collect();
         let action = if kind == NoticeKind::Supervision {
             "督办事项"
@@ -287,12 +319,14 @@ fn supervision_and_reminder_notices_print_with_their_number_and_form() -> Result
         );
         assert_eq!(form[0][2][1], "第6项：建成两溪花谷");
         assert!(form[0][6][1].starts_with("请于2023年4月20日前"));
-        let grid: u32 = doc
-            .all("w:gridCol")
-            .iter()
-            .filter_map(|c| c.attr("w:w")?.parse::<u32>().ok())
-            .sum();
-        assert!(grid <= 8845);
+        for t in doc.all("w:tbl") {
+            let grid: u32 = t
+                .all("w:gridCol")
+                .iter()
+                .filter_map(|c| c.attr("w:w")?.parse::<u32>().ok())
+                .sum();
+            assert!(grid <= 8845, "a table of {grid} twips");
+        }
         check_closing(&doc, "2023年4月3日")?;
     }
     Ok(())

@@ -88,6 +88,7 @@ const ORDERS: [(&str, &[&str]); 8] = [
         "w:tblPr",
         &[
             "w:tblStyle",
+            "w:tblpPr",
             "w:tblW",
             "w:jc",
             "w:tblInd",

@@ -48,8 +48,14 @@ def summary_counts(document):
     return None
 
 
+def floating(table):
+    """The 版记 is a table floating at the foot of the page; the others are in the text."""
+    ppr = table._tbl.tblPr
+    return ppr is not None and ppr.find(qn("w:tblpPr")) is not None
+
+
 def attachment_tables(document):
-    """(title paragraph before the table, table) in body order."""
+    """(title paragraph before the table, table) in body order, the 版记 left out."""
     out = []
     last = ""
     tables = iter(document.tables)
@@ -59,7 +65,9 @@ def attachment_tables(document):
             if text:
                 last = text
         elif child.tag == qn("w:tbl"):
-            out.append((last, next(tables)))
+            t = next(tables)
+            if not floating(t):
+                out.append((last, t))
     return out
 
 
@@ -75,8 +83,8 @@ def check_docx(path, expect):
     for footer in (first.footer, first.even_page_footer):
         xml = footer._element.xml
         check("PAGE" in xml and "fldChar" in xml, "footer lacks a PAGE field")
-    # Attachments are landscape; a last portrait section holds only the 版记 (印发 line).
-    colophon_page = len(sections) > 1 and any(p.text.endswith("印发") for p in document.paragraphs)
+    # Attachments are landscape; a last portrait section holds only the 版记.
+    colophon_page = len(sections) > 1 and any(floating(t) for t in document.tables)
     for s in sections[1:len(sections) - 1 if colophon_page else None]:
         check(s.orientation == docx.enum.section.WD_ORIENT.LANDSCAPE, "an attachment section is not landscape")
     if colophon_page:
@@ -234,27 +242,33 @@ def check_official(path, office, what):
         date = None
     note = [t for t in texts if t.startswith("（联系人") or t.startswith("（电话")]
     check(len(note) == 1, f"{path}: no 附注 (联系人、电话)")
-    cc = [p for p in paras if p.text.startswith("抄送：")]
-    printed = [p for p in paras if p.text.endswith("印发")]
-    check(len(cc) == 1 and cc[0].text.endswith("。"), f"{path}: no 抄送 line in the 版记")
+    colophons = [t for t in document.tables if floating(t)]
+    check(len(colophons) == 1, f"{path}: {len(colophons)} 版记 tables")
+    cc, printed = [], []
+    if colophons:
+        t = colophons[0]
+        rows = [[c.text for c in r.cells] for r in t.rows]
+        cc = [r[0] for r in rows if r[0].startswith("抄送：")]
+        printed = [r for r in rows if r[-1].endswith("印发")]
+        pos = t._tbl.tblPr.find(qn("w:tblpPr"))
+        check(pos.get(qn("w:tblpYSpec")) == "bottom" and pos.get(qn("w:vertAnchor")) == "margin",
+              f"{path}: 版记 is not at the foot of the page")
+        borders = t._tbl.tblPr.find(qn("w:tblBorders"))
+        sz = {side: (borders.find(qn("w:" + side)).get(qn("w:sz")) if borders is not None
+                     and borders.find(qn("w:" + side)) is not None else None)
+              for side in ("top", "bottom", "insideH")}
+        check(sz == {"top": "8", "bottom": "8", "insideH": "6"},
+              f"{path}: 版记 rules are {sz}, not 0.35/0.25/0.35 mm")
+    check(len(cc) == 1 and cc[0].endswith("。"), f"{path}: no 抄送 line in the 版记")
     check(len(printed) == 1, f"{path}: no 印发机关/印发日期 line in the 版记")
     if printed:
-        line = printed[0].text
+        by, on = printed[0][0], printed[0][-1]
         if office:
-            check(line.startswith(office), f"{path}: 印发机关 is not '{office}': '{line}'")
+            check(by == office, f"{path}: 印发机关 is not '{office}': '{by}'")
         if date:
-            check(line.endswith(date + "印发"), f"{path}: 印发日期 is not the 成文日期 {date}: '{line}'")
-        check("\t" in line, f"{path}: 印发日期 not at the right tab")
-        first = cc[0] if cc else printed[0]
-        check(border(first, "top") == ("8", "000000"), f"{path}: 版记's first rule is not 0.35 mm")
-        check(border(printed[0], "bottom") == ("8", "000000"), f"{path}: 版记's last rule is not 0.35 mm")
-        if cc:
-            check(border(cc[0], "bottom") == ("6", "000000"), f"{path}: 版记's middle rule is not 0.25 mm")
-        for p in cc + printed:
-            frame = para_xml(p, "w:framePr")
-            check(frame is not None and frame.get(qn("w:yAlign")) == "bottom",
-                  f"{path}: 版记 is not at the foot of the page")
-    print(f"{path}: 发文机关 {office}, 成文日期 {date}, 版记 {'、'.join(p.text for p in cc + printed)!r}")
+            check(on == date + "印发", f"{path}: 印发日期 is not the 成文日期 {date}: '{on}'")
+    cc = cc + ["\t".join(printed[0])] if printed else cc
+    print(f"{path}: 发文机关 {office}, 成文日期 {date}, 版记 {' | '.join(cc)!r}")
 
 
 def check_bulletin_lists(document, path):
@@ -287,9 +301,10 @@ def check_notice(path, office):
     check(kind is not None, f"{path}: neither 督办单 nor 催办单")
     number = next((t for t in texts[:5] if re.search(r"〔\d{4}〕[1-9]\d*号$", t)), None)
     check(number is not None, f"{path}: no 文号")
-    check(len(document.tables) == 1, f"{path}: {len(document.tables)} form tables")
-    if document.tables:
-        labels = [r.cells[0].text for r in document.tables[0].rows]
+    forms = [t for t in document.tables if not floating(t)]
+    check(len(forms) == 1, f"{path}: {len(forms)} form tables")
+    if forms:
+        labels = [r.cells[0].text for r in forms[0].rows]
         for want in ["承办单位", "任务", "反馈要求"]:
             check(want in labels, f"{path}: form lacks {want}")
         check(("督办事项" if kind == "督办单" else "催办事项") in labels, f"{path}: form lacks its 事项 row")
