@@ -7,33 +7,7 @@ use anyhow::{Context, Result, ensure};
 use duban_store::{ReportStatus, Scope};
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, User, backends, seeded, task_ids};
-
-async fn post_form(
-    app: &TestApp,
-    u: &User,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Result<(StatusCode, String)> {
-    let mut form: Vec<(&str, &str)> = vec![("csrf", u.csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = u.client.post(app.url(path)).form(&form).send().await?;
-    let status = res.status();
-    Ok((status, res.text().await?))
-}
-
-async fn get(app: &TestApp, u: &User, path: &str) -> Result<(StatusCode, String)> {
-    let res = u.client.get(app.url(path)).send().await?;
-    let status = res.status();
-    Ok((status, res.text().await?))
-}
-
-/// The due date two days from now in China Standard Time: "即将到期".
-fn due_in_two_days() -> String {
-    let cst = time::UtcOffset::from_hms(8, 0, 0).expect("offset");
-    let d = time::OffsetDateTime::now_utc().to_offset(cst).date() + time::Duration::days(2);
-    format!("{}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
-}
+use crate::helpers::{Backend, backends, cst_date_in, get, post_form, seeded, task_ids};
 
 #[tokio::test]
 async fn a_whole_round() -> Result<()> {
@@ -64,7 +38,7 @@ async fn run(b: Backend) -> Result<()> {
         s == StatusCode::BAD_REQUEST && body.contains("轮次名称不能为空"),
         "{s}"
     );
-    let due = due_in_two_days();
+    let due = cst_date_in(2);
     let (s, _) = post_form(
         &app,
         &admin,

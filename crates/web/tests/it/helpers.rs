@@ -315,6 +315,33 @@ pub fn seed_path() -> Option<std::path::PathBuf> {
     }
 }
 
+/// Posts a form with the user's CSRF token; returns the status and the body.
+pub async fn post_form(
+    app: &TestApp,
+    u: &User,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Result<(StatusCode, String)> {
+    let mut form: Vec<(&str, &str)> = vec![("csrf", u.csrf.as_str())];
+    form.extend_from_slice(fields);
+    let res = u.client.post(app.url(path)).form(&form).send().await?;
+    let status = res.status();
+    Ok((status, res.text().await?))
+}
+
+pub async fn get(app: &TestApp, u: &User, path: &str) -> Result<(StatusCode, String)> {
+    let res = u.client.get(app.url(path)).send().await?;
+    let status = res.status();
+    Ok((status, res.text().await?))
+}
+
+/// The date `days` from today in China Standard Time, "YYYY-MM-DD".
+pub fn cst_date_in(days: i64) -> String {
+    let cst = time::UtcOffset::from_hms(8, 0, 0).expect("offset");
+    let d = time::OffsetDateTime::now_utc().to_offset(cst).date() + time::Duration::days(days);
+    format!("{}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
+}
+
 pub async fn pause(ms: u64) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }

@@ -10,21 +10,8 @@ use anyhow::{Context, Result, ensure};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, User, backends, seeded, task_ids};
+use crate::helpers::{Backend, TestApp, User, backends, cst_date_in, post_form, seeded, task_ids};
 use crate::oversight::zip_part;
-
-async fn post_form(
-    app: &TestApp,
-    u: &User,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Result<(StatusCode, String)> {
-    let mut form: Vec<(&str, &str)> = vec![("csrf", u.csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = u.client.post(app.url(path)).form(&form).send().await?;
-    let status = res.status();
-    Ok((status, res.text().await?))
-}
 
 async fn get_text(app: &TestApp, u: &User, path: &str) -> Result<String> {
     let res = u.client.get(app.url(path)).send().await?;
@@ -54,12 +41,6 @@ async fn get_bytes(app: &TestApp, u: &User, path: &str) -> Result<Vec<u8>> {
         res.status()
     );
     Ok(res.bytes().await?.to_vec())
-}
-
-fn cst_date_in(days: i64) -> String {
-    let cst = time::UtcOffset::from_hms(8, 0, 0).expect("offset");
-    let d = time::OffsetDateTime::now_utc().to_offset(cst).date() + time::Duration::days(days);
-    format!("{}-{:02}-{:02}", d.year(), d.month() as u8, d.day())
 }
 
 /// The unit writes and submits its report through the form; returns the report's review path.

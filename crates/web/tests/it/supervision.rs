@@ -10,7 +10,7 @@ use duban_store::{
 };
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, UNIT_A, UNIT_B, User, backends, seeded, task_ids};
+use crate::helpers::{Backend, TestApp, UNIT_A, UNIT_B, User, backends, get, seeded, task_ids};
 
 async fn post_form(
     app: &TestApp,
@@ -29,12 +29,6 @@ async fn post_form(
         .unwrap_or("")
         .to_string();
     Ok((status, location, res.text().await?))
-}
-
-async fn get(app: &TestApp, u: &User, path: &str) -> Result<(StatusCode, String)> {
-    let res = u.client.get(app.url(path)).send().await?;
-    let status = res.status();
-    Ok((status, res.text().await?))
 }
 
 /// The number shown in the overview's notice card for a level.
