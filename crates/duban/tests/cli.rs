@@ -60,6 +60,42 @@ fn require_seed() -> PathBuf {
 }
 
 #[test]
+fn check_as_of_judges_the_seed_as_part_year() {
+    let seed = require_seed();
+    let o = run(&[
+        "check",
+        seed.to_str().unwrap(),
+        "--format",
+        "json",
+        "--as-of",
+        "2022-10-31",
+    ]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert_eq!(doc["as_of"], "2022-10-31");
+    let tasks = doc["tasks"].as_array().unwrap();
+    let scheduled = tasks.iter().filter(|t| !t["schedule"].is_null()).count();
+    assert!(scheduled > 0, "part-year tasks carry a schedule");
+    for t in tasks.iter().filter(|t| !t["schedule"].is_null()) {
+        let s = t["schedule"].as_str().unwrap();
+        assert!(["ahead", "on_track", "lagging"].contains(&s), "{s}");
+    }
+    // At year end (the document's own period) no task has a schedule.
+    let o = run(&["check", seed.to_str().unwrap(), "--format", "json"]);
+    let doc: serde_json::Value = serde_json::from_slice(&o.stdout).expect("one JSON document");
+    assert!(
+        doc["tasks"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|t| t["schedule"].is_null())
+    );
+    // A malformed date is refused with one line.
+    let o = run(&["check", seed.to_str().unwrap(), "--as-of", "2022-13-01"]);
+    assert!(!o.status.success() && !stderr(&o).trim().is_empty());
+}
+
+#[test]
 fn check_json_follows_the_contract_on_the_seed() {
     let seed = require_seed();
     let o = run(&["check", seed.to_str().unwrap(), "--format", "json"]);
