@@ -335,6 +335,15 @@ pub async fn get(app: &TestApp, u: &User, path: &str) -> Result<(StatusCode, Str
     Ok((status, res.text().await?))
 }
 
+/// A page's body, failing unless it answered 200.
+pub async fn get_text(app: &TestApp, u: &User, path: &str) -> Result<String> {
+    let res = u.client.get(app.url(path)).send().await?;
+    if res.status() != StatusCode::OK {
+        bail!("GET {path}: {}", res.status());
+    }
+    Ok(res.text().await?)
+}
+
 /// The date `days` from today in China Standard Time, "YYYY-MM-DD".
 pub fn cst_date_in(days: i64) -> String {
     let cst = time::UtcOffset::from_hms(8, 0, 0).expect("offset");

@@ -7,17 +7,7 @@ use duban_model::Verdict;
 use duban_store::{DraftInput, NewExtension, RoundId, SelfStatus, TaskId, UnitId};
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, UNIT_A, UNIT_B, User, backends, seeded, task_ids};
-
-async fn get_text(u: &User, app: &TestApp, path: &str) -> Result<String> {
-    let res = u.client.get(app.url(path)).send().await?;
-    ensure!(
-        res.status() == StatusCode::OK,
-        "GET {path}: {}",
-        res.status()
-    );
-    Ok(res.text().await?)
-}
+use crate::helpers::{TestApp, UNIT_A, UNIT_B, backends, get_text, seeded, task_ids};
 
 async fn unit_id(app: &TestApp, name: &str) -> Result<UnitId> {
     Ok(app.store.unit_by_name(name).await?.context("unit")?.id)
@@ -75,20 +65,20 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
         submit(&app, ids[0], round.id, unit_id(&app, UNIT_A).await?, None).await?;
         let admin = app.login("admin").await?;
 
-        let page = get_text(&admin, &app, &format!("/tasks/{}", ids[1])).await?;
+        let page = get_text(&app, &admin, &format!("/tasks/{}", ids[1])).await?;
         ensure!(
             page.contains("红：本轮报告已逾期（截止2026-01-31）"),
             "{b:?}: overdue rule on the task page"
         );
         // Task 2 is also not met (office): the further reason is listed too.
         ensure!(page.contains("红：结论为未完成"), "{b:?}: second reason");
-        let page = get_text(&admin, &app, &format!("/tasks/{}", ids[0])).await?;
+        let page = get_text(&app, &admin, &format!("/tasks/{}", ids[0])).await?;
         ensure!(
             page.contains("light big light-green"),
             "{b:?}: submitted and met is green"
         );
 
-        let list = get_text(&admin, &app, "/tasks").await?;
+        let list = get_text(&app, &admin, "/tasks").await?;
         ensure!(
             list.matches("light light-red").count() == 2,
             "{b:?}: two red rows"
@@ -99,13 +89,13 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
         );
 
         let unit_b = unit_id(&app, UNIT_B).await?;
-        let unit_page = get_text(&admin, &app, &format!("/units/{}", unit_b.0)).await?;
+        let unit_page = get_text(&app, &admin, &format!("/units/{}", unit_b.0)).await?;
         ensure!(
             unit_page.matches("本轮报告已逾期").count() >= 2,
             "{b:?}: unit page"
         );
 
-        let overview = get_text(&admin, &app, "/").await?;
+        let overview = get_text(&app, &admin, "/").await?;
         ensure!(
             overview.contains(r#"<b id="lights-red">2</b>"#)
                 && overview.contains("<li>红：本轮报告已逾期：2 项</li>"),
@@ -118,7 +108,7 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
 
         // A unit user's overview counts only its own tasks (A: tasks 1 and 2).
         let ua = app.login("unit_a").await?;
-        let overview = get_text(&ua, &app, "/").await?;
+        let overview = get_text(&app, &ua, "/").await?;
         ensure!(
             overview.contains(r#"<b id="lights-red">1</b>"#),
             "{b:?}: unit scope"
@@ -139,7 +129,7 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
                 "unit_a",
             )
             .await?;
-        let overview = get_text(&admin, &app, "/").await?;
+        let overview = get_text(&app, &admin, "/").await?;
         ensure!(
             overview.contains(r#"<b id="lights-green">1</b>"#),
             "{b:?}: a pending request changes nothing"
@@ -147,13 +137,13 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
         app.store
             .decide_extension(ext.id, false, "理由不充分", "admin")
             .await?;
-        let overview = get_text(&admin, &app, "/").await?;
+        let overview = get_text(&app, &admin, "/").await?;
         ensure!(
             overview.contains(r#"<b id="lights-green">0</b>"#)
                 && overview.contains(r#"<b id="lights-amber">1</b>"#),
             "{b:?}: refused extension counted at once"
         );
-        let page = get_text(&admin, &app, &format!("/tasks/{}", ids[0])).await?;
+        let page = get_text(&app, &admin, &format!("/tasks/{}", ids[0])).await?;
         ensure!(
             page.contains("黄：延期申请未获同意"),
             "{b:?}: the rule on the task page"
@@ -161,9 +151,9 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
         // So does a report reaching the office: task 2's lead unit submits, the overdue
         // rule goes and only the not-met verdict keeps it red.
         submit(&app, ids[1], round.id, unit_id(&app, UNIT_B).await?, None).await?;
-        let page = get_text(&admin, &app, &format!("/tasks/{}", ids[1])).await?;
+        let page = get_text(&app, &admin, &format!("/tasks/{}", ids[1])).await?;
         ensure!(!page.contains("本轮报告已逾期"), "{b:?}: no longer overdue");
-        let overview = get_text(&admin, &app, "/").await?;
+        let overview = get_text(&app, &admin, "/").await?;
         ensure!(
             overview.contains(r#"<b id="lights-red">2</b>"#)
                 && overview.contains("<li>红：本轮报告已逾期：1 项</li>")
@@ -193,7 +183,7 @@ async fn ranking_and_chart_on_the_overview_match_round_stats() -> Result<()> {
         let stats = app.store.round_stats(round.id).await?;
         ensure!(stats.len() == 2);
         let leader = app.login("leader").await?;
-        let html = get_text(&leader, &app, "/").await?;
+        let html = get_text(&app, &leader, "/").await?;
         ensure!(html.contains(r#"<svg class="chart rates""#), "{b:?}: chart");
         for s in &stats {
             let row = format!(r#"data-unit="{}""#, s.name);
@@ -221,15 +211,15 @@ async fn ranking_and_chart_on_the_overview_match_round_stats() -> Result<()> {
                 })
                 .collect()
         };
-        let desc = get_text(&leader, &app, "/?sort=returned&dir=desc").await?;
+        let desc = get_text(&app, &leader, "/?sort=returned&dir=desc").await?;
         let o = order(&desc);
         ensure!(o[1] < o[0], "{b:?}: B first by return rate desc");
-        let asc = get_text(&leader, &app, "/?sort=returned&dir=asc").await?;
+        let asc = get_text(&app, &leader, "/?sort=returned&dir=asc").await?;
         let o = order(&asc);
         ensure!(o[0] < o[1], "{b:?}: A first ascending");
         // A unit user sees its own row only.
         let ua = app.login("unit_a").await?;
-        let mine = get_text(&ua, &app, "/").await?;
+        let mine = get_text(&app, &ua, "/").await?;
         ensure!(
             mine.contains(r#"data-unit="区科技局""#) && !mine.contains(r#"data-unit="区商务委""#)
         );
@@ -247,7 +237,7 @@ async fn audit_page_lists_entries_verifies_and_names_a_tampered_seq() -> Result<
             .override_verdict(TaskId(ids[2]), Some(Verdict::Met), "复核确认", "admin")
             .await?;
         let admin = app.login("admin").await?;
-        let html = get_text(&admin, &app, "/admin/audit").await?;
+        let html = get_text(&app, &admin, "/admin/audit").await?;
         ensure!(html.contains("plan.import") && html.contains("task.override"));
         ensure!(
             html.contains("复核确认"),
@@ -256,17 +246,17 @@ async fn audit_page_lists_entries_verifies_and_names_a_tampered_seq() -> Result<
         let import_at = html.find("<td>plan.import").context("import row")?;
         let override_at = html.find("<td>task.override").context("override row")?;
         ensure!(override_at < import_at, "{b:?}: newest first");
-        let filtered = get_text(&admin, &app, "/admin/audit?action=task.override").await?;
+        let filtered = get_text(&app, &admin, "/admin/audit?action=task.override").await?;
         ensure!(
             filtered.matches("class=\"audit-row\"").count() == 1,
             "{b:?}: filter"
         );
 
-        let ok = get_text(&admin, &app, "/admin/audit/verify").await?;
+        let ok = get_text(&app, &admin, "/admin/audit/verify").await?;
         ensure!(ok.contains("校验通过"), "{b:?}: verify ok");
         app.raw_sql("UPDATE audit_log SET actor = 'intruder' WHERE seq = 2")
             .await?;
-        let broken = get_text(&admin, &app, "/admin/audit/verify").await?;
+        let broken = get_text(&app, &admin, "/admin/audit/verify").await?;
         ensure!(
             broken.contains(r#"<b class="broken-seq">2</b>"#),
             "{b:?}: broken seq shown"

@@ -10,18 +10,10 @@ use anyhow::{Context, Result, ensure};
 use reqwest::StatusCode;
 use serde_json::Value;
 
-use crate::helpers::{Backend, TestApp, User, backends, cst_date_in, post_form, seeded, task_ids};
+use crate::helpers::{
+    Backend, TestApp, User, backends, cst_date_in, get_text, post_form, seeded, task_ids,
+};
 use crate::oversight::zip_part;
-
-async fn get_text(app: &TestApp, u: &User, path: &str) -> Result<String> {
-    let res = u.client.get(app.url(path)).send().await?;
-    ensure!(
-        res.status() == StatusCode::OK,
-        "GET {path}: {}",
-        res.status()
-    );
-    Ok(res.text().await?)
-}
 
 async fn get_json(app: &TestApp, u: &User, path: &str) -> Result<Value> {
     let res = u.client.get(app.url(path)).send().await?;
