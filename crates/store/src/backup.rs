@@ -54,9 +54,15 @@ const ORDER: &[&str] = &[
     "audit_head",
 ];
 
+/// Derived tables, rebuilt from the tasks rather than backed up: the search index (on
+/// SQLite a virtual table whose shadow tables share its name as prefix).
+pub(crate) const DERIVED_PREFIX: &str = "task_search";
+
 /// The tables to back up, of those the database has, in restore order.
 pub(crate) fn order_tables<'a>(present: impl Iterator<Item = &'a str>) -> Vec<String> {
-    let present: Vec<&str> = present.filter(|t| !TRANSIENT.contains(t)).collect();
+    let present: Vec<&str> = present
+        .filter(|t| !TRANSIENT.contains(t) && !t.starts_with(DERIVED_PREFIX))
+        .collect();
     let mut out: Vec<String> = ORDER
         .iter()
         .filter(|t| present.contains(t))

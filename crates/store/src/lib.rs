@@ -42,6 +42,7 @@ mod reimport;
 mod reminders;
 mod reopen;
 mod reports;
+mod search;
 mod sessions;
 mod sqlite;
 mod standings;
@@ -208,6 +209,8 @@ impl Store {
             Db::Sqlite(pool) => SQLITE_MIGRATOR.run(pool).await?,
             Db::Postgres(pool) => POSTGRES_MIGRATOR.run(pool).await?,
         }
+        // Tasks stored before the search index existed (or restored without it).
+        dispatch!(self, search::index_missing())?;
         Ok(())
     }
 

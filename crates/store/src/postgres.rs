@@ -39,6 +39,8 @@ pub(crate) mod reminders;
 pub(crate) mod reopen;
 #[path = "sql/reports.rs"]
 pub(crate) mod reports;
+#[path = "sql/search.rs"]
+pub(crate) mod search;
 #[path = "sql/sessions.rs"]
 pub(crate) mod sessions;
 #[path = "sql/standings.rs"]

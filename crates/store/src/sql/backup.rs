@@ -350,6 +350,12 @@ pub(crate) async fn restore(
             ));
         }
     }
+    // The search index is derived from the restored tasks, in the same transaction.
+    super::search::clear(&mut tx).await?;
+    let ids: Vec<i64> = sqlx::query_scalar("SELECT id FROM tasks ORDER BY id")
+        .fetch_all(&mut **tx)
+        .await?;
+    super::search::index_tasks(&mut tx, &ids).await?;
     if KIND == Backend::Postgres {
         // Identity columns continue after the restored ids.
         let idents: Vec<(String, String)> = sqlx::query_as(

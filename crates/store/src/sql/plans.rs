@@ -297,6 +297,7 @@ pub(crate) async fn insert_tasks(
             }
         }
     }
+    super::search::index_tasks(tx, &ids).await?;
     Ok(ids)
 }
 

@@ -128,6 +128,8 @@ pub(crate) async fn reimport(
             .execute(&mut **tx)
             .await?;
     }
+    let updated: Vec<i64> = matched.iter().map(|(_, e)| existing[*e].0).collect();
+    super::search::index_tasks(&mut tx, &updated).await?;
     let mut again = Ledger::new(ledger.source.clone(), ledger.format);
     again.tasks = matched
         .iter()

@@ -8,7 +8,6 @@ use super::audit::append;
 use super::common::begin_write;
 use super::{Db, KIND, Pool};
 use crate::audit::Change;
-use crate::tasks::like_pattern;
 use crate::units::parse_aliases;
 use crate::{
     Overview, PlanId, Scope, SectionCounts, StoreError, TaskDetail, TaskFilter, TaskId,
@@ -110,14 +109,7 @@ fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &S
         qb.push_bind(d);
     }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
-        let p = like_pattern(q);
-        qb.push(" AND (t.text LIKE ");
-        qb.push_bind(p.clone());
-        qb.push(" ESCAPE '\\' OR t.progress LIKE ");
-        qb.push_bind(p.clone());
-        qb.push(" ESCAPE '\\' OR t.section LIKE ");
-        qb.push_bind(p);
-        qb.push(" ESCAPE '\\')");
+        super::search::push_text_filter(qb, q);
     }
     push_scope(qb, scope);
 }

@@ -10,6 +10,7 @@ mod oversight;
 mod reopen;
 mod reports;
 mod restore;
+mod search;
 mod standing;
 mod support;
 mod tasks;
