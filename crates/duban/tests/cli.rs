@@ -662,6 +662,19 @@ fn serve_demo_starts_answers_healthz_and_prints_the_logins() {
     s.read_to_string(&mut resp).unwrap();
     assert!(resp.starts_with("HTTP/1.1 200"), "{resp}");
     assert!(resp.ends_with("ok"), "{resp}");
+
+    // A later start shows the same logins again, while their passwords are unchanged.
+    let admin_line = |banner: &str| {
+        banner
+            .lines()
+            .find(|l| l.contains("用户名 admin"))
+            .map(str::trim)
+            .map(String::from)
+    };
+    let first = admin_line(&server.banner).unwrap();
+    drop(server);
+    let again = Server::start(&format!("sqlite://{}", db.display()), true);
+    assert_eq!(admin_line(&again.banner), Some(first), "{}", again.banner);
 }
 
 const ADMIN_PASSWORD: &str = "admin-password-1";

@@ -371,6 +371,22 @@ impl Store {
         )
     }
 
+    /// Whether `password` is still the account's password, without counting an attempt or
+    /// writing anything: for `serve --demo`, which shows the demo logins on every start only
+    /// while their generated passwords have not been changed.
+    pub async fn password_unchanged(
+        &self,
+        username: &str,
+        password: &str,
+    ) -> Result<bool, StoreError> {
+        Ok(
+            match dispatch!(self, accounts::user_row_by_name(username))? {
+                Some(row) => self.hasher.verify_async(password, &row.password_hash).await,
+                None => false,
+            },
+        )
+    }
+
     /// Lifts a lock before it expires (admin action).
     pub async fn unlock_user(&self, user: UserId, actor: &str) -> Result<(), StoreError> {
         let now = to_unix(OffsetDateTime::now_utc());

@@ -33,7 +33,7 @@ impl Application {
         let store = Store::connect_with(&config.database_url, opts).await?;
         store.migrate().await?;
         let demo_logins = if config.demo {
-            load_demo_if_empty(&store).await?
+            load_demo_if_empty(&store, &config.database_url).await?
         } else {
             Vec::new()
         };

@@ -447,3 +447,25 @@ async fn logout_is_audited_with_the_session_change() -> Result<()> {
     })
     .await
 }
+
+#[tokio::test]
+async fn password_unchanged_checks_without_counting_an_attempt() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let u = s.create_user(&admin("demo1"), "cli").await?;
+        ensure!(s.password_unchanged("demo1", "correct horse").await?);
+        ensure!(!s.password_unchanged("demo1", "wrong horse").await?);
+        ensure!(!s.password_unchanged("nobody", "correct horse").await?);
+        // A wrong guess here is no login attempt: nothing is counted or audited.
+        ensure!(
+            ctx.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.login_failed'")
+                .await?
+                == 0
+        );
+        s.set_password(u.id, "another horse 9", false, "cli")
+            .await?;
+        ensure!(!s.password_unchanged("demo1", "correct horse").await?);
+        Ok(())
+    })
+    .await
+}
