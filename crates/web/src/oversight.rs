@@ -354,6 +354,12 @@ impl RankSort {
 /// One row of the ranking table, rates in percent.
 #[derive(Debug, Clone, Serialize)]
 pub struct RankRow {
+    /// Standard competition ranking on the sorted column: equal figures share a place
+    /// ("并列2"), and the next place counts them (1, 并列2, 并列2, 4), as bulletins write it.
+    /// Sorting by name ranks nothing: the place is the row number.
+    pub rank: usize,
+    /// "1", "并列2".
+    pub rank_label: String,
     pub unit_id: i64,
     pub name: String,
     pub owed: i64,
@@ -373,6 +379,8 @@ pub struct RankRow {
 impl RankRow {
     fn from_stats(s: &UnitRoundStats) -> Self {
         RankRow {
+            rank: 0,
+            rank_label: String::new(),
             unit_id: s.unit_id.0,
             name: s.name.clone(),
             owed: s.owed,
@@ -408,6 +416,28 @@ pub fn ranking(stats: &[UnitRoundStats], sort: RankSort, desc: bool) -> Vec<Rank
         let ord = if desc { ord.reverse() } else { ord };
         ord.then_with(|| a.name.cmp(&b.name))
     });
+    let key = |r: &RankRow| match sort {
+        RankSort::OnTime => Some(r.on_time_rate),
+        RankSort::Returned => Some(r.return_rate),
+        RankSort::Met => Some(r.met_rate),
+        RankSort::Owed => Some(r.owed as f64),
+        RankSort::Name => None,
+    };
+    let keys: Vec<Option<f64>> = rows.iter().map(key).collect();
+    let same = |i: usize, j: usize| matches!((keys[i], keys[j]), (Some(a), Some(b)) if a == b);
+    let mut place = 0;
+    for i in 0..rows.len() {
+        if i == 0 || !same(i, i - 1) {
+            place = i + 1;
+        }
+        let tied = (i > 0 && same(i, i - 1)) || (i + 1 < rows.len() && same(i, i + 1));
+        rows[i].rank = place;
+        rows[i].rank_label = if tied {
+            format!("并列{place}")
+        } else {
+            place.to_string()
+        };
+    }
     rows
 }
 
@@ -618,5 +648,34 @@ mod tests {
         assert!((r[1].return_rate - 50.0).abs() < 1e-9);
         // Nothing submitted: a return rate of 0, not NaN.
         assert_eq!(r[2].return_rate, 0.0);
+    }
+
+    #[test]
+    fn equal_figures_share_a_place_and_the_next_place_counts_them() {
+        let s = [
+            stats("甲", 4, 4, 4, 0, 0),
+            stats("乙", 2, 1, 2, 0, 0),
+            stats("丙", 4, 2, 4, 0, 0),
+            stats("丁", 3, 3, 3, 0, 0),
+            stats("戊", 5, 0, 0, 0, 0),
+        ];
+        let r = ranking(&s, RankSort::OnTime, true);
+        let labels: Vec<(&str, &str)> = r
+            .iter()
+            .map(|r| (r.name.as_str(), r.rank_label.as_str()))
+            .collect();
+        // 甲 and 丁 100%, 乙 and 丙 50%, 戊 0%.
+        assert_eq!(
+            labels,
+            [
+                ("丁", "并列1"),
+                ("甲", "并列1"),
+                ("丙", "并列3"),
+                ("乙", "并列3"),
+                ("戊", "5")
+            ]
+        );
+        let by_name = ranking(&s, RankSort::Name, false);
+        assert!(by_name.iter().enumerate().all(|(i, r)| r.rank == i + 1));
     }
 }
