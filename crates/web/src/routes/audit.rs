@@ -77,6 +77,19 @@ async fn render(
     let filter = q.filter()?;
     let (entries, more) = app.store.audit_search(&filter).await?;
     let (actions, entities) = app.store.audit_vocabulary().await?;
+    // The log records account names; people are shown by name, the account beside it.
+    let names: std::collections::HashMap<String, String> = app
+        .store
+        .list_users()
+        .await?
+        .into_iter()
+        .filter(|u| !u.display_name.trim().is_empty() && u.display_name != u.username)
+        .map(|u| (u.username, u.display_name))
+        .collect();
+    let who = |actor: &str| match names.get(actor) {
+        Some(name) => format!("{name}（{actor}）"),
+        None => actor.to_string(),
+    };
     let next_before = if more {
         entries.last().map(|e| e.seq)
     } else {
@@ -88,7 +101,7 @@ async fn render(
             context! {
                 seq => e.seq,
                 at => fmt_time(e.at),
-                actor => e.actor,
+                actor => who(&e.actor),
                 action => e.action,
                 entity => e.entity,
                 entity_id => e.entity_id,

@@ -1,5 +1,6 @@
 //! Templates (embedded at build time), charts and evidence highlighting.
 
+pub mod audit_labels;
 pub mod charts;
 pub mod diff;
 pub mod format;
@@ -81,6 +82,8 @@ impl Templates {
         }
         env.add_filter("verdict_label", verdict_label);
         env.add_filter("truncate", truncate);
+        env.add_filter("audit_action", |c: &str| audit_labels::action_label(c));
+        env.add_filter("audit_entity", |c: &str| audit_labels::entity_label(c));
         Ok(Templates { env })
     }
 

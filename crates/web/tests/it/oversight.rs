@@ -238,13 +238,18 @@ async fn audit_page_lists_entries_verifies_and_names_a_tampered_seq() -> Result<
             .await?;
         let admin = app.login("admin").await?;
         let html = get_text(&app, &admin, "/admin/audit").await?;
-        ensure!(html.contains("plan.import") && html.contains("task.override"));
+        // People read the actions in Chinese; the code stays as the cell's title.
+        ensure!(html.contains("导入台账") && html.contains("改判任务结论"));
         ensure!(
             html.contains("复核确认"),
             "{b:?}: the diff shows the new reason"
         );
-        let import_at = html.find("<td>plan.import").context("import row")?;
-        let override_at = html.find("<td>task.override").context("override row")?;
+        let import_at = html
+            .find(r#"<td title="plan.import">导入台账</td>"#)
+            .context("import row")?;
+        let override_at = html
+            .find(r#"<td title="task.override">改判任务结论</td>"#)
+            .context("override row")?;
         ensure!(override_at < import_at, "{b:?}: newest first");
         let filtered = get_text(&app, &admin, "/admin/audit?action=task.override").await?;
         ensure!(
