@@ -97,6 +97,84 @@ pub struct Light {
     pub reasons: Vec<Reason>,
 }
 
+/// One rule as people read it in a legend.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct Rule {
+    pub color: Color,
+    pub rule: &'static str,
+    /// "本轮报告逾期".
+    pub label: &'static str,
+}
+
+/// Every rule [`light`] applies, in its order, for legends: pages print this list rather
+/// than their own wording, so a legend cannot disagree with the lights (a test checks each
+/// rule `light` can give is here).
+pub const RULES: &[Rule] = &[
+    Rule {
+        color: Color::Red,
+        rule: "overdue",
+        label: "本轮报告逾期",
+    },
+    Rule {
+        color: Color::Red,
+        rule: "not_met",
+        label: "结论为未完成",
+    },
+    Rule {
+        color: Color::Red,
+        rule: "not_started",
+        label: "自评未启动",
+    },
+    Rule {
+        color: Color::Red,
+        rule: "notice_overdue",
+        label: "督办单逾期未办结",
+    },
+    Rule {
+        color: Color::Amber,
+        rule: "disputed",
+        label: "督查办与机器判断不一致",
+    },
+    Rule {
+        color: Color::Amber,
+        rule: "lagging",
+        label: "自评滞后",
+    },
+    Rule {
+        color: Color::Amber,
+        rule: "returned",
+        label: "报告退回未重报",
+    },
+    Rule {
+        color: Color::Amber,
+        rule: "extension_refused",
+        label: "延期申请未获同意",
+    },
+    Rule {
+        color: Color::Amber,
+        rule: "notice_open",
+        label: "督办单在办",
+    },
+];
+
+/// The legend in one sentence: "规则依次为：本轮报告逾期、…（红）；…（黄）；其余为绿。A task
+/// that meets several rules takes the first."
+pub fn legend_zh() -> String {
+    let of = |c: Color| {
+        RULES
+            .iter()
+            .filter(|r| r.color == c)
+            .map(|r| r.label)
+            .collect::<Vec<_>>()
+            .join("、")
+    };
+    format!(
+        "规则依次为：{}（红）；{}（黄）；其余为绿。同时符合几条规则的任务按最先一条亮灯，红灯优先于黄灯。",
+        of(Color::Red),
+        of(Color::Amber)
+    )
+}
+
 fn reason(color: Color, rule: &'static str, what: String) -> Reason {
     Reason {
         color,
@@ -211,6 +289,58 @@ mod tests {
             verdict: Some(Verdict::Met),
             machine_verdict: Some(Verdict::Met),
             ..LightInput::default()
+        }
+    }
+
+    #[test]
+    fn the_legend_names_every_rule_a_light_can_give_in_its_order() {
+        // Each fact alone, on an otherwise green task.
+        let mut cases: Vec<LightInput> = Vec::new();
+        let mut i = base();
+        i.unsubmitted = 1;
+        cases.push(i);
+        let mut i = base();
+        i.verdict = Some(Verdict::NotMet);
+        cases.push(i);
+        let mut i = base();
+        i.latest_self_status = Some(SelfStatus::NotStarted);
+        cases.push(i);
+        let mut i = base();
+        i.overdue_notices = Some(1);
+        cases.push(i);
+        let mut i = base();
+        i.disputed = true;
+        cases.push(i);
+        let mut i = base();
+        i.latest_self_status = Some(SelfStatus::Lagging);
+        cases.push(i);
+        let mut i = base();
+        i.returned = 1;
+        cases.push(i);
+        let mut i = base();
+        i.extension_refused = Some(true);
+        cases.push(i);
+        let mut i = base();
+        i.open_notices = Some(1);
+        cases.push(i);
+        let given: Vec<(Color, &str)> = cases
+            .iter()
+            .map(|c| {
+                let l = light(c);
+                (l.color, l.rule)
+            })
+            .collect();
+        let listed: Vec<(Color, &str)> = RULES.iter().map(|r| (r.color, r.rule)).collect();
+        assert_eq!(given, listed);
+        // All facts at once: the first rule of the table wins.
+        let mut all = base();
+        all.unsubmitted = 1;
+        all.disputed = true;
+        all.open_notices = Some(2);
+        assert_eq!(light(&all).rule, RULES[0].rule);
+        let legend = legend_zh();
+        for r in RULES {
+            assert!(legend.contains(r.label), "{} missing", r.label);
         }
     }
 

@@ -191,6 +191,7 @@ pub async fn overview(
             by_section => o.by_section,
             by_lead_unit => o.by_lead_unit.iter().take(30).collect::<Vec<_>>(),
             lights,
+            light_legend => duban_standing::lights::legend_zh(),
             ranking,
             office,
             notice_counts,

@@ -101,6 +101,11 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
                 && overview.contains("<li>红：本轮报告已逾期：2 项</li>"),
             "{b:?}: red count"
         );
+        // The legend is the rule table itself, the notice and extension rules included.
+        ensure!(
+            overview.contains(&duban_standing::lights::legend_zh()),
+            "{b:?}: legend"
+        );
         ensure!(
             overview.contains(r#"<b id="lights-green">1</b>"#),
             "{b:?}: green count"
