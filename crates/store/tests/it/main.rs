@@ -13,3 +13,4 @@ mod restore;
 mod standing;
 mod support;
 mod tasks;
+mod tokens;
