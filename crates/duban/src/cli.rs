@@ -89,6 +89,8 @@ pub enum VerdictChoice {
     Machine,
 }
 
+// Parsed once at start and matched at once: the size of `Serve`'s many flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Analyse one ledger or report file offline (.txt/.docx/.xlsx) and print the result.

@@ -196,3 +196,48 @@ impl Default for Config {
         )
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_paths_are_normalised_or_refused() {
+        for (raw, want) in [
+            ("", ""),
+            ("/", ""),
+            ("duban", "/duban"),
+            ("/duban/", "/duban"),
+        ] {
+            assert_eq!(normalize_base_path(raw).as_deref(), Ok(want), "{raw}");
+        }
+        assert_eq!(normalize_base_path("/a/b-c").as_deref(), Ok("/a/b-c"));
+        for bad in ["/a b", "/../x", "/x?y", "https://x/y", "/a//b", "/<script>"] {
+            assert!(normalize_base_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn links_in_emails_carry_the_base_path() -> Result<(), String> {
+        let mut c = Config {
+            base_path: "/duban".into(),
+            public_url: Some("https://oa.example.gov.cn/".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.notify_config()?.app_url.as_deref(),
+            Some("https://oa.example.gov.cn/duban")
+        );
+        c.public_url = Some("https://oa.example.gov.cn/duban".into());
+        assert_eq!(
+            c.notify_config()?.app_url.as_deref(),
+            Some("https://oa.example.gov.cn/duban")
+        );
+        c.base_path = String::new();
+        assert_eq!(
+            c.notify_config()?.app_url.as_deref(),
+            Some("https://oa.example.gov.cn/duban")
+        );
+        Ok(())
+    }
+}

@@ -169,8 +169,10 @@ mod tests {
     use super::*;
 
     fn resolve(trusted: &[&str], peer: &str, xff: Option<&str>, proto: Option<&str>) -> Client {
-        let mut config = Config::default();
-        config.trusted_proxies = trusted.iter().map(|c| c.parse().expect("cidr")).collect();
+        let config = Config {
+            trusted_proxies: trusted.iter().map(|c| c.parse().expect("cidr")).collect(),
+            ..Config::default()
+        };
         let mut headers = HeaderMap::new();
         if let Some(x) = xff {
             headers.insert("x-forwarded-for", x.parse().expect("header"));
