@@ -155,7 +155,7 @@ pub(crate) async fn lookup(
 ) -> Result<Option<(SessionUser, TokenScope)>, StoreError> {
     let row = sqlx::query(
         "SELECT t.id, t.scope, t.expires_at, t.last_used, t.revoked_at, t.prefix, t.user_id, \
-         u.username, u.display_name, u.role, u.unit_id, u.must_change \
+         u.username, u.display_name, u.role, u.unit_id, u.must_change, u.ldap \
          FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
     )
     .bind(hash)
@@ -209,6 +209,7 @@ pub(crate) async fn lookup(
         // the guard skips the CSRF check for it and no token is needed here.
         csrf: String::new(),
         must_change: row.try_get("must_change")?,
+        directory: row.try_get("ldap")?,
     };
     Ok(Some((
         user,

@@ -10,7 +10,7 @@ use serde::Deserialize;
 use time::OffsetDateTime;
 
 use crate::auth::Attempt;
-use crate::error::PageError;
+use crate::error::{Failure, PageError};
 use crate::security::client::Client;
 use crate::security::guard::MaybeUser;
 use crate::security::{CurrentUser, cookies};
@@ -152,10 +152,22 @@ pub async fn logout_submit(
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
 }
 
+/// Directory accounts have no password here to change.
+fn local_password_only(user: &duban_store::SessionUser) -> Result<(), PageError> {
+    if user.directory {
+        return Err(Failure::Refused(
+            "目录账号（LDAP）的密码请在所在单位的目录服务中修改，本系统不保存该密码".into(),
+        )
+        .into());
+    }
+    Ok(())
+}
+
 pub async fn password_page(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, PageError> {
+    local_password_only(&user)?;
     let must = user.must_change;
     Ok(app
         .templates
@@ -181,6 +193,7 @@ pub async fn password_submit(
     CurrentUser(user): CurrentUser,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
+    local_password_only(&user)?;
     let fail = |status: StatusCode, msg: &str| -> Result<Response, PageError> {
         let html = app.templates.page(
             "password.html",

@@ -102,6 +102,7 @@ impl Templates {
             role: u.role.label_zh(),
             admin: u.role == Role::Admin,
             unit_id: u.unit_id.map(|id| id.0),
+            directory: u.directory,
         });
         let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
         let unread = crate::security::guard::UNREAD.try_with(|n| *n).unwrap_or(0);
@@ -121,6 +122,8 @@ struct Me {
     role: &'static str,
     admin: bool,
     unit_id: Option<i64>,
+    /// A directory account: no local password to change.
+    directory: bool,
 }
 
 fn verdict_label(v: Option<String>) -> String {

@@ -137,6 +137,19 @@ async fn directory_logins_map_groups_and_units_to_roles() -> Result<()> {
         let account = app.store.find_user("li").await?.context("li's account")?;
         ensure!(account.unit_id == Some(unit_a), "{b:?}: {account:?}");
         ensure!(seen.len() == 2, "{b:?}: unit A's tasks: {seen:?}");
+        // The password lives in the directory: no local password page for it.
+        let res = li.get(app.url("/password")).send().await?;
+        ensure!(
+            res.status() == StatusCode::FORBIDDEN,
+            "{b:?}: {}",
+            res.status()
+        );
+        ensure!(res.text().await?.contains("目录服务中修改"), "{b:?}");
+        let my = li.get(app.url("/my")).send().await?.text().await?;
+        ensure!(
+            my.contains("李科员") && !my.contains("修改密码"),
+            "{b:?}: nav"
+        );
 
         // No group and a unit the ledger does not have: refused, saying why.
         let (_, status, v) = login(&app, "zhao", "zhao-directory-pw").await?;
