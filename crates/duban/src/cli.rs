@@ -89,6 +89,8 @@ pub enum VerdictChoice {
     Machine,
 }
 
+// Parsed once at start and matched at once: the size of `Serve`'s many flags costs nothing.
+#[allow(clippy::large_enum_variant)]
 #[derive(Subcommand, Debug)]
 pub enum Command {
     /// Analyse one ledger or report file offline (.txt/.docx/.xlsx) and print the result.
@@ -124,13 +126,14 @@ pub enum Command {
         /// Load the demo plan, its reports and one account per role if the database is empty.
         #[arg(long)]
         demo: bool,
-        /// Mark the session cookie Secure (set when served behind HTTPS).
+        /// Mark the session cookie Secure always (served over HTTPS directly; behind a
+        /// trusted proxy that sends X-Forwarded-Proto: https it is set anyway).
         #[arg(long)]
         cookie_secure: bool,
-        /// Behind a reverse proxy: the header naming the client's address (X-Forwarded-For
-        /// or X-Real-IP), which login throttling counts against. Ignored unless given.
-        #[arg(long)]
-        client_ip_header: Option<String>,
+        #[command(flatten)]
+        proxy: service::ProxyArgs,
+        #[command(flatten)]
+        ldap: service::LdapArgs,
         /// Minutes of inactivity after which a session ends.
         #[arg(long, default_value_t = 30)]
         idle_minutes: u64,
@@ -251,7 +254,8 @@ pub fn run(cli: Cli) -> Result<()> {
             bind,
             demo,
             cookie_secure,
-            client_ip_header,
+            proxy,
+            ldap,
             idle_minutes,
             session_hours,
             remind,
@@ -260,7 +264,8 @@ pub fn run(cli: Cli) -> Result<()> {
             bind,
             demo,
             cookie_secure,
-            client_ip_header,
+            proxy,
+            ldap,
             idle_minutes,
             session_hours,
             remind,

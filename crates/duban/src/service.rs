@@ -46,10 +46,135 @@ pub struct ServeArgs {
     pub bind: SocketAddr,
     pub demo: bool,
     pub cookie_secure: bool,
-    pub client_ip_header: Option<String>,
+    pub proxy: ProxyArgs,
+    pub ldap: LdapArgs,
     pub idle_minutes: u64,
     pub session_hours: u64,
     pub remind: RemindArgs,
+}
+
+/// Behind a reverse proxy: the path prefix, and which proxies' forwarding headers count.
+#[derive(Debug, Clone, clap::Args)]
+pub struct ProxyArgs {
+    /// Serve everything under this path (e.g. /duban) when the proxy forwards
+    /// https://host/duban/… unchanged: every link, redirect, asset and cookie carries it.
+    #[arg(long, env = "DUBAN_BASE_PATH", value_name = "PATH")]
+    pub base_path: Option<String>,
+    /// A reverse proxy (address or CIDR range, repeatable) whose X-Forwarded-For and
+    /// X-Forwarded-Proto are believed; from any other peer they are ignored.
+    #[arg(long = "trusted-proxy", value_name = "CIDR")]
+    pub trusted_proxies: Vec<duban_web::Cidr>,
+    /// The header a trusted proxy names the client in, when not X-Forwarded-For (e.g.
+    /// X-Real-IP). Only read from --trusted-proxy peers, so it needs one.
+    #[arg(long, value_name = "HEADER")]
+    pub client_ip_header: Option<String>,
+}
+
+impl ProxyArgs {
+    fn apply(&self, config: &mut Config) -> Result<()> {
+        if let Some(p) = &self.base_path {
+            config.base_path = duban_web::normalize_base_path(p).map_err(anyhow::Error::msg)?;
+        }
+        if self.client_ip_header.is_some() && self.trusted_proxies.is_empty() {
+            // It used to be believed from anyone, which let a client pick a fresh address
+            // for every password guess; refusing is clearer than silently ignoring it.
+            bail!(
+                "--client-ip-header 只对 --trusted-proxy 列出的反向代理生效：请同时给出 \
+                 --trusted-proxy（代理的地址或网段，如 127.0.0.1/32）"
+            );
+        }
+        config.trusted_proxies = self.trusted_proxies.clone();
+        config.client_ip_header = self.client_ip_header.clone();
+        Ok(())
+    }
+}
+
+/// A password from the environment variable a flag names (never from a flag itself, so it
+/// does not show in the process list).
+fn secret_from_env(flag: &str, name: Option<&str>) -> Result<Option<String>> {
+    name.map(|name| {
+        std::env::var(name)
+            .with_context(|| format!("{flag} 指定的环境变量 {name} 未设置或不是有效文本"))
+    })
+    .transpose()
+}
+
+/// Directory (LDAP) login for people without a local account.
+#[derive(Debug, Clone, clap::Args)]
+pub struct LdapArgs {
+    /// The directory, ldap://host:389; without it only local accounts log in.
+    #[arg(long, value_name = "URL")]
+    pub ldap_url: Option<String>,
+    /// The service account that searches for people (e.g. cn=duban,ou=apps,dc=example,dc=gov).
+    #[arg(long, value_name = "DN")]
+    pub ldap_bind_dn: Option<String>,
+    /// Name of the environment variable holding the service account's password.
+    #[arg(long, value_name = "NAME")]
+    pub ldap_bind_password_env: Option<String>,
+    /// Where people and groups are searched (e.g. dc=example,dc=gov).
+    #[arg(long, value_name = "DN")]
+    pub ldap_base_dn: Option<String>,
+    /// Finds a person by login name; {user} is replaced by the typed name, escaped.
+    #[arg(long, default_value = "(uid={user})")]
+    pub ldap_user_filter: String,
+    /// Members of this group (groupOfNames) are the office (督查办).
+    #[arg(long, value_name = "DN")]
+    pub ldap_admin_group: Option<String>,
+    /// Members of this group are leaders (领导).
+    #[arg(long, value_name = "DN")]
+    pub ldap_leader_group: Option<String>,
+    /// The attribute naming everyone else's unit (departmentNumber, ou), matched against
+    /// the ledger's units by name or alias.
+    #[arg(long, value_name = "ATTR")]
+    pub ldap_unit_attr: Option<String>,
+}
+
+impl LdapArgs {
+    fn apply(&self, config: &mut Config) -> Result<()> {
+        let Some(url) = self
+            .ldap_url
+            .as_deref()
+            .map(str::trim)
+            .filter(|u| !u.is_empty())
+        else {
+            if self.ldap_bind_dn.is_some() || self.ldap_base_dn.is_some() {
+                bail!("--ldap-* 选项需要与 --ldap-url 一起使用");
+            }
+            return Ok(());
+        };
+        if !url.starts_with("ldap://") {
+            bail!("--ldap-url 应以 ldap:// 开头：{url}");
+        }
+        let Some(base_dn) = self.ldap_base_dn.clone().filter(|b| !b.trim().is_empty()) else {
+            bail!("使用 --ldap-url 时必须给出 --ldap-base-dn（搜索人员的起点）");
+        };
+        if !self.ldap_user_filter.contains("{user}") {
+            bail!("--ldap-user-filter 必须包含 {{user}}（登录名的位置）");
+        }
+        if self.ldap_admin_group.is_none()
+            && self.ldap_leader_group.is_none()
+            && self.ldap_unit_attr.is_none()
+        {
+            bail!(
+                "使用 --ldap-url 时至少给出 --ldap-admin-group、--ldap-leader-group 或 --ldap-unit-attr 之一，否则没有人能获得角色"
+            );
+        }
+        let bind_password = secret_from_env(
+            "--ldap-bind-password-env",
+            self.ldap_bind_password_env.as_deref(),
+        )?;
+        config.ldap = Some(duban_web::LdapSettings {
+            url: url.to_string(),
+            bind_dn: self.ldap_bind_dn.clone(),
+            bind_password,
+            base_dn,
+            user_filter: self.ldap_user_filter.clone(),
+            admin_group: self.ldap_admin_group.clone(),
+            leader_group: self.ldap_leader_group.clone(),
+            unit_attr: self.ldap_unit_attr.clone(),
+        });
+        Ok(())
+    }
 }
 
 /// Reminders (催办): email through an SMTP relay, a webhook, and how often the job runs.
@@ -96,12 +221,8 @@ impl RemindArgs {
             let Some(from) = self.smtp_from.clone().filter(|f| !f.trim().is_empty()) else {
                 bail!("使用 --smtp-host 时必须同时给出 --smtp-from（发件人地址）");
             };
-            let password = match &self.smtp_password_env {
-                Some(name) => Some(std::env::var(name).with_context(|| {
-                    format!("--smtp-password-env 指定的环境变量 {name} 未设置或不是有效文本")
-                })?),
-                None => None,
-            };
+            let password =
+                secret_from_env("--smtp-password-env", self.smtp_password_env.as_deref())?;
             config.smtp = Some(duban_web::SmtpSettings {
                 host: host.trim().to_string(),
                 port: self.smtp_port,
@@ -144,7 +265,8 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let mut config = Config::new(args.database_url.clone(), args.bind);
         config.demo = args.demo;
         config.cookie_secure = args.cookie_secure;
-        config.client_ip_header = args.client_ip_header.clone();
+        args.proxy.apply(&mut config)?;
+        args.ldap.apply(&mut config)?;
         config.idle_timeout = std::time::Duration::from_secs(args.idle_minutes.max(1) * 60);
         config.session_lifetime =
             std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 365) * 3600);
@@ -153,9 +275,14 @@ pub fn serve(args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("无法启动服务（数据库 {}）", redact(&args.database_url)))?;
         println!(
-            "督办服务已启动：http://{}:{}/ （数据库 {}）",
+            "督办服务已启动：http://{}:{}{}/ （数据库 {}）",
             args.bind.ip(),
             app.port(),
+            args.proxy
+                .base_path
+                .as_deref()
+                .and_then(|p| duban_web::normalize_base_path(p).ok())
+                .unwrap_or_default(),
             redact(&args.database_url)
         );
         app.run_until_stopped().await.context("服务异常退出")?;

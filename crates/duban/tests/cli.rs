@@ -850,3 +850,32 @@ fn serve_refuses_incomplete_reminder_settings_before_starting() {
     assert!(!o.status.success());
     assert!(stderr(&o).contains("webhook 格式"), "{}", stderr(&o));
 }
+
+#[test]
+fn serve_refuses_unsafe_or_incomplete_proxy_and_directory_settings() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+    let base = [
+        "serve",
+        "--database-url",
+        url.as_str(),
+        "--bind",
+        "127.0.0.1:0",
+    ];
+    // Each refused before the service starts, naming the flag or value at fault.
+    for (extra, says) in [
+        // The header used to be believed from anyone; now only from a trusted proxy.
+        (&["--client-ip-header", "X-Real-IP"][..], "--trusted-proxy"),
+        (&["--trusted-proxy", "10.0.0.0/33"][..], "10.0.0.0/33"),
+        (&["--base-path", "/a b"][..], "基础路径"),
+        (&["--ldap-url", "ldap://127.0.0.1:9"][..], "--ldap-base-dn"),
+        (
+            &["--ldap-url", "ldap://127.0.0.1:9", "--ldap-base-dn", "dc=x"][..],
+            "--ldap-admin-group",
+        ),
+    ] {
+        let o = run(&[&base[..], extra].concat());
+        assert!(!o.status.success(), "{extra:?} accepted");
+        assert!(stderr(&o).contains(says), "{extra:?}: {}", stderr(&o));
+    }
+}

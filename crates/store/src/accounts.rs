@@ -424,22 +424,14 @@ impl Store {
         now: OffsetDateTime,
     ) -> Result<LoginOutcome, StoreError> {
         let now_s = to_unix(now);
-        let address = dispatch!(self, accounts::address_state(client, now_s))?;
-        if let Some(until) = address.blocked_until.filter(|u| *u > now_s) {
-            return Ok(LoginOutcome::Locked {
-                until: from_unix(until),
-            });
-        }
-        let row = dispatch!(self, accounts::user_row_by_name(username))?;
-        if let Some(until) = row
-            .as_ref()
-            .and_then(|r| r.locked_until)
-            .filter(|u| *u > now_s && (client.is_empty() || address.failures > 0))
-        {
-            return Ok(LoginOutcome::Locked {
-                until: from_unix(until),
-            });
-        }
+        let row = match self.login_gate(username, client, now_s).await? {
+            Ok(row) => row,
+            Err(until) => {
+                return Ok(LoginOutcome::Locked {
+                    until: from_unix(until),
+                });
+            }
+        };
         let Some(row) = row else {
             // Spend the same effort as for a real account so timing does not reveal which
             // usernames exist.
@@ -458,5 +450,31 @@ impl Store {
                 accounts::record_failure(Some(id), username, client, now_s)
             )
         }
+    }
+}
+
+impl Store {
+    /// The delays in force before any password is checked: the address's, then the
+    /// account's (only for addresses that have failed before). `Err(until)` while delayed,
+    /// else the account's row, if there is one.
+    pub(crate) async fn login_gate(
+        &self,
+        username: &str,
+        client: &str,
+        now_s: i64,
+    ) -> Result<Result<Option<UserRow>, i64>, StoreError> {
+        let address = dispatch!(self, accounts::address_state(client, now_s))?;
+        if let Some(until) = address.blocked_until.filter(|u| *u > now_s) {
+            return Ok(Err(until));
+        }
+        let row = dispatch!(self, accounts::user_row_by_name(username))?;
+        if let Some(until) = row
+            .as_ref()
+            .and_then(|r| r.locked_until)
+            .filter(|u| *u > now_s && (client.is_empty() || address.failures > 0))
+        {
+            return Ok(Err(until));
+        }
+        Ok(Ok(row))
     }
 }

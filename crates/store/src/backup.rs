@@ -21,10 +21,12 @@ use crate::{AuditReport, Backend, Store, StoreError, StoreOptions};
 pub(crate) const FORMAT: &str = "duban-backup";
 pub(crate) const FORMAT_VERSION: u32 = 1;
 
-/// Tables whose rows are not backed up: sessions (a restore must not revive them), login
+/// Tables whose rows are not backed up: sessions and API tokens (credentials: a restore must
+/// not revive one revoked since the backup, so owners create new tokens after a restore), login
 /// throttling, the running instances, and counters the triggers keep.
 pub(crate) const TRANSIENT: &[&str] = &[
     "sessions",
+    "api_tokens",
     "login_throttle",
     "service_instances",
     "cycle_revision",

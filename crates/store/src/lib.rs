@@ -28,6 +28,7 @@ mod backup;
 mod cache;
 mod contacts;
 mod contributions;
+mod directory;
 mod error;
 mod extensions;
 mod ids;
@@ -48,6 +49,7 @@ mod sqlite;
 mod standings;
 mod tasks;
 mod time_util;
+mod tokens;
 mod units;
 mod verdicts;
 
@@ -69,6 +71,7 @@ pub use backup::{
     HEARTBEAT_EVERY, HEARTBEAT_STALE_SECONDS, LiveInstance, RestoreReport, restore_url,
 };
 pub use contributions::Contribution;
+pub use directory::DirectoryUser;
 pub use error::StoreError;
 pub use extensions::{Extension, ExtensionFilter, ExtensionStatus, NewExtension};
 pub use ids::{
@@ -98,6 +101,7 @@ pub use tasks::{
     FilterChoices, Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts,
     UnitLink, VerdictCounts,
 };
+pub use tokens::{ApiToken, CreatedToken, Revoker, TOKEN_PREFIX, TokenScope};
 pub use units::Unit;
 pub use verdicts::{OverrideDecision, StandingEvent, StandingStep};
 

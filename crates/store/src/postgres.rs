@@ -47,6 +47,8 @@ pub(crate) mod sessions;
 pub(crate) mod standings;
 #[path = "sql/tasks.rs"]
 pub(crate) mod tasks;
+#[path = "sql/tokens.rs"]
+pub(crate) mod tokens;
 #[path = "sql/units.rs"]
 pub(crate) mod units;
 #[path = "sql/verdicts.rs"]

@@ -26,6 +26,8 @@ pub struct SessionUser {
     pub unit_id: Option<UnitId>,
     pub csrf: String,
     pub must_change: bool,
+    /// A directory (LDAP) account: its password is changed in the directory, not here.
+    pub directory: bool,
 }
 
 impl SessionUser {

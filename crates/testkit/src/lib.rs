@@ -1,15 +1,18 @@
 //! Fakes for the test suites, on loopback only: an SMTP server that records the messages it
-//! accepts and an HTTP server that records the bodies posted to it (a webhook). Both can be
-//! told to fail their first requests, to exercise retries.
+//! accepts, an HTTP server that records the bodies posted to it (a webhook), and a real
+//! slapd serving a test directory. The first two can be told to fail their first requests,
+//! to exercise retries.
 //!
 //! Dev-only: never a dependency of a shipped crate.
 
 #![forbid(unsafe_code)]
 
 mod http;
+mod slapd;
 mod smtp;
 
 pub use http::{HttpServer, http_server};
+pub use slapd::{BASE_DN, ROOT_DN, ROOT_PASSWORD, Slapd, slapd};
 pub use smtp::{Mail, SmtpServer, smtp_server};
 
 use std::sync::{Arc, Mutex, MutexGuard};

@@ -1,6 +1,9 @@
 use std::net::SocketAddr;
 use std::time::Duration;
 
+pub use crate::auth::ldap::LdapSettings;
+pub use crate::security::client::Cidr;
+
 /// How to run the service; the CLI fills it from flags and the environment.
 #[derive(Debug, Clone)]
 pub struct Config {
@@ -14,11 +17,19 @@ pub struct Config {
     pub idle_timeout: Duration,
     /// A session ends this long after login however busy it is (default 12 hours).
     pub session_lifetime: Duration,
-    /// Behind a reverse proxy: the header naming the client's address (`X-Forwarded-For`,
-    /// `X-Real-IP`), which login throttling counts against. `None`: the peer address.
+    /// Reverse proxies whose forwarding headers are believed: only when the connection comes
+    /// from one of these is the client address read from `client_ip_header` and the scheme
+    /// from `X-Forwarded-Proto`. Empty: the headers are ignored and the peer is the client.
+    pub trusted_proxies: Vec<Cidr>,
+    /// The header a trusted proxy names the client in; `None`: `X-Forwarded-For`.
+    /// (`X-Real-IP` for proxies that send only that.) Never read from other peers.
     pub client_ip_header: Option<String>,
-    /// Mark the session cookie `Secure` (behind HTTPS).
+    /// Mark the session cookie `Secure` always (served over HTTPS directly); behind a
+    /// trusted proxy it is also set when the proxy says `X-Forwarded-Proto: https`.
     pub cookie_secure: bool,
+    /// The path prefix the service is served under behind a reverse proxy (`/duban`), or
+    /// empty for the root. Every route, link, redirect, asset and the cookies carry it.
+    pub base_path: String,
     /// Largest accepted request body, which bounds ledger uploads.
     pub max_upload_bytes: usize,
     /// Cheap password hashing, for test suites with many logins. Never in production.
@@ -35,6 +46,9 @@ pub struct Config {
     /// The address users open the service at (`http://duban.example.gov.cn`), so emails and
     /// webhook posts carry a full link; `None`: only in-app messages link.
     pub public_url: Option<String>,
+    /// Log people in against this directory (names without a local account); `None`: local
+    /// accounts only.
+    pub ldap: Option<LdapSettings>,
 }
 
 /// An SMTP relay inside the deployment (plain SMTP, optional AUTH).
@@ -78,8 +92,10 @@ impl Config {
             demo: false,
             idle_timeout: Duration::from_secs(30 * 60),
             session_lifetime: Duration::from_secs(12 * 3600),
+            trusted_proxies: Vec::new(),
             client_ip_header: None,
             cookie_secure: false,
+            base_path: String::new(),
             max_upload_bytes: 20 * 1024 * 1024,
             fast_password_hashing: false,
             smtp: None,
@@ -87,11 +103,47 @@ impl Config {
             remind_every: None,
             due_soon_days: 3,
             public_url: None,
+            ldap: None,
         }
     }
 }
 
+/// `/duban`, `duban/`, `/duban/` all mean `/duban`; `/` and empty mean the root. Refuses
+/// anything that is not a plain path (a scheme, a query, spaces, `..`).
+pub fn normalize_base_path(raw: &str) -> Result<String, String> {
+    let trimmed = raw.trim().trim_matches('/');
+    if trimmed.is_empty() {
+        return Ok(String::new());
+    }
+    let ok = trimmed.split('/').all(|seg| {
+        !seg.is_empty()
+            && seg != "."
+            && seg != ".."
+            && seg
+                .chars()
+                .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '_' | '.' | '~'))
+    });
+    if ok {
+        Ok(format!("/{trimmed}"))
+    } else {
+        Err(format!(
+            "基础路径“{raw}”无效：应为 /duban 这样的路径（字母、数字、- _ . ~，以 / 分隔）"
+        ))
+    }
+}
+
 impl Config {
+    /// The public address with the base path, for links in emails and webhook posts; a
+    /// public URL that already ends with the base path is taken as it is.
+    fn public_link(&self, public_url: &str) -> String {
+        let url = public_url.trim_end_matches('/');
+        if self.base_path.is_empty() || url.ends_with(&self.base_path) {
+            url.to_string()
+        } else {
+            format!("{url}{}", self.base_path)
+        }
+    }
+
     /// When a session ends, idle and in all.
     pub fn session_limits(&self) -> duban_store::SessionLimits {
         duban_store::SessionLimits {
@@ -130,7 +182,7 @@ impl Config {
                 password: s.password.clone(),
             }),
             webhooks,
-            app_url: self.public_url.clone(),
+            app_url: self.public_url.as_deref().map(|u| self.public_link(u)),
             ..NotifyConfig::default()
         })
     }
@@ -142,5 +194,50 @@ impl Default for Config {
             "sqlite://duban.db",
             SocketAddr::from(([127, 0, 0, 1], 8080)),
         )
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn base_paths_are_normalised_or_refused() {
+        for (raw, want) in [
+            ("", ""),
+            ("/", ""),
+            ("duban", "/duban"),
+            ("/duban/", "/duban"),
+        ] {
+            assert_eq!(normalize_base_path(raw).as_deref(), Ok(want), "{raw}");
+        }
+        assert_eq!(normalize_base_path("/a/b-c").as_deref(), Ok("/a/b-c"));
+        for bad in ["/a b", "/../x", "/x?y", "https://x/y", "/a//b", "/<script>"] {
+            assert!(normalize_base_path(bad).is_err(), "{bad}");
+        }
+    }
+
+    #[test]
+    fn links_in_emails_carry_the_base_path() -> Result<(), String> {
+        let mut c = Config {
+            base_path: "/duban".into(),
+            public_url: Some("https://oa.example.gov.cn/".into()),
+            ..Config::default()
+        };
+        assert_eq!(
+            c.notify_config()?.app_url.as_deref(),
+            Some("https://oa.example.gov.cn/duban")
+        );
+        c.public_url = Some("https://oa.example.gov.cn/duban".into());
+        assert_eq!(
+            c.notify_config()?.app_url.as_deref(),
+            Some("https://oa.example.gov.cn/duban")
+        );
+        c.base_path = String::new();
+        assert_eq!(
+            c.notify_config()?.app_url.as_deref(),
+            Some("https://oa.example.gov.cn/duban")
+        );
+        Ok(())
     }
 }

@@ -22,6 +22,8 @@ pub enum WebError {
     Demo(String),
     #[error("催办提醒配置：{0}")]
     Notify(String),
+    #[error("配置：{0}")]
+    Config(String),
 }
 
 /// What went wrong in a request, independent of how it is shown.
@@ -119,8 +121,9 @@ pub fn error_page(status: StatusCode, message: &str) -> String {
     format!(
         "<!doctype html><html lang=\"zh-CN\"><head><meta charset=\"utf-8\"><title>{code} · 督办</title>\
          <link rel=\"stylesheet\" href=\"{style}\"></head><body class=\"bare\">\
-         <main class=\"card narrow\"><h1>{code}</h1><p>{msg}</p><p><a href=\"/\">返回首页</a></p></main></body></html>",
+         <main class=\"card narrow\"><h1>{code}</h1><p>{msg}</p><p><a href=\"{home}\">返回首页</a></p></main></body></html>",
         style = crate::routes::assets::style_url(),
+        home = crate::site::url("/"),
         code = status.as_u16(),
         msg = crate::views::charts::escape(message),
     )

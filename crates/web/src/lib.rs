@@ -6,6 +6,7 @@
 //! [`duban_store::Scope`] keeps unit users inside their own tasks.
 #![forbid(unsafe_code)]
 
+mod auth;
 mod config;
 mod current;
 mod demo;
@@ -15,11 +16,12 @@ mod livecheck;
 mod oversight;
 mod routes;
 mod security;
+mod site;
 mod startup;
 mod state;
 mod views;
 
-pub use config::{Config, SmtpSettings, WebhookSettings};
+pub use config::{Cidr, Config, LdapSettings, SmtpSettings, WebhookSettings, normalize_base_path};
 pub use demo::{DemoLogin, load_demo_if_empty};
 pub use error::WebError;
 pub use routes::{Access, RouteInfo, route_list};

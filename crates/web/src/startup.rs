@@ -24,7 +24,10 @@ pub struct Application {
 impl Application {
     /// Connects to the database, applies migrations, loads the demo plan when asked and the
     /// database is empty, and binds (port 0 picks a free port).
-    pub async fn build(config: Config) -> Result<Application, WebError> {
+    pub async fn build(mut config: Config) -> Result<Application, WebError> {
+        // Templates put the base path into pages unescaped: only a plain path gets there.
+        config.base_path =
+            crate::config::normalize_base_path(&config.base_path).map_err(WebError::Config)?;
         let opts = if config.fast_password_hashing {
             StoreOptions::for_tests()
         } else {

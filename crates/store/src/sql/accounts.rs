@@ -2,12 +2,13 @@ use sqlx::Row;
 
 use super::Pool;
 use super::audit::append;
-use super::common::begin_write;
+use super::common::{Tx, begin_write};
 use crate::accounts::{
     ADDRESS_FORGET_SECONDS, ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, AddressState, LOCK_SECONDS,
     MAX_FAILED_LOGINS, UserRow, throttle_delay,
 };
 use crate::audit::Change;
+use crate::directory::DirectoryUser;
 use crate::time_util::from_unix;
 use crate::{LoginOutcome, NewUser, StoreError, User, UserId};
 
@@ -202,6 +203,26 @@ pub(crate) async fn record_success(
     now: i64,
 ) -> Result<LoginOutcome, StoreError> {
     let mut tx = begin_write(pool).await?;
+    match login_succeeded(&mut tx, user, client, now).await? {
+        Some(user) => {
+            tx.commit().await?;
+            Ok(LoginOutcome::Ok(user))
+        }
+        None => {
+            tx.rollback().await?;
+            Ok(LoginOutcome::BadCredentials)
+        }
+    }
+}
+
+/// The counts reset and the login audited inside the caller's transaction; `None` when
+/// the account has gone meanwhile.
+async fn login_succeeded(
+    tx: &mut Tx,
+    user: UserId,
+    client: &str,
+    now: i64,
+) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> = sqlx::query_as(concat!(
         "UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1 RETURNING ",
         user_cols!()
@@ -210,8 +231,7 @@ pub(crate) async fn record_success(
     .fetch_optional(&mut **tx)
     .await?;
     let Some(row) = row else {
-        tx.rollback().await?;
-        return Ok(LoginOutcome::BadCredentials);
+        return Ok(None);
     };
     sqlx::query("DELETE FROM login_throttle WHERE client = $1")
         .bind(client)
@@ -219,7 +239,7 @@ pub(crate) async fn record_success(
         .await?;
     let user = row.into_user();
     append(
-        &mut tx,
+        tx,
         Change {
             actor: &user.username,
             action: "user.login",
@@ -231,8 +251,138 @@ pub(crate) async fn record_success(
         },
     )
     .await?;
-    tx.commit().await?;
-    Ok(LoginOutcome::Ok(user))
+    Ok(Some(user))
+}
+
+/// `Some(true)` for a directory account, `Some(false)` for a local one, `None` for no account.
+pub(crate) async fn is_ldap(pool: &Pool, username: &str) -> Result<Option<bool>, StoreError> {
+    let row = sqlx::query("SELECT ldap FROM users WHERE username = $1")
+        .bind(username)
+        .fetch_optional(pool)
+        .await?;
+    Ok(match row {
+        Some(r) => Some(r.try_get("ldap")?),
+        None => None,
+    })
+}
+
+/// Creates or updates a directory account from the directory's answer, then records the
+/// login, in one transaction.
+pub(crate) async fn directory_login(
+    pool: &Pool,
+    who: &DirectoryUser,
+    no_password: &str,
+    client: &str,
+    now: i64,
+) -> Result<LoginOutcome, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let existing: Option<UserRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        user_cols!(),
+        " FROM users WHERE username = $1"
+    ))
+    .bind(&who.username)
+    .fetch_optional(&mut **tx)
+    .await?;
+    let ldap: Option<bool> = match &existing {
+        Some(_) => Some(
+            sqlx::query("SELECT ldap FROM users WHERE username = $1")
+                .bind(&who.username)
+                .fetch_one(&mut **tx)
+                .await?
+                .try_get("ldap")?,
+        ),
+        None => None,
+    };
+    let after = serde_json::json!({
+        "username": who.username,
+        "display_name": who.display_name,
+        "role": who.role.as_str(),
+        "unit_id": who.unit_id.map(|u| u.0),
+        "ldap": true,
+    });
+    let id = match (existing, ldap) {
+        (Some(_), Some(false)) => {
+            tx.rollback().await?;
+            return Err(StoreError::Invalid(format!(
+                "“{}”是本地账号，不能通过目录服务登录",
+                who.username
+            )));
+        }
+        (Some(row), _) => {
+            let before = row.into_user();
+            let changed = before.display_name != who.display_name
+                || before.role != who.role
+                || before.unit_id != who.unit_id;
+            if changed {
+                sqlx::query(
+                    "UPDATE users SET display_name = $1, role = $2, unit_id = $3 WHERE id = $4",
+                )
+                .bind(&who.display_name)
+                .bind(who.role.as_str())
+                .bind(who.unit_id)
+                .bind(before.id)
+                .execute(&mut **tx)
+                .await?;
+                append(
+                    &mut tx,
+                    Change {
+                        actor: &who.username,
+                        action: "user.directory_update",
+                        entity: "user",
+                        entity_id: Some(before.id.to_string()),
+                        before: Some(before.audit_json()),
+                        after: Some(after),
+                        at: now,
+                    },
+                )
+                .await?;
+            }
+            before.id
+        }
+        (None, _) => {
+            let row = sqlx::query(
+                "INSERT INTO users (username, display_name, role, unit_id, password_hash, \
+                 must_change, failed_count, created_at, ldap) \
+                 VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8) RETURNING id",
+            )
+            .bind(&who.username)
+            .bind(&who.display_name)
+            .bind(who.role.as_str())
+            .bind(who.unit_id)
+            .bind(no_password)
+            .bind(false)
+            .bind(now)
+            .bind(true)
+            .fetch_one(&mut **tx)
+            .await?;
+            let id = UserId(row.try_get("id")?);
+            append(
+                &mut tx,
+                Change {
+                    actor: &who.username,
+                    action: "user.create",
+                    entity: "user",
+                    entity_id: Some(id.to_string()),
+                    before: None,
+                    after: Some(after),
+                    at: now,
+                },
+            )
+            .await?;
+            id
+        }
+    };
+    match login_succeeded(&mut tx, id, client, now).await? {
+        Some(user) => {
+            tx.commit().await?;
+            Ok(LoginOutcome::Ok(user))
+        }
+        None => {
+            tx.rollback().await?;
+            Ok(LoginOutcome::BadCredentials)
+        }
+    }
 }
 
 /// A wrong password (or an unknown user): counted for the address and the account with

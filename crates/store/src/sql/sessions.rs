@@ -36,7 +36,7 @@ pub(crate) async fn lookup(
 ) -> Result<Option<SessionUser>, StoreError> {
     let row = sqlx::query(
         "SELECT s.user_id, s.csrf, s.created_at, s.last_seen, u.username, u.display_name, u.role, u.unit_id, \
-         u.must_change FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+         u.must_change, u.ldap FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
     )
     .bind(token_hash)
     .fetch_optional(pool)
@@ -64,6 +64,7 @@ pub(crate) async fn lookup(
         unit_id: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId),
         csrf: row.try_get("csrf")?,
         must_change: row.try_get("must_change")?,
+        directory: row.try_get("ldap")?,
     }))
 }
 

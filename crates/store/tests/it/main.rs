@@ -14,3 +14,4 @@ mod search;
 mod standing;
 mod support;
 mod tasks;
+mod tokens;

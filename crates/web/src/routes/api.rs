@@ -9,11 +9,12 @@ use serde::{Deserialize, Serialize};
 use serde_json::json;
 use time::OffsetDateTime;
 
+use crate::auth::Attempt;
 use crate::current::current_plan;
 use crate::error::{ApiError, Failure};
 use crate::routes::pages::TaskQuery;
 use crate::security::CurrentUser;
-use crate::security::client::ClientAddr;
+use crate::security::client::Client;
 use crate::security::cookies;
 use crate::state::AppState;
 
@@ -25,22 +26,19 @@ pub struct Credentials {
 
 pub async fn login(
     State(app): State<AppState>,
-    ClientAddr(client): ClientAddr,
+    client: Client,
     Json(c): Json<Credentials>,
 ) -> Response {
     let now = OffsetDateTime::now_utc();
-    let outcome = match app
-        .store
-        .verify_login_from(&c.username, &c.password, &client, now)
-        .await
-    {
-        Ok(o) => o,
-        Err(e) => return ApiError::from(e).into_response(),
+    let outcome = match crate::auth::login(&app, &c.username, &c.password, &client.addr).await {
+        Ok(Attempt::Outcome(o)) => o,
+        Ok(Attempt::Refused(msg)) => return ApiError(Failure::Refused(msg)).into_response(),
+        Err(f) => return ApiError(f).into_response(),
     };
     match outcome {
         LoginOutcome::Ok(user) => match app.store.create_session(user.id, now).await {
             Ok(s) => {
-                let cookie = cookies::session(&s.token, app.config.cookie_secure);
+                let cookie = cookies::session(&s.token, client.https);
                 let body = json!({
                     "username": user.username,
                     "role": user.role.as_str(),
@@ -72,13 +70,17 @@ pub async fn login(
     }
 }
 
-pub async fn logout(State(app): State<AppState>, headers: axum::http::HeaderMap) -> Response {
+pub async fn logout(
+    State(app): State<AppState>,
+    client: Client,
+    headers: axum::http::HeaderMap,
+) -> Response {
     if let Some(token) = cookies::get(&headers, cookies::SESSION)
         && let Err(e) = app.store.delete_session(&token).await
     {
         return ApiError::from(e).into_response();
     }
-    let clear: HeaderValue = cookies::clear_session(app.config.cookie_secure);
+    let clear: HeaderValue = cookies::clear_session(client.https);
     (StatusCode::NO_CONTENT, [(header::SET_COOKIE, clear)]).into_response()
 }
 

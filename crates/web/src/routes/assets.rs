@@ -18,7 +18,7 @@ static STYLE_NAME: LazyLock<String> = LazyLock::new(|| {
 
 /// The path pages link the stylesheet by.
 pub fn style_url() -> String {
-    format!("/assets/{}", *STYLE_NAME)
+    crate::site::url(&format!("/assets/{}", *STYLE_NAME))
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response {

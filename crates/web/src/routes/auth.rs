@@ -9,8 +9,9 @@ use minijinja::context;
 use serde::Deserialize;
 use time::OffsetDateTime;
 
-use crate::error::PageError;
-use crate::security::client::ClientAddr;
+use crate::auth::Attempt;
+use crate::error::{Failure, PageError};
+use crate::security::client::Client;
 use crate::security::guard::MaybeUser;
 use crate::security::{CurrentUser, cookies};
 use crate::state::AppState;
@@ -31,6 +32,7 @@ fn safe_next(next: Option<&str>) -> String {
 
 fn login_form(
     app: &AppState,
+    client: &Client,
     status: StatusCode,
     next: &str,
     username: &str,
@@ -43,20 +45,21 @@ fn login_form(
         "login",
         context! { login_csrf => token, next, username, error },
     )?;
-    let cookie = cookies::login_token(&token, app.config.cookie_secure);
+    let cookie = cookies::login_token(&token, client.https);
     Ok((status, [(header::SET_COOKIE, cookie)], html).into_response())
 }
 
 pub async fn login_page(
     State(app): State<AppState>,
     MaybeUser(user): MaybeUser,
+    client: Client,
     Query(p): Query<NextParam>,
 ) -> Result<Response, PageError> {
     let next = safe_next(p.next.as_deref());
     if user.is_some() {
         return Ok(Redirect::to(&next).into_response());
     }
-    login_form(&app, StatusCode::OK, &next, "", None)
+    login_form(&app, &client, StatusCode::OK, &next, "", None)
 }
 
 #[derive(Deserialize)]
@@ -69,16 +72,26 @@ pub struct LoginForm {
 
 pub async fn login_submit(
     State(app): State<AppState>,
-    ClientAddr(client): ClientAddr,
+    client: Client,
     Form(f): Form<LoginForm>,
 ) -> Result<Response, PageError> {
     let now = OffsetDateTime::now_utc();
     let next = safe_next(f.next.as_deref());
-    match app
-        .store
-        .verify_login_from(f.username.trim(), &f.password, &client, now)
-        .await?
-    {
+    let outcome =
+        match crate::auth::login(&app, f.username.trim(), &f.password, &client.addr).await? {
+            Attempt::Outcome(o) => o,
+            Attempt::Refused(msg) => {
+                return login_form(
+                    &app,
+                    &client,
+                    StatusCode::FORBIDDEN,
+                    &next,
+                    &f.username,
+                    Some(&msg),
+                );
+            }
+        };
+    match outcome {
         LoginOutcome::Ok(user) => {
             let s = app.store.create_session(user.id, now).await?;
             let target = if user.must_change {
@@ -86,11 +99,12 @@ pub async fn login_submit(
             } else {
                 next
             };
-            let cookie = cookies::session(&s.token, app.config.cookie_secure);
+            let cookie = cookies::session(&s.token, client.https);
             Ok(([(header::SET_COOKIE, cookie)], Redirect::to(&target)).into_response())
         }
         LoginOutcome::BadCredentials => login_form(
             &app,
+            &client,
             StatusCode::UNAUTHORIZED,
             &next,
             &f.username,
@@ -99,7 +113,14 @@ pub async fn login_submit(
         LoginOutcome::Locked { until } => {
             let wait = (until - now).whole_seconds().max(1);
             let msg = format!("登录失败次数过多，已暂时锁定，请{wait}秒后再试。");
-            login_form(&app, StatusCode::LOCKED, &next, &f.username, Some(&msg))
+            login_form(
+                &app,
+                &client,
+                StatusCode::LOCKED,
+                &next,
+                &f.username,
+                Some(&msg),
+            )
         }
     }
 }
@@ -121,19 +142,32 @@ pub async fn logout_page(
 pub async fn logout_submit(
     State(app): State<AppState>,
     headers: HeaderMap,
+    client: Client,
     CurrentUser(_): CurrentUser,
 ) -> Result<Response, PageError> {
     if let Some(token) = cookies::get(&headers, cookies::SESSION) {
         app.store.delete_session(&token).await?;
     }
-    let clear = cookies::clear_session(app.config.cookie_secure);
+    let clear = cookies::clear_session(client.https);
     Ok(([(header::SET_COOKIE, clear)], Redirect::to("/login")).into_response())
+}
+
+/// Directory accounts have no password here to change.
+fn local_password_only(user: &duban_store::SessionUser) -> Result<(), PageError> {
+    if user.directory {
+        return Err(Failure::Refused(
+            "目录账号（LDAP）的密码请在所在单位的目录服务中修改，本系统不保存该密码".into(),
+        )
+        .into());
+    }
+    Ok(())
 }
 
 pub async fn password_page(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Response, PageError> {
+    local_password_only(&user)?;
     let must = user.must_change;
     Ok(app
         .templates
@@ -155,9 +189,11 @@ pub struct PasswordForm {
 
 pub async fn password_submit(
     State(app): State<AppState>,
+    client: Client,
     CurrentUser(user): CurrentUser,
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
+    local_password_only(&user)?;
     let fail = |status: StatusCode, msg: &str| -> Result<Response, PageError> {
         let html = app.templates.page(
             "password.html",
@@ -198,6 +234,6 @@ pub async fn password_submit(
     // A new password ends every other session, and this one is replaced by a fresh token.
     app.store.delete_user_sessions(user.user_id).await?;
     let s = app.store.create_session(user.user_id, now).await?;
-    let cookie = cookies::session(&s.token, app.config.cookie_secure);
+    let cookie = cookies::session(&s.token, client.https);
     Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
 }

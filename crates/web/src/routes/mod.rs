@@ -18,6 +18,7 @@ pub mod pages;
 pub mod reporting;
 pub mod review;
 pub mod rounds;
+pub mod tokens;
 pub mod users;
 
 use axum::Router;
@@ -241,6 +242,20 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("POST", "/notifications/{id}/read", Access::Session, || {
         post(notifications::mark_read)
     }),
+    // API tokens: every account its own; the office may revoke anyone's (the handler
+    // passes the role to the store, which refuses another account's token to the rest).
+    ("GET", "/account/tokens", Access::Session, || {
+        get(tokens::page)
+    }),
+    ("POST", "/account/tokens", Access::Session, || {
+        post(tokens::create)
+    }),
+    (
+        "POST",
+        "/account/tokens/{id}/revoke",
+        Access::Session,
+        || post(tokens::revoke),
+    ),
 ];
 
 /// Every route with its method and access.
@@ -268,10 +283,21 @@ pub fn router(state: AppState) -> Router {
         ));
         r = r.route(path, guarded);
     }
-    r.fallback(not_found)
+    let base: std::sync::Arc<str> = state.config.base_path.as_str().into();
+    let app = r
+        .fallback(not_found)
         .layer(DefaultBodyLimit::max(limit))
         .layer(from_fn(security_headers))
-        .with_state(state)
+        .with_state(state);
+    if base.is_empty() {
+        app
+    } else {
+        // A wrapper, not a nest: it must see (and rewrite) the path before routing.
+        Router::new()
+            .fallback_service(app)
+            .layer(from_fn_with_state(base, crate::site::serve_under))
+            .layer(from_fn(security_headers))
+    }
 }
 
 async fn not_found(uri: axum::http::Uri) -> axum::response::Response {

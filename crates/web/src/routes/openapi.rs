@@ -13,6 +13,35 @@ fn verdict_schema() -> Value {
 }
 
 pub fn spec() -> Value {
+    let mut doc = paths_and_schemas();
+    accept_bearer(&mut doc);
+    doc
+}
+
+/// Every operation that needs a login also takes an API token instead: one place, so a
+/// route added later cannot forget it. Anonymous operations (`security: []`) stay so.
+fn accept_bearer(doc: &mut Value) {
+    let Some(paths) = doc["paths"].as_object_mut() else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        if !path.starts_with("/api/") {
+            continue;
+        }
+        let Some(ops) = item.as_object_mut() else {
+            continue;
+        };
+        for op in ops.values_mut() {
+            if let Some(sec) = op.get_mut("security").and_then(Value::as_array_mut)
+                && !sec.is_empty()
+            {
+                sec.push(json!({"bearer": []}));
+            }
+        }
+    }
+}
+
+fn paths_and_schemas() -> Value {
     let error = json!({"$ref": "#/components/schemas/Error"});
     let err = |desc: &str| json!({"description": desc, "content": {"application/json": {"schema": error}}});
     // Built apart from the document: one json! for all of it would pass the macro's nesting limit.
@@ -34,12 +63,13 @@ pub fn spec() -> Value {
         "info": {
             "title": "督办 duban API",
             "version": env!("CARGO_PKG_VERSION"),
-            "description": "重点任务督查督办系统的 JSON 接口。登录后会话保存在 HttpOnly Cookie 中；除登录外，所有修改请求须带 X-CSRF-Token 请求头（登录响应中的 csrf_token）。单位账号只能看到本单位牵头或配合的任务，其他任务返回 404。"
+            "description": "重点任务督查督办系统的 JSON 接口。登录后会话保存在 HttpOnly Cookie 中；除登录外，所有修改请求须带 X-CSRF-Token 请求头（登录响应中的 csrf_token）。单位账号只能看到本单位牵头或配合的任务，其他任务返回 404。脚本可改用 API 令牌：Authorization: Bearer dbn_…（见 bearer 安全方案）。"
         },
         "components": {
             "securitySchemes": {
                 "session": {"type": "apiKey", "in": "cookie", "name": "duban_session"},
-                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"}
+                "csrf": {"type": "apiKey", "in": "header", "name": "X-CSRF-Token"},
+                "bearer": {"type": "http", "scheme": "bearer", "description": "API 令牌（在“API 令牌”页面创建，以 dbn_ 开头）：以令牌所属账号的角色和单位范围访问；只读令牌只能用于 GET；带令牌的请求不需要 CSRF 请求头"}
             },
             "schemas": {
                 "Error": {"type": "object", "required": ["error"], "properties": {"error": {"type": "string"}}},

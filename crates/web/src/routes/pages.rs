@@ -255,12 +255,12 @@ async fn ranking_context(
             context! {
                 key => k.as_str(),
                 sorted => *k == sort,
-                href => format!(
+                href => crate::site::url(&format!(
                     "/?round={}&sort={}&dir={}#ranking",
                     round.id,
                     k.as_str(),
                     if next_desc { "desc" } else { "asc" }
-                ),
+                )),
             }
         })
         .collect();

@@ -41,7 +41,8 @@ fn build(
     secure: bool,
     max_age: Option<u32>,
 ) -> HeaderValue {
-    let mut s = format!("{name}={value}; Path=/; HttpOnly; SameSite={same_site}");
+    let path = crate::site::cookie_path();
+    let mut s = format!("{name}={value}; Path={path}; HttpOnly; SameSite={same_site}");
     if let Some(age) = max_age {
         s.push_str(&format!("; Max-Age={age}"));
     }

@@ -8,11 +8,12 @@ use axum::http::request::Parts;
 use axum::http::{HeaderMap, Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
-use duban_store::{Role, SessionUser};
+use duban_store::{Role, SessionUser, TokenScope};
 use time::OffsetDateTime;
 
 use crate::error::{ApiError, Failure, PageError};
 use crate::routes::Access;
+use crate::security::client::Client;
 use crate::security::cookies;
 use crate::state::AppState;
 
@@ -71,21 +72,46 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         }
     };
 
-    let user = match cookies::get(req.headers(), cookies::SESSION) {
-        Some(token) => match g
-            .app
-            .store
-            .session(
-                &token,
-                OffsetDateTime::now_utc(),
-                g.app.config.session_limits(),
-            )
-            .await
-        {
-            Ok(u) => u,
-            Err(e) => return deny(e.into()),
+    // `Authorization: Bearer` counts on the JSON API only: a page or form post never acts
+    // for a token (forms stay behind the session and its CSRF token).
+    let bearer = bearer_token(req.headers())
+        .filter(|_| api && !matches!(g.access, Access::Public | Access::LoginForm));
+    let (user, token_scope) = match bearer {
+        Some(secret) => {
+            let client = Client::resolve(req.headers(), req.extensions(), &g.app.config);
+            match g
+                .app
+                .store
+                .token_user(&secret, &client.addr, OffsetDateTime::now_utc())
+                .await
+            {
+                Ok(Some((u, scope))) => (Some(u), Some(scope)),
+                Ok(None) => {
+                    return (
+                        StatusCode::UNAUTHORIZED,
+                        axum::Json(serde_json::json!({"error": "API 令牌无效、已过期或已撤销"})),
+                    )
+                        .into_response();
+                }
+                Err(e) => return deny(e.into()),
+            }
+        }
+        None => match cookies::get(req.headers(), cookies::SESSION) {
+            Some(token) => match g
+                .app
+                .store
+                .session(
+                    &token,
+                    OffsetDateTime::now_utc(),
+                    g.app.config.session_limits(),
+                )
+                .await
+            {
+                Ok(u) => (u, None),
+                Err(e) => return deny(e.into()),
+            },
+            None => (None, None),
         },
-        None => None,
     };
 
     let unsafe_method = !matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS);
@@ -135,7 +161,16 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             if access == Access::Oversight && !matches!(u.role, Role::Admin | Role::Leader) {
                 return deny(Failure::Forbidden);
             }
-            if unsafe_method {
+            if unsafe_method && let Some(scope) = token_scope {
+                // A bearer request carries no cookie, so it cannot be forged across sites:
+                // no CSRF token, but a read token never changes anything.
+                if scope == TokenScope::Read {
+                    return deny(Failure::Refused(
+                        "只读令牌不能用于修改数据，请使用读写令牌".into(),
+                    ));
+                }
+                (req, Some(u))
+            } else if unsafe_method {
                 match check_csrf(req, Some(&u.csrf), g.app.config.max_upload_bytes).await {
                     Ok(r) => (r, Some(u)),
                     Err(resp) => return resp,
@@ -227,6 +262,14 @@ async fn check_csrf(
         Some(t) if constant_eq(t.as_bytes(), expected.as_bytes()) => Ok(req),
         _ => Err(forbidden()),
     }
+}
+
+/// The secret of `Authorization: Bearer …`, if the request carries one.
+fn bearer_token(headers: &HeaderMap) -> Option<String> {
+    let v = headers.get(header::AUTHORIZATION)?.to_str().ok()?;
+    let (scheme, secret) = v.trim().split_once(' ')?;
+    let secret = secret.trim();
+    (scheme.eq_ignore_ascii_case("bearer") && !secret.is_empty()).then(|| secret.to_string())
 }
 
 fn req_is_api(req: &Request) -> bool {

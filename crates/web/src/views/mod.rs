@@ -64,6 +64,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "contribution.html",
         include_str!("../../templates/contribution.html"),
     ),
+    ("tokens.html", include_str!("../../templates/tokens.html")),
     (
         "notifications.html",
         include_str!("../../templates/notifications.html"),
@@ -104,12 +105,16 @@ impl Templates {
             role: u.role.label_zh(),
             admin: u.role == Role::Admin,
             unit_id: u.unit_id.map(|id| id.0),
+            directory: u.directory,
         });
         let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
         let unread = crate::security::guard::UNREAD.try_with(|n| *n).unwrap_or(0);
         // Built here from a hex digest: nothing in it needs escaping.
         let style = Value::from_safe_string(crate::routes::assets::style_url());
-        let full = context! { me, csrf, nav, unread, style, ..ctx };
+        // Every link, form action and asset URL in the templates starts with `base`.
+        // Checked at start to be a plain path (letters, digits, - _ . ~ and /): safe as is.
+        let base = Value::from_safe_string(crate::site::base());
+        let full = context! { me, csrf, nav, unread, style, base, ..ctx };
         Ok(Html(self.env.get_template(name)?.render(full)?))
     }
 }
@@ -120,6 +125,8 @@ struct Me {
     role: &'static str,
     admin: bool,
     unit_id: Option<i64>,
+    /// A directory account: no local password to change.
+    directory: bool,
 }
 
 fn verdict_label(v: Option<String>) -> String {

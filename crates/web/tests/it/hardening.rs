@@ -85,7 +85,8 @@ async fn busy_sessions_end_at_their_lifetime() -> Result<()> {
 async fn a_stranger_does_not_lock_the_office_out() -> Result<()> {
     for b in backends() {
         let app = crate::helpers::spawn_app_with(b, |c| {
-            c.client_ip_header = Some("X-Forwarded-For".into());
+            // The test's requests come from 127.0.0.1: the proxy.
+            c.trusted_proxies = vec!["127.0.0.1/32".parse().expect("cidr")];
         })
         .await?;
         app.add_user("admin", duban_store::Role::Admin, None, false)
@@ -133,8 +134,8 @@ async fn a_stranger_does_not_lock_the_office_out() -> Result<()> {
                 == StatusCode::OK,
             "{b:?}: the owner was locked out"
         );
-        // Without the proxy setting the header would be ignored; with it, its last entry
-        // counts (the first was the client's own claim).
+        // From a trusted proxy the right-most untrusted entry counts (the first was the
+        // client's own claim); from anyone else the header is ignored (see `proxy`).
         let admin = app.login("admin").await?;
         let users = admin
             .client

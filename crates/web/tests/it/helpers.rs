@@ -255,7 +255,12 @@ pub fn fixture_ledger() -> Ledger {
 
 /// The fixture imported, and one account per role: admin, leader, unit_a, unit_b.
 pub async fn seeded(backend: Backend) -> Result<TestApp> {
-    let app = spawn_app(backend).await?;
+    seeded_with(backend, |_| {}).await
+}
+
+/// [`seeded`] with the service's config adjusted first.
+pub async fn seeded_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Result<TestApp> {
+    let app = spawn_app_with(backend, tweak).await?;
     app.store
         .import_ledger(
             "2026年重点任务",
@@ -277,13 +282,12 @@ pub async fn seeded(backend: Backend) -> Result<TestApp> {
 /// Task ids by row number, read as the admin sees them.
 pub async fn task_ids(app: &TestApp) -> Result<Vec<i64>> {
     let admin = app.login("admin").await?;
-    let v: serde_json::Value = admin
-        .client
-        .get(app.url("/api/tasks"))
-        .send()
-        .await?
-        .json()
-        .await?;
+    task_ids_by(app, &admin.client, "/api/tasks").await
+}
+
+/// Task ids by row number, as `client` sees them at `path` (the task list API).
+pub async fn task_ids_by(app: &TestApp, client: &reqwest::Client, path: &str) -> Result<Vec<i64>> {
+    let v: serde_json::Value = client.get(app.url(path)).send().await?.json().await?;
     let mut rows: Vec<(i64, i64)> = v["tasks"]
         .as_array()
         .context("tasks")?

@@ -460,6 +460,29 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form(""),
             [303, 404, 303, 404, 404],
         ),
+        // API tokens: everyone's own page; `{token}` is unit B's, so only unit B may revoke
+        // it before the office could (by then it is revoked: 404).
+        (
+            "GET",
+            "/account/tokens",
+            "/account/tokens",
+            Body::None,
+            [303, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/account/tokens",
+            "/account/tokens",
+            Body::Form("name=matrix&scope=read"),
+            [303, 200, 200, 200, 200],
+        ),
+        (
+            "POST",
+            "/account/tokens/{id}/revoke",
+            "/account/tokens/{token}/revoke",
+            Body::Form(""),
+            [303, 404, 303, 404, 404],
+        ),
     ]
 }
 
@@ -506,6 +529,24 @@ async fn run(b: Backend) -> Result<()> {
         .to_string();
     let (round, report) = round_and_report(&app, ids[2]).await?;
     let extra = cycle_records(&app, ids[2], ids[1], &round).await?;
+    let owner = app
+        .store
+        .find_user("unit_b")
+        .await?
+        .ok_or_else(|| anyhow::anyhow!("unit_b"))?;
+    let token = app
+        .store
+        .create_token(
+            owner.id,
+            "matrix",
+            duban_store::TokenScope::Read,
+            None,
+            "test",
+        )
+        .await?
+        .token
+        .id
+        .to_string();
     let mut failures = Vec::new();
     for (method, pattern, path, body, expected) in table() {
         let path = path
@@ -517,7 +558,8 @@ async fn run(b: Backend) -> Result<()> {
             .replace("{notice}", &extra.notice)
             .replace("{extension}", &extra.extension)
             .replace("{contribution}", &extra.contribution)
-            .replace("{notification}", &extra.notification);
+            .replace("{notification}", &extra.notification)
+            .replace("{token}", &token);
         for (i, who) in WHO.iter().enumerate() {
             // A fresh session per request: some routes end the session they run in.
             let (client, csrf) = if i == 0 {
