@@ -200,7 +200,7 @@ pub async fn overview(
 }
 
 /// The ranking section: the chosen round's per-unit rates (from `round_stats`), sorted on
-/// the server, with the chart. Unit users see their own unit's row only.
+/// the server, with the chart. Unit users see their own unit's row only, with its place among all.
 async fn ranking_context(
     app: &AppState,
     user: &duban_store::SessionUser,
@@ -220,12 +220,13 @@ async fn ranking_context(
         Some("desc") => true,
         _ => sort.default_desc(),
     };
-    let mut stats =
-        oversight::round_stats(&app.store, &app.overview_caches, plan, round.id).await?;
+    let stats = oversight::round_stats(&app.store, &app.overview_caches, plan, round.id).await?;
+    // Ranked among every unit first: a unit sees its own row with its real place (the
+    // bulletin publishes the same ranking), not "名次 1" of a table of one.
+    let mut rows = oversight::ranking(&stats, sort, desc);
     if let Scope::Unit(own) = user.scope() {
-        stats.retain(|s| s.unit_id == own);
+        rows.retain(|r| r.unit_id == own.0);
     }
-    let rows = oversight::ranking(&stats, sort, desc);
     let chart_rows: Vec<charts::RateRow> = rows
         .iter()
         .take(30)

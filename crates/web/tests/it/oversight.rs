@@ -228,6 +228,13 @@ async fn ranking_and_chart_on_the_overview_match_round_stats() -> Result<()> {
         ensure!(
             mine.contains(r#"data-unit="区科技局""#) && !mine.contains(r#"data-unit="区商务委""#)
         );
+        // With its place among all units: B is second by on-time rate, not "1" of one row.
+        let ub_user = app.login("unit_b").await?;
+        let theirs = get_text(&app, &ub_user, "/").await?;
+        ensure!(
+            theirs.contains(r#"data-unit="区商务委"><td class="num">2</td>"#),
+            "{b:?}: B's own place"
+        );
         app.finish().await;
     }
     Ok(())
