@@ -49,6 +49,32 @@ impl WarningCode {
             WarningCode::SkippedPart => "skipped_part",
         }
     }
+
+    /// What people read in the import preview ("标题所称数量与实际不符").
+    pub fn label_zh(self) -> &'static str {
+        match self {
+            WarningCode::ClaimedCountMismatch => "所称数量与实际不符",
+            WarningCode::DuplicateSentence => "同一格内语句重复",
+            WarningCode::Artifact => "已清除转换残留",
+            WarningCode::MissingLeadUnit => "缺少牵头单位",
+            WarningCode::DuplicateTask => "任务重复",
+            WarningCode::EvidenceOffTarget => "进展未回应目标",
+            WarningCode::SkippedRow => "跳过的行",
+            WarningCode::UnknownColumn => "未识别的列",
+            WarningCode::InconsistentTotal => "分项与合计不符",
+            WarningCode::InconsistentCount => "所称数量与列举不符",
+            WarningCode::MissingProgress => "缺少进展情况",
+            WarningCode::HiddenSheet => "隐藏的工作表",
+            WarningCode::SkippedPart => "未读取的部分",
+        }
+    }
+
+    /// Whether the reader already fixed it (conversion junk removed): worth listing, but
+    /// apart from what the office must check, so a whitespace fix never hides a count that
+    /// does not add up.
+    pub fn is_cleanup(self) -> bool {
+        matches!(self, WarningCode::Artifact)
+    }
 }
 
 /// Where a warning or an error points: a table and row, a column, or a named document part.
@@ -178,5 +204,21 @@ mod tests {
         let v: serde_json::Value = serde_json::to_value(&w).unwrap();
         assert_eq!(v["location"], "附件1 第3行");
         assert_eq!(v["code"], "artifact");
+    }
+}
+
+#[cfg(test)]
+mod label_tests {
+    use super::WarningCode;
+
+    #[test]
+    fn only_removed_conversion_junk_counts_as_a_cleanup() {
+        assert!(WarningCode::Artifact.is_cleanup());
+        assert!(!WarningCode::ClaimedCountMismatch.is_cleanup());
+        assert!(!WarningCode::DuplicateSentence.is_cleanup());
+        assert_eq!(
+            WarningCode::ClaimedCountMismatch.label_zh(),
+            "所称数量与实际不符"
+        );
     }
 }

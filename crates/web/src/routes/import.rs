@@ -277,11 +277,12 @@ async fn render_preview(
             }
         })
         .collect();
-    let warnings: Vec<_> = l
-        .warnings
-        .iter()
-        .map(|w| context! { code => w.code.as_str(), message => w.message, location => w.location.to_string() })
-        .collect();
+    let warning = |w: &duban_model::Warning| {
+        context! { code => w.code.as_str(), label => w.code.label_zh(), message => w.message, location => w.location.to_string() }
+    };
+    let (cleanups, checks): (Vec<_>, Vec<_>) = l.warnings.iter().partition(|w| w.code.is_cleanup());
+    let warnings: Vec<_> = checks.into_iter().map(warning).collect();
+    let cleanups: Vec<_> = cleanups.into_iter().map(warning).collect();
     let default_name = l.title.clone().unwrap_or_else(|| p.file_name.clone());
     app.templates.page(
         "import_preview.html",
@@ -303,6 +304,7 @@ async fn render_preview(
             tables,
             rows,
             warnings,
+            cleanups,
             default_name,
             error,
             verdicts => verdict_options(),

@@ -56,6 +56,16 @@ async fn import_preview_cancel_confirm_and_duplicate() -> Result<()> {
         ensure!(html.contains("<div class=\"small\">"), "targets listed");
         ensure!(html.contains("各镇街"), "group placeholders listed");
         ensure!(html.contains("附件1") && html.contains("附件2"));
+        // The seed's count mismatches are named in Chinese among what to check; the
+        // conversion junk removed is listed apart, folded away.
+        let checks = html.find("需要核对").context("checks section")?;
+        let cleanups = html.find("已自动清理").context("cleanups section")?;
+        let mismatch = html.find("所称数量与实际不符").context("mismatch label")?;
+        ensure!(
+            checks < mismatch && mismatch < cleanups,
+            "mismatch among the checks"
+        );
+        ensure!(!html.contains("<code>claimed_count_mismatch</code>"));
         let token = preview_token(&html).context("preview token")?;
         assert_eq!(plan_count(&app).await?, 0);
         let res = admin
