@@ -68,7 +68,7 @@ impl<'a> SafeZip<'a> {
         let archive = ZipArchive::new(source).map_err(|e| IngestError::Malformed {
             file: file.to_string(),
             place: "文件结构".into(),
-            reason: format!("不是有效的 Office 文件（无法作为 zip 压缩包打开：{e}）"),
+            reason: format!("不是有效的 Office 文件：{}", zip_reason(&e)),
         })?;
         Ok(SafeZip {
             file,
@@ -106,7 +106,7 @@ impl<'a> SafeZip<'a> {
             Err(e) => Err(IngestError::Malformed {
                 file: file.to_string(),
                 place: stored,
-                reason: format!("无法解压：{e}"),
+                reason: format!("无法解压：{}", zip_reason(&e)),
             }),
         }
     }
@@ -380,6 +380,25 @@ fn resolve(dir: &str, target: &str) -> String {
         }
     }
     parts.join("/")
+}
+
+/// The zip library's error in words an office reads (its own messages are English and name
+/// zip internals such as "EOCD").
+fn zip_reason(e: &ZipError) -> String {
+    match e {
+        ZipError::InvalidArchive(_) => {
+            "文件已损坏或不完整（例如下载或拷贝中断），请重新导出或另存后再试".into()
+        }
+        ZipError::UnsupportedArchive(m) if *m == ZipError::PASSWORD_REQUIRED => {
+            "文件已加密，请在 Word/Excel/WPS 中取消密码保护后再导入".into()
+        }
+        ZipError::UnsupportedArchive(_) => {
+            "文件使用了不支持的压缩方式，请在 Word/Excel/WPS 中另存为 .docx/.xlsx 后再导入".into()
+        }
+        ZipError::InvalidPassword => "文件已加密，请取消密码保护后再导入".into(),
+        ZipError::Io(_) => "读取文件时出错（文件可能不完整）".into(),
+        _ => "文件结构无法识别".into(),
+    }
 }
 
 #[cfg(test)]

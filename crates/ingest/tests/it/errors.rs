@@ -115,3 +115,18 @@ fn undecodable_text_is_malformed() {
     let e = read_bytes("a.txt", &[0x81, 0xFF, 0xFF, 0x41, 0x00], &limits()).expect_err("bad bytes");
     assert!(matches!(e, IngestError::Malformed { .. }), "{e:?}");
 }
+
+#[test]
+fn a_cut_short_office_file_is_explained_in_chinese() {
+    // A zip's local header and nothing after it: what an interrupted download leaves.
+    let mut bytes = b"PK\x03\x04".to_vec();
+    bytes.extend_from_slice(&[0u8; 40]);
+    let e = read_bytes("台账.xlsx", &bytes, &limits()).expect_err("cut short");
+    let text = e.to_string();
+    assert!(text.contains("台账.xlsx"), "{text}");
+    assert!(text.contains("损坏或不完整"), "{text}");
+    assert!(
+        !text.contains("EOCD") && !text.contains("Zip archive"),
+        "{text}"
+    );
+}
