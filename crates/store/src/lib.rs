@@ -22,15 +22,18 @@ macro_rules! dispatch {
 }
 
 mod accounts;
+mod attachments;
 mod audit;
 mod audit_search;
 mod backup;
 mod cache;
+mod closeouts;
 mod contacts;
 mod contributions;
 mod error;
 mod extensions;
 mod ids;
+mod instructions;
 mod notices;
 mod notifications;
 mod outbox;
@@ -43,6 +46,7 @@ mod reminders;
 mod reopen;
 mod reports;
 mod sessions;
+mod sniff;
 mod sqlite;
 mod standings;
 mod tasks;
@@ -99,6 +103,12 @@ pub use tasks::{
 };
 pub use units::Unit;
 pub use verdicts::{OverrideDecision, StandingEvent, StandingStep};
+
+pub use attachments::{Attachment, AttachmentOwner, DEFAULT_MAX_FILE_BYTES, FileStorage, NewFile};
+pub use closeouts::{Closeout, CloseoutFilter, CloseoutStatus};
+pub use ids::{AttachmentId, CloseoutId, InstructionId};
+pub use instructions::{Instruction, InstructionAnswer, InstructionFilter};
+pub use sniff::{FileKind, extension as file_extension, human_size};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

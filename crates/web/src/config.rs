@@ -21,6 +21,8 @@ pub struct Config {
     pub cookie_secure: bool,
     /// Largest accepted request body, which bounds ledger uploads.
     pub max_upload_bytes: usize,
+    /// Largest evidence file (佐证材料); the request body limit grows to admit it.
+    pub max_file_bytes: u64,
     /// Cheap password hashing, for test suites with many logins. Never in production.
     pub fast_password_hashing: bool,
     /// Email reminders through this SMTP relay; `None`: no email.
@@ -81,6 +83,7 @@ impl Config {
             client_ip_header: None,
             cookie_secure: false,
             max_upload_bytes: 20 * 1024 * 1024,
+            max_file_bytes: duban_store::DEFAULT_MAX_FILE_BYTES,
             fast_password_hashing: false,
             smtp: None,
             webhook: None,
@@ -92,6 +95,13 @@ impl Config {
 }
 
 impl Config {
+    /// The largest request body: a ledger upload, or one evidence file with its form
+    /// around it (a little room for the multipart framing and the text fields).
+    pub fn body_limit(&self) -> usize {
+        let file = usize::try_from(self.max_file_bytes).unwrap_or(usize::MAX);
+        self.max_upload_bytes.max(file.saturating_add(1024 * 1024))
+    }
+
     /// When a session ends, idle and in all.
     pub fn session_limits(&self) -> duban_store::SessionLimits {
         duban_store::SessionLimits {

@@ -6,9 +6,11 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod closeout;
 pub mod contributions;
 pub mod downloads;
 pub mod extensions;
+pub mod files;
 pub mod health;
 pub mod import;
 pub mod notices;
@@ -241,6 +243,37 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("POST", "/notifications/{id}/read", Access::Session, || {
         post(notifications::mark_read)
     }),
+    // Evidence files: the lead unit adds them to its editable report; anyone who may see
+    // the record they are attached to downloads them (a unit: its own unit's only).
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/report/files",
+        Access::Session,
+        || post(files::report_upload),
+    ),
+    ("GET", "/files/{id}", Access::Session, || {
+        get(files::download)
+    }),
+    ("GET", "/admin/files", Access::Admin, || {
+        get(files::storage_page)
+    }),
+    // Close-out: the lead unit applies (the handler refuses other roles and units); the
+    // office decides and may reopen.
+    ("POST", "/tasks/{id}/closeout", Access::Session, || {
+        post(closeout::apply)
+    }),
+    ("GET", "/admin/closeouts", Access::Admin, || {
+        get(closeout::list)
+    }),
+    (
+        "POST",
+        "/admin/closeouts/{id}/decide",
+        Access::Admin,
+        || post(closeout::decide),
+    ),
+    ("POST", "/admin/tasks/{id}/reopen", Access::Admin, || {
+        post(closeout::reopen)
+    }),
 ];
 
 /// Every route with its method and access.
@@ -256,7 +289,7 @@ pub fn route_list() -> Vec<RouteInfo> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let limit = state.config.max_upload_bytes;
+    let limit = state.config.body_limit();
     let mut r: Router<AppState> = Router::new();
     for (_, path, access, handler) in TABLE {
         let guarded = handler().route_layer(from_fn_with_state(

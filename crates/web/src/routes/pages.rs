@@ -431,6 +431,10 @@ pub async fn task(
         .chain(t.coop.iter().map(|u| (u.id, format!("{}（配合）", u.name))))
         .collect();
     let unit_account = user.role == duban_store::Role::Unit && user.unit_id.is_some();
+    let is_lead = unit_account && t.lead.iter().any(|l| Some(l.id) == user.unit_id);
+    let closeouts = crate::routes::closeout::task_closeouts(&app, id, &scope).await?;
+    let files =
+        crate::routes::files::attachment_list(&app.store.task_attachments(id, &scope).await?);
     let open_rounds: Vec<_> = rounds
         .iter()
         .rev()
@@ -515,6 +519,10 @@ pub async fn task(
             levels => crate::routes::notices::level_options(),
             unit_account,
             open_rounds,
+            is_lead,
+            closeouts,
+            files,
+            max_file => duban_store::human_size(crate::routes::files::max_file_bytes(&app)),
         },
     )
 }

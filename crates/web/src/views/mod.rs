@@ -67,6 +67,19 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("../../templates/notifications.html"),
     ),
+    (
+        "attachments.html",
+        include_str!("../../templates/attachments.html"),
+    ),
+    ("files.html", include_str!("../../templates/files.html")),
+    (
+        "closeouts.html",
+        include_str!("../../templates/closeouts.html"),
+    ),
+    (
+        "closeout_decide.html",
+        include_str!("../../templates/closeout_decide.html"),
+    ),
 ];
 
 pub struct Templates {
@@ -100,6 +113,7 @@ impl Templates {
             },
             role: u.role.label_zh(),
             admin: u.role == Role::Admin,
+            leader: u.role == Role::Leader,
             unit_id: u.unit_id.map(|id| id.0),
         });
         let csrf = user.map(|u| u.csrf.clone()).unwrap_or_default();
@@ -116,6 +130,7 @@ struct Me {
     name: String,
     role: &'static str,
     admin: bool,
+    leader: bool,
     unit_id: Option<i64>,
 }
 

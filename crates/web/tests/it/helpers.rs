@@ -255,7 +255,12 @@ pub fn fixture_ledger() -> Ledger {
 
 /// The fixture imported, and one account per role: admin, leader, unit_a, unit_b.
 pub async fn seeded(backend: Backend) -> Result<TestApp> {
-    let app = spawn_app(backend).await?;
+    seeded_with(backend, |_| {}).await
+}
+
+/// [`seeded`], with the service's config changed first.
+pub async fn seeded_with(backend: Backend, tweak: impl FnOnce(&mut Config)) -> Result<TestApp> {
+    let app = spawn_app_with(backend, tweak).await?;
     app.store
         .import_ledger(
             "2026年重点任务",

@@ -4,6 +4,7 @@
 
 mod auth;
 mod cycle;
+mod files;
 mod hardening;
 mod helpers;
 mod import;
