@@ -13,6 +13,7 @@ pub mod extensions;
 pub mod files;
 pub mod health;
 pub mod import;
+pub mod instructions;
 pub mod notices;
 pub mod notifications;
 pub mod openapi;
@@ -273,6 +274,18 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ),
     ("POST", "/admin/tasks/{id}/reopen", Access::Admin, || {
         post(closeout::reopen)
+    }),
+    // Leaders' instructions: written by leader accounts only, answered by the task's units
+    // (the handlers check the role; the store answers 404 for another unit's task); the
+    // leader page for the office and leaders.
+    ("POST", "/tasks/{id}/instructions", Access::Session, || {
+        post(instructions::write)
+    }),
+    ("POST", "/instructions/{id}/answer", Access::Session, || {
+        post(instructions::answer)
+    }),
+    ("GET", "/leader", Access::Oversight, || {
+        get(instructions::page)
     }),
 ];
 

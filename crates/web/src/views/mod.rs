@@ -80,6 +80,11 @@ const TEMPLATES: &[(&str, &str)] = &[
         "closeout_decide.html",
         include_str!("../../templates/closeout_decide.html"),
     ),
+    ("leader.html", include_str!("../../templates/leader.html")),
+    (
+        "instruction.html",
+        include_str!("../../templates/instruction.html"),
+    ),
 ];
 
 pub struct Templates {

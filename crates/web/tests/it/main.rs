@@ -8,6 +8,7 @@ mod files;
 mod hardening;
 mod helpers;
 mod import;
+mod instructions;
 mod matrix;
 mod oversight;
 mod pages;

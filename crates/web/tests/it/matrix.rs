@@ -512,6 +512,29 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form("reason="),
             [303, 403, 403, 403, 400],
         ),
+        // Leaders' instructions: only a leader writes one; `{instruction}` is on `{task}`,
+        // which only unit B may answer. The fixture names no 责任领导, so /leader says so.
+        (
+            "POST",
+            "/tasks/{id}/instructions",
+            "/tasks/{task}/instructions",
+            Body::Form("text="),
+            [303, 403, 403, 400, 403],
+        ),
+        (
+            "POST",
+            "/instructions/{id}/answer",
+            "/instructions/{instruction}/answer",
+            Body::Form("text="),
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "GET",
+            "/leader",
+            "/leader",
+            Body::None,
+            [303, 403, 403, 200, 200],
+        ),
     ]
 }
 
@@ -571,7 +594,8 @@ async fn run(b: Backend) -> Result<()> {
             .replace("{contribution}", &extra.contribution)
             .replace("{notification}", &extra.notification)
             .replace("{file}", &extra.file)
-            .replace("{closeout}", &extra.closeout);
+            .replace("{closeout}", &extra.closeout)
+            .replace("{instruction}", &extra.instruction);
         for (i, who) in WHO.iter().enumerate() {
             // A fresh session per request: some routes end the session they run in.
             let (client, csrf) = if i == 0 {
@@ -632,6 +656,7 @@ struct Records {
     notification: String,
     file: String,
     closeout: String,
+    instruction: String,
 }
 
 /// Unit B's notice and extension request on `task`, unit A's contribution to `task2` (led
@@ -716,7 +741,12 @@ async fn cycle_records(app: &TestApp, task: i64, task2: i64, round: &str) -> Res
         .store
         .apply_closeout(TaskId(task2), b, "已全部完成。", &[], 1 << 20, "unit_b")
         .await?;
+    let (instruction, _) = app
+        .store
+        .write_instruction(TaskId(task), "请抓紧推进。", "leader")
+        .await?;
     Ok(Records {
+        instruction: instruction.id.to_string(),
         file: file.id.to_string(),
         closeout: closeout.id.to_string(),
         notice: notice.id.to_string(),
