@@ -40,12 +40,13 @@ pub fn closeout_context(c: &Closeout, files: Vec<Value>) -> Value {
     }
 }
 
-/// A task's applications, newest first, each with the files `scope` may see.
+/// A task's applications, newest first, each with the files `scope` may see; and whether
+/// one is waiting for the office.
 pub async fn task_closeouts(
     app: &AppState,
     task: TaskId,
     scope: &Scope,
-) -> Result<Vec<Value>, PageError> {
+) -> Result<(Vec<Value>, bool), PageError> {
     let list = app
         .store
         .closeouts(
@@ -64,7 +65,8 @@ pub async fn task_closeouts(
             .await?;
         out.push(closeout_context(c, attachment_list(&files)));
     }
-    Ok(out)
+    let waiting = list.iter().any(|c| c.status == CloseoutStatus::Pending);
+    Ok((out, waiting))
 }
 
 /// `POST /tasks/{id}/closeout` (multipart: `narrative`, `files`): a lead unit applies.

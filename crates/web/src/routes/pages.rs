@@ -447,7 +447,8 @@ pub async fn task(
         .collect();
     let unit_account = user.role == duban_store::Role::Unit && user.unit_id.is_some();
     let is_lead = unit_account && t.lead.iter().any(|l| Some(l.id) == user.unit_id);
-    let closeouts = crate::routes::closeout::task_closeouts(&app, id, &scope).await?;
+    let (closeouts, closeout_waiting) =
+        crate::routes::closeout::task_closeouts(&app, id, &scope).await?;
     let instructions = crate::routes::instructions::task_instructions(&app, id, &scope).await?;
     let is_leader = user.role == duban_store::Role::Leader;
     let files =
@@ -540,6 +541,7 @@ pub async fn task(
             is_leader,
             instructions,
             closeouts,
+            closeout_waiting,
             files,
             max_file => duban_store::human_size(crate::routes::files::max_file_bytes(&app)),
         },

@@ -274,6 +274,11 @@ async fn a_closed_out_task_leaves_later_rounds_until_reopened() -> Result<()> {
         assert!(page.contains("会展中心已建成投用。") && page.contains("竣工验收.pdf"));
         let queue = get_text(&app, &admin, "/admin/closeouts").await?;
         assert!(queue.contains("会展中心已建成投用。"));
+        let own = get_text(&app, &unit_b, &format!("/tasks/{task}")).await?;
+        assert!(
+            !own.contains("id=\"closeout-form\""),
+            "one application at a time"
+        );
 
         // A refusal needs a reason; then the unit applies again and the office approves.
         let decide = format!("/admin/closeouts/{id}/decide");
@@ -288,6 +293,8 @@ async fn a_closed_out_task_leaves_later_rounds_until_reopened() -> Result<()> {
         )
         .await?;
         assert_eq!(s, StatusCode::SEE_OTHER);
+        let own = get_text(&app, &unit_b, &format!("/tasks/{task}")).await?;
+        assert!(own.contains("缺少验收意见") && own.contains("id=\"closeout-form\""));
         let (s, _) = post_files(
             &app,
             &unit_b,
