@@ -6,8 +6,8 @@ use axum::extract::{Multipart, Path, State};
 use axum::http::{HeaderValue, header};
 use axum::response::{Html, IntoResponse, Redirect, Response};
 use duban_store::{
-    Attachment, AttachmentId, AttachmentOwner, NewFile, ReportStatus, Role, RoundStatus, Scope,
-    SessionUser, TaskId,
+    Attachment, AttachmentId, AttachmentOwner, ExtensionId, ExtensionStatus, NewFile, NoticeId,
+    NoticeStatus, ReportStatus, Role, RoundStatus, Scope, SessionUser, TaskId,
 };
 use minijinja::{Value, context};
 
@@ -129,23 +129,85 @@ pub async fn report_upload(
         };
         return Err(Failure::BadRequest(why.into()).into());
     }
-    let upload = read_upload(form).await?;
-    if upload.files.is_empty() {
-        return Err(Failure::BadRequest("请选择要上传的文件".into()).into());
-    }
-    app.store
-        .attach_files(
-            AttachmentOwner::Report(report.id),
-            &upload.files,
-            max_file_bytes(&app),
-            &user.username,
-        )
-        .await?;
+    attach_upload(&app, &user, AttachmentOwner::Report(report.id), form).await?;
     Ok(Redirect::to(&format!(
         "/rounds/{}/tasks/{}/report?done=uploaded#files",
         round.id, task
     ))
     .into_response())
+}
+
+/// Reads an upload form and attaches its files to `owner` (all or none); the caller has
+/// checked the user may add to it.
+async fn attach_upload(
+    app: &AppState,
+    user: &SessionUser,
+    owner: AttachmentOwner,
+    form: Multipart,
+) -> Result<(), PageError> {
+    let upload = read_upload(form).await?;
+    if upload.files.is_empty() {
+        return Err(Failure::BadRequest("请选择要上传的文件".into()).into());
+    }
+    app.store
+        .attach_files(owner, &upload.files, max_file_bytes(app), &user.username)
+        .await?;
+    Ok(())
+}
+
+/// `POST /notices/{id}/files`: the unit a notice is addressed to adds files to its answer
+/// while the notice is open.
+pub async fn notice_upload(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> Result<Response, PageError> {
+    let unit = unit_of(&user)?;
+    let id: NoticeId = id.parse().map_err(|_| Failure::NotFound)?;
+    let n = app
+        .store
+        .notice(id, &Scope::Unit(unit))
+        .await?
+        .filter(|n| n.unit_id == unit)
+        .ok_or(Failure::NotFound)?;
+    if n.status == NoticeStatus::Closed {
+        return Err(Failure::BadRequest("督办单已办结，不能再添加佐证材料".into()).into());
+    }
+    attach_upload(&app, &user, AttachmentOwner::Notice(id), form).await?;
+    Ok(Redirect::to(&format!("/tasks/{}#notices", n.task_id)).into_response())
+}
+
+/// `POST /extensions/{id}/files`: the requesting unit adds files while the request waits.
+pub async fn extension_upload(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    form: Multipart,
+) -> Result<Response, PageError> {
+    let unit = unit_of(&user)?;
+    let id: ExtensionId = id.parse().map_err(|_| Failure::NotFound)?;
+    let e = app
+        .store
+        .extension(id, &Scope::Unit(unit))
+        .await?
+        .ok_or(Failure::NotFound)?;
+    if e.status != ExtensionStatus::Pending {
+        return Err(Failure::BadRequest("延期申请已审批，不能再添加佐证材料".into()).into());
+    }
+    attach_upload(&app, &user, AttachmentOwner::Extension(id), form).await?;
+    Ok(Redirect::to(&format!("/tasks/{}#extensions", e.task_id)).into_response())
+}
+
+/// Files by what they are attached to ("notice-3"), for pages listing several owners.
+pub fn by_owner(files: &[Attachment]) -> std::collections::BTreeMap<String, Vec<Value>> {
+    let mut out: std::collections::BTreeMap<String, Vec<Value>> = Default::default();
+    for a in files {
+        out.entry(format!("{}-{}", a.owner_kind, a.owner_id))
+            .or_default()
+            .push(attachment_context(a));
+    }
+    out
 }
 
 /// The unit of a unit account; other roles never write a unit's files.

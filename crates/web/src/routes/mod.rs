@@ -252,6 +252,12 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
         Access::Session,
         || post(files::report_upload),
     ),
+    ("POST", "/notices/{id}/files", Access::Session, || {
+        post(files::notice_upload)
+    }),
+    ("POST", "/extensions/{id}/files", Access::Session, || {
+        post(files::extension_upload)
+    }),
     ("GET", "/files/{id}", Access::Session, || {
         get(files::download)
     }),

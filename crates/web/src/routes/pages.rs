@@ -451,8 +451,9 @@ pub async fn task(
         crate::routes::closeout::task_closeouts(&app, id, &scope).await?;
     let instructions = crate::routes::instructions::task_instructions(&app, id, &scope).await?;
     let is_leader = user.role == duban_store::Role::Leader;
-    let files =
-        crate::routes::files::attachment_list(&app.store.task_attachments(id, &scope).await?);
+    let all_files = app.store.task_attachments(id, &scope).await?;
+    let files = crate::routes::files::attachment_list(&all_files);
+    let files_by = crate::routes::files::by_owner(&all_files);
     let open_rounds: Vec<_> = rounds
         .iter()
         .rev()
@@ -543,6 +544,7 @@ pub async fn task(
             closeouts,
             closeout_waiting,
             files,
+            files_by,
             max_file => duban_store::human_size(crate::routes::files::max_file_bytes(&app)),
         },
     )

@@ -375,3 +375,76 @@ async fn a_closed_out_task_leaves_later_rounds_until_reopened() -> Result<()> {
     }
     Ok(())
 }
+
+#[tokio::test]
+async fn files_go_on_notice_answers_and_extension_requests() -> Result<()> {
+    use duban_store::{NewExtension, NewNotice, NoticeLevel, TaskId};
+    for b in backends() {
+        let app = small_limit_app(b).await?;
+        let ids = task_ids(&app).await?;
+        let task = ids[2];
+        let unit = app
+            .store
+            .unit_by_name(crate::helpers::UNIT_B)
+            .await?
+            .context("unit B")?
+            .id;
+        let notice = app
+            .store
+            .issue_notice(
+                &NewNotice {
+                    task: TaskId(task),
+                    unit,
+                    level: NoticeLevel::Blue,
+                    deadline: "2099-01-31".into(),
+                    text: "请报送整改情况".into(),
+                },
+                "admin",
+            )
+            .await?;
+        let ext = app
+            .store
+            .request_extension(
+                &NewExtension {
+                    task: TaskId(task),
+                    round: None,
+                    unit,
+                    requested_date: "2099-06-30".into(),
+                    reason: "审批未完成".into(),
+                },
+                "unit_b",
+            )
+            .await?;
+        let unit_b = app.login("unit_b").await?;
+        let unit_a = app.login("unit_a").await?;
+        let to_notice = format!("/notices/{}/files", notice.id);
+        let to_ext = format!("/extensions/{}/files", ext.id);
+        for path in [&to_notice, &to_ext] {
+            let (s, _) = post_files(&app, &unit_a, path, &[], &[("a.pdf", pdf(1))]).await?;
+            assert_eq!(s, StatusCode::NOT_FOUND, "{path}: another unit");
+            let (s, body) =
+                post_files(&app, &unit_b, path, &[], &[("a.pdf", b"MZ".to_vec())]).await?;
+            assert_eq!(s, StatusCode::BAD_REQUEST, "{path}: an executable");
+            assert!(body.contains("a.pdf"), "{body}");
+        }
+        ensure!(count(&app, "attachments").await? == 0);
+        let (s, _) =
+            post_files(&app, &unit_b, &to_notice, &[], &[("整改照片.pdf", pdf(3))]).await?;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let (s, _) = post_files(&app, &unit_b, &to_ext, &[], &[("审批进度.pdf", pdf(4))]).await?;
+        assert_eq!(s, StatusCode::SEE_OTHER);
+        let admin = app.login("admin").await?;
+        let page = get_text(&app, &admin, &format!("/tasks/{task}")).await?;
+        assert!(page.contains("整改照片.pdf") && page.contains("审批进度.pdf"));
+        assert!(page.contains("督办单答复 · 区商务委") && page.contains("延期申请 · 区商务委"));
+        // Decided: the request takes no more files.
+        app.store
+            .decide_extension(ext.id, true, "", "admin")
+            .await?;
+        let (s, body) = post_files(&app, &unit_b, &to_ext, &[], &[("b.pdf", pdf(5))]).await?;
+        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert!(body.contains("延期申请已审批"), "{body}");
+        app.finish().await;
+    }
+    Ok(())
+}

@@ -471,6 +471,20 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             [303, 404, 400, 403, 403],
         ),
         (
+            "POST",
+            "/notices/{id}/files",
+            "/notices/{notice}/files",
+            Body::EmptyMultipart,
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "POST",
+            "/extensions/{id}/files",
+            "/extensions/{extension}/files",
+            Body::EmptyMultipart,
+            [303, 404, 400, 403, 403],
+        ),
+        (
             "GET",
             "/files/{id}",
             "/files/{file}",
