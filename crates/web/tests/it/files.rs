@@ -341,6 +341,19 @@ async fn a_closed_out_task_leaves_later_rounds_until_reopened() -> Result<()> {
         assert_eq!(v["closed_on"], today.as_str());
         let notes = get_text(&app, &unit_b, "/notifications").await?;
         assert!(notes.contains("办结申请已销号"), "the unit is told");
+        // And in the ledger the office downloads.
+        let xlsx = admin
+            .client
+            .get(app.url("/downloads/ledger.xlsx"))
+            .send()
+            .await?
+            .bytes()
+            .await?;
+        let strings = crate::oversight::zip_part(&xlsx, "xl/sharedStrings.xml")?;
+        assert!(
+            strings.contains("办结销号") && strings.contains(&today),
+            "closing date in the ledger"
+        );
 
         // A round opened now does not owe the closed task; the other task still is owed.
         let round = open_round(&app, "2026年2月", "2099-02-28").await?;
