@@ -99,7 +99,7 @@ impl Config {
     /// around it (a little room for the multipart framing and the text fields).
     pub fn body_limit(&self) -> usize {
         let file = usize::try_from(self.max_file_bytes).unwrap_or(usize::MAX);
-        self.max_upload_bytes.max(file.saturating_add(1024 * 1024))
+        self.max_upload_bytes.max(file.saturating_add(64 * 1024))
     }
 
     /// When a session ends, idle and in all.
