@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
+use crate::routes::extensions::DecideForm;
 use crate::routes::files::{attachment_list, max_file_bytes, read_upload, unit_of};
 use crate::security::CurrentUser;
 use crate::state::AppState;
@@ -95,12 +96,30 @@ pub async fn apply(
     Ok(Redirect::to(&format!("/tasks/{task}#closeout")).into_response())
 }
 
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DecideForm {
-    /// `approve` or `refuse`.
-    decision: String,
-    note: String,
+/// Tells the applying unit what became of its application.
+async fn tell_unit(
+    app: &AppState,
+    c: &Closeout,
+    kind: &str,
+    subject: String,
+    body: Option<&String>,
+    actor: &str,
+) -> Result<(), PageError> {
+    app.store
+        .notify(
+            &NewNotification {
+                user: None,
+                unit: Some(c.unit_id),
+                kind: kind.into(),
+                subject,
+                body: body.cloned().unwrap_or_default(),
+                link: Some(format!("/tasks/{}#closeout", c.task_id)),
+                dedupe_key: None,
+            },
+            actor,
+        )
+        .await?;
+    Ok(())
 }
 
 /// `POST /admin/closeouts/{id}/decide`: the office approves or refuses; the unit is told.
@@ -111,29 +130,21 @@ pub async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, PageError> {
     let id: CloseoutId = id.parse().map_err(|_| Failure::NotFound)?;
-    let approve = match f.decision.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Err(Failure::BadRequest("请选择同意或不同意办结".into()).into()),
-    };
+    let approve = f.approve()?;
     let c = app
         .store
         .decide_closeout(id, approve, &f.note, &user.username)
         .await?;
-    app.store
-        .notify(
-            &NewNotification {
-                user: None,
-                unit: Some(c.unit_id),
-                kind: "closeout.decided".into(),
-                subject: format!("办结申请{}：{}", c.status.label_zh(), c.task_text),
-                body: c.decision_note.clone().unwrap_or_default(),
-                link: Some(format!("/tasks/{}#closeout", c.task_id)),
-                dedupe_key: None,
-            },
-            &user.username,
-        )
-        .await?;
+    let subject = format!("办结申请{}：{}", c.status.label_zh(), c.task_text);
+    tell_unit(
+        &app,
+        &c,
+        "closeout.decided",
+        subject,
+        c.decision_note.as_ref(),
+        &user.username,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/tasks/{}#closeout", c.task_id)).into_response())
 }
 
@@ -155,20 +166,16 @@ pub async fn reopen(
         .store
         .reopen_closed_task(task, &f.reason, &user.username)
         .await?;
-    app.store
-        .notify(
-            &NewNotification {
-                user: None,
-                unit: Some(c.unit_id),
-                kind: "closeout.reopened".into(),
-                subject: format!("已办结任务被重新打开：{}", c.task_text),
-                body: c.reopen_reason.clone().unwrap_or_default(),
-                link: Some(format!("/tasks/{task}#closeout")),
-                dedupe_key: None,
-            },
-            &user.username,
-        )
-        .await?;
+    let subject = format!("已办结任务被重新打开：{}", c.task_text);
+    tell_unit(
+        &app,
+        &c,
+        "closeout.reopened",
+        subject,
+        c.reopen_reason.as_ref(),
+        &user.username,
+    )
+    .await?;
     Ok(Redirect::to(&format!("/tasks/{task}#closeout")).into_response())
 }
 

@@ -165,16 +165,7 @@ def main():
         if "/login" not in driver.current_url:
             fail(f"anonymous visit was not sent to the login page: {driver.current_url}")
         driver.save_screenshot(os.path.join(shots, "login.png"))
-        driver.find_element(By.NAME, "username").send_keys("admin")
-        driver.find_element(By.NAME, "password").send_keys(password)
-        driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
-        # click() returns before the POST's redirect is followed (password hashing takes a
-        # moment): wait for the navigation, then read the address once.
-        try:
-            WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
-        except Exception:
-            pass
-        landed = driver.current_url
+        landed = login(driver, base, "admin", password)
         if landed.rstrip("/") != base:
             fail(f"login did not land on the overview: {landed}")
         if not driver.find_elements(By.CSS_SELECTOR, "svg.chart"):
