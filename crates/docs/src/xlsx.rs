@@ -8,7 +8,7 @@ use crate::DocsError;
 
 /// The header row, in order, with column widths in Excel character units (a Chinese
 /// character is two units).
-pub const LEDGER_COLUMNS: [(&str, f64); 10] = [
+pub const LEDGER_COLUMNS: [(&str, f64); 11] = [
     ("序号", 6.0),
     ("工作板块", 16.0),
     ("具体任务", 40.0),
@@ -19,6 +19,7 @@ pub const LEDGER_COLUMNS: [(&str, f64); 10] = [
     ("机器判定", 10.0),
     ("判定说明", 30.0),
     ("证据", 30.0),
+    ("办结销号", 12.0),
 ];
 
 /// Excel refuses longer cell strings.
@@ -221,6 +222,7 @@ fn write_sheet(ws: &mut Worksheet, tasks: &[&Task], title: &str) -> Result<(), D
         ws.write_string_with_format(r, 7, machine, &judged)?;
         ws.write_string_with_format(r, 8, cell_text(&explanation(t)), &fmt)?;
         ws.write_string_with_format(r, 9, cell_text(&evidence(t)), &fmt)?;
+        ws.write_string_with_format(r, 10, t.closed_on.as_deref().unwrap_or_default(), &fmt)?;
     }
     ws.set_freeze_panes(HEAD_ROWS, 0)?;
     ws.autofilter(

@@ -140,6 +140,9 @@ pub enum Command {
         /// Hours after login at which a session ends however busy it is.
         #[arg(long, default_value_t = 12)]
         session_hours: u64,
+        /// Largest evidence file (佐证材料) accepted, in MB.
+        #[arg(long, default_value_t = 20)]
+        max_file_mb: u64,
         #[command(flatten)]
         remind: service::RemindArgs,
     },
@@ -258,6 +261,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ldap,
             idle_minutes,
             session_hours,
+            max_file_mb,
             remind,
         } => service::serve(service::ServeArgs {
             database_url: db.url,
@@ -268,6 +272,7 @@ pub fn run(cli: Cli) -> Result<()> {
             ldap,
             idle_minutes,
             session_hours,
+            max_file_mb,
             remind,
         }),
         Command::Migrate { db } => service::migrate(&db.url),

@@ -50,6 +50,7 @@ pub struct ServeArgs {
     pub ldap: LdapArgs,
     pub idle_minutes: u64,
     pub session_hours: u64,
+    pub max_file_mb: u64,
     pub remind: RemindArgs,
 }
 
@@ -270,6 +271,10 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         config.idle_timeout = std::time::Duration::from_secs(args.idle_minutes.max(1) * 60);
         config.session_lifetime =
             std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 365) * 3600);
+        if args.max_file_mb == 0 {
+            bail!("--max-file-mb 至少为 1");
+        }
+        config.max_file_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
         args.remind.apply(&mut config)?;
         let app = Application::build(config)
             .await

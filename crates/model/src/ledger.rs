@@ -76,6 +76,10 @@ pub struct Task {
     /// or after it (or not assessed).
     #[serde(default)]
     pub schedule: Option<Schedule>,
+    /// The date (ISO) the office approved closing the task out (办结销号), for ledgers
+    /// written from the service; never read from a document.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub closed_on: Option<String>,
 }
 
 impl Task {
@@ -100,6 +104,7 @@ impl Task {
             targets: Vec::new(),
             explanation: None,
             schedule: None,
+            closed_on: None,
         }
     }
 

@@ -21,7 +21,7 @@
 //! 8. 黄 `extension_refused` — the task's newest extension request (延期申请) was refused.
 //! 9. 黄 `notice_open` — a supervision notice is open (issued, not yet closed).
 //!
-//! No rule → 绿.
+//! No rule → 绿. A task closed out (办结销号) is 绿 `closed` whatever the rules say.
 
 use duban_model::SelfStatus;
 use duban_model::Verdict;
@@ -77,6 +77,8 @@ pub struct LightInput {
     pub open_notices: Option<i64>,
     /// Whether the newest extension request was refused.
     pub extension_refused: Option<bool>,
+    /// The close-out date (办结销号) of a closed task.
+    pub closed_on: Option<String>,
 }
 
 /// One rule that holds, with its text ("红：本轮报告已逾期（截止2026-11-25）").
@@ -184,6 +186,16 @@ fn reason(color: Color, rule: &'static str, what: String) -> Reason {
 }
 
 pub fn light(i: &LightInput) -> Light {
+    // A closed task is done with: its light says so and no rule can turn it red again
+    // until the office reopens it.
+    if let Some(on) = &i.closed_on {
+        return Light {
+            color: Color::Green,
+            text: format!("已办结：{on}销号"),
+            rule: "closed",
+            reasons: Vec::new(),
+        };
+    }
     let mut reasons = Vec::new();
     if let Some(r) = &i.open_round
         && i.unsubmitted > 0
@@ -350,6 +362,18 @@ mod tests {
         assert_eq!(l.color, Color::Green);
         assert!(l.reasons.is_empty());
         assert!(l.text.starts_with("绿："));
+    }
+
+    #[test]
+    fn a_closed_task_is_never_red() {
+        let mut i = base();
+        i.unsubmitted = 1;
+        i.verdict = Some(Verdict::NotMet);
+        i.closed_on = Some("2026-11-20".into());
+        let l = light(&i);
+        assert_eq!(l.color, Color::Green);
+        assert_eq!(l.rule, "closed");
+        assert_eq!(l.text, "已办结：2026-11-20销号");
     }
 
     #[test]

@@ -3,7 +3,7 @@
 //! A backup is UTF-8 JSON lines: a header naming the format, the schema version (the last
 //! migration applied), the source backend and the tables in restore order; then one line per
 //! row, `{"table": "units", "row": {"id": 1, "name": "区科技局", …}}` (integers as numbers,
-//! booleans as true/false, text as strings, NULL as null); then a trailer with each table's
+//! booleans as true/false, text as strings, file contents as lower-case hex, NULL as null); then a trailer with each table's
 //! row count, `{"end": {"units": 12, …}}`, so a truncated file is refused. It is taken in one
 //! snapshot while the service keeps writing, and leaves out what must not come back: sessions,
 //! login counts, the running instances and the derived revision counters.
@@ -52,6 +52,11 @@ const ORDER: &[&str] = &[
     "notifications",
     "outbox",
     "standing_history",
+    "file_blobs",
+    "closeouts",
+    "attachments",
+    "instructions",
+    "instruction_answers",
     "audit_log",
     "audit_head",
 ];
@@ -87,13 +92,17 @@ pub(crate) enum ColumnKind {
     Bool,
     Real,
     Text,
+    /// File contents: written as lower-case hex, so the JSON stays text on both backends.
+    Bytes,
 }
 
 impl ColumnKind {
     /// From SQLite's declared type or PostgreSQL's `data_type`.
     pub(crate) fn from_declared(t: &str) -> ColumnKind {
         let t = t.to_ascii_lowercase();
-        if t.contains("bool") {
+        if t.contains("blob") || t.contains("bytea") {
+            ColumnKind::Bytes
+        } else if t.contains("bool") {
             ColumnKind::Bool
         } else if t.contains("int") {
             ColumnKind::Int

@@ -55,3 +55,15 @@ id_type!(
     /// A row of the delivery outbox (one email or webhook call to make).
     DeliveryId
 );
+id_type!(
+    /// An evidence file (佐证材料) attached to a report, notice, extension or close-out.
+    AttachmentId
+);
+id_type!(
+    /// An application to close a task out (办结销号).
+    CloseoutId
+);
+id_type!(
+    /// A leader's instruction (领导批示) on a task.
+    InstructionId
+);

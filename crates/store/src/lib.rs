@@ -22,16 +22,19 @@ macro_rules! dispatch {
 }
 
 mod accounts;
+mod attachments;
 mod audit;
 mod audit_search;
 mod backup;
 mod cache;
+mod closeouts;
 mod contacts;
 mod contributions;
 mod directory;
 mod error;
 mod extensions;
 mod ids;
+mod instructions;
 mod notices;
 mod notifications;
 mod outbox;
@@ -45,6 +48,7 @@ mod reopen;
 mod reports;
 mod search;
 mod sessions;
+mod sniff;
 mod sqlite;
 mod standings;
 mod tasks;
@@ -104,6 +108,12 @@ pub use tasks::{
 pub use tokens::{ApiToken, CreatedToken, Revoker, TOKEN_PREFIX, TokenScope};
 pub use units::Unit;
 pub use verdicts::{OverrideDecision, StandingEvent, StandingStep};
+
+pub use attachments::{Attachment, AttachmentOwner, DEFAULT_MAX_FILE_BYTES, FileStorage, NewFile};
+pub use closeouts::{Closeout, CloseoutFilter, CloseoutStatus};
+pub use ids::{AttachmentId, CloseoutId, InstructionId};
+pub use instructions::{Instruction, InstructionAnswer, InstructionFilter};
+pub use sniff::{FileKind, extension as file_extension, human_size};
 
 /// Which database a store talks to.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -9,18 +9,24 @@ pub(crate) mod common;
 
 #[path = "sql/accounts.rs"]
 pub(crate) mod accounts;
+#[path = "sql/attachments.rs"]
+pub(crate) mod attachments;
 #[path = "sql/audit.rs"]
 pub(crate) mod audit;
 #[path = "sql/audit_search.rs"]
 pub(crate) mod audit_search;
 #[path = "sql/backup.rs"]
 pub(crate) mod backup;
+#[path = "sql/closeouts.rs"]
+pub(crate) mod closeouts;
 #[path = "sql/contacts.rs"]
 pub(crate) mod contacts;
 #[path = "sql/contributions.rs"]
 pub(crate) mod contributions;
 #[path = "sql/extensions.rs"]
 pub(crate) mod extensions;
+#[path = "sql/instructions.rs"]
+pub(crate) mod instructions;
 #[path = "sql/notices.rs"]
 pub(crate) mod notices;
 #[path = "sql/notifications.rs"]

@@ -22,7 +22,8 @@ impl Store {
 
     /// The (task, lead unit) pairs of a round's plan whose report for the round has not
     /// reached the office: not started, draft, or returned and not resubmitted. In document
-    /// order, then by unit name.
+    /// order, then by unit name. A task closed out (办结销号) before the round's due date
+    /// owes nothing and is left out.
     pub async fn pending_reports(&self, round: RoundId) -> Result<Vec<PendingReport>, StoreError> {
         dispatch!(self, reminders::pending_reports(round))
     }

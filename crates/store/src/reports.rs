@@ -476,7 +476,8 @@ impl Store {
     }
 
     /// The tasks a unit leads in the round's plan, each with the unit's report for the
-    /// round (`None`: not started), in document order.
+    /// round (`None`: not started), in document order; tasks closed out before the round's
+    /// due date are left out.
     pub async fn unit_round_tasks(
         &self,
         round: RoundId,

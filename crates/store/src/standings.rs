@@ -28,6 +28,8 @@ pub struct TaskStanding {
     /// office; with several lead units, the worst of them (未启动 before 滞后 before 序时推进
     /// before 已完成).
     pub latest_self_status: Option<SelfStatus>,
+    /// The close-out date of a task closed out (办结销号).
+    pub closed_on: Option<String>,
 }
 
 /// Why a task appears in a round's list of lagging tasks.

@@ -29,6 +29,8 @@ pub struct TaskFilter {
     pub disputed: Option<bool>,
     /// Substring of the task text, progress or section; one Chinese character is enough.
     pub q: Option<String>,
+    /// Exact 责任领导.
+    pub leader: Option<String>,
     /// At most 500.
     pub limit: u32,
     pub offset: u32,
@@ -43,6 +45,7 @@ impl Default for TaskFilter {
             verdict: None,
             disputed: None,
             q: None,
+            leader: None,
             limit: 50,
             offset: 0,
         }
@@ -81,6 +84,9 @@ pub struct TaskSummary {
     pub disputed: bool,
     /// Where `verdict` (the final one) came from.
     pub verdict_source: VerdictSource,
+    /// The date (ISO, China Standard Time) the office approved closing it out (办结销号);
+    /// `None` while it is open.
+    pub closed_on: Option<String>,
 }
 
 /// Everything about one task.

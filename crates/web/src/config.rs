@@ -32,6 +32,8 @@ pub struct Config {
     pub base_path: String,
     /// Largest accepted request body, which bounds ledger uploads.
     pub max_upload_bytes: usize,
+    /// Largest evidence file (佐证材料); the request body limit grows to admit it.
+    pub max_file_bytes: u64,
     /// Cheap password hashing, for test suites with many logins. Never in production.
     pub fast_password_hashing: bool,
     /// Email reminders through this SMTP relay; `None`: no email.
@@ -97,6 +99,7 @@ impl Config {
             cookie_secure: false,
             base_path: String::new(),
             max_upload_bytes: 20 * 1024 * 1024,
+            max_file_bytes: duban_store::DEFAULT_MAX_FILE_BYTES,
             fast_password_hashing: false,
             smtp: None,
             webhook: None,
@@ -142,6 +145,13 @@ impl Config {
         } else {
             format!("{url}{}", self.base_path)
         }
+    }
+
+    /// The largest request body: a ledger upload, or one evidence file with its form
+    /// around it (a little room for the multipart framing and the text fields).
+    pub fn body_limit(&self) -> usize {
+        let file = usize::try_from(self.max_file_bytes).unwrap_or(usize::MAX);
+        self.max_upload_bytes.max(file.saturating_add(64 * 1024))
     }
 
     /// When a session ends, idle and in all.

@@ -19,6 +19,7 @@ pub fn input_from(
         disputed: s.disputed,
         latest_self_status: s.latest_self_status,
         returned: s.returned,
+        closed_on: s.closed_on.clone(),
         ..LightInput::default()
     }
 }

@@ -51,7 +51,9 @@ fn exported_ledger_imports_back_the_same() -> Result<()> {
 
 #[test]
 fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
-    let l = sample_ledger(2, 3);
+    let mut l = sample_ledger(2, 3);
+    // A task closed out in the service carries its date into the 办结销号 column.
+    l.tasks[0].closed_on = Some("2026-11-30".into());
     let bytes = ledger_xlsx(&l)?;
     let wb = parse(&part(&bytes, "xl/workbook.xml")?)?;
     let names: Vec<&str> = wb
@@ -64,9 +66,9 @@ fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
     let pane = sheet.all("pane");
     assert_eq!(pane[0].attr("state"), Some("frozen"));
     assert_eq!(pane[0].attr("ySplit"), Some("2"), "title and header frozen");
-    assert_eq!(sheet.all("autoFilter")[0].attr("ref"), Some("A2:J5"));
+    assert_eq!(sheet.all("autoFilter")[0].attr("ref"), Some("A2:K5"));
     // The title row spans the columns and names the plan and year.
-    assert_eq!(sheet.all("mergeCell")[0].attr("ref"), Some("A1:J1"));
+    assert_eq!(sheet.all("mergeCell")[0].attr("ref"), Some("A1:K1"));
     // Print setup: A4 landscape, fitted to one page wide, title and header repeated.
     let setup = sheet.all("pageSetup");
     assert_eq!(setup[0].attr("orientation"), Some("landscape"));
@@ -106,10 +108,12 @@ fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
         "机器判定",
         "判定说明",
         "证据",
+        "办结销号",
     ] {
         assert!(all.iter().any(|s| s == h), "header {h}");
     }
     assert!(all.iter().any(|s| s.contains("\n区商务委（区招商中心）")));
+    assert!(all.iter().any(|s| s == "2026-11-30"), "the closing date");
     assert!(
         all.iter()
             .any(|s| s == &format!("{}台账（附件2）", duban_docs::plan_title(&l))),

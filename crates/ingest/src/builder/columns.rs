@@ -18,9 +18,10 @@ pub(crate) enum Role {
 }
 
 /// Columns duban's ledger export adds beside the office's (`duban_docs::LEDGER_COLUMNS`):
-/// the machine's verdict, its explanation and the evidence. They are known, and not read —
-/// the engine reads the progress again on import — so re-importing an export is silent.
-const DERIVED: [&str; 3] = ["机器判定", "判定说明", "证据"];
+/// the machine's verdict, its explanation, the evidence and the close-out date. They are
+/// known, and not read — the engine reads the progress again on import, and a close-out is
+/// the service's record — so re-importing an export is silent.
+const DERIVED: [&str; 4] = ["机器判定", "判定说明", "证据", "办结销号"];
 
 pub(crate) fn is_derived(header: &str) -> bool {
     let h: String = header.chars().filter(|c| !c.is_whitespace()).collect();

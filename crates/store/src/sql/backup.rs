@@ -113,9 +113,13 @@ async fn write_dump(conn: &mut Conn, path: &str, now: i64) -> Result<(), StoreEr
         // Names come from the catalog, never from input.
         let sql = match KIND {
             Backend::Sqlite => {
+                // JSON cannot hold a BLOB: contents go out as hex.
                 let pairs: Vec<String> = cols
                     .iter()
-                    .map(|(c, _)| format!("'{c}', \"{c}\""))
+                    .map(|(c, kind)| match kind {
+                        ColumnKind::Bytes => format!("'{c}', lower(hex(\"{c}\"))"),
+                        _ => format!("'{c}', \"{c}\""),
+                    })
                     .collect();
                 format!(
                     "SELECT json_object({}) AS j FROM \"{table}\"",
@@ -131,6 +135,13 @@ async fn write_dump(conn: &mut Conn, path: &str, now: i64) -> Result<(), StoreEr
             let mut obj: serde_json::Map<String, serde_json::Value> = serde_json::from_str(&j)?;
             // Booleans are 0/1 on SQLite: written as true/false, so both backends agree.
             for (c, kind) in cols {
+                // PostgreSQL writes bytea as "\\x…" hex; SQLite's was made lower-case above.
+                if *kind == ColumnKind::Bytes
+                    && let Some(serde_json::Value::String(h)) = obj.get_mut(c)
+                    && let Some(rest) = h.strip_prefix("\\x")
+                {
+                    *h = rest.to_string();
+                }
                 if *kind == ColumnKind::Bool
                     && let Some(v) = obj.get_mut(c)
                     && let Some(i) = v.as_i64()
@@ -315,6 +326,14 @@ pub(crate) async fn restore(
                 (ColumnKind::Bool, serde_json::Value::Null) => q.bind(None::<bool>),
                 (ColumnKind::Real, serde_json::Value::Null) => q.bind(None::<f64>),
                 (ColumnKind::Text, serde_json::Value::Null) => q.bind(None::<String>),
+                (ColumnKind::Bytes, serde_json::Value::Null) => q.bind(None::<Vec<u8>>),
+                (ColumnKind::Bytes, v) => q.bind(
+                    v.as_str()
+                        .and_then(|h| hex::decode(h).ok())
+                        .ok_or_else(|| {
+                            bad(path, line_no, format!("表“{table}”的文件内容不是十六进制"))
+                        })?,
+                ),
                 (ColumnKind::Int, serde_json::Value::Bool(b)) => q.bind(i64::from(*b)),
                 (ColumnKind::Int, v) => q.bind(v.as_i64().ok_or_else(|| {
                     bad(path, line_no, format!("表“{table}”的整数列值“{v}”无效"))

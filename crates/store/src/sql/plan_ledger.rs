@@ -61,7 +61,8 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
     for r in sqlx::query(
         "SELECT id, table_no, row_no, section, text, progress, progress_label, leader, \
          deadline, status_text, verdict, verdict_source, machine_verdict, override_reason, \
-         explanation, targets_json, evidence_text, evidence_round_name, evidence_accepted_on \
+         explanation, targets_json, evidence_text, evidence_round_name, evidence_accepted_on, \
+         closed_on \
          FROM tasks WHERE plan_id = $1 ORDER BY position",
     )
     .bind(plan)
@@ -78,6 +79,7 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
         t.leader = r.try_get("leader")?;
         t.deadline = r.try_get("deadline")?;
         t.status_text = r.try_get("status_text")?;
+        t.closed_on = r.try_get("closed_on")?;
         // The standing: the evidence that speaks (an accepted report, else the imported
         // text), the machine's reading of exactly that text (spans included), and the
         // office's word where it is the final one.

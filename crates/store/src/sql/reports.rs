@@ -612,7 +612,10 @@ pub(crate) async fn round_stats(
          FROM task_units tu JOIN tasks t ON t.id = tu.task_id JOIN units u ON u.id = tu.unit_id \
          LEFT JOIN reports r ON r.task_id = tu.task_id AND r.unit_id = tu.unit_id \
              AND r.round_id = $2 \
-         WHERE tu.role = 'lead' AND t.plan_id = $1 GROUP BY tu.unit_id, u.name",
+         WHERE tu.role = 'lead' AND t.plan_id = $1 \
+           AND (t.closed_on IS NULL \
+                OR t.closed_on >= (SELECT ro.due_date FROM rounds ro WHERE ro.id = $2)) \
+         GROUP BY tu.unit_id, u.name",
     )
     .bind(plan)
     .bind(round)
@@ -650,6 +653,9 @@ pub(crate) async fn unit_round_tasks(
     );
     qb.push_bind(unit);
     qb.push(" AND l.plan_id = (SELECT ro.plan_id FROM rounds ro WHERE ro.id = ");
+    qb.push_bind(round);
+    // A task closed out before the round's due date owes the round nothing.
+    qb.push(")) AND (t.closed_on IS NULL OR t.closed_on >= (SELECT ro.due_date FROM rounds ro WHERE ro.id = ");
     qb.push_bind(round);
     qb.push(")) ORDER BY t.position");
     let rows = qb.build().fetch_all(pool).await?;

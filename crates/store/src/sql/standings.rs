@@ -63,7 +63,7 @@ pub(crate) async fn task_standings(
     let mut acc: HashMap<i64, TaskStanding> = HashMap::new();
 
     let mut qb: QueryBuilder<Db> = QueryBuilder::new(
-        "SELECT t.id, t.verdict, t.machine_verdict, t.final_verdict, t.disputed \
+        "SELECT t.id, t.verdict, t.machine_verdict, t.final_verdict, t.disputed, t.closed_on \
          FROM tasks t WHERE 1 = 1",
     );
     push_task_filter(&mut qb, plan, tasks, scope);
@@ -85,6 +85,7 @@ pub(crate) async fn task_standings(
                     unsubmitted: 0,
                     returned: 0,
                     latest_self_status: None,
+                    closed_on: r.try_get("closed_on")?,
                 },
             );
         }
@@ -276,6 +277,8 @@ pub(crate) async fn round_lagging(
          LEFT JOIN reports r ON r.task_id = tu.task_id AND r.unit_id = tu.unit_id \
              AND r.round_id = $2 \
          WHERE tu.role = 'lead' AND t.plan_id = $1 \
+           AND (t.closed_on IS NULL \
+                OR t.closed_on >= (SELECT ro.due_date FROM rounds ro WHERE ro.id = $2)) \
            AND (r.id IS NULL OR r.status = 'draft' \
                 OR r.self_status IN ('lagging', 'not_started')) \
          ORDER BY t.position, tu.position",

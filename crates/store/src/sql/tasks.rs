@@ -18,7 +18,7 @@ type DbRow = <Db as sqlx::Database>::Row;
 
 pub(crate) const SUMMARY_COLUMNS: &str = "t.id, t.plan_id, t.position, t.table_no, t.row_no, t.section, \
      t.text, t.deadline, t.verdict, t.office_verdict, t.machine_verdict, t.disputed, \
-     t.verdict_source";
+     t.verdict_source, t.closed_on";
 
 fn verdict(row: &DbRow, col: &str) -> Result<Option<Verdict>, sqlx::Error> {
     let v: Option<String> = row.try_get(col)?;
@@ -45,6 +45,7 @@ pub(crate) fn summary_from_row(row: &DbRow) -> Result<TaskSummary, sqlx::Error> 
         disputed: row.try_get("disputed")?,
         verdict_source: VerdictSource::parse(&row.try_get::<String, _>("verdict_source")?)
             .unwrap_or(VerdictSource::Machine),
+        closed_on: row.try_get("closed_on")?,
     })
 }
 
@@ -108,6 +109,10 @@ fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &S
         qb.push(" AND t.disputed = ");
         qb.push_bind(d);
     }
+    if let Some(l) = &f.leader {
+        qb.push(" AND t.leader = ");
+        qb.push_bind(l.clone());
+    }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         super::search::push_text_filter(qb, q);
     }
@@ -118,7 +123,12 @@ fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &S
 /// the tasks it leads count.
 fn only_unit(f: &TaskFilter, scope: &Scope) -> Option<(UnitId, bool)> {
     let q_empty = f.q.as_deref().is_none_or(|q| q.trim().is_empty());
-    if f.section.is_some() || f.verdict.is_some() || f.disputed.is_some() || !q_empty {
+    if f.section.is_some()
+        || f.verdict.is_some()
+        || f.disputed.is_some()
+        || f.leader.is_some()
+        || !q_empty
+    {
         return None;
     }
     match (scope, f.lead_unit, f.unit) {

@@ -43,6 +43,33 @@ async fn history(s: &Store) -> Result<()> {
         )
         .await?;
     s.create_session(u.id, OffsetDateTime::now_utc()).await?;
+    // A close-out with an evidence file: its bytes must travel through the backup too
+    // (the comparison below checks them, as hex, table by table).
+    let plan = s.plans().await?[0].id;
+    let (tasks, _) = s
+        .list_tasks(plan, &TaskFilter::default(), &duban_store::Scope::All)
+        .await?;
+    let detail = s
+        .task(tasks[0].id, &duban_store::Scope::All)
+        .await?
+        .context("task")?;
+    let lead = detail.lead.first().context("a lead unit")?.id;
+    let mut bytes = b"%PDF-1.4\n".to_vec();
+    bytes.extend((0u8..=255).collect::<Vec<u8>>());
+    let c = s
+        .apply_closeout(
+            tasks[0].id,
+            lead,
+            "已全部完成。",
+            &[duban_store::NewFile {
+                name: "验收报告.pdf".into(),
+                bytes: bytes.clone(),
+            }],
+            1 << 20,
+            "unit",
+        )
+        .await?;
+    s.decide_closeout(c.id, true, "", "office").await?;
     Ok(())
 }
 
@@ -94,6 +121,14 @@ async fn restore_and_compare(backup: &Path, target: &str, dir: &Path) -> Result<
         )
         .await?;
     ensure!(tasks.len() == 6);
+    let files = store.all_attachments(10).await?;
+    ensure!(files.len() == 1, "{files:?}");
+    let (_, bytes) = store
+        .attachment_content(files[0].id, &duban_store::Scope::All)
+        .await?
+        .context("the file's bytes")?;
+    ensure!(bytes.len() == 9 + 256 && bytes[9..].iter().enumerate().all(|(i, b)| *b as usize == i));
+    ensure!(tasks.iter().filter(|t| t.closed_on.is_some()).count() == 1);
     store.close().await;
     Ok(())
 }

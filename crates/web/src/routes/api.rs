@@ -104,6 +104,8 @@ pub struct TaskRow<'a> {
     disputed: bool,
     /// Where `verdict` (the final one) came from: override | office | machine.
     verdict_source: &'static str,
+    /// The close-out date (办结销号), ISO; null while the task is open.
+    closed_on: &'a Option<String>,
 }
 
 impl<'a> From<&'a TaskSummary> for TaskRow<'a> {
@@ -124,6 +126,7 @@ impl<'a> From<&'a TaskSummary> for TaskRow<'a> {
             machine_verdict: t.machine_verdict.map(|v| v.as_str()),
             disputed: t.disputed,
             verdict_source: t.verdict_source.as_str(),
+            closed_on: &t.closed_on,
         }
     }
 }

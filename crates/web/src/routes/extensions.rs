@@ -131,12 +131,25 @@ pub async fn list(
     )
 }
 
+/// The office's decision on a request (extension or close-out): approve or refuse, and
+/// a note (required by the store for a refusal).
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DecideForm {
     /// `approve` or `refuse`.
-    decision: String,
-    note: String,
+    pub decision: String,
+    pub note: String,
+}
+
+impl DecideForm {
+    /// Whether the office approves; anything but the two buttons' values is refused.
+    pub fn approve(&self) -> Result<bool, Failure> {
+        match self.decision.as_str() {
+            "approve" => Ok(true),
+            "refuse" => Ok(false),
+            _ => Err(Failure::BadRequest("请选择同意或不同意".into())),
+        }
+    }
 }
 
 pub async fn decide(
@@ -146,11 +159,7 @@ pub async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, PageError> {
     let id: ExtensionId = id.parse().map_err(|_| Failure::NotFound)?;
-    let approve = match f.decision.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Err(Failure::BadRequest("请选择同意或不同意".into()).into()),
-    };
+    let approve = f.approve()?;
     let e = app
         .store
         .decide_extension(id, approve, &f.note, &user.username)

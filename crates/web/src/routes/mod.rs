@@ -6,11 +6,14 @@ pub mod api;
 pub mod assets;
 pub mod audit;
 pub mod auth;
+pub mod closeout;
 pub mod contributions;
 pub mod downloads;
 pub mod extensions;
+pub mod files;
 pub mod health;
 pub mod import;
+pub mod instructions;
 pub mod notices;
 pub mod notifications;
 pub mod openapi;
@@ -256,6 +259,55 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
         Access::Session,
         || post(tokens::revoke),
     ),
+    // Evidence files: the lead unit adds them to its editable report; anyone who may see
+    // the record they are attached to downloads them (a unit: its own unit's only).
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/report/files",
+        Access::Session,
+        || post(files::report_upload),
+    ),
+    ("POST", "/notices/{id}/files", Access::Session, || {
+        post(files::notice_upload)
+    }),
+    ("POST", "/extensions/{id}/files", Access::Session, || {
+        post(files::extension_upload)
+    }),
+    ("GET", "/files/{id}", Access::Session, || {
+        get(files::download)
+    }),
+    ("GET", "/admin/files", Access::Admin, || {
+        get(files::storage_page)
+    }),
+    // Close-out: the lead unit applies (the handler refuses other roles and units); the
+    // office decides and may reopen.
+    ("POST", "/tasks/{id}/closeout", Access::Session, || {
+        post(closeout::apply)
+    }),
+    ("GET", "/admin/closeouts", Access::Admin, || {
+        get(closeout::list)
+    }),
+    (
+        "POST",
+        "/admin/closeouts/{id}/decide",
+        Access::Admin,
+        || post(closeout::decide),
+    ),
+    ("POST", "/admin/tasks/{id}/reopen", Access::Admin, || {
+        post(closeout::reopen)
+    }),
+    // Leaders' instructions: written by leader accounts only, answered by the task's units
+    // (the handlers check the role; the store answers 404 for another unit's task); the
+    // leader page for the office and leaders.
+    ("POST", "/tasks/{id}/instructions", Access::Session, || {
+        post(instructions::write)
+    }),
+    ("POST", "/instructions/{id}/answer", Access::Session, || {
+        post(instructions::answer)
+    }),
+    ("GET", "/leader", Access::Oversight, || {
+        get(instructions::page)
+    }),
 ];
 
 /// Every route with its method and access.
@@ -271,7 +323,7 @@ pub fn route_list() -> Vec<RouteInfo> {
 }
 
 pub fn router(state: AppState) -> Router {
-    let limit = state.config.max_upload_bytes;
+    let limit = state.config.body_limit();
     let mut r: Router<AppState> = Router::new();
     for (_, path, access, handler) in TABLE {
         let guarded = handler().route_layer(from_fn_with_state(

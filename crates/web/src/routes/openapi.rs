@@ -92,7 +92,8 @@ fn paths_and_schemas() -> Value {
                         "office_verdict": {"allOf": [{"$ref": "#/components/schemas/Verdict"}], "description": "导入台账时督查办的结论（只对导入时的完成情况有效）"},
                         "machine_verdict": {"allOf": [{"$ref": "#/components/schemas/Verdict"}], "description": "机器对当前依据（最新通过的牵头单位报告，否则导入的完成情况）的判断"},
                         "disputed": {"type": "boolean"},
-                        "verdict_source": {"type": "string", "enum": ["override", "office", "machine"], "description": "最终结论的来源"}
+                        "verdict_source": {"type": "string", "enum": ["override", "office", "machine"], "description": "最终结论的来源"},
+                        "closed_on": {"type": ["string", "null"], "format": "date", "description": "办结销号日期；未办结为 null"}
                     }
                 },
                 "Target": {

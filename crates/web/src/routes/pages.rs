@@ -31,6 +31,8 @@ pub struct TaskQuery {
     pub q: Option<String>,
     /// `1`/`true` for disputed tasks only.
     pub disputed: Option<String>,
+    /// Exact 责任领导.
+    pub leader: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
     pub page: Option<String>,
@@ -70,6 +72,7 @@ impl TaskQuery {
         }
         f.section = nonblank(&self.section).map(str::to_string);
         f.q = nonblank(&self.q).map(str::to_string);
+        f.leader = nonblank(&self.leader).map(str::to_string);
         f.disputed = nonblank(&self.disputed)
             .map(|d| matches!(d, "1" | "true" | "on" | "yes"))
             .filter(|d| *d);
@@ -315,6 +318,16 @@ pub async fn tasks(
         Scope::Unit(_) => Vec::new(),
     };
     let sections = choices.sections;
+    let leaders: Vec<String> = match user.scope() {
+        Scope::All => app
+            .store
+            .task_leaders(plan.id)
+            .await?
+            .into_iter()
+            .map(|(n, _)| n)
+            .collect(),
+        Scope::Unit(_) => Vec::new(),
+    };
     let pages = (total.max(0) as u32).div_ceil(PAGE_SIZE).max(1);
     let mut base_query = q;
     base_query.page = None;
@@ -334,6 +347,7 @@ pub async fn tasks(
             query => base_query,
             sections,
             units,
+            leaders,
             verdicts => verdict_options(),
         },
     )
@@ -347,6 +361,7 @@ fn filter_query(q: &TaskQuery) -> String {
         ("section", &q.section),
         ("q", &q.q),
         ("disputed", &q.disputed),
+        ("leader", &q.leader),
     ];
     pairs
         .iter()
@@ -433,6 +448,14 @@ pub async fn task(
         .chain(t.coop.iter().map(|u| (u.id, format!("{}（配合）", u.name))))
         .collect();
     let unit_account = user.role == duban_store::Role::Unit && user.unit_id.is_some();
+    let is_lead = unit_account && t.lead.iter().any(|l| Some(l.id) == user.unit_id);
+    let (closeouts, closeout_waiting) =
+        crate::routes::closeout::task_closeouts(&app, id, &scope).await?;
+    let instructions = crate::routes::instructions::task_instructions(&app, id, &scope).await?;
+    let is_leader = user.role == duban_store::Role::Leader;
+    let all_files = app.store.task_attachments(id, &scope).await?;
+    let files = crate::routes::files::attachment_list(&all_files);
+    let files_by = crate::routes::files::by_owner(&all_files);
     let open_rounds: Vec<_> = rounds
         .iter()
         .rev()
@@ -517,6 +540,14 @@ pub async fn task(
             levels => crate::routes::notices::level_options(),
             unit_account,
             open_rounds,
+            is_lead,
+            is_leader,
+            instructions,
+            closeouts,
+            closeout_waiting,
+            files,
+            files_by,
+            max_file => duban_store::human_size(crate::routes::files::max_file_bytes(&app)),
         },
     )
 }

@@ -250,6 +250,9 @@ struct FormCtx {
     fields: Vec<FigureField>,
     /// Cooperating units' contributions, when the unit leads the task.
     contributions: Vec<duban_store::Contribution>,
+    /// Evidence files on the report.
+    files: Vec<duban_store::Attachment>,
+    max_file_bytes: u64,
 }
 
 /// The unit's narrative for this task in the round before `round`, if it wrote one.
@@ -313,8 +316,18 @@ async fn load_ctx(
     let previous = previous_narrative(app, task, unit, &round).await?;
     let fields = livecheck::figure_fields(&detail.summary.text);
     let contributions = app.store.contributions(task, round.id, &scope).await?;
+    let files = match &report {
+        Some(r) => {
+            app.store
+                .attachments_of(duban_store::AttachmentOwner::Report(r.id), &scope)
+                .await?
+        }
+        None => Vec::new(),
+    };
     Ok(FormCtx {
         contributions,
+        files,
+        max_file_bytes: crate::routes::files::max_file_bytes(app),
         round,
         task: detail,
         unit,
@@ -520,6 +533,8 @@ fn render_form(
             conflict,
             notice => shown.notice,
             contributions => c.contributions.iter().map(crate::routes::contributions::contribution_context).collect::<Vec<_>>(),
+            files => crate::routes::files::attachment_list(&c.files),
+            max_file => duban_store::human_size(c.max_file_bytes),
         },
     )
 }
@@ -545,6 +560,7 @@ pub async fn form_page(
         Some("saved") => Some("草稿已保存，右侧为本次保存的自动核对结果。"),
         Some("submitted") => Some("已报送，等待督查办审核。"),
         Some("merged") => Some("已将配合单位的内容追加到进展情况草稿中，请核对后保存或提交。"),
+        Some("uploaded") => Some("佐证材料已上传。"),
         _ => None,
     };
     render_form(

@@ -120,7 +120,7 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         (Access::LoginForm, user) => {
             if unsafe_method {
                 let expected = cookies::get(req.headers(), cookies::LOGIN);
-                let limit = g.app.config.max_upload_bytes;
+                let limit = g.app.config.body_limit();
                 match check_csrf(req, expected.as_deref(), limit).await {
                     Ok(r) => (r, user),
                     Err(resp) => return resp,
@@ -171,7 +171,7 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
                 }
                 (req, Some(u))
             } else if unsafe_method {
-                match check_csrf(req, Some(&u.csrf), g.app.config.max_upload_bytes).await {
+                match check_csrf(req, Some(&u.csrf), g.app.config.body_limit()).await {
                     Ok(r) => (r, Some(u)),
                     Err(resp) => return resp,
                 }

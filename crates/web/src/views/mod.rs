@@ -69,6 +69,24 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("../../templates/notifications.html"),
     ),
+    (
+        "attachments.html",
+        include_str!("../../templates/attachments.html"),
+    ),
+    ("files.html", include_str!("../../templates/files.html")),
+    (
+        "closeouts.html",
+        include_str!("../../templates/closeouts.html"),
+    ),
+    (
+        "closeout_decide.html",
+        include_str!("../../templates/closeout_decide.html"),
+    ),
+    ("leader.html", include_str!("../../templates/leader.html")),
+    (
+        "instruction.html",
+        include_str!("../../templates/instruction.html"),
+    ),
 ];
 
 pub struct Templates {
@@ -104,6 +122,7 @@ impl Templates {
             },
             role: u.role.label_zh(),
             admin: u.role == Role::Admin,
+            leader: u.role == Role::Leader,
             unit_id: u.unit_id.map(|id| id.0),
             directory: u.directory,
         });
@@ -124,6 +143,7 @@ struct Me {
     name: String,
     role: &'static str,
     admin: bool,
+    leader: bool,
     unit_id: Option<i64>,
     /// A directory account: no local password to change.
     directory: bool,

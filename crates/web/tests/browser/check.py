@@ -3,7 +3,9 @@
 
 Starts `duban serve --demo` on a free port over a fresh SQLite file, reads the demo admin's
 password from its output, logs in through the login form, opens tasks until one shows
-highlighted evidence (<mark>), and saves screenshots. Exits non-zero on any failure.
+highlighted evidence (<mark>), and saves screenshots. Then a unit account applies to close
+one of its tasks out with an evidence file chosen in the file input, and the admin approves
+it from the close-out queue (办结销号). Exits non-zero on any failure.
 
 Environment:
   DUBAN_SERVE_CMD  the server command, with {port} and {db} placeholders
@@ -66,12 +68,76 @@ def start_server(port, db):
     fail("server did not answer /healthz within 120 s:\n" + "".join(lines))
 
 
-def admin_password(lines):
+def password_of(lines, user):
     for l in lines:
-        m = re.search(r"用户名 admin\s+密码 (\S+)", l)
+        m = re.search(r"用户名 " + re.escape(user) + r"\s+密码 (\S+)", l)
         if m:
             return m.group(1)
-    fail("the server did not print the demo admin's password:\n" + "".join(lines))
+    fail(f"the server did not print the demo {user}'s password:\n" + "".join(lines))
+
+
+def admin_password(lines):
+    return password_of(lines, "admin")
+
+
+def login(driver, base, user, password):
+    """Logs in through the form in a fresh session; returns where it landed."""
+    driver.delete_all_cookies()
+    driver.get(base + "/login")
+    driver.find_element(By.NAME, "username").send_keys(user)
+    driver.find_element(By.NAME, "password").send_keys(password)
+    driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
+    # click() returns before the POST's redirect is followed (password hashing takes a
+    # moment): wait for the navigation, then read the address once.
+    try:
+        WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
+    except Exception:
+        pass
+    return driver.current_url
+
+
+def close_out(driver, base, lines, shots, tmp):
+    """A unit applies to close a task out with a PDF; the office approves it."""
+    landed = login(driver, base, "unit1", password_of(lines, "unit1"))
+    if "/login" in landed:
+        fail(f"unit1 could not log in: {landed}")
+    driver.get(base + "/tasks")
+    links = [a.get_attribute("href") for a in
+             driver.find_elements(By.CSS_SELECTOR, "table.tasks a[href^='/tasks/']")]
+    task = None
+    for href in links:
+        driver.get(href)
+        if driver.find_elements(By.CSS_SELECTOR, "form#closeout-form"):
+            task = href
+            break
+    if task is None:
+        fail(f"none of unit1's {len(links)} tasks offers the close-out form")
+    evidence = os.path.join(tmp, "竣工验收报告.pdf")
+    with open(evidence, "wb") as f:
+        f.write(b"%PDF-1.4\n1 0 obj << /Type /Catalog >> endobj\n%%EOF\n")
+    form = driver.find_element(By.CSS_SELECTOR, "form#closeout-form")
+    form.find_element(By.NAME, "narrative").send_keys("已全部完成，竣工验收合格。")
+    form.find_element(By.CSS_SELECTOR, "input[type=file]").send_keys(evidence)
+    form.find_element(By.CSS_SELECTOR, "button[type=submit]").click()
+    WebDriverWait(driver, 20).until(
+        lambda d: d.find_elements(By.CSS_SELECTOR, "#closeout .closeout[data-status=pending]"))
+    listed = driver.find_elements(By.CSS_SELECTOR, "#closeout a[href^='/files/']")
+    if not any(a.text == "竣工验收报告.pdf" for a in listed):
+        fail(f"{task}: the uploaded file is not listed under the application")
+    driver.save_screenshot(os.path.join(shots, "closeout-applied.png"))
+
+    login(driver, base, "admin", admin_password(lines))
+    driver.get(base + "/admin/closeouts")
+    rows = driver.find_elements(By.CSS_SELECTOR, "form.closeout-decide")
+    if not rows:
+        fail("the office's close-out queue is empty")
+    rows[0].find_element(By.CSS_SELECTOR, "button[value=approve]").click()
+    WebDriverWait(driver, 20).until(lambda d: d.find_elements(By.ID, "closed-on"))
+    closed = driver.find_element(By.ID, "closed-on").text
+    if "已办结" not in closed:
+        fail(f"{driver.current_url}: no closing date after approval ({closed!r})")
+    driver.save_screenshot(os.path.join(shots, "closeout-approved.png"))
+    print(f"ok: {task} closed out with its evidence file ({closed})")
 
 
 def browser():
@@ -99,16 +165,7 @@ def main():
         if "/login" not in driver.current_url:
             fail(f"anonymous visit was not sent to the login page: {driver.current_url}")
         driver.save_screenshot(os.path.join(shots, "login.png"))
-        driver.find_element(By.NAME, "username").send_keys("admin")
-        driver.find_element(By.NAME, "password").send_keys(password)
-        driver.find_element(By.CSS_SELECTOR, "form[action='/login'] button[type=submit]").click()
-        # click() returns before the POST's redirect is followed (password hashing takes a
-        # moment): wait for the navigation, then read the address once.
-        try:
-            WebDriverWait(driver, 20).until(lambda d: "/login" not in d.current_url)
-        except Exception:
-            pass
-        landed = driver.current_url
+        landed = login(driver, base, "admin", password)
         if landed.rstrip("/") != base:
             fail(f"login did not land on the overview: {landed}")
         if not driver.find_elements(By.CSS_SELECTOR, "svg.chart"):
@@ -134,8 +191,10 @@ def main():
                 path = os.path.join(shots, "task-evidence.png")
                 driver.save_screenshot(path)
                 print(f"ok: {href} highlights “{text}”; screenshots in {shots}")
-                return
-        fail(f"none of {len(links)} tasks shows highlighted evidence (<mark>) in its progress text")
+                break
+        else:
+            fail(f"none of {len(links)} tasks shows highlighted evidence (<mark>) in its progress text")
+        close_out(driver, base, lines, shots, tmp)
     finally:
         if driver is not None:
             driver.quit()

@@ -140,7 +140,9 @@ async fn import_preview_cancel_confirm_and_duplicate() -> Result<()> {
 #[tokio::test]
 async fn uploads_over_the_limit_are_refused() -> Result<()> {
     let app = crate::helpers::spawn_app_with(crate::helpers::Backend::Sqlite, |c| {
+        // The body limit admits the larger of a ledger and an evidence file.
         c.max_upload_bytes = 64 * 1024;
+        c.max_file_bytes = 16 * 1024;
     })
     .await?;
     app.add_user("admin", Role::Admin, None, false).await?;

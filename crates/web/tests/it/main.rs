@@ -4,10 +4,12 @@
 
 mod auth;
 mod cycle;
+mod files;
 mod hardening;
 mod helpers;
 mod import;
 mod ldap;
+mod instructions;
 mod matrix;
 mod oversight;
 mod pages;

@@ -483,6 +483,95 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form(""),
             [303, 404, 303, 404, 404],
         ),
+        // Evidence files and close-out. `{file}` is attached to unit B's notice; unit B's
+        // report on `{task}` was accepted above, so it takes no more files. `{closeout}` is
+        // unit B's pending application on `{task2}`.
+        (
+            "POST",
+            "/rounds/{round}/tasks/{task}/report/files",
+            "/rounds/{round}/tasks/{task}/report/files",
+            Body::EmptyMultipart,
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "POST",
+            "/notices/{id}/files",
+            "/notices/{notice}/files",
+            Body::EmptyMultipart,
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "POST",
+            "/extensions/{id}/files",
+            "/extensions/{extension}/files",
+            Body::EmptyMultipart,
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "GET",
+            "/files/{id}",
+            "/files/{file}",
+            Body::None,
+            [303, 404, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/admin/files",
+            "/admin/files",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/tasks/{id}/closeout",
+            "/tasks/{task}/closeout",
+            Body::EmptyMultipart,
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "GET",
+            "/admin/closeouts",
+            "/admin/closeouts",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/closeouts/{id}/decide",
+            "/admin/closeouts/{closeout}/decide",
+            Body::Form("decision=refuse&note="),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/tasks/{id}/reopen",
+            "/admin/tasks/{task}/reopen",
+            Body::Form("reason="),
+            [303, 403, 403, 403, 400],
+        ),
+        // Leaders' instructions: only a leader writes one; `{instruction}` is on `{task}`,
+        // which only unit B may answer. The fixture names no 责任领导, so /leader says so.
+        (
+            "POST",
+            "/tasks/{id}/instructions",
+            "/tasks/{task}/instructions",
+            Body::Form("text="),
+            [303, 403, 403, 400, 403],
+        ),
+        (
+            "POST",
+            "/instructions/{id}/answer",
+            "/instructions/{instruction}/answer",
+            Body::Form("text="),
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "GET",
+            "/leader",
+            "/leader",
+            Body::None,
+            [303, 403, 403, 200, 200],
+        ),
     ]
 }
 
@@ -559,7 +648,10 @@ async fn run(b: Backend) -> Result<()> {
             .replace("{extension}", &extra.extension)
             .replace("{contribution}", &extra.contribution)
             .replace("{notification}", &extra.notification)
-            .replace("{token}", &token);
+            .replace("{token}", &token)
+            .replace("{file}", &extra.file)
+            .replace("{closeout}", &extra.closeout)
+            .replace("{instruction}", &extra.instruction);
         for (i, who) in WHO.iter().enumerate() {
             // A fresh session per request: some routes end the session they run in.
             let (client, csrf) = if i == 0 {
@@ -618,6 +710,9 @@ struct Records {
     extension: String,
     contribution: String,
     notification: String,
+    file: String,
+    closeout: String,
+    instruction: String,
 }
 
 /// Unit B's notice and extension request on `task`, unit A's contribution to `task2` (led
@@ -685,7 +780,31 @@ async fn cycle_records(app: &TestApp, task: i64, task2: i64, round: &str) -> Res
         )
         .await?
         .ok_or_else(|| anyhow::anyhow!("notification posted"))?;
+    let file = app
+        .store
+        .attach_files(
+            duban_store::AttachmentOwner::Notice(notice.id),
+            &[duban_store::NewFile {
+                name: "答复附件.pdf".into(),
+                bytes: b"%PDF-1.4\n%%EOF\n".to_vec(),
+            }],
+            1 << 20,
+            "unit_b",
+        )
+        .await?
+        .remove(0);
+    let closeout = app
+        .store
+        .apply_closeout(TaskId(task2), b, "已全部完成。", &[], 1 << 20, "unit_b")
+        .await?;
+    let (instruction, _) = app
+        .store
+        .write_instruction(TaskId(task), "请抓紧推进。", "leader")
+        .await?;
     Ok(Records {
+        instruction: instruction.id.to_string(),
+        file: file.id.to_string(),
+        closeout: closeout.id.to_string(),
         notice: notice.id.to_string(),
         extension: extension.id.to_string(),
         contribution: contribution.id.to_string(),
