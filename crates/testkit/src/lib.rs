@@ -1,6 +1,8 @@
 //! Fakes for the test suites, on loopback only: an SMTP server that records the messages it
 //! accepts and an HTTP server that records the bodies posted to it (a webhook). Both can be
-//! told to fail their first requests, to exercise retries.
+//! told to fail their first requests, to exercise retries, and both have TLS variants
+//! (STARTTLS, SMTPS, HTTPS with DingTalk's signature check) using a certificate authority
+//! generated at test time ([`TestCa`]).
 //!
 //! Dev-only: never a dependency of a shipped crate.
 
@@ -8,9 +10,11 @@
 
 mod http;
 mod smtp;
+mod tls;
 
-pub use http::{HttpServer, http_server};
-pub use smtp::{Mail, SmtpServer, smtp_server};
+pub use http::{HttpServer, http_server, https_server};
+pub use smtp::{Mail, SmtpServer, smtp_server, smtp_starttls_server, smtps_server};
+pub use tls::TestCa;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -21,6 +21,7 @@ mod views;
 
 pub use config::{Config, SmtpSettings, WebhookSettings};
 pub use demo::{DemoLogin, load_demo_if_empty};
+pub use duban_notify::SmtpTls;
 pub use error::WebError;
 pub use routes::{Access, RouteInfo, route_list};
 pub use startup::Application;
