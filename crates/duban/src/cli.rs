@@ -137,6 +137,10 @@ pub enum Command {
         /// Hours after login at which a session ends however busy it is.
         #[arg(long, default_value_t = 12)]
         session_hours: u64,
+        /// Convert uploaded .doc/.wps/.et files with LibreOffice (`soffice` on the PATH)
+        /// instead of asking the office to save them as .docx/.xlsx.
+        #[arg(long)]
+        convert_with_soffice: bool,
         #[command(flatten)]
         remind: service::RemindArgs,
     },
@@ -160,6 +164,10 @@ pub enum Command {
         /// its ledger: tasks keep their reports, overrides and history.
         #[arg(long)]
         update: bool,
+        /// Convert a .doc/.wps/.et with LibreOffice (`soffice` on the PATH) instead of
+        /// refusing it with what to save it as.
+        #[arg(long)]
+        convert: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -254,6 +262,7 @@ pub fn run(cli: Cli) -> Result<()> {
             client_ip_header,
             idle_minutes,
             session_hours,
+            convert_with_soffice,
             remind,
         } => service::serve(service::ServeArgs {
             database_url: db.url,
@@ -263,6 +272,7 @@ pub fn run(cli: Cli) -> Result<()> {
             client_ip_header,
             idle_minutes,
             session_hours,
+            convert_with_soffice,
             remind,
         }),
         Command::Migrate { db } => service::migrate(&db.url),
@@ -294,8 +304,9 @@ pub fn run(cli: Cli) -> Result<()> {
             file,
             plan,
             update,
+            convert,
             db,
-        } => service::import(&db.url, &file, plan.as_deref(), update),
+        } => service::import(&db.url, &file, plan.as_deref(), update, convert),
         Command::Backup { out, db } => service::backup(&db.url, &out),
         Command::Restore { backup, db } => service::restore(&db.url, &backup),
         Command::Audit {

@@ -49,8 +49,12 @@ pub struct ServeArgs {
     pub client_ip_header: Option<String>,
     pub idle_minutes: u64,
     pub session_hours: u64,
+    pub convert_with_soffice: bool,
     pub remind: RemindArgs,
 }
+
+/// How long soffice may take over one file before it is stopped.
+const SOFFICE_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Reminders (催办): email through an SMTP relay, a webhook, and how often the job runs.
 #[derive(Debug, Clone, clap::Args)]
@@ -198,6 +202,12 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         config.session_lifetime =
             std::time::Duration::from_secs(args.session_hours.clamp(1, 24 * 365) * 3600);
         args.remind.apply(&mut config)?;
+        if args.convert_with_soffice {
+            if !duban_ingest::soffice_available() {
+                bail!("使用 --convert-with-soffice 需要安装 LibreOffice（PATH 中没有 soffice）");
+            }
+            config.soffice_convert = Some(SOFFICE_LIMIT);
+        }
         let app = Application::build(config)
             .await
             .with_context(|| format!("无法启动服务（数据库 {}）", redact(&args.database_url)))?;
@@ -303,13 +313,24 @@ pub fn user_unlock(url: &str, name: &str) -> Result<()> {
     })
 }
 
-pub fn import(url: &str, file: &Path, plan: Option<&str>, update: bool) -> Result<()> {
+pub fn import(
+    url: &str,
+    file: &Path,
+    plan: Option<&str>,
+    update: bool,
+    convert: bool,
+) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
-    let mut ledger = duban_ingest::read_bytes(&name, &bytes, &duban_ingest::Limits::default())?;
+    let mut ledger = duban_ingest::read_bytes_converting(
+        &name,
+        &bytes,
+        &duban_ingest::Limits::default(),
+        convert.then_some(SOFFICE_LIMIT),
+    )?;
     duban_assess::assess_ledger(&mut ledger);
     let sha = hex::encode(Sha256::digest(&bytes));
     let plan_name = plan

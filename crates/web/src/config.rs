@@ -35,6 +35,9 @@ pub struct Config {
     /// The address users open the service at (`http://duban.example.gov.cn`), so emails and
     /// webhook posts carry a full link; `None`: only in-app messages link.
     pub public_url: Option<String>,
+    /// Convert uploaded .doc/.wps/.et files with soffice, stopping it after this long;
+    /// `None`: answer them with what to save them as.
+    pub soffice_convert: Option<Duration>,
 }
 
 /// An SMTP relay (optional AUTH), in plain text, STARTTLS or SMTPS.
@@ -108,6 +111,7 @@ impl Config {
             remind_every: None,
             due_soon_days: 3,
             public_url: None,
+            soffice_convert: None,
         }
     }
 }
