@@ -7,6 +7,7 @@
 #![forbid(unsafe_code)]
 
 mod config;
+mod csv;
 mod current;
 mod demo;
 mod error;

@@ -4,6 +4,7 @@
 
 mod auth;
 mod cycle;
+mod exports;
 mod hardening;
 mod helpers;
 mod import;
