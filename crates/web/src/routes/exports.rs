@@ -4,10 +4,8 @@
 
 use std::collections::HashMap;
 
-use axum::Json;
 use axum::extract::{Path, Query, State};
-use axum::http::{HeaderValue, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use duban_store::{Plan, RoundId, Scope, TaskFilter, TaskSummary};
 use serde::Deserialize;
 use serde_json::json;
@@ -17,29 +15,12 @@ use crate::current::current_plan;
 use crate::error::{Failure, PageError};
 use crate::oversight;
 use crate::routes::api::TaskRow;
-use crate::routes::downloads::{content_disposition, portable_file_name};
+use crate::routes::downloads::file;
 use crate::routes::pages::TaskQuery;
 use crate::security::CurrentUser;
 use crate::state::AppState;
 
 const CSV: &str = "text/csv; charset=utf-8";
-
-fn attachment(
-    body: impl IntoResponse,
-    content_type: &'static str,
-    fallback: &str,
-    name: &str,
-) -> Response {
-    let name = portable_file_name(name, fallback);
-    let mut r = body.into_response();
-    let h = r.headers_mut();
-    h.insert(header::CONTENT_TYPE, HeaderValue::from_static(content_type));
-    if let Ok(v) = HeaderValue::from_str(&content_disposition(fallback, &name)) {
-        h.insert(header::CONTENT_DISPOSITION, v);
-    }
-    h.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));
-    r
-}
 
 /// Every task of the plan the filter matches, in plan order, however many pages.
 async fn all_tasks(
@@ -172,7 +153,7 @@ pub async fn tasks_csv(
         ]);
     }
     let name = format!("{}任务清单.csv", plan.name);
-    Ok(attachment(csv.into_bytes(), CSV, "tasks.csv", &name))
+    Ok(file(csv.into_bytes(), CSV, "tasks.csv", &name))
 }
 
 pub const REPORT_COLUMNS: [&str; 13] = [
@@ -247,7 +228,7 @@ pub async fn round_reports_csv(
         .map(|p| p.name)
         .unwrap_or_default();
     let name = format!("{plan_name}{}填报情况.csv", round.name);
-    Ok(attachment(csv.into_bytes(), CSV, "reports.csv", &name))
+    Ok(file(csv.into_bytes(), CSV, "reports.csv", &name))
 }
 
 async fn all_tasks_of(
@@ -319,10 +300,6 @@ pub async fn plan_json(State(app): State<AppState>) -> Result<Response, PageErro
         "audit": audit,
     });
     let name = format!("{}.json", plan.name);
-    Ok(attachment(
-        Json(body),
-        "application/json",
-        "plan.json",
-        &name,
-    ))
+    let bytes = serde_json::to_vec(&body).map_err(|e| Failure::Internal(e.to_string()))?;
+    Ok(file(bytes, "application/json", "plan.json", &name))
 }
