@@ -26,6 +26,10 @@
 //!
 //! A package that is plainly the other Office format (a .docx renamed .xlsx) is refused with
 //! a message saying what it really is.
+//!
+//! Excel 97-2003 (.xls) is read through calamine into the same grid. .doc/.wps/.et are
+//! answered by content with what to save them as ([`IngestError::SaveAs`]), or converted
+//! with soffice when the caller turns that on ([`read_bytes_converting`]).
 #![forbid(unsafe_code)]
 
 mod builder;
