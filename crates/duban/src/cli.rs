@@ -143,6 +143,10 @@ pub enum Command {
         /// Largest evidence file (佐证材料) accepted, in MB.
         #[arg(long, default_value_t = 20)]
         max_file_mb: u64,
+        /// Convert uploaded .doc/.wps/.et files with LibreOffice (`soffice` on the PATH)
+        /// instead of asking the office to save them as .docx/.xlsx.
+        #[arg(long)]
+        convert_with_soffice: bool,
         #[command(flatten)]
         remind: service::RemindArgs,
     },
@@ -166,6 +170,10 @@ pub enum Command {
         /// its ledger: tasks keep their reports, overrides and history.
         #[arg(long)]
         update: bool,
+        /// Convert a .doc/.wps/.et with LibreOffice (`soffice` on the PATH) instead of
+        /// refusing it with what to save it as.
+        #[arg(long)]
+        convert: bool,
         #[command(flatten)]
         db: Db,
     },
@@ -262,6 +270,7 @@ pub fn run(cli: Cli) -> Result<()> {
             idle_minutes,
             session_hours,
             max_file_mb,
+            convert_with_soffice,
             remind,
         } => service::serve(service::ServeArgs {
             database_url: db.url,
@@ -273,6 +282,7 @@ pub fn run(cli: Cli) -> Result<()> {
             idle_minutes,
             session_hours,
             max_file_mb,
+            convert_with_soffice,
             remind,
         }),
         Command::Migrate { db } => service::migrate(&db.url),
@@ -304,8 +314,9 @@ pub fn run(cli: Cli) -> Result<()> {
             file,
             plan,
             update,
+            convert,
             db,
-        } => service::import(&db.url, &file, plan.as_deref(), update),
+        } => service::import(&db.url, &file, plan.as_deref(), update, convert),
         Command::Backup { out, db } => service::backup(&db.url, &out),
         Command::Restore { backup, db } => service::restore(&db.url, &backup),
         Command::Audit {

@@ -51,8 +51,12 @@ pub struct ServeArgs {
     pub idle_minutes: u64,
     pub session_hours: u64,
     pub max_file_mb: u64,
+    pub convert_with_soffice: bool,
     pub remind: RemindArgs,
 }
+
+/// How long soffice may take over one file before it is stopped.
+const SOFFICE_LIMIT: std::time::Duration = std::time::Duration::from_secs(120);
 
 /// Behind a reverse proxy: the path prefix, and which proxies' forwarding headers count.
 #[derive(Debug, Clone, clap::Args)]
@@ -181,11 +185,19 @@ impl LdapArgs {
 /// Reminders (催办): email through an SMTP relay, a webhook, and how often the job runs.
 #[derive(Debug, Clone, clap::Args)]
 pub struct RemindArgs {
-    /// SMTP relay for email reminders (plain SMTP inside the deployment).
+    /// SMTP relay for email reminders.
     #[arg(long)]
     pub smtp_host: Option<String>,
     #[arg(long, default_value_t = 25)]
     pub smtp_port: u16,
+    /// none, starttls or smtps. Without it: smtps on port 465, starttls on 587, none
+    /// otherwise (a relay inside the deployment on port 25).
+    #[arg(long, value_name = "MODE")]
+    pub smtp_tls: Option<String>,
+    /// PEM file of an intranet CA trusted for the relay's certificate (besides the bundled
+    /// public roots).
+    #[arg(long, value_name = "PEM")]
+    pub smtp_ca_file: Option<std::path::PathBuf>,
     /// The From address, e.g. "督查办 <duban@example.gov.cn>".
     #[arg(long)]
     pub smtp_from: Option<String>,
@@ -195,12 +207,20 @@ pub struct RemindArgs {
     /// does not show in the process list).
     #[arg(long, value_name = "NAME")]
     pub smtp_password_env: Option<String>,
-    /// Webhook every reminder is posted to (http://…).
+    /// Webhook every reminder is posted to (http://… or https://…).
     #[arg(long)]
     pub webhook_url: Option<String>,
     /// generic, dingtalk or wecom.
     #[arg(long, default_value = "generic")]
     pub webhook_format: String,
+    /// Name of the environment variable holding a DingTalk robot's signing secret (加签,
+    /// SEC…); dingtalk format only.
+    #[arg(long, value_name = "NAME")]
+    pub webhook_secret_env: Option<String>,
+    /// PEM file of an intranet CA trusted for an https:// webhook (besides the bundled
+    /// public roots).
+    #[arg(long, value_name = "PEM")]
+    pub webhook_ca_file: Option<std::path::PathBuf>,
     /// Run the reminder job every this many minutes; 0 turns the schedule off (an admin can
     /// still run it from the notices page). Without SMTP or webhook it posts in-app messages.
     #[arg(long, default_value_t = 30)]
@@ -214,6 +234,17 @@ pub struct RemindArgs {
     pub public_url: Option<String>,
 }
 
+/// The text of a CA certificate file named by `flag`, checked to look like PEM.
+fn read_pem(flag: &str, path: Option<&Path>) -> Result<Option<String>> {
+    let Some(path) = path else { return Ok(None) };
+    let text = std::fs::read_to_string(path)
+        .with_context(|| format!("{flag} 指定的文件 {} 无法读取", path.display()))?;
+    if !text.contains("-----BEGIN CERTIFICATE-----") {
+        bail!("{flag} 指定的文件 {} 不是 PEM 格式的证书", path.display());
+    }
+    Ok(Some(text))
+}
+
 impl RemindArgs {
     /// Fills the reminder part of the service's config; the password comes from the
     /// environment variable named by `--smtp-password-env`.
@@ -224,24 +255,46 @@ impl RemindArgs {
             };
             let password =
                 secret_from_env("--smtp-password-env", self.smtp_password_env.as_deref())?;
+            let tls = match self.smtp_tls.as_deref() {
+                None => duban_web::SmtpTls::for_port(self.smtp_port),
+                Some(mode) => duban_web::SmtpTls::parse(mode).with_context(|| {
+                    format!("--smtp-tls“{mode}”无效：应为 none、starttls 或 smtps")
+                })?,
+            };
             config.smtp = Some(duban_web::SmtpSettings {
                 host: host.trim().to_string(),
                 port: self.smtp_port,
                 from,
                 user: self.smtp_user.clone(),
                 password,
+                tls,
+                ca_pem: read_pem("--smtp-ca-file", self.smtp_ca_file.as_deref())?,
             });
         } else if self.smtp_from.is_some()
             || self.smtp_user.is_some()
             || self.smtp_password_env.is_some()
+            || self.smtp_tls.is_some()
+            || self.smtp_ca_file.is_some()
         {
-            bail!("--smtp-from、--smtp-user、--smtp-password-env 需要与 --smtp-host 一起使用");
+            bail!(
+                "--smtp-from、--smtp-user、--smtp-password-env、--smtp-tls、--smtp-ca-file 需要与 --smtp-host 一起使用"
+            );
         }
         if let Some(url) = self.webhook_url.as_deref().filter(|u| !u.trim().is_empty()) {
+            let secret = match &self.webhook_secret_env {
+                Some(name) => Some(std::env::var(name).with_context(|| {
+                    format!("--webhook-secret-env 指定的环境变量 {name} 未设置或不是有效文本")
+                })?),
+                None => None,
+            };
             config.webhook = Some(duban_web::WebhookSettings {
                 url: url.trim().to_string(),
                 format: self.webhook_format.clone(),
+                secret,
+                ca_pem: read_pem("--webhook-ca-file", self.webhook_ca_file.as_deref())?,
             });
+        } else if self.webhook_secret_env.is_some() || self.webhook_ca_file.is_some() {
+            bail!("--webhook-secret-env、--webhook-ca-file 需要与 --webhook-url 一起使用");
         }
         config.remind_every = (self.remind_every_minutes > 0)
             .then(|| std::time::Duration::from_secs(self.remind_every_minutes.saturating_mul(60)));
@@ -276,6 +329,12 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         }
         config.max_file_bytes = args.max_file_mb.saturating_mul(1024 * 1024);
         args.remind.apply(&mut config)?;
+        if args.convert_with_soffice {
+            if !duban_ingest::soffice_available() {
+                bail!("使用 --convert-with-soffice 需要安装 LibreOffice（PATH 中没有 soffice）");
+            }
+            config.soffice_convert = Some(SOFFICE_LIMIT);
+        }
         let app = Application::build(config)
             .await
             .with_context(|| format!("无法启动服务（数据库 {}）", redact(&args.database_url)))?;
@@ -386,13 +445,24 @@ pub fn user_unlock(url: &str, name: &str) -> Result<()> {
     })
 }
 
-pub fn import(url: &str, file: &Path, plan: Option<&str>, update: bool) -> Result<()> {
+pub fn import(
+    url: &str,
+    file: &Path,
+    plan: Option<&str>,
+    update: bool,
+    convert: bool,
+) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
     let name = file
         .file_name()
         .map(|n| n.to_string_lossy().into_owned())
         .unwrap_or_else(|| file.display().to_string());
-    let mut ledger = duban_ingest::read_bytes(&name, &bytes, &duban_ingest::Limits::default())?;
+    let mut ledger = duban_ingest::read_bytes_converting(
+        &name,
+        &bytes,
+        &duban_ingest::Limits::default(),
+        convert.then_some(SOFFICE_LIMIT),
+    )?;
     duban_assess::assess_ledger(&mut ledger);
     let sha = hex::encode(Sha256::digest(&bytes));
     let plan_name = plan

@@ -879,3 +879,59 @@ fn serve_refuses_unsafe_or_incomplete_proxy_and_directory_settings() {
         assert!(stderr(&o).contains(says), "{extra:?}: {}", stderr(&o));
     }
 }
+
+#[test]
+fn serve_refuses_bad_tls_and_signing_settings_before_starting() {
+    let dir = tempfile::tempdir().unwrap();
+    let url = format!("sqlite://{}", dir.path().join("duban.db").display());
+    let base = [
+        "serve",
+        "--database-url",
+        url.as_str(),
+        "--bind",
+        "127.0.0.1:0",
+    ];
+    let smtp = [
+        "--smtp-host",
+        "127.0.0.1",
+        "--smtp-from",
+        "duban@example.gov.cn",
+    ];
+
+    let o = run(&[&base[..], &smtp[..], &["--smtp-tls", "ssl3"]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--smtp-tls"), "{}", stderr(&o));
+
+    // A CA file that is not a PEM certificate is refused, not silently ignored.
+    let not_pem = dir.path().join("ca.pem");
+    std::fs::write(&not_pem, "hello").unwrap();
+    let not_pem = not_pem.display().to_string();
+    let o = run(&[&base[..], &smtp[..], &["--smtp-ca-file", not_pem.as_str()]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("PEM"), "{}", stderr(&o));
+
+    // TLS settings without a relay, a secret without a webhook.
+    let o = run(&[&base[..], &["--smtp-tls", "smtps"]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--smtp-host"), "{}", stderr(&o));
+    let o = run(&[&base[..], &["--webhook-secret-env", "X"]].concat());
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("--webhook-url"), "{}", stderr(&o));
+
+    // The DingTalk secret comes from the named variable; WeCom robots take none.
+    let o = duban()
+        .args(base)
+        .args([
+            "--webhook-url",
+            "https://oapi.dingtalk.com/robot/send?access_token=t",
+            "--webhook-format",
+            "wecom",
+            "--webhook-secret-env",
+            "DUBAN_TEST_ROBOT_SECRET",
+        ])
+        .env("DUBAN_TEST_ROBOT_SECRET", "SECabc")
+        .output()
+        .unwrap();
+    assert!(!o.status.success());
+    assert!(stderr(&o).contains("钉钉"), "{}", stderr(&o));
+}

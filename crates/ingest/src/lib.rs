@@ -26,6 +26,10 @@
 //!
 //! A package that is plainly the other Office format (a .docx renamed .xlsx) is refused with
 //! a message saying what it really is.
+//!
+//! Excel 97-2003 (.xls) is read through calamine into the same grid. .doc/.wps/.et are
+//! answered by content with what to save them as ([`IngestError::SaveAs`]), or converted
+//! with soffice when the caller turns that on ([`read_bytes_converting`]).
 #![forbid(unsafe_code)]
 
 mod builder;
@@ -33,7 +37,10 @@ mod error;
 pub mod grid;
 mod txt;
 
+mod convert;
 mod docx;
+mod legacy;
+mod xls;
 mod xlsx;
 mod zipsafe;
 
@@ -43,10 +50,12 @@ use std::path::Path;
 use duban_model::{Ledger, SourceFormat};
 
 pub use builder::{build, build_owned};
+pub use convert::{convert_with_soffice, read_bytes_converting, soffice_available};
 pub use error::{IngestError, Limits};
 
 /// Reads a ledger file; the format comes from the extension (`.txt`, `.docx`, `.xlsx`,
-/// case-insensitive).
+/// `.xls`, case-insensitive). A `.doc`, `.wps` or `.et` is answered with what to save it
+/// as ([`IngestError::SaveAs`]), unless it is really a workbook that can be read.
 ///
 /// The size limit is checked before the file is read, so a huge file costs nothing. A .docx
 /// or .xlsx is read from disk as the zip layer asks for it, never held whole in memory.
@@ -54,7 +63,11 @@ pub fn read_path(path: &Path, limits: &Limits) -> Result<Ledger, IngestError> {
     let name = path.display().to_string();
     // Refuse unknown formats before touching the disk: the message is the same either way
     // and a typo'd path to a directory should not read as an I/O error first.
-    let format = format_of(&name)?;
+    let legacy = legacy::extension(&name);
+    let format = match legacy {
+        Some(_) => SourceFormat::Xls,
+        None => format_of(&name)?,
+    };
     let io = |e: std::io::Error| IngestError::Io {
         file: name.clone(),
         reason: e.to_string(),
@@ -73,7 +86,8 @@ pub fn read_path(path: &Path, limits: &Limits) -> Result<Ledger, IngestError> {
             limit: limits.max_file_bytes,
         });
     }
-    if format == SourceFormat::Txt {
+    // A .txt, and a BIFF workbook that is read whole (no zip layer to stream through).
+    if matches!(format, SourceFormat::Txt | SourceFormat::Xls) {
         let bytes = std::fs::read(path).map_err(io)?;
         return read_bytes(&name, &bytes, limits);
     }
@@ -113,7 +127,11 @@ fn only_whitespace(r: &mut impl Read) -> std::io::Result<bool> {
 /// Reads a ledger held in memory (an upload); `name` gives the format by its extension and
 /// names the file in messages and in [`Ledger::source`].
 pub fn read_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<Ledger, IngestError> {
-    let format = format_of(name)?;
+    let legacy = legacy::extension(name);
+    let format = match legacy {
+        Some(_) => SourceFormat::Xls,
+        None => format_of(name)?,
+    };
     let size = bytes.len() as u64;
     if size > limits.max_file_bytes {
         return Err(IngestError::TooLarge {
@@ -127,7 +145,10 @@ pub fn read_bytes(name: &str, bytes: &[u8], limits: &Limits) -> Result<Ledger, I
             file: name.to_string(),
         });
     }
-    let doc = read_raw(name, format, bytes, limits)?;
+    let doc = match legacy {
+        Some(ext) => legacy::read(name, ext, bytes)?,
+        None => read_raw(name, format, bytes, limits)?,
+    };
     build_owned(doc, name, format)
 }
 
@@ -141,6 +162,7 @@ pub fn read_raw(
 ) -> Result<grid::RawDoc, IngestError> {
     match format {
         SourceFormat::Txt => txt::read(name, bytes),
+        SourceFormat::Xls => xls::read(name, bytes),
         SourceFormat::Docx | SourceFormat::Xlsx => {
             read_zip(format, zipsafe::SafeZip::open(name, bytes, limits)?)
         }
@@ -165,6 +187,7 @@ pub fn format_of(name: &str) -> Result<SourceFormat, IngestError> {
         Some("txt") => Ok(SourceFormat::Txt),
         Some("docx") => Ok(SourceFormat::Docx),
         Some("xlsx") => Ok(SourceFormat::Xlsx),
+        Some("xls") => Ok(SourceFormat::Xls),
         _ => Err(IngestError::UnknownFormat {
             file: name.to_string(),
         }),

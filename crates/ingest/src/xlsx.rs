@@ -3,19 +3,42 @@
 //! Our own streaming reader rather than calamine: it gives merged regions, reads each
 //! sheet straight from the bounded zip entry without holding its XML, and keeps numbers as
 //! Excel displays them ("5000", "40.4").
-mod cells;
+pub(crate) mod cells;
 mod sheet;
 mod strings;
-mod styles;
+pub(crate) mod styles;
 mod workbook;
 
 use duban_model::{Location, Warning, WarningCode};
 
 use crate::IngestError;
 use crate::grid::{Block, RawDoc};
+
 use crate::zipsafe::{Kind, SafeZip, expect_kind, rel_target, rels};
+pub(crate) use sheet::lay_out_cells;
 
 const DEFAULT_WORKBOOK: &str = "xl/workbook.xml";
+
+/// A sheet with nothing to read, and why: named, never dropped silently.
+pub(crate) fn skipped_sheet(name: &str, why: &str) -> Warning {
+    Warning::new(
+        WarningCode::SkippedPart,
+        Location::part(name.to_string()),
+        format!("工作表“{name}”没有可读的单元格（{why}），已跳过"),
+    )
+}
+
+/// A hidden sheet (附件2 hidden by mistake, or a list of drop-down choices) is read like
+/// the others and named, so the office sees it either way.
+pub(crate) fn hidden_sheet(name: &str, rows: usize) -> Warning {
+    Warning::new(
+        WarningCode::HiddenSheet,
+        Location::part(name.to_string()),
+        format!(
+            "工作表“{name}”在 Excel 中被隐藏，已一并读取（{rows}行）；如不应导入，请删除该工作表后重新导入"
+        ),
+    )
+}
 
 /// Reads an opened package (from memory or from disk).
 pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
@@ -63,28 +86,11 @@ pub(crate) fn read(mut zip: SafeZip<'_>) -> Result<RawDoc, IngestError> {
             Some(i) == last,
         )?
         else {
-            notes.push(Warning::new(
-                WarningCode::SkippedPart,
-                Location::part(s.name.clone()),
-                format!(
-                    "工作表“{}”没有可读的单元格（图表工作表或缺少 {part}），已跳过",
-                    s.name
-                ),
-            ));
+            notes.push(skipped_sheet(&s.name, &format!("图表工作表或缺少 {part}")));
             continue;
         };
-        // A hidden sheet (附件2 hidden by mistake, or a list of drop-down choices) is read
-        // like the others and named, so the office sees it either way.
         if s.hidden {
-            notes.push(Warning::new(
-                WarningCode::HiddenSheet,
-                Location::part(s.name.clone()),
-                format!(
-                    "工作表“{}”在 Excel 中被隐藏，已一并读取（{}行）；如不应导入，请删除该工作表后重新导入",
-                    s.name,
-                    table.rows.len()
-                ),
-            ));
+            notes.push(hidden_sheet(&s.name, table.rows.len()));
         }
         blocks.push(Block::Table(table));
     }

@@ -8,6 +8,8 @@ pub enum SourceFormat {
     Txt,
     Docx,
     Xlsx,
+    /// Excel 97-2003 (BIFF).
+    Xls,
 }
 
 impl SourceFormat {
@@ -16,6 +18,7 @@ impl SourceFormat {
             SourceFormat::Txt => "txt",
             SourceFormat::Docx => "docx",
             SourceFormat::Xlsx => "xlsx",
+            SourceFormat::Xls => "xls",
         }
     }
 }

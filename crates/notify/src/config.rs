@@ -29,6 +29,9 @@ pub struct NotifyConfig {
     /// The app's address as units reach it (e.g. `http://duban.example.gov.cn`), used to
     /// put a link in messages; `None` leaves links out.
     pub app_url: Option<String>,
+    /// An intranet CA (PEM, one or more certificates) trusted for `https://` webhooks besides
+    /// the bundled public roots.
+    pub webhook_ca_pem: Option<String>,
 }
 
 impl Default for NotifyConfig {
@@ -46,6 +49,7 @@ impl Default for NotifyConfig {
             batch: 200,
             worker: format!("notify-{}", std::process::id()),
             app_url: None,
+            webhook_ca_pem: None,
         }
     }
 }
@@ -64,8 +68,8 @@ impl NotifyConfig {
     }
 }
 
-/// An SMTP relay inside the deployment. Plain SMTP (optionally with AUTH); no TLS.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+/// An SMTP relay (optionally with AUTH), reached in plain text or over TLS.
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct SmtpConfig {
     pub host: String,
     pub port: u16,
@@ -73,6 +77,60 @@ pub struct SmtpConfig {
     pub from: String,
     pub username: Option<String>,
     pub password: Option<String>,
+    pub tls: SmtpTls,
+    /// An intranet CA (PEM) trusted for the relay's certificate besides the bundled public
+    /// roots.
+    pub ca_pem: Option<String>,
+}
+
+// Written by hand so that a logged config never shows the password.
+impl std::fmt::Debug for SmtpConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SmtpConfig")
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("from", &self.from)
+            .field("username", &self.username)
+            .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("tls", &self.tls)
+            .field("ca_pem", &self.ca_pem.is_some())
+            .finish()
+    }
+}
+
+/// How the connection to the SMTP relay is secured. The relay's certificate is always
+/// verified (public roots plus `ca_pem`); a relay that cannot prove itself gets nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum SmtpTls {
+    /// Plain SMTP: only for a relay on the same host or a closed network.
+    None,
+    /// A plain connection upgraded with STARTTLS before anything is sent (usually port 587
+    /// or 25); a relay that does not offer STARTTLS is refused, never used in plain text.
+    StartTls,
+    /// TLS from the first byte (SMTPS, usually port 465).
+    Smtps,
+}
+
+impl SmtpTls {
+    pub fn parse(s: &str) -> Option<Self> {
+        match s.trim().to_ascii_lowercase().as_str() {
+            "none" | "plain" => Some(SmtpTls::None),
+            "starttls" => Some(SmtpTls::StartTls),
+            "smtps" | "tls" => Some(SmtpTls::Smtps),
+            _ => None,
+        }
+    }
+
+    /// What a relay on `port` speaks when nothing is said: SMTPS on 465, STARTTLS on 587
+    /// (the submission port), plain on 25 and anything else (a relay inside the deployment).
+    pub fn for_port(port: u16) -> Self {
+        match port {
+            465 => SmtpTls::Smtps,
+            587 => SmtpTls::StartTls,
+            _ => SmtpTls::None,
+        }
+    }
 }
 
 /// The body a webhook receives.
@@ -99,14 +157,28 @@ impl WebhookFormat {
 }
 
 /// A webhook every reminder is posted to (a group robot, an OA relay).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Clone, PartialEq, Serialize, Deserialize)]
 pub struct WebhookConfig {
     /// Names the webhook in the outbox (its recipient), so the URL and its token stay out
     /// of the database.
     pub name: String,
-    /// `http://…` (no TLS in this build: put an HTTPS robot behind a relay).
+    /// `http://…` or `https://…`.
     pub url: String,
     pub format: WebhookFormat,
+    /// A DingTalk robot's signing secret (加签, `SEC…`): each call then carries `timestamp`
+    /// and `sign` query parameters. DingTalk only.
+    pub secret: Option<String>,
+}
+
+// Written by hand so that a logged config never shows the signing secret.
+impl std::fmt::Debug for WebhookConfig {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookConfig")
+            .field("name", &self.name)
+            .field("format", &self.format)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .finish_non_exhaustive()
+    }
 }
 
 #[cfg(test)]

@@ -25,7 +25,7 @@ use std::time::Duration;
 use duban_store::{Delivery, Store, StoreError};
 use time::OffsetDateTime;
 
-pub use config::{NotifyConfig, SmtpConfig, WebhookConfig, WebhookFormat};
+pub use config::{NotifyConfig, SmtpConfig, SmtpTls, WebhookConfig, WebhookFormat};
 
 /// The outbox channel of emails; the recipient is an address.
 pub const CHANNEL_EMAIL: &str = "email";
@@ -38,6 +38,12 @@ pub enum NotifyError {
     Store(#[from] StoreError),
     #[error("提醒配置错误：{0}")]
     Config(String),
+}
+
+/// Whether a CA file holds a PEM certificate: the TLS libraries skip anything else
+/// silently, which would turn a wrong file into "trusts nothing extra".
+pub(crate) fn looks_like_pem(pem: &str) -> bool {
+    pem.contains("-----BEGIN CERTIFICATE-----")
 }
 
 /// What one run did.
@@ -86,9 +92,15 @@ impl Notifier {
             if !names.insert(w.name.as_str()) {
                 return Err(NotifyError::Config(format!("webhook 名称“{}”重复", w.name)));
             }
-            if !w.url.starts_with("http://") {
+            if !(w.url.starts_with("http://") || w.url.starts_with("https://")) {
                 return Err(NotifyError::Config(format!(
-                    "webhook“{}”的地址应以 http:// 开头（本版本不含 TLS，请经内网转发）",
+                    "webhook“{}”的地址应以 http:// 或 https:// 开头",
+                    w.name
+                )));
+            }
+            if w.secret.is_some() && w.format != WebhookFormat::DingTalk {
+                return Err(NotifyError::Config(format!(
+                    "webhook“{}”：加签密钥只用于钉钉机器人（格式 dingtalk）",
                     w.name
                 )));
             }
@@ -98,8 +110,23 @@ impl Notifier {
             .as_ref()
             .map(|c| senders::Mailer::new(c, config.send_timeout))
             .transpose()?;
-        let http = reqwest::Client::builder()
-            .timeout(config.send_timeout)
+        let mut http = reqwest::Client::builder()
+            .use_rustls_tls()
+            .timeout(config.send_timeout);
+        if let Some(pem) = &config.webhook_ca_pem {
+            let invalid = || NotifyError::Config("webhook 的 CA 证书不是有效的 PEM 证书".into());
+            if !looks_like_pem(pem) {
+                return Err(invalid());
+            }
+            for cert in reqwest::Certificate::from_pem_bundle(pem.as_bytes())
+                .ok()
+                .filter(|c| !c.is_empty())
+                .ok_or_else(invalid)?
+            {
+                http = http.add_root_certificate(cert);
+            }
+        }
+        let http = http
             .build()
             .map_err(|e| NotifyError::Config(format!("HTTP 客户端无法创建：{e}")))?;
         Ok(Notifier {

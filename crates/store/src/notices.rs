@@ -359,6 +359,15 @@ impl Store {
         dispatch!(self, notices::list(q, &Scope::All))
     }
 
+    /// Every notice of a plan, closed ones too, newest first: for exports.
+    pub async fn plan_notices(&self, plan: PlanId) -> Result<Vec<Notice>, StoreError> {
+        let q = NoticeQuery {
+            plan: Some(plan),
+            ..Default::default()
+        };
+        dispatch!(self, notices::list(q, &Scope::All))
+    }
+
     /// A plan's notices that are not closed, newest first.
     pub async fn open_notices(&self, plan: PlanId) -> Result<Vec<Notice>, StoreError> {
         let q = NoticeQuery {

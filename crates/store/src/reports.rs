@@ -447,6 +447,11 @@ impl Store {
         dispatch!(self, reports::task_reports(task, scope))
     }
 
+    /// Every report of a round (any status), in task order then unit: for exports.
+    pub async fn round_reports(&self, round: RoundId) -> Result<Vec<Report>, StoreError> {
+        dispatch!(self, reports::round_reports(round))
+    }
+
     /// Submitted reports waiting for review in a round, oldest submission first.
     pub async fn review_queue(&self, round: RoundId) -> Result<Vec<Report>, StoreError> {
         dispatch!(self, reports::review_queue(round))

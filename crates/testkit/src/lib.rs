@@ -1,7 +1,9 @@
 //! Fakes for the test suites, on loopback only: an SMTP server that records the messages it
-//! accepts, an HTTP server that records the bodies posted to it (a webhook), and a real
-//! slapd serving a test directory. The first two can be told to fail their first requests,
-//! to exercise retries.
+//! accepts and an HTTP server that records the bodies posted to it (a webhook), both of
+//! which can be told to fail their first requests, to exercise retries, and have TLS
+//! variants (STARTTLS, SMTPS, HTTPS with DingTalk's signature check) using a certificate
+//! authority generated at test time ([`TestCa`]); and a real slapd serving a test
+//! directory.
 //!
 //! Dev-only: never a dependency of a shipped crate.
 
@@ -10,10 +12,12 @@
 mod http;
 mod slapd;
 mod smtp;
+mod tls;
 
-pub use http::{HttpServer, http_server};
+pub use http::{HttpServer, http_server, https_server};
 pub use slapd::{BASE_DN, ROOT_DN, ROOT_PASSWORD, Slapd, slapd};
-pub use smtp::{Mail, SmtpServer, smtp_server};
+pub use smtp::{Mail, SmtpServer, smtp_server, smtp_starttls_server, smtps_server};
+pub use tls::TestCa;
 
 use std::sync::{Arc, Mutex, MutexGuard};
 

@@ -51,9 +51,12 @@ pub struct Config {
     /// Log people in against this directory (names without a local account); `None`: local
     /// accounts only.
     pub ldap: Option<LdapSettings>,
+    /// Convert uploaded .doc/.wps/.et files with soffice, stopping it after this long;
+    /// `None`: answer them with what to save them as.
+    pub soffice_convert: Option<Duration>,
 }
 
-/// An SMTP relay inside the deployment (plain SMTP, optional AUTH).
+/// An SMTP relay (optional AUTH), in plain text, STARTTLS or SMTPS.
 #[derive(Clone)]
 pub struct SmtpSettings {
     pub host: String,
@@ -62,6 +65,9 @@ pub struct SmtpSettings {
     pub from: String,
     pub user: Option<String>,
     pub password: Option<String>,
+    pub tls: duban_notify::SmtpTls,
+    /// An intranet CA (PEM text) trusted for the relay's certificate.
+    pub ca_pem: Option<String>,
 }
 
 // Written by hand so that a logged config never shows the password.
@@ -73,17 +79,35 @@ impl std::fmt::Debug for SmtpSettings {
             .field("from", &self.from)
             .field("user", &self.user)
             .field("password", &self.password.as_ref().map(|_| "***"))
+            .field("tls", &self.tls)
+            .field("ca_pem", &self.ca_pem.is_some())
             .finish()
     }
 }
 
 /// A webhook (group robot, OA relay) every reminder is posted to.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct WebhookSettings {
-    /// `http://…`; its query may hold a token, so it is never stored in the database.
+    /// `http://…` or `https://…`; its query may hold a token, so it is never stored in the
+    /// database.
     pub url: String,
     /// `generic`, `dingtalk` or `wecom`.
     pub format: String,
+    /// A DingTalk robot's signing secret (加签).
+    pub secret: Option<String>,
+    /// An intranet CA (PEM text) trusted for an `https://` webhook.
+    pub ca_pem: Option<String>,
+}
+
+// Written by hand so that a logged config shows neither the URL's token nor the secret.
+impl std::fmt::Debug for WebhookSettings {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("WebhookSettings")
+            .field("format", &self.format)
+            .field("secret", &self.secret.as_ref().map(|_| "***"))
+            .field("ca_pem", &self.ca_pem.is_some())
+            .finish_non_exhaustive()
+    }
 }
 
 impl Config {
@@ -107,6 +131,7 @@ impl Config {
             due_soon_days: 3,
             public_url: None,
             ldap: None,
+            soffice_convert: None,
         }
     }
 }
@@ -178,6 +203,7 @@ impl Config {
                     name: "webhook".into(),
                     url: w.url.clone(),
                     format,
+                    secret: w.secret.clone(),
                 }]
             }
         };
@@ -190,9 +216,12 @@ impl Config {
                 from: s.from.clone(),
                 username: s.user.clone(),
                 password: s.password.clone(),
+                tls: s.tls,
+                ca_pem: s.ca_pem.clone(),
             }),
             webhooks,
             app_url: self.public_url.as_deref().map(|u| self.public_link(u)),
+            webhook_ca_pem: self.webhook.as_ref().and_then(|w| w.ca_pem.clone()),
             ..NotifyConfig::default()
         })
     }

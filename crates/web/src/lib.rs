@@ -8,6 +8,7 @@
 
 mod auth;
 mod config;
+mod csv;
 mod current;
 mod demo;
 mod error;
@@ -23,6 +24,7 @@ mod views;
 
 pub use config::{Cidr, Config, LdapSettings, SmtpSettings, WebhookSettings, normalize_base_path};
 pub use demo::{DemoLogin, load_demo_if_empty};
+pub use duban_notify::SmtpTls;
 pub use error::WebError;
 pub use routes::{Access, RouteInfo, route_list};
 pub use startup::Application;

@@ -16,7 +16,7 @@ use anyhow::{Context, Result, bail, ensure};
 use duban_model::{Ledger, SourceFormat, Table, Task, UnitRef};
 use duban_store::{AuditFilter, NewUser, NoticeStatus, ReportStatus, Role, Scope, Store, TaskId};
 use duban_testkit::{HttpServer, SmtpServer, http_server, smtp_server};
-use duban_web::{Application, Config, SmtpSettings, WebhookSettings};
+use duban_web::{Application, Config, SmtpSettings, SmtpTls, WebhookSettings};
 use reqwest::StatusCode;
 
 const PASSWORD: &str = "story-password-1";
@@ -105,10 +105,14 @@ impl Story {
             from: "督查办 <duban@example.gov.cn>".into(),
             user: None,
             password: None,
+            tls: SmtpTls::None,
+            ca_pem: None,
         });
         config.webhook = Some(WebhookSettings {
             url: hook.url().to_string(),
             format: "generic".into(),
+            secret: None,
+            ca_pem: None,
         });
         // No schedule: the office runs the pass, so the test knows when mail goes out.
         config.remind_every = None;

@@ -38,7 +38,7 @@ pub(super) fn parse_range(r: &str) -> Option<((u32, u32), (u32, u32))> {
 
 /// A stored number as Excel shows it in a General-like cell: at most 15 significant
 /// digits, no trailing ".0".
-pub(super) fn number(raw: &str, kind: NumKind, date1904: bool) -> String {
+pub(crate) fn number(raw: &str, kind: NumKind, date1904: bool) -> String {
     let Ok(v) = raw.trim().parse::<f64>() else {
         return raw.to_string();
     };
@@ -59,7 +59,7 @@ pub(super) fn number(raw: &str, kind: NumKind, date1904: bool) -> String {
     }
 }
 
-fn general(v: f64) -> String {
+pub(crate) fn general(v: f64) -> String {
     if v == v.trunc() && v.abs() < 1e15 {
         // The guard above keeps the value inside i64's exact range.
         return format!("{}", v as i64);

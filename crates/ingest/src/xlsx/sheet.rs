@@ -301,6 +301,29 @@ struct Overlay {
     anchor: bool,
 }
 
+/// Lays out cells given as (row, column, text), 1-based, with merged regions given as
+/// ((column, row), (column, row)) corners, the way a sheet read here is laid out: for
+/// readers of other workbook formats.
+pub(crate) fn lay_out_cells(
+    cells: impl IntoIterator<Item = (u32, u32, String)>,
+    merges: impl IntoIterator<Item = ((u32, u32), (u32, u32))>,
+) -> Vec<RawRow> {
+    let mut stored = Stored::default();
+    for (row, col, text) in cells {
+        stored.push(row, col, text);
+    }
+    let merges: Vec<Merge> = merges
+        .into_iter()
+        .map(|((c1, r1), (c2, r2))| Merge {
+            c1: c1.min(c2),
+            r1: r1.min(r2),
+            c2: c1.max(c2),
+            r2: r1.max(r2),
+        })
+        .collect();
+    lay_out(stored, &merges)
+}
+
 /// Turns stored rows into dense grid rows: gaps become one empty cell spanning them, a
 /// merge's anchor carries the text across its width, rows below it are continuations.
 fn lay_out(stored: Stored, merges: &[Merge]) -> Vec<RawRow> {

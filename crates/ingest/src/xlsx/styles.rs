@@ -5,7 +5,7 @@ use crate::IngestError;
 use crate::zipsafe::{SafeZip, attr, xml_error};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(super) enum NumKind {
+pub(crate) enum NumKind {
     General,
     Percent,
     /// A date; `chinese` when the format writes 年/月/日, `day` when it shows the day.

@@ -7,4 +7,5 @@ mod fuzz;
 mod paths;
 mod props;
 mod seed_txt;
+mod xls;
 mod xlsx;

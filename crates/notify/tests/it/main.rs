@@ -7,12 +7,14 @@ use std::time::Duration;
 
 use anyhow::{Context, Result, ensure};
 use duban_model::{Ledger, SourceFormat, Table, Task, UnitRef};
-use duban_notify::{Notifier, NotifyConfig, SmtpConfig, WebhookConfig, WebhookFormat};
+use duban_notify::{Notifier, NotifyConfig, SmtpConfig, SmtpTls, WebhookConfig, WebhookFormat};
 use duban_store::{
     DeliveryStatus, DraftInput, PlanId, RoundId, Scope, Store, StoreOptions, TaskFilter, UnitId,
     UserId,
 };
 use time::OffsetDateTime;
+
+mod tls;
 
 use duban_testkit::{HttpServer, SmtpServer, http_server, smtp_server};
 
@@ -163,11 +165,14 @@ fn config(smtp: &SmtpServer, hook: &HttpServer, worker: &str) -> NotifyConfig {
             from: "督查办 <duban@cq.gov.cn>".into(),
             username: None,
             password: None,
+            tls: SmtpTls::None,
+            ca_pem: None,
         }),
         webhooks: vec![WebhookConfig {
             name: "督查群".into(),
             url: hook.url().to_string(),
             format: WebhookFormat::DingTalk,
+            secret: None,
         }],
         send_timeout: Duration::from_secs(10),
         worker: worker.into(),
@@ -347,6 +352,7 @@ async fn a_dead_endpoint_is_given_up_without_blocking_the_rest() -> Result<()> {
             name: "停用的群".into(),
             url: dead_url,
             format: WebhookFormat::Generic,
+            secret: None,
         });
         let n = Notifier::new(s.clone(), cfg)?;
         let now = beijing_10am(2, 1)?;

@@ -28,6 +28,7 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
     let format = match p.try_get::<String, _>("source_format")?.as_str() {
         "docx" => SourceFormat::Docx,
         "xlsx" => SourceFormat::Xlsx,
+        "xls" => SourceFormat::Xls,
         _ => SourceFormat::Txt,
     };
     let mut ledger = Ledger::new(p.try_get::<String, _>("source_name")?, format);

@@ -553,6 +553,19 @@ pub(crate) async fn task_reports(
     Ok(rows.into_iter().map(ReportRow::into_report).collect())
 }
 
+pub(crate) async fn round_reports(pool: &Pool, round: RoundId) -> Result<Vec<Report>, StoreError> {
+    let rows: Vec<ReportRow> = sqlx::query_as(concat!(
+        "SELECT ",
+        report_cols!(),
+        " FROM reports r JOIN tasks t ON t.id = r.task_id WHERE r.round_id = $1 \
+         ORDER BY t.position, r.unit_id"
+    ))
+    .bind(round)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows.into_iter().map(ReportRow::into_report).collect())
+}
+
 pub(crate) async fn review_queue(pool: &Pool, round: RoundId) -> Result<Vec<Report>, StoreError> {
     let rows: Vec<ReportRow> = sqlx::query_as(concat!(
         "SELECT ",

@@ -70,7 +70,13 @@ pub fn portable_file_name(name: &str, fallback: &str) -> String {
     out
 }
 
-fn file(bytes: Vec<u8>, content_type: &'static str, fallback: &str, name: &str) -> Response {
+/// A download: its type, both names (see [`content_disposition`]) and never cached.
+pub(crate) fn file(
+    bytes: Vec<u8>,
+    content_type: &'static str,
+    fallback: &str,
+    name: &str,
+) -> Response {
     let name = &portable_file_name(name, fallback);
     let mut r = bytes.into_response();
     let h = r.headers_mut();

@@ -148,7 +148,7 @@ pub async fn upload(
             render_upload(
                 &app,
                 &user,
-                Some("请选择要导入的台账文件（.txt、.docx 或 .xlsx）".into()),
+                Some("请选择要导入的台账文件（.txt、.docx、.xlsx 或 .xls）".into()),
             )
             .await?,
         )
@@ -158,11 +158,12 @@ pub async fn upload(
         max_file_bytes: app.config.max_upload_bytes as u64,
         ..Limits::default()
     };
+    let convert = app.config.soffice_convert;
     let parsed = {
         let name = name.clone();
         // Parsing a large .docx is CPU work: keep it off the async workers.
         tokio::task::spawn_blocking(move || {
-            duban_ingest::read_bytes(&name, &bytes, &limits).map(|mut l| {
+            duban_ingest::read_bytes_converting(&name, &bytes, &limits, convert).map(|mut l| {
                 assess(&mut l);
                 (l, hex::encode(Sha256::digest(&bytes)))
             })

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod closeout;
 pub mod contributions;
 pub mod downloads;
+pub mod exports;
 pub mod extensions;
 pub mod files;
 pub mod health;
@@ -180,6 +181,18 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ),
     ("GET", "/downloads/ledger.xlsx", Access::Oversight, || {
         get(downloads::ledger_xlsx)
+    }),
+    ("GET", "/downloads/tasks.csv", Access::Oversight, || {
+        get(exports::tasks_csv)
+    }),
+    (
+        "GET",
+        "/downloads/rounds/{id}/reports.csv",
+        Access::Oversight,
+        || get(exports::round_reports_csv),
+    ),
+    ("GET", "/downloads/plan.json", Access::Oversight, || {
+        get(exports::plan_json)
     }),
     ("GET", "/downloads/bulletin.docx", Access::Oversight, || {
         get(downloads::bulletin)

@@ -153,3 +153,75 @@ async fn uploads_over_the_limit_are_refused() -> Result<()> {
     app.finish().await;
     Ok(())
 }
+
+const XLS: &[u8] = include_bytes!("../../../ingest/tests/it/fixtures/legacy/ledger.xls");
+const DOC: &[u8] = include_bytes!("../../../ingest/tests/it/fixtures/legacy/ledger.doc");
+
+#[tokio::test]
+async fn an_xls_imports_and_a_doc_is_answered_with_what_to_save_it_as() -> Result<()> {
+    for b in backends() {
+        let app = spawn_app(b).await?;
+        app.add_user("admin", Role::Admin, None, false).await?;
+        let admin = app.login("admin").await?;
+        let (status, html) = upload(&app, &admin, "台账.xls", XLS.to_vec()).await?;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        ensure!(
+            html.contains("<b class=\"task-count\">24</b>"),
+            "24 tasks in the preview"
+        );
+        ensure!(html.contains("附件2"), "the hidden sheet is named");
+        let token = preview_token(&html).context("preview token")?;
+        let res = admin
+            .client
+            .post(app.url(&format!("/import/{token}/confirm")))
+            .form(&[("csrf", admin.csrf.as_str()), ("plan_name", "2026年台账")])
+            .send()
+            .await?;
+        assert_eq!(res.status(), StatusCode::SEE_OTHER);
+        let plans = app.store.plans().await?;
+        ensure!(
+            plans.len() == 1 && plans[0].source_format == "xls",
+            "{plans:?}"
+        );
+
+        let (status, html) = upload(&app, &admin, "总结.doc", DOC.to_vec()).await?;
+        assert_eq!(status, StatusCode::UNPROCESSABLE_ENTITY);
+        ensure!(
+            html.contains(
+                // The page escapes the slash in "Word/WPS".
+                "《总结.doc》是Word 97-2003 (.doc) 文档，请在 Word&#x2f;WPS 中另存为 .docx 后再导入"
+            ),
+            "{html}"
+        );
+        app.finish().await;
+    }
+    Ok(())
+}
+
+#[tokio::test]
+async fn with_soffice_turned_on_a_doc_upload_is_converted() -> Result<()> {
+    if !duban_ingest::soffice_available() {
+        // CI installs LibreOffice: there this test must run.
+        ensure!(
+            std::env::var_os("CI").is_none(),
+            "soffice missing where CI runs"
+        );
+        return Ok(());
+    }
+    for b in backends() {
+        let app = crate::helpers::spawn_app_with(b, |c| {
+            c.soffice_convert = Some(std::time::Duration::from_secs(120));
+        })
+        .await?;
+        app.add_user("admin", Role::Admin, None, false).await?;
+        let admin = app.login("admin").await?;
+        let (status, html) = upload(&app, &admin, "总结.doc", DOC.to_vec()).await?;
+        assert_eq!(status, StatusCode::OK, "{html}");
+        ensure!(
+            html.contains("<b class=\"task-count\">12</b>"),
+            "converted and read"
+        );
+        app.finish().await;
+    }
+    Ok(())
+}

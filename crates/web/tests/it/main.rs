@@ -5,6 +5,7 @@
 mod auth;
 mod cycle;
 mod files;
+mod exports;
 mod hardening;
 mod helpers;
 mod import;

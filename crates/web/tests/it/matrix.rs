@@ -333,6 +333,27 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::None,
             [303, 403, 403, 200, 200],
         ),
+        (
+            "GET",
+            "/downloads/tasks.csv",
+            "/downloads/tasks.csv",
+            Body::None,
+            [303, 403, 403, 200, 200],
+        ),
+        (
+            "GET",
+            "/downloads/plan.json",
+            "/downloads/plan.json",
+            Body::None,
+            [303, 403, 403, 200, 200],
+        ),
+        (
+            "GET",
+            "/downloads/rounds/{id}/reports.csv",
+            "/downloads/rounds/{round}/reports.csv",
+            Body::None,
+            [303, 403, 403, 200, 200],
+        ),
         // The reporting rows above opened a round: the bulletin reports on it.
         (
             "GET",

@@ -6,7 +6,7 @@
 use anyhow::{Context, Result, ensure};
 use duban_store::{DraftInput, Role, SelfStatus, TaskId};
 use duban_testkit::{http_server, smtp_server};
-use duban_web::{SmtpSettings, WebhookSettings};
+use duban_web::{SmtpSettings, SmtpTls, WebhookSettings};
 use reqwest::StatusCode;
 
 use crate::helpers::{Backend, UNIT_A, UNIT_B, backends, fixture_ledger, spawn_app_with};
@@ -30,10 +30,14 @@ async fn run(b: Backend) -> Result<()> {
             from: "督查办 <duban@example.gov.cn>".into(),
             user: None,
             password: None,
+            tls: SmtpTls::None,
+            ca_pem: None,
         });
         c.webhook = Some(WebhookSettings {
             url: hook_url,
             format: "generic".into(),
+            secret: None,
+            ca_pem: None,
         });
     })
     .await?;
