@@ -50,6 +50,9 @@ const ORDER: &[&str] = &[
     "notifications",
     "outbox",
     "standing_history",
+    "task_handovers",
+    "task_change_requests",
+    "task_milestones",
     "audit_log",
     "audit_head",
 ];

@@ -30,6 +30,7 @@ mod contacts;
 mod contributions;
 mod error;
 mod extensions;
+mod handover;
 mod ids;
 mod notices;
 mod notifications;
@@ -45,6 +46,7 @@ mod reports;
 mod sessions;
 mod sqlite;
 mod standings;
+mod task_edit;
 mod tasks;
 mod time_util;
 mod units;
@@ -70,6 +72,9 @@ pub use backup::{
 pub use contributions::Contribution;
 pub use error::StoreError;
 pub use extensions::{Extension, ExtensionFilter, ExtensionStatus, NewExtension};
+pub use handover::{
+    ChangeKind, ChangeRequest, Handover, HandoverCounts, HandoverFilter, NewChangeRequest,
+};
 pub use ids::{
     ContributionId, DeliveryId, ExtensionId, NoticeId, NotificationId, PlanId, ReportId, RoundId,
     TaskId, UnitId, UserId,
@@ -93,6 +98,7 @@ pub use reports::{
 };
 pub use sessions::{NewSession, SessionLimits, SessionUser};
 pub use standings::{LagReason, LaggingRow, LightRevision, TaskStanding};
+pub use task_edit::TaskDraft;
 pub use tasks::{
     FilterChoices, Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts,
     UnitLink, VerdictCounts,

@@ -21,6 +21,8 @@ pub(crate) mod contacts;
 pub(crate) mod contributions;
 #[path = "sql/extensions.rs"]
 pub(crate) mod extensions;
+#[path = "sql/handover.rs"]
+pub(crate) mod handover;
 #[path = "sql/notices.rs"]
 pub(crate) mod notices;
 #[path = "sql/notifications.rs"]
@@ -43,6 +45,8 @@ pub(crate) mod reports;
 pub(crate) mod sessions;
 #[path = "sql/standings.rs"]
 pub(crate) mod standings;
+#[path = "sql/task_edit.rs"]
+pub(crate) mod task_edit;
 #[path = "sql/tasks.rs"]
 pub(crate) mod tasks;
 #[path = "sql/units.rs"]

@@ -9,6 +9,7 @@ pub mod auth;
 pub mod contributions;
 pub mod downloads;
 pub mod extensions;
+pub mod handover;
 pub mod health;
 pub mod import;
 pub mod notices;
@@ -18,6 +19,7 @@ pub mod pages;
 pub mod reporting;
 pub mod review;
 pub mod rounds;
+pub mod tasks_admin;
 pub mod users;
 
 use axum::Router;
@@ -241,6 +243,45 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("POST", "/notifications/{id}/read", Access::Session, || {
         post(notifications::mark_read)
     }),
+    // Tasks kept in the UI by the office: created, edited, retired.
+    ("GET", "/admin/tasks/new", Access::Admin, || {
+        get(tasks_admin::new_page)
+    }),
+    ("POST", "/admin/tasks", Access::Admin, || {
+        post(tasks_admin::create)
+    }),
+    ("GET", "/admin/tasks/{id}/edit", Access::Admin, || {
+        get(tasks_admin::edit_page)
+    }),
+    ("POST", "/admin/tasks/{id}/edit", Access::Admin, || {
+        post(tasks_admin::edit)
+    }),
+    ("POST", "/admin/tasks/{id}/retire", Access::Admin, || {
+        post(tasks_admin::retire)
+    }),
+    // 交办/签收: the office hands the plan over and decides change requests; a lead unit's
+    // account signs or asks for a change (the handlers refuse other roles and units).
+    ("GET", "/admin/handover", Access::Admin, || {
+        get(handover::page)
+    }),
+    ("POST", "/admin/handover", Access::Admin, || {
+        post(handover::hand_over)
+    }),
+    ("POST", "/tasks/{id}/acknowledge", Access::Session, || {
+        post(handover::acknowledge)
+    }),
+    (
+        "POST",
+        "/tasks/{id}/change-requests",
+        Access::Session,
+        || post(handover::request_change),
+    ),
+    (
+        "POST",
+        "/admin/change-requests/{id}/decide",
+        Access::Admin,
+        || post(handover::decide),
+    ),
 ];
 
 /// Every route with its method and access.

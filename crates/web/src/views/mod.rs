@@ -67,6 +67,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "notifications.html",
         include_str!("../../templates/notifications.html"),
     ),
+    (
+        "task_form.html",
+        include_str!("../../templates/task_form.html"),
+    ),
+    (
+        "handover.html",
+        include_str!("../../templates/handover.html"),
+    ),
 ];
 
 pub struct Templates {

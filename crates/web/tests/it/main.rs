@@ -4,6 +4,7 @@
 
 mod auth;
 mod cycle;
+mod handover;
 mod hardening;
 mod helpers;
 mod import;
@@ -14,3 +15,4 @@ mod reminders;
 mod scope;
 mod standing;
 mod supervision;
+mod task_admin;
