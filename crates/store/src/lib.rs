@@ -32,6 +32,7 @@ mod error;
 mod extensions;
 mod handover;
 mod ids;
+mod milestones;
 mod notices;
 mod notifications;
 mod outbox;
@@ -79,6 +80,7 @@ pub use ids::{
     ContributionId, DeliveryId, ExtensionId, NoticeId, NotificationId, PlanId, ReportId, RoundId,
     TaskId, UnitId, UserId,
 };
+pub use milestones::{NewMilestone, STAGES, TaskMilestone};
 pub use notices::{NewNotice, Notice, NoticeCounts, NoticeLevel, NoticeStatus};
 pub use notifications::{NewNotification, Notification};
 pub use outbox::{Delivery, DeliveryStatus, EnqueueCounts, NewDelivery};

@@ -23,6 +23,8 @@ pub(crate) mod contributions;
 pub(crate) mod extensions;
 #[path = "sql/handover.rs"]
 pub(crate) mod handover;
+#[path = "sql/milestones.rs"]
+pub(crate) mod milestones;
 #[path = "sql/notices.rs"]
 pub(crate) mod notices;
 #[path = "sql/notifications.rs"]

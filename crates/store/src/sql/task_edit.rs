@@ -87,7 +87,10 @@ async fn reread(
     let as_of = row
         .try_get::<Option<String>, _>("imported_as_of")?
         .and_then(|d| duban_model::ymd_opt::parse(&d));
-    let period = as_of.and_then(|d| period_for(Some(d), deadline, plan_year.or(Some(d.year()))));
+    let milestones = super::milestones::figures(tx, task).await?;
+    let period = as_of
+        .and_then(|d| period_for(Some(d), deadline, plan_year.or(Some(d.year()))))
+        .map(|p| p.with_milestones(&milestones));
     let j = judge(text, &progress, &serde_json::Value::Null, period);
     sqlx::query(
         "UPDATE tasks SET imported_machine_verdict = $1, imported_explanation = $2, \

@@ -138,6 +138,9 @@ pub(crate) async fn refresh(
                 deadline.as_deref(),
                 plan_year,
             );
+            // The office's own milestones, where one is due by then, replace linear time.
+            let milestones = super::milestones::figures(tx, task).await?;
+            let period = period.map(|p| p.with_milestones(&milestones));
             let j = judge(&text, &g.narrative, &g.figures, period);
             (
                 g.source.clone(),

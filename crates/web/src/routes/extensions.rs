@@ -131,6 +131,15 @@ pub async fn list(
     )
 }
 
+/// An office decision as posted: `approve` or `refuse`.
+pub fn approves(decision: &str) -> Result<bool, Failure> {
+    match decision {
+        "approve" => Ok(true),
+        "refuse" => Ok(false),
+        _ => Err(Failure::BadRequest("请选择同意或不同意".into())),
+    }
+}
+
 #[derive(Debug, Default, Deserialize)]
 #[serde(default)]
 pub struct DecideForm {
@@ -146,11 +155,7 @@ pub async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, PageError> {
     let id: ExtensionId = id.parse().map_err(|_| Failure::NotFound)?;
-    let approve = match f.decision.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Err(Failure::BadRequest("请选择同意或不同意".into()).into()),
-    };
+    let approve = approves(&f.decision)?;
     let e = app
         .store
         .decide_extension(id, approve, &f.note, &user.username)

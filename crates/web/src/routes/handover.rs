@@ -34,6 +34,18 @@ pub fn handover_context(h: &Handover) -> Value {
     }
 }
 
+/// The handovers matching `filter`, ready for a template. Callers have checked the scope
+/// (a task or unit page the user may see).
+pub async fn handover_rows(app: &AppState, filter: &HandoverFilter) -> Result<Vec<Value>, Failure> {
+    Ok(app
+        .store
+        .handovers(filter, &Scope::All)
+        .await?
+        .iter()
+        .map(handover_context)
+        .collect())
+}
+
 pub fn change_context(c: &ChangeRequest) -> Value {
     context! {
         id => c.id,
@@ -94,20 +106,15 @@ pub async fn page(
         .take(50)
         .map(change_context)
         .collect();
-    let unsigned: Vec<_> = app
-        .store
-        .handovers(
-            &HandoverFilter {
-                plan: Some(plan.id),
-                acknowledged: Some(false),
-                ..HandoverFilter::default()
-            },
-            &Scope::All,
-        )
-        .await?
-        .iter()
-        .map(handover_context)
-        .collect();
+    let unsigned = handover_rows(
+        &app,
+        &HandoverFilter {
+            plan: Some(plan.id),
+            acknowledged: Some(false),
+            ..HandoverFilter::default()
+        },
+    )
+    .await?;
     app.templates.page(
         "handover.html",
         Some(&user),
@@ -246,11 +253,7 @@ pub async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| Failure::NotFound)?;
-    let approve = match f.decision.as_str() {
-        "approve" => true,
-        "refuse" => false,
-        _ => return Err(Failure::BadRequest("请选择同意或不同意".into()).into()),
-    };
+    let approve = crate::routes::extensions::approves(&f.decision)?;
     let c = app
         .store
         .decide_task_change(id, approve, &f.note, &user.username)

@@ -282,6 +282,19 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
         Access::Admin,
         || post(handover::decide),
     ),
+    // Milestones (时间节点), kept by the office.
+    (
+        "POST",
+        "/admin/tasks/{id}/milestones",
+        Access::Admin,
+        || post(tasks_admin::add_milestone),
+    ),
+    (
+        "POST",
+        "/admin/tasks/{id}/milestones/{milestone}/delete",
+        Access::Admin,
+        || post(tasks_admin::remove_milestone),
+    ),
 ];
 
 /// Every route with its method and access.

@@ -429,19 +429,14 @@ pub async fn task(
         .iter()
         .map(crate::routes::extensions::extension_context)
         .collect();
-    let handovers: Vec<_> = app
-        .store
-        .handovers(
-            &duban_store::HandoverFilter {
-                task: Some(id),
-                ..Default::default()
-            },
-            &Scope::All,
-        )
-        .await?
-        .iter()
-        .map(crate::routes::handover::handover_context)
-        .collect();
+    let handovers = crate::routes::handover::handover_rows(
+        &app,
+        &duban_store::HandoverFilter {
+            task: Some(id),
+            ..Default::default()
+        },
+    )
+    .await?;
     let change_requests: Vec<_> = app
         .store
         .task_change_requests(None, Some(id), None, &scope)
@@ -546,6 +541,8 @@ pub async fn task(
             open_rounds,
             handovers,
             change_requests,
+            milestones => app.store.task_milestones(id).await?,
+            stages => duban_store::STAGES,
         },
     )
 }
@@ -616,19 +613,14 @@ pub async fn unit(
         .iter()
         .map(|n| crate::routes::notices::notice_context(n, now))
         .collect();
-    let handovers: Vec<_> = app
-        .store
-        .handovers(
-            &duban_store::HandoverFilter {
-                unit: Some(id),
-                ..Default::default()
-            },
-            &Scope::All,
-        )
-        .await?
-        .iter()
-        .map(crate::routes::handover::handover_context)
-        .collect();
+    let handovers = crate::routes::handover::handover_rows(
+        &app,
+        &duban_store::HandoverFilter {
+            unit: Some(id),
+            ..Default::default()
+        },
+    )
+    .await?;
     let unsigned = handovers
         .iter()
         .filter(|h| !h.get_attr("acknowledged").is_ok_and(|a| a.is_true()))

@@ -192,3 +192,58 @@ pub async fn retire(
     app.store.retire_task(id, &f.reason, &user.username).await?;
     Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct MilestoneForm {
+    due_date: String,
+    label: String,
+    /// A number, or blank for a stage or a milestone in words.
+    target_value: String,
+    target_unit: String,
+    stage: String,
+}
+
+/// Adds a milestone (时间节点) to a task.
+pub async fn add_milestone(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<MilestoneForm>,
+) -> Result<Response, PageError> {
+    let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
+    let target_value = match f.target_value.trim() {
+        "" => None,
+        v => Some(
+            v.parse::<f64>()
+                .map_err(|_| Failure::BadRequest(format!("节点目标值“{v}”不是数字")))?,
+        ),
+    };
+    app.store
+        .add_milestone(
+            id,
+            &duban_store::NewMilestone {
+                due_date: f.due_date,
+                label: f.label,
+                target_value,
+                target_unit: optional(&f.target_unit),
+                stage: optional(&f.stage),
+            },
+            &user.username,
+        )
+        .await?;
+    Ok(Redirect::to(&format!("/tasks/{id}#milestones")).into_response())
+}
+
+pub async fn remove_milestone(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((id, milestone)): Path<(String, String)>,
+) -> Result<Response, PageError> {
+    let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
+    let milestone: i64 = milestone.parse().map_err(|_| Failure::NotFound)?;
+    app.store
+        .remove_milestone(id, milestone, &user.username)
+        .await?;
+    Ok(Redirect::to(&format!("/tasks/{id}#milestones")).into_response())
+}

@@ -9,6 +9,7 @@ mod hardening;
 mod helpers;
 mod import;
 mod matrix;
+mod milestones;
 mod oversight;
 mod pages;
 mod reminders;

@@ -534,6 +534,20 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form("decision=refuse&note="),
             [303, 403, 403, 403, 400],
         ),
+        (
+            "POST",
+            "/admin/tasks/{id}/milestones",
+            "/admin/tasks/{task}/milestones",
+            Body::Form("due_date=bad&target_value=1"),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/tasks/{id}/milestones/{milestone}/delete",
+            "/admin/tasks/{task}/milestones/0/delete",
+            Body::Form(""),
+            [303, 403, 403, 403, 404],
+        ),
     ]
 }
 

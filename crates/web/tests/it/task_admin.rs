@@ -8,7 +8,8 @@ use reqwest::StatusCode;
 use serde_json::Value;
 
 use crate::helpers::{
-    Backend, TestApp, UNIT_A, UNIT_B, User, backends, get, get_text, post_form, seeded,
+    Backend, TestApp, UNIT_A, UNIT_B, User, backends, get, get_text, post_form, post_form_full,
+    seeded,
 };
 
 #[tokio::test]
@@ -32,26 +33,6 @@ async fn total(app: &TestApp, u: &User) -> Result<i64> {
 
 async fn audit_len(app: &TestApp) -> Result<usize> {
     Ok(app.store.audit_entries(1000, None).await?.len())
-}
-
-/// Posts a task form; returns the status, the Location and the body.
-async fn post_task(
-    app: &TestApp,
-    u: &User,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Result<(StatusCode, String, String)> {
-    let mut form: Vec<(&str, &str)> = vec![("csrf", u.csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = u.client.post(app.url(path)).form(&form).send().await?;
-    let status = res.status();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    Ok((status, location, res.text().await?))
 }
 
 pub(crate) fn task_fields<'a>(
@@ -78,7 +59,7 @@ pub(crate) async fn create_task(
     coop: &str,
 ) -> Result<i64> {
     let (s, location, body) =
-        post_task(app, admin, "/admin/tasks", &task_fields(text, lead, coop)).await?;
+        post_form_full(app, admin, "/admin/tasks", &task_fields(text, lead, coop)).await?;
     ensure!(s == StatusCode::SEE_OTHER, "create: {s} {body}");
     location
         .strip_prefix("/tasks/")
@@ -137,7 +118,7 @@ async fn run(b: Backend) -> Result<()> {
 
     // --- Bad input: a clear message, nothing written -------------------------------------
     let audited = audit_len(&app).await?;
-    let (s, _, body) = post_task(
+    let (s, _, body) = post_form_full(
         &app,
         &admin,
         "/admin/tasks",
@@ -152,12 +133,12 @@ async fn run(b: Backend) -> Result<()> {
     );
     let mut bad_deadline = task_fields("新建公园3个", UNIT_A, "");
     bad_deadline[5] = ("deadline", "尽快");
-    let (s, _, body) = post_task(&app, &admin, "/admin/tasks", &bad_deadline).await?;
+    let (s, _, body) = post_form_full(&app, &admin, "/admin/tasks", &bad_deadline).await?;
     ensure!(
         s == StatusCode::BAD_REQUEST && body.contains("完成时限“尽快”无法识别"),
         "{s}"
     );
-    let (s, _, body) = post_task(
+    let (s, _, body) = post_form_full(
         &app,
         &admin,
         "/admin/tasks",
@@ -190,7 +171,7 @@ async fn run(b: Backend) -> Result<()> {
     let edit = format!("/admin/tasks/{id}/edit");
     let page = get_text(&app, &admin, &edit).await?;
     ensure!(page.contains("新建充电桩2500个"), "edit form filled");
-    let (s, _, body) = post_task(
+    let (s, _, body) = post_form_full(
         &app,
         &admin,
         &edit,
@@ -234,7 +215,7 @@ async fn run(b: Backend) -> Result<()> {
     );
     // An edit without a lead unit is refused and changes nothing.
     let (s, _, body) =
-        post_task(&app, &admin, &edit, &task_fields("新建充电桩1个", "", "")).await?;
+        post_form_full(&app, &admin, &edit, &task_fields("新建充电桩1个", "", "")).await?;
     ensure!(
         s == StatusCode::BAD_REQUEST && body.contains("至少要有一个牵头单位"),
         "{s}"
@@ -264,7 +245,7 @@ async fn run(b: Backend) -> Result<()> {
         s == StatusCode::OK && page.contains("任务已并入其他事项"),
         "history kept"
     );
-    let (s, _, body) = post_task(
+    let (s, _, body) = post_form_full(
         &app,
         &admin,
         &edit,
