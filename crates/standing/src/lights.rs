@@ -15,11 +15,13 @@
 //! 3. 红 `not_started` — the newest report says 未启动: a year's key task that has not
 //!    started is as urgent as a missed one.
 //! 4. 红 `notice_overdue` — a supervision notice (督办单) still unanswered past its deadline.
-//! 5. 黄 `disputed` — the office's and the machine's verdicts disagree.
-//! 6. 黄 `lagging` — the newest report says 滞后.
-//! 7. 黄 `returned` — a report was returned and not yet resubmitted.
-//! 8. 黄 `extension_refused` — the task's newest extension request (延期申请) was refused.
-//! 9. 黄 `notice_open` — a supervision notice is open (issued, not yet closed).
+//! 5. 红 `milestone_missed` — a milestone (时间节点) whose date has passed while the task,
+//!    judged on evidence for that date or later, is behind (滞后).
+//! 6. 黄 `disputed` — the office's and the machine's verdicts disagree.
+//! 7. 黄 `lagging` — the newest report says 滞后.
+//! 8. 黄 `returned` — a report was returned and not yet resubmitted.
+//! 9. 黄 `extension_refused` — the task's newest extension request (延期申请) was refused.
+//! 10. 黄 `notice_open` — a supervision notice is open (issued, not yet closed).
 //!
 //! No rule → 绿.
 
@@ -77,6 +79,8 @@ pub struct LightInput {
     pub open_notices: Option<i64>,
     /// Whether the newest extension request was refused.
     pub extension_refused: Option<bool>,
+    /// The milestone missed ("2026-06-30 完成3000辆"), when one is.
+    pub missed_milestone: Option<String>,
 }
 
 /// One rule that holds, with its text ("红：本轮报告已逾期（截止2026-11-25）").
@@ -134,6 +138,13 @@ pub fn light(i: &LightInput) -> Light {
             Color::Red,
             "notice_overdue",
             format!("督办单逾期未办结{n}件"),
+        ));
+    }
+    if let Some(m) = &i.missed_milestone {
+        reasons.push(reason(
+            Color::Red,
+            "milestone_missed",
+            format!("未完成时间节点（{m}）"),
         ));
     }
     if i.disputed {
@@ -212,6 +223,16 @@ mod tests {
             machine_verdict: Some(Verdict::Met),
             ..LightInput::default()
         }
+    }
+
+    #[test]
+    fn a_missed_milestone_is_red_and_named() {
+        let mut i = base();
+        i.missed_milestone = Some("2026-06-30 完成3000辆".into());
+        let l = light(&i);
+        assert_eq!(l.color, Color::Red);
+        assert_eq!(l.rule, "milestone_missed");
+        assert_eq!(l.text, "红：未完成时间节点（2026-06-30 完成3000辆）");
     }
 
     #[test]

@@ -114,6 +114,17 @@ impl Store {
         dispatch!(self, milestones::add(task, &m, actor, now))
     }
 
+    /// For the lights: per live task of `plan`, its latest milestone dated before `today`
+    /// ("YYYY-MM-DD") that it missed — the task, judged on evidence for that date or later,
+    /// is behind (滞后) — as "2026-06-30 完成3000辆".
+    pub async fn missed_milestones(
+        &self,
+        plan: crate::PlanId,
+        today: &str,
+    ) -> Result<Vec<(TaskId, String)>, StoreError> {
+        dispatch!(self, milestones::missed(plan, today))
+    }
+
     /// Removes a milestone of `task`; judged again and audited in the same transaction.
     pub async fn remove_milestone(
         &self,

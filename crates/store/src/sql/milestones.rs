@@ -201,3 +201,33 @@ pub(crate) async fn remove(
     tx.commit().await?;
     Ok(())
 }
+
+pub(crate) async fn missed(
+    pool: &Pool,
+    plan: crate::PlanId,
+    today: &str,
+) -> Result<Vec<(TaskId, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.task_id, m.due_date, m.label FROM task_milestones m \
+         JOIN tasks t ON t.id = m.task_id \
+         WHERE t.plan_id = $1 AND t.retired_at IS NULL AND m.due_date < $2 \
+         AND t.schedule = 'lagging' AND t.evidence_as_of >= m.due_date \
+         ORDER BY m.task_id, m.due_date DESC",
+    )
+    .bind(plan)
+    .bind(today)
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<(TaskId, String)> = Vec::new();
+    for r in &rows {
+        let task = TaskId(r.try_get("task_id")?);
+        // Newest first per task: the first row of each task is its latest missed one.
+        if out.last().is_some_and(|(t, _)| *t == task) {
+            continue;
+        }
+        let due: String = r.try_get("due_date")?;
+        let label: String = r.try_get("label")?;
+        out.push((task, format!("{due} {label}")));
+    }
+    Ok(out)
+}

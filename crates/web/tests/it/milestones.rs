@@ -151,6 +151,13 @@ async fn run(b: Backend) -> Result<()> {
         t.explanation
     );
 
+    // The light names the missed milestone (its date has passed, the June report is behind).
+    let page = get_text(&app, &admin, &format!("/tasks/{t2}")).await?;
+    ensure!(
+        page.contains("未完成时间节点（2026-06-30 完成3000辆）"),
+        "the light names the milestone"
+    );
+
     // Without the milestone, linear time (half the year) judges 40% on schedule.
     let id = app.store.task_milestones(task).await?[0].id;
     let (s, _) = post_form(
