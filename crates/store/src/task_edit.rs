@@ -104,6 +104,28 @@ impl Store {
         dispatch!(self, task_edit::edit(task, draft, actor, now))
     }
 
+    /// Splits a task into sub-tasks (分解), each with its own text and units (a sub-task
+    /// without a lead unit is refused, naming it); they inherit nothing silently — the
+    /// caller fills section, 责任领导 and 完成时限. From then on the task stands where its
+    /// sub-tasks stand (the worst decides). All or nothing, audited.
+    pub async fn split_task(
+        &self,
+        parent: TaskId,
+        children: &[TaskDraft],
+        actor: &str,
+    ) -> Result<Vec<TaskId>, StoreError> {
+        if children.is_empty() {
+            return Err(StoreError::Invalid("请至少写一项子任务".into()));
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, task_edit::split(parent, children, actor, now))
+    }
+
+    /// The live sub-tasks of a task, in plan order.
+    pub async fn subtasks(&self, parent: TaskId) -> Result<Vec<(TaskId, String)>, StoreError> {
+        dispatch!(self, task_edit::children(parent))
+    }
+
     /// Retires a task: it keeps its reports and history but leaves rounds, lists and counts.
     /// A reason is required.
     pub async fn retire_task(

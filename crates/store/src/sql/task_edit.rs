@@ -329,6 +329,23 @@ pub(crate) async fn retire(
     .bind(task)
     .execute(&mut **tx)
     .await?;
+    // A retired sub-task no longer counts for the task it was split from.
+    let parent: Option<i64> = sqlx::query("SELECT parent_id FROM tasks WHERE id = $1")
+        .bind(task)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("parent_id")?;
+    if let Some(p) = parent {
+        super::verdicts::refresh(
+            &mut tx,
+            TaskId(p),
+            OverrideDecision::Keep,
+            StandingEvent::Edit,
+            actor,
+            now,
+        )
+        .await?;
+    }
     bump(&mut tx, plan).await?;
     append(
         &mut tx,
@@ -345,4 +362,70 @@ pub(crate) async fn retire(
     .await?;
     tx.commit().await?;
     Ok(())
+}
+
+pub(crate) async fn split(
+    pool: &Pool,
+    parent: TaskId,
+    children: &[TaskDraft],
+    actor: &str,
+    now: i64,
+) -> Result<Vec<TaskId>, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let (plan, _) = live_task(&mut tx, parent).await?;
+    let grandparent: Option<i64> = sqlx::query("SELECT parent_id FROM tasks WHERE id = $1")
+        .bind(parent)
+        .fetch_one(&mut **tx)
+        .await?
+        .try_get("parent_id")?;
+    if grandparent.is_some() {
+        return Err(StoreError::Invalid("子任务不能再分解".into()));
+    }
+    let year = plan_year(&mut tx, plan).await?;
+    // Every child is checked before any is written, so the message names the first bad one.
+    let mut checked = Vec::with_capacity(children.len());
+    for (i, c) in children.iter().enumerate() {
+        checked.push(
+            c.checked(year)
+                .map_err(|e| StoreError::Invalid(format!("第{}项子任务：{e}", i + 1)))?,
+        );
+    }
+    let mut ids = Vec::with_capacity(checked.len());
+    for c in &checked {
+        ids.push(insert(&mut tx, plan, c, Some(parent), year, actor, now).await?);
+    }
+    bump(&mut tx, plan).await?;
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action: "task.split",
+            entity: "task",
+            entity_id: Some(parent.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "children": ids.iter().map(|i| i.0).collect::<Vec<_>>(),
+                "drafts": checked,
+            })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(ids)
+}
+
+pub(crate) async fn children(
+    pool: &Pool,
+    parent: TaskId,
+) -> Result<Vec<(TaskId, String)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT id, text FROM tasks WHERE parent_id = $1 AND retired_at IS NULL ORDER BY position",
+    )
+    .bind(parent)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok((TaskId(r.try_get("id")?), r.try_get("text")?)))
+        .collect()
 }

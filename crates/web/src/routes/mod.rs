@@ -295,6 +295,10 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
         Access::Admin,
         || post(tasks_admin::remove_milestone),
     ),
+    // 分解: a task split into sub-tasks.
+    ("POST", "/admin/tasks/{id}/split", Access::Admin, || {
+        post(tasks_admin::split)
+    }),
 ];
 
 /// Every route with its method and access.

@@ -542,6 +542,8 @@ pub async fn task(
             handovers,
             change_requests,
             milestones => app.store.task_milestones(id).await?,
+            subtasks => app.store.subtasks(id).await?,
+            parent_id => t.parent_id,
             stages => duban_store::STAGES,
         },
     )

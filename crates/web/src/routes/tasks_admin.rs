@@ -247,3 +247,43 @@ pub async fn remove_milestone(
         .await?;
     Ok(Redirect::to(&format!("/tasks/{id}#milestones")).into_response())
 }
+
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct SplitForm {
+    /// One sub-task a line: "内容 | 牵头单位 | 配合单位" (the last part optional).
+    children: String,
+}
+
+/// Splits a task into sub-tasks (分解); each inherits the parent's section, 责任领导 and
+/// 完成时限 and names its own units.
+pub async fn split(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<SplitForm>,
+) -> Result<Response, PageError> {
+    let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
+    let parent = app
+        .store
+        .task(id, &Scope::All)
+        .await?
+        .ok_or(Failure::NotFound)?;
+    let mut children = Vec::new();
+    for line in f.children.lines().filter(|l| !l.trim().is_empty()) {
+        let mut parts = line.split(['|', '｜']).map(str::trim);
+        let text = parts.next().unwrap_or_default();
+        let lead = parts.next().unwrap_or_default();
+        let coop = parts.next().unwrap_or_default();
+        children.push(TaskDraft {
+            section: parent.summary.section.clone(),
+            text: text.to_string(),
+            lead_units: resolve_units(&app, lead).await?,
+            coop_units: resolve_units(&app, coop).await?,
+            leader: parent.leader.clone(),
+            deadline: parent.summary.deadline.clone(),
+        });
+    }
+    app.store.split_task(id, &children, &user.username).await?;
+    Ok(Redirect::to(&format!("/tasks/{id}#subtasks")).into_response())
+}

@@ -548,6 +548,13 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form(""),
             [303, 403, 403, 403, 404],
         ),
+        (
+            "POST",
+            "/admin/tasks/{id}/split",
+            "/admin/tasks/{task}/split",
+            Body::Form("children=x"),
+            [303, 403, 403, 403, 400],
+        ),
     ]
 }
 

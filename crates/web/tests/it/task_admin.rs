@@ -263,3 +263,134 @@ async fn run(b: Backend) -> Result<()> {
     app.finish().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn split_into_subtasks() -> Result<()> {
+    for b in backends() {
+        split_run(b).await.with_context(|| format!("on {b:?}"))?;
+    }
+    Ok(())
+}
+
+async fn machine_verdict(app: &TestApp, id: i64) -> Result<Option<duban_model::Verdict>> {
+    Ok(app
+        .store
+        .task(duban_store::TaskId(id), &duban_store::Scope::All)
+        .await?
+        .context("task")?
+        .summary
+        .machine_verdict)
+}
+
+/// Splits task 2 (进口整车5000辆以上, led by B) in two; a child without a lead unit is
+/// refused and nothing is written; the parent stands where its worst child stands.
+async fn split_run(b: Backend) -> Result<()> {
+    use duban_model::Verdict;
+    let app = seeded(b).await?;
+    let t2 = crate::helpers::task_ids(&app).await?[1];
+    let admin = app.login("admin").await?;
+    let unit_a = app.login("unit_a").await?;
+    let before_total = total(&app, &admin).await?;
+    let audited = audit_len(&app).await?;
+    let split = format!("/admin/tasks/{t2}/split");
+
+    let (s, body) = post_form(
+        &app,
+        &admin,
+        &split,
+        &[(
+            "children",
+            "进口整车3000辆以上 | 区商务委\n进口整车2000辆以上 |",
+        )],
+    )
+    .await?;
+    ensure!(
+        s == StatusCode::BAD_REQUEST && body.contains("第2项子任务：至少要有一个牵头单位"),
+        "a child without a lead unit: {s}"
+    );
+    let (s, _) = post_form(&app, &unit_a, &split, &[("children", "x | 区科技局")]).await?;
+    ensure!(s == StatusCode::FORBIDDEN, "a unit cannot split: {s}");
+    ensure!(total(&app, &admin).await? == before_total, "nothing added");
+    ensure!(audit_len(&app).await? == audited, "nothing audited");
+
+    let (s, _) = post_form(
+        &app,
+        &admin,
+        &split,
+        &[(
+            "children",
+            &format!("进口整车3000辆以上 | {UNIT_B}\n进口整车2000辆以上 | {UNIT_A}"),
+        )],
+    )
+    .await?;
+    ensure!(s == StatusCode::SEE_OTHER, "split: {s}");
+    let children = app.store.subtasks(duban_store::TaskId(t2)).await?;
+    ensure!(children.len() == 2, "two sub-tasks");
+    let (c1, c2) = (children[0].0.0, children[1].0.0);
+    ensure!(
+        total(&app, &admin).await? == before_total + 2,
+        "children counted"
+    );
+    let (s, t) = json(&app, &unit_a, &format!("/api/tasks/{c2}")).await?;
+    ensure!(
+        s == StatusCode::OK && t["lead_units"] == serde_json::json!([UNIT_A]),
+        "{t}"
+    );
+    let page = get_text(&app, &admin, &format!("/tasks/{t2}")).await?;
+    ensure!(
+        page.contains("由2项子任务汇总"),
+        "the parent says how it stands"
+    );
+
+    // The worst child decides.
+    let verdict = |id: i64, v: &'static str| {
+        let admin = &admin;
+        let app = &app;
+        async move {
+            post_form(
+                app,
+                admin,
+                &format!("/admin/tasks/{id}/verdict"),
+                &[("verdict", v), ("reason", "督查办核实")],
+            )
+            .await
+        }
+    };
+    ensure!(
+        verdict(c1, "met").await?.0 == StatusCode::SEE_OTHER,
+        "override c1"
+    );
+    ensure!(
+        verdict(c2, "not_met").await?.0 == StatusCode::SEE_OTHER,
+        "override c2"
+    );
+    ensure!(
+        machine_verdict(&app, t2).await? == Some(Verdict::NotMet),
+        "one child missed: the parent missed"
+    );
+    ensure!(
+        verdict(c2, "met").await?.0 == StatusCode::SEE_OTHER,
+        "override c2 again"
+    );
+    ensure!(
+        machine_verdict(&app, t2).await? == Some(Verdict::Met),
+        "every child done: the parent done"
+    );
+    let (s, body) = post_form(
+        &app,
+        &admin,
+        &format!("/admin/tasks/{c1}/split"),
+        &[("children", "x | 区科技局")],
+    )
+    .await?;
+    ensure!(
+        s == StatusCode::BAD_REQUEST && body.contains("子任务不能再分解"),
+        "{s}"
+    );
+    ensure!(
+        app.store.audit_verify().await?.first_broken.is_none(),
+        "audit chain"
+    );
+    app.finish().await;
+    Ok(())
+}
