@@ -144,8 +144,8 @@ pub fn approves(decision: &str) -> Result<bool, Failure> {
 #[serde(default)]
 pub struct DecideForm {
     /// `approve` or `refuse`.
-    decision: String,
-    note: String,
+    pub(crate) decision: String,
+    pub(crate) note: String,
 }
 
 pub async fn decide(

@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
+use crate::routes::extensions::DecideForm;
 use crate::routes::review::local_path;
 use crate::routes::tasks_admin::resolve_units;
 use crate::security::CurrentUser;
@@ -236,14 +237,6 @@ pub async fn request_change(
         )
         .await?;
     Ok(Redirect::to(&format!("/tasks/{task}#handover")).into_response())
-}
-
-#[derive(Debug, Default, Deserialize)]
-#[serde(default)]
-pub struct DecideForm {
-    /// `approve` or `refuse`.
-    decision: String,
-    note: String,
 }
 
 pub async fn decide(
