@@ -12,4 +12,5 @@ mod reports;
 mod restore;
 mod standing;
 mod support;
+mod task_edit;
 mod tasks;
