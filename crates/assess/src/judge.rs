@@ -39,17 +39,43 @@ impl Ctx<'_> {
         self.period.map_or(100.0, |p| p.elapsed(self.start_year))
     }
 
-    /// "截至10月底（时序83%）".
+    /// "截至10月底（时序83%）", or with a milestone in force "截至6月底（时序50%，节点要求2500）".
     fn prefix(&self) -> String {
         match self.period {
-            Some(p) => format!("{}（时序{}%）", p.phrase(), fmt_num(self.elapsed().round())),
+            Some(p) => {
+                let node = p
+                    .milestone
+                    .map(|m| format!("，节点要求{}", fmt_num(m.value)))
+                    .unwrap_or_default();
+                format!(
+                    "{}（时序{}%{node}）",
+                    p.phrase(),
+                    fmt_num(self.elapsed().round())
+                )
+            }
             None => String::new(),
+        }
+    }
+
+    /// The share of a quantity target (`target`) expected by the as-of date, in percent.
+    ///
+    /// The general rule: when the task has a milestone at or before the as-of date, the
+    /// office's own schedule speaks — the milestone's figure over the target — instead of
+    /// the linear share of time elapsed. A target without a figure keeps the linear share.
+    fn expected(&self, target: Option<f64>) -> f64 {
+        match (self.period.and_then(|p| p.milestone), target) {
+            (Some(m), Some(t)) if t > 0.0 => (m.value * 100.0 / t).clamp(0.0, 100.0),
+            _ => self.elapsed(),
         }
     }
 
     /// Before the deadline, a share of the work done against the time elapsed.
     fn pace(&self, share: Option<f64>) -> (Verdict, Schedule) {
-        let e = self.elapsed();
+        self.pace_to(share, self.elapsed())
+    }
+
+    /// Before the deadline, a share of the work done against the share `e` expected by now.
+    fn pace_to(&self, share: Option<f64>, e: f64) -> (Verdict, Schedule) {
         match share {
             Some(r) if r >= 100.0 => (Verdict::Met, Schedule::Ahead),
             _ if self.row.lagging.is_some() => (Verdict::NotMet, Schedule::Lagging),
@@ -288,7 +314,7 @@ fn figure_pace(t: &ParsedTarget, value: f64, unfinished: bool, ctx: &Ctx) -> (Ve
         let share = (target > 0.0
             && matches!(t.comparator, Some(Comparator::Ge | Comparator::Gt) | None))
         .then(|| value * 100.0 / target);
-        ctx.pace(share.map(|r| r.min(99.9)))
+        ctx.pace_to(share.map(|r| r.min(99.9)), ctx.expected(t.value))
     }
 }
 
@@ -579,6 +605,64 @@ mod tests {
         assert_eq!(aggregate(&[Met, Unverifiable]), Unverifiable);
         assert_eq!(aggregate(&[Qualitative]), Qualitative);
         assert_eq!(aggregate(&[]), Qualitative);
+    }
+
+    /// A milestone at or before the as-of date replaces the linear share of time: the same
+    /// figure is on schedule against linear time, behind a demanding milestone and ahead of
+    /// a modest one; a milestone not yet due leaves linear time in force.
+    #[test]
+    fn a_due_milestone_replaces_the_linear_share() {
+        let d = |m: u8, day: u8| {
+            time::Date::from_calendar_date(2026, time::Month::try_from(m).expect("month"), day)
+                .expect("date")
+        };
+        let task = "新增公共充电桩5000个";
+        let progress = "截至6月底已新增公共充电桩2000个。";
+        let period = crate::period_for(Some(d(6, 30)), None, Some(2026)).expect("part-year");
+        let at = |p: Period| crate::assess_text_at(task, progress, Some(p));
+
+        // 40% done at 50% of the year: within the tolerance of linear time.
+        let linear = at(period);
+        assert_eq!(
+            linear.verdict,
+            Verdict::Unverifiable,
+            "{}",
+            linear.explanation
+        );
+        assert_eq!(linear.schedule, Some(Schedule::OnTrack));
+
+        // The office asked for 3000 by the end of June (60%): 2000 is behind it.
+        let demanding = at(period.with_milestones(&[(d(6, 30), 3000.0)]));
+        assert_eq!(
+            demanding.verdict,
+            Verdict::NotMet,
+            "{}",
+            demanding.explanation
+        );
+        assert_eq!(demanding.schedule, Some(Schedule::Lagging));
+        assert!(
+            demanding.explanation.contains("节点要求3000"),
+            "{}",
+            demanding.explanation
+        );
+
+        // 1000 by the end of May (20%): 2000 is well ahead of it.
+        let modest = at(period.with_milestones(&[(d(5, 31), 1000.0), (d(9, 30), 4500.0)]));
+        assert_eq!(
+            modest.schedule,
+            Some(Schedule::Ahead),
+            "{}",
+            modest.explanation
+        );
+
+        // Only a September milestone: not due yet, linear time decides.
+        let later = at(period.with_milestones(&[(d(9, 30), 4500.0)]));
+        assert_eq!(
+            later.schedule,
+            Some(Schedule::OnTrack),
+            "{}",
+            later.explanation
+        );
     }
 
     #[test]

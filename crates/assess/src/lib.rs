@@ -25,7 +25,7 @@ pub use judge::{aggregate, task_explanation};
 pub use numbers::{
     NumToken, Number, Quantity, parse_chinese_numeral, parse_number, parse_quantity, scan_numbers,
 };
-pub use period::{Period, parse_as_of, parse_deadline, period_for};
+pub use period::{Milestone, Period, parse_as_of, parse_deadline, period_for};
 pub use targets::{ParsedTarget, parse_targets};
 pub use units::{Dim, Unit, compatible as units_compatible, parse_unit};
 

@@ -6,10 +6,36 @@ use time::{Date, Month};
 pub use duban_model::period::{parse_as_of, parse_deadline};
 
 /// A report written before a task's deadline: judged as of `as_of`, due by `deadline`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq)]
 pub struct Period {
     pub as_of: Date,
     pub deadline: Date,
+    /// The task's latest milestone (时间节点) at or before `as_of`, when it names a figure:
+    /// the office's own schedule, which replaces the linear share of time for a quantity.
+    pub milestone: Option<Milestone>,
+}
+
+/// A dated step of a task with the figure due by then ("6月底 2500辆").
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Milestone {
+    pub due: Date,
+    pub value: f64,
+}
+
+impl Period {
+    /// This period with the latest of `milestones` (due date, figure) at or before its
+    /// as-of date; later ones are not yet due and leave the linear share in force.
+    pub fn with_milestones(mut self, milestones: &[(Date, f64)]) -> Period {
+        self.milestone = milestones
+            .iter()
+            .filter(|(due, _)| *due <= self.as_of)
+            .max_by_key(|(due, _)| *due)
+            .map(|(due, value)| Milestone {
+                due: *due,
+                value: *value,
+            });
+        self
+    }
 }
 
 /// The period a task is judged in: `None` when no as-of date is known or the report
@@ -27,7 +53,11 @@ pub fn period_for(
         Some(t) => parse_deadline(t, year).unwrap_or(year_end),
         None => year_end,
     };
-    (as_of < deadline).then_some(Period { as_of, deadline })
+    (as_of < deadline).then_some(Period {
+        as_of,
+        deadline,
+        milestone: None,
+    })
 }
 
 impl Period {

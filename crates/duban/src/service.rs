@@ -228,6 +228,9 @@ pub struct RemindArgs {
     /// Remind of reports due within this many days.
     #[arg(long, default_value_t = 3)]
     pub due_soon_days: u32,
+    /// Remind a unit of tasks handed to it (交办) and not signed for after this many days.
+    #[arg(long, default_value_t = 3)]
+    pub acknowledge_days: u32,
     /// The address users open duban at (http://duban.example.gov.cn), put in emails and
     /// webhook posts as the link to act on.
     #[arg(long, value_name = "URL")]
@@ -299,6 +302,7 @@ impl RemindArgs {
         config.remind_every = (self.remind_every_minutes > 0)
             .then(|| std::time::Duration::from_secs(self.remind_every_minutes.saturating_mul(60)));
         config.due_soon_days = self.due_soon_days;
+        config.acknowledge_days = self.acknowledge_days;
         if let Some(url) = self
             .public_url
             .as_deref()

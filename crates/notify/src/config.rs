@@ -11,6 +11,8 @@ pub struct NotifyConfig {
     /// An unanswered notice goes up one level (蓝→黄→红) once its deadline day is over and
     /// again every this many days.
     pub escalate_every_days: u32,
+    /// A task handed over and not signed for after this many days is in its unit's digest.
+    pub acknowledge_days: u32,
     pub email: Option<SmtpConfig>,
     pub webhooks: Vec<WebhookConfig>,
     /// Attempts per delivery before giving up.
@@ -39,6 +41,7 @@ impl Default for NotifyConfig {
         NotifyConfig {
             due_soon_days: 3,
             escalate_every_days: 3,
+            acknowledge_days: 3,
             email: None,
             webhooks: Vec::new(),
             max_attempts: 5,

@@ -3,8 +3,9 @@
 use std::collections::HashMap;
 
 use duban_store::{
-    ExtensionFilter, ExtensionStatus, NewDelivery, NewNotification, Notice, PendingReport,
-    ReportStatus, Round, RoundId, Scope, Store, TaskId, UnitId, due_deadline,
+    ExtensionFilter, ExtensionStatus, Handover, HandoverFilter, NewDelivery, NewNotification,
+    Notice, PendingReport, ReportStatus, Round, RoundId, Scope, Store, TaskId, UnitId,
+    due_deadline,
 };
 use time::OffsetDateTime;
 
@@ -227,6 +228,41 @@ fn notice_reminder(cfg: &NotifyConfig, n: &Notice) -> Reminder {
     }
 }
 
+/// One unit's digest of the tasks handed to it and still not signed for.
+fn handover_digest(cfg: &NotifyConfig, items: &[Handover]) -> Option<Reminder> {
+    let first = items.first()?;
+    let n = items.len();
+    let (link, url_line) = link(cfg, format!("/units/{}#handover", first.unit_id));
+    let subject = match n {
+        1 => format!("【提醒】交办任务尚未签收：{}", short(&first.task_text, 24)),
+        _ => format!("【提醒】有{n}项交办任务尚未签收"),
+    };
+    let mut lines = String::new();
+    for h in items.iter().take(DIGEST_LINES) {
+        lines.push_str(&format!(
+            "\n· 第{}项“{}”：{}交办",
+            h.task_position,
+            short(&h.task_text, 60),
+            china_day(h.handed_at),
+        ));
+    }
+    if n > DIGEST_LINES {
+        lines.push_str(&format!("\n……等共{n}项"));
+    }
+    Some(Reminder {
+        kind: "handover.unacknowledged",
+        subject_ref: format!("handover:unit:{}", first.unit_id),
+        unit: Some(first.unit_id),
+        to_webhook: false,
+        subject,
+        body: format!(
+            "{}：\n\n督查办交办贵单位牵头的{n}项重点任务已超过{}天尚未签收：{lines}\n\n请登录督办系统签收；如任务表述或责任单位需要调整，请在任务页面提出申请。{url_line}\n\n——督查办（系统自动提醒，请勿回复）",
+            first.unit_name, cfg.acknowledge_days,
+        ),
+        link,
+    })
+}
+
 /// Everything to remind of at `now`.
 pub(crate) async fn find(
     store: &Store,
@@ -304,6 +340,27 @@ pub(crate) async fn find(
     }
     for n in store.overdue_notices(now).await? {
         out.push(notice_reminder(cfg, &n));
+    }
+    // Tasks handed over and not signed for within the set number of days, per unit.
+    let unsigned = store
+        .handovers(
+            &HandoverFilter {
+                acknowledged: Some(false),
+                handed_before: Some(now_s - i64::from(cfg.acknowledge_days) * 86_400),
+                ..HandoverFilter::default()
+            },
+            &Scope::All,
+        )
+        .await?;
+    let mut by_unit: Vec<(UnitId, Vec<Handover>)> = Vec::new();
+    for h in unsigned {
+        match by_unit.iter_mut().find(|(u, _)| *u == h.unit_id) {
+            Some((_, items)) => items.push(h),
+            None => by_unit.push((h.unit_id, vec![h])),
+        }
+    }
+    for (_, items) in &by_unit {
+        out.extend(handover_digest(cfg, items));
     }
     Ok(out)
 }

@@ -111,6 +111,7 @@ mod tests {
         let october = Some(duban_assess::Period {
             as_of: date(time::Month::October, 31),
             deadline: date(time::Month::December, 31),
+            milestone: None,
         });
         // 90% done at 83% of the year: on schedule, not yet confirmable.
         let j = judge(

@@ -36,6 +36,31 @@ pub fn round_period(
     period_for(as_of, deadline, plan_year)
 }
 
+/// The reading of a task split into sub-tasks (分解), from its live children's final verdicts;
+/// `None` when it has none.
+///
+/// The worst child decides, by the engine's own rule for a task's targets: any 未完成 →
+/// 未完成; otherwise all checkable ones 已完成 → 已完成; otherwise 无法核实; only qualitative
+/// ones → 定性. A parent is done when every part is done and missed when any part is missed,
+/// which is how offices read a 分解 task.
+pub fn from_children(children: &[Verdict]) -> Option<(Verdict, String)> {
+    if children.is_empty() {
+        return None;
+    }
+    let count = |v: Verdict| children.iter().filter(|c| **c == v).count();
+    Some((
+        duban_assess::aggregate(children),
+        format!(
+            "由{}项子任务汇总（最差者决定）：已完成{}项，未完成{}项，无法核实{}项，定性{}项",
+            children.len(),
+            count(Verdict::Met),
+            count(Verdict::NotMet),
+            count(Verdict::Unverifiable),
+            count(Verdict::Qualitative),
+        ),
+    ))
+}
+
 /// Where the evidence a task is judged on comes from.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -236,6 +261,24 @@ pub fn override_in_question(override_: Option<&Override>, machine: Verdict) -> b
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_worst_child_decides() {
+        use Verdict::*;
+        assert_eq!(from_children(&[]), None);
+        let (v, why) = from_children(&[Met, NotMet, Unverifiable]).expect("children");
+        assert_eq!(v, NotMet);
+        assert!(why.contains("由3项子任务汇总"), "{why}");
+        assert_eq!(
+            from_children(&[Met, Unverifiable]).map(|c| c.0),
+            Some(Unverifiable)
+        );
+        assert_eq!(from_children(&[Met, Qualitative]).map(|c| c.0), Some(Met));
+        assert_eq!(
+            from_children(&[Qualitative]).map(|c| c.0),
+            Some(Qualitative)
+        );
+    }
 
     const TASK: &str = "建成江山公园";
     const DONE: &str = "江山公园已建成投用。";

@@ -15,11 +15,13 @@
 //! 3. 红 `not_started` — the newest report says 未启动: a year's key task that has not
 //!    started is as urgent as a missed one.
 //! 4. 红 `notice_overdue` — a supervision notice (督办单) still unanswered past its deadline.
-//! 5. 黄 `disputed` — the office's and the machine's verdicts disagree.
-//! 6. 黄 `lagging` — the newest report says 滞后.
-//! 7. 黄 `returned` — a report was returned and not yet resubmitted.
-//! 8. 黄 `extension_refused` — the task's newest extension request (延期申请) was refused.
-//! 9. 黄 `notice_open` — a supervision notice is open (issued, not yet closed).
+//! 5. 红 `milestone_missed` — a milestone (时间节点) whose date has passed while the task,
+//!    judged on evidence for that date or later, is behind (滞后).
+//! 6. 黄 `disputed` — the office's and the machine's verdicts disagree.
+//! 7. 黄 `lagging` — the newest report says 滞后.
+//! 8. 黄 `returned` — a report was returned and not yet resubmitted.
+//! 9. 黄 `extension_refused` — the task's newest extension request (延期申请) was refused.
+//! 10. 黄 `notice_open` — a supervision notice is open (issued, not yet closed).
 //!
 //! No rule → 绿. A task closed out (办结销号) is 绿 `closed` whatever the rules say.
 
@@ -79,6 +81,8 @@ pub struct LightInput {
     pub extension_refused: Option<bool>,
     /// The close-out date (办结销号) of a closed task.
     pub closed_on: Option<String>,
+    /// The milestone missed ("2026-06-30 完成3000辆"), when one is.
+    pub missed_milestone: Option<String>,
 }
 
 /// One rule that holds, with its text ("红：本轮报告已逾期（截止2026-11-25）").
@@ -133,6 +137,11 @@ pub const RULES: &[Rule] = &[
         label: "督办单逾期未办结",
     },
     Rule {
+        color: Color::Red,
+        rule: "milestone_missed",
+        label: "时间节点未完成",
+    },
+    Rule {
         color: Color::Amber,
         rule: "disputed",
         label: "督查办与机器判断不一致",
@@ -171,7 +180,7 @@ pub fn legend_zh() -> String {
             .join("、")
     };
     format!(
-        "规则依次为：{}（红）；{}（黄）；其余为绿。同时符合几条规则的任务按最先一条亮灯，红灯优先于黄灯。",
+        "规则依次为：{}（红）；{}（黄）；其余为绿，已办结销号的任务不再亮红黄灯。同时符合几条规则的任务按最先一条亮灯，红灯优先于黄灯。",
         of(Color::Red),
         of(Color::Amber)
     )
@@ -224,6 +233,13 @@ pub fn light(i: &LightInput) -> Light {
             Color::Red,
             "notice_overdue",
             format!("督办单逾期未办结{n}件"),
+        ));
+    }
+    if let Some(m) = &i.missed_milestone {
+        reasons.push(reason(
+            Color::Red,
+            "milestone_missed",
+            format!("未完成时间节点（{m}）"),
         ));
     }
     if i.disputed {
@@ -321,6 +337,9 @@ mod tests {
         i.overdue_notices = Some(1);
         cases.push(i);
         let mut i = base();
+        i.missed_milestone = Some("2026-06-30 完成3000辆".into());
+        cases.push(i);
+        let mut i = base();
         i.disputed = true;
         cases.push(i);
         let mut i = base();
@@ -354,6 +373,16 @@ mod tests {
         for r in RULES {
             assert!(legend.contains(r.label), "{} missing", r.label);
         }
+    }
+
+    #[test]
+    fn a_missed_milestone_is_red_and_named() {
+        let mut i = base();
+        i.missed_milestone = Some("2026-06-30 完成3000辆".into());
+        let l = light(&i);
+        assert_eq!(l.color, Color::Red);
+        assert_eq!(l.rule, "milestone_missed");
+        assert_eq!(l.text, "红：未完成时间节点（2026-06-30 完成3000辆）");
     }
 
     #[test]

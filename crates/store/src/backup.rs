@@ -57,6 +57,9 @@ const ORDER: &[&str] = &[
     "attachments",
     "instructions",
     "instruction_answers",
+    "task_handovers",
+    "task_change_requests",
+    "task_milestones",
     "audit_log",
     "audit_head",
 ];

@@ -92,6 +92,11 @@ const CONSTRAINTS: &[(&str, &str, &str)] = &[
         "通知必须指定接收用户或单位",
     ),
     (
+        "task_milestones_task_date_key",
+        "task_milestones.task_id, task_milestones.due_date",
+        "该任务在这一日期已有时间节点",
+    ),
+    (
         "reports_self_status_check",
         "reports_self_status_check",
         "自评状态无效",

@@ -33,8 +33,10 @@ mod contributions;
 mod directory;
 mod error;
 mod extensions;
+mod handover;
 mod ids;
 mod instructions;
+mod milestones;
 mod notices;
 mod notifications;
 mod outbox;
@@ -51,6 +53,7 @@ mod sessions;
 mod sniff;
 mod sqlite;
 mod standings;
+mod task_edit;
 mod tasks;
 mod time_util;
 mod tokens;
@@ -78,10 +81,14 @@ pub use contributions::Contribution;
 pub use directory::DirectoryUser;
 pub use error::StoreError;
 pub use extensions::{Extension, ExtensionFilter, ExtensionStatus, NewExtension};
+pub use handover::{
+    ChangeKind, ChangeRequest, Handover, HandoverCounts, HandoverFilter, NewChangeRequest,
+};
 pub use ids::{
     ContributionId, DeliveryId, ExtensionId, NoticeId, NotificationId, PlanId, ReportId, RoundId,
     TaskId, UnitId, UserId,
 };
+pub use milestones::{NewMilestone, STAGES, TaskMilestone};
 pub use notices::{NewNotice, Notice, NoticeCounts, NoticeLevel, NoticeStatus};
 pub use notifications::{NewNotification, Notification};
 pub use outbox::{Delivery, DeliveryStatus, EnqueueCounts, NewDelivery};
@@ -101,6 +108,7 @@ pub use reports::{
 };
 pub use sessions::{NewSession, SessionLimits, SessionUser};
 pub use standings::{LagReason, LaggingRow, LightRevision, TaskStanding};
+pub use task_edit::TaskDraft;
 pub use tasks::{
     FilterChoices, Overview, Scope, SectionCounts, TaskDetail, TaskFilter, TaskSummary, UnitCounts,
     UnitLink, VerdictCounts,

@@ -25,8 +25,12 @@ pub(crate) mod contacts;
 pub(crate) mod contributions;
 #[path = "sql/extensions.rs"]
 pub(crate) mod extensions;
+#[path = "sql/handover.rs"]
+pub(crate) mod handover;
 #[path = "sql/instructions.rs"]
 pub(crate) mod instructions;
+#[path = "sql/milestones.rs"]
+pub(crate) mod milestones;
 #[path = "sql/notices.rs"]
 pub(crate) mod notices;
 #[path = "sql/notifications.rs"]
@@ -51,6 +55,8 @@ pub(crate) mod search;
 pub(crate) mod sessions;
 #[path = "sql/standings.rs"]
 pub(crate) mod standings;
+#[path = "sql/task_edit.rs"]
+pub(crate) mod task_edit;
 #[path = "sql/tasks.rs"]
 pub(crate) mod tasks;
 #[path = "sql/tokens.rs"]

@@ -31,6 +31,8 @@ pub struct TaskFilter {
     pub q: Option<String>,
     /// Exact 责任领导.
     pub leader: Option<String>,
+    /// List the retired tasks instead of the live ones (retired tasks are hidden otherwise).
+    pub retired: bool,
     /// At most 500.
     pub limit: u32,
     pub offset: u32,
@@ -46,6 +48,7 @@ impl Default for TaskFilter {
             disputed: None,
             q: None,
             leader: None,
+            retired: false,
             limit: 50,
             offset: 0,
         }
@@ -123,6 +126,13 @@ pub struct TaskDetail {
     pub schedule: Option<duban_model::Schedule>,
     /// The plan's year, which the task's deadline defaults to the end of.
     pub plan_year: Option<i32>,
+    /// When the office retired the task, by whom and why; a retired task keeps its record.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub retired_at: Option<OffsetDateTime>,
+    pub retired_by: Option<String>,
+    pub retire_reason: Option<String>,
+    /// The task this one was split from (分解).
+    pub parent_id: Option<TaskId>,
 }
 
 impl TaskDetail {

@@ -33,6 +33,8 @@ pub enum StandingEvent {
     Override,
     /// Re-read in bulk (a bulk load or an upgrade).
     Recount,
+    /// The office created or edited the task, so its targets were read again.
+    Edit,
 }
 
 impl StandingEvent {
@@ -42,6 +44,7 @@ impl StandingEvent {
             StandingEvent::Reopen => "reopen",
             StandingEvent::Override => "override",
             StandingEvent::Recount => "recount",
+            StandingEvent::Edit => "edit",
         }
     }
 
@@ -50,6 +53,7 @@ impl StandingEvent {
             "accept" => StandingEvent::Accept,
             "reopen" => StandingEvent::Reopen,
             "override" => StandingEvent::Override,
+            "edit" => StandingEvent::Edit,
             _ => StandingEvent::Recount,
         }
     }
@@ -60,6 +64,7 @@ impl StandingEvent {
             StandingEvent::Reopen => "报告重新开放",
             StandingEvent::Override => "督查办改判",
             StandingEvent::Recount => "重新核算",
+            StandingEvent::Edit => "督查办修改任务",
         }
     }
 }

@@ -45,6 +45,9 @@ pub struct Config {
     pub remind_every: Option<Duration>,
     /// Remind of reports due within this many days.
     pub due_soon_days: u32,
+    /// A task handed over (交办) and not signed for (签收) after this many days is in its
+    /// unit's reminder digest.
+    pub acknowledge_days: u32,
     /// The address users open the service at (`http://duban.example.gov.cn`), so emails and
     /// webhook posts carry a full link; `None`: only in-app messages link.
     pub public_url: Option<String>,
@@ -129,6 +132,7 @@ impl Config {
             webhook: None,
             remind_every: None,
             due_soon_days: 3,
+            acknowledge_days: 3,
             public_url: None,
             ldap: None,
             soffice_convert: None,
@@ -209,6 +213,7 @@ impl Config {
         };
         Ok(NotifyConfig {
             due_soon_days: self.due_soon_days,
+            acknowledge_days: self.acknowledge_days,
             escalate_every_days: crate::routes::notices::ESCALATE_EVERY_DAYS,
             email: self.smtp.as_ref().map(|s| SmtpConfig {
                 host: s.host.clone(),

@@ -34,6 +34,8 @@ fn open_round_info(r: Option<&Round>) -> Option<OpenRound> {
 struct SideFacts {
     notices: HashMap<i64, (i64, i64)>,
     refused: HashSet<i64>,
+    /// The milestone each task missed, as the light names it.
+    missed: HashMap<i64, String>,
 }
 
 async fn side_facts(store: &Store, plan: PlanId, today: &str) -> Result<SideFacts, StoreError> {
@@ -51,6 +53,12 @@ async fn side_facts(store: &Store, plan: PlanId, today: &str) -> Result<SideFact
         .into_iter()
         .map(|t| t.0)
         .collect();
+    facts.missed = store
+        .missed_milestones(plan, today)
+        .await?
+        .into_iter()
+        .map(|(t, m)| (t.0, m))
+        .collect();
     Ok(facts)
 }
 
@@ -66,6 +74,7 @@ fn input_with_facts(
     i.open_notices = Some(open);
     i.overdue_notices = Some(overdue);
     i.extension_refused = Some(facts.refused.contains(&s.task_id.0));
+    i.missed_milestone = facts.missed.get(&s.task_id.0).cloned();
     i
 }
 

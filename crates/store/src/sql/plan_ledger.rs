@@ -64,7 +64,7 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
          deadline, status_text, verdict, verdict_source, machine_verdict, override_reason, \
          explanation, targets_json, evidence_text, evidence_round_name, evidence_accepted_on, \
          closed_on \
-         FROM tasks WHERE plan_id = $1 ORDER BY position",
+         FROM tasks WHERE plan_id = $1 AND retired_at IS NULL ORDER BY position",
     )
     .bind(plan)
     .fetch_all(pool)

@@ -390,7 +390,7 @@ pub(crate) async fn list(pool: &Pool, only: Option<PlanId>) -> Result<Vec<Plan>,
     let rows = sqlx::query(
         "SELECT p.id, p.name, p.year, p.title, p.source_name, p.source_format, p.source_sha256, \
          p.claimed_total, p.created_by, p.created_at, \
-         (SELECT COUNT(*) FROM tasks t WHERE t.plan_id = p.id) AS task_count \
+         (SELECT COUNT(*) FROM tasks t WHERE t.plan_id = p.id AND t.retired_at IS NULL) AS task_count \
          FROM plans p WHERE ($1 IS NULL OR p.id = $1) ORDER BY p.id DESC",
     )
     .bind(only)

@@ -38,7 +38,7 @@ pub(crate) async fn pending_reports(
          JOIN task_units tu ON tu.task_id = t.id AND tu.role = 'lead' \
          JOIN units u ON u.id = tu.unit_id \
          LEFT JOIN reports r ON r.task_id = t.id AND r.unit_id = tu.unit_id AND r.round_id = ro.id \
-         WHERE ro.id = $1 AND (r.status IS NULL OR r.status IN ('draft', 'returned')) \
+         WHERE ro.id = $1 AND t.retired_at IS NULL AND (r.status IS NULL OR r.status IN ('draft', 'returned')) \
            AND (t.closed_on IS NULL OR t.closed_on >= ro.due_date) \
          ORDER BY t.position, u.name",
     )

@@ -258,7 +258,7 @@ pub(crate) async fn save_draft_in(
     round_is_open(tx, input.round).await?;
     let linked = sqlx::query(
         "SELECT t.id FROM tasks t JOIN rounds ro ON ro.plan_id = t.plan_id AND ro.id = $2 \
-         WHERE t.id = $1 AND EXISTS (SELECT 1 FROM task_units s \
+         WHERE t.id = $1 AND t.retired_at IS NULL AND EXISTS (SELECT 1 FROM task_units s \
              WHERE s.task_id = t.id AND s.unit_id = $3)",
     )
     .bind(input.task)
@@ -268,7 +268,7 @@ pub(crate) async fn save_draft_in(
     .await?;
     if linked.is_none() {
         return Err(StoreError::Invalid(
-            "该单位不负责此任务，或任务不属于本轮次的计划".into(),
+            "该单位不负责此任务，或任务不属于本轮次的计划，或任务已撤销".into(),
         ));
     }
     lead_files(tx, input.task, input.unit).await?;
@@ -625,7 +625,7 @@ pub(crate) async fn round_stats(
          FROM task_units tu JOIN tasks t ON t.id = tu.task_id JOIN units u ON u.id = tu.unit_id \
          LEFT JOIN reports r ON r.task_id = tu.task_id AND r.unit_id = tu.unit_id \
              AND r.round_id = $2 \
-         WHERE tu.role = 'lead' AND t.plan_id = $1 \
+         WHERE tu.role = 'lead' AND t.plan_id = $1 AND t.retired_at IS NULL \
            AND (t.closed_on IS NULL \
                 OR t.closed_on >= (SELECT ro.due_date FROM rounds ro WHERE ro.id = $2)) \
          GROUP BY tu.unit_id, u.name",
@@ -670,7 +670,7 @@ pub(crate) async fn unit_round_tasks(
     // A task closed out before the round's due date owes the round nothing.
     qb.push(")) AND (t.closed_on IS NULL OR t.closed_on >= (SELECT ro.due_date FROM rounds ro WHERE ro.id = ");
     qb.push_bind(round);
-    qb.push(")) ORDER BY t.position");
+    qb.push(")) AND t.retired_at IS NULL ORDER BY t.position");
     let rows = qb.build().fetch_all(pool).await?;
     let mut tasks = rows
         .iter()

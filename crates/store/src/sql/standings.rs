@@ -19,7 +19,7 @@ fn push_task_filter(
     tasks: Option<&[TaskId]>,
     scope: &Scope,
 ) {
-    qb.push(" AND t.plan_id = ");
+    qb.push(" AND t.retired_at IS NULL AND t.plan_id = ");
     qb.push_bind(plan);
     if let Some(ids) = tasks {
         qb.push(" AND t.id IN (");
@@ -276,7 +276,7 @@ pub(crate) async fn round_lagging(
          FROM task_units tu JOIN tasks t ON t.id = tu.task_id JOIN units u ON u.id = tu.unit_id \
          LEFT JOIN reports r ON r.task_id = tu.task_id AND r.unit_id = tu.unit_id \
              AND r.round_id = $2 \
-         WHERE tu.role = 'lead' AND t.plan_id = $1 \
+         WHERE tu.role = 'lead' AND t.plan_id = $1 AND t.retired_at IS NULL \
            AND (t.closed_on IS NULL \
                 OR t.closed_on >= (SELECT ro.due_date FROM rounds ro WHERE ro.id = $2)) \
            AND (r.id IS NULL OR r.status = 'draft' \

@@ -84,6 +84,12 @@ fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &S
         " WHERE t.plan_id = "
     });
     qb.push_bind(plan);
+    // A retired task keeps its record but leaves lists and counts unless asked for.
+    qb.push(if f.retired {
+        " AND t.retired_at IS NOT NULL"
+    } else {
+        " AND t.retired_at IS NULL"
+    });
     if let Some(s) = &f.section {
         qb.push(" AND t.section = ");
         qb.push_bind(s.clone());
@@ -127,6 +133,7 @@ fn only_unit(f: &TaskFilter, scope: &Scope) -> Option<(UnitId, bool)> {
         || f.verdict.is_some()
         || f.disputed.is_some()
         || f.leader.is_some()
+        || f.retired
         || !q_empty
     {
         return None;
@@ -165,7 +172,10 @@ pub(crate) async fn page(
         // The page is cut from the unit's links in document order, so only the rows shown
         // are read; sorting all of a busy unit's task rows cost several milliseconds.
         Some((unit, lead_only)) => {
-            qb.push(" WHERE t.id IN (SELECT s.task_id FROM task_units s WHERE s.unit_id = ");
+            qb.push(
+                " WHERE t.id IN (SELECT s.task_id FROM task_units s JOIN tasks r ON \
+                 r.id = s.task_id AND r.retired_at IS NULL WHERE s.unit_id = ",
+            );
             qb.push_bind(unit);
             qb.push(" AND s.plan_id = ");
             qb.push_bind(plan);
@@ -294,7 +304,8 @@ pub(crate) async fn detail(
          t.targets_json, t.final_verdict, t.override_reason, t.overridden_by, \
          t.overridden_at, t.evidence_round_id, t.evidence_round_name, t.evidence_accepted_on, \
          t.evidence_text, t.evidence_figures, t.imported_machine_verdict, t.evidence_as_of, \
-         t.schedule, pt.label, pl.year AS plan_year \
+         t.schedule, pt.label, pl.year AS plan_year, t.retired_at, t.retired_by, \
+         t.retire_reason, t.parent_id \
          FROM tasks t JOIN plans pl ON pl.id = t.plan_id \
          LEFT JOIN plan_tables pt ON pt.plan_id = t.plan_id AND \
          pt.table_no = t.table_no WHERE t.id = ",
@@ -354,6 +365,10 @@ pub(crate) async fn detail(
             .try_get::<Option<String>, _>("schedule")?
             .as_deref()
             .and_then(duban_model::Schedule::parse),
+        retired_at: crate::time_util::from_unix_opt(row.try_get("retired_at")?),
+        retired_by: row.try_get("retired_by")?,
+        retire_reason: row.try_get("retire_reason")?,
+        parent_id: row.try_get::<Option<i64>, _>("parent_id")?.map(TaskId),
     }))
 }
 
@@ -372,6 +387,7 @@ pub(crate) async fn overview(
         _ => "t.plan_id = ",
     });
     qb.push_bind(plan);
+    qb.push(" AND t.retired_at IS NULL");
     push_scope(&mut qb, scope);
     qb.push(" GROUP BY t.section, t.verdict, t.disputed");
     let mut counts = VerdictCounts::default();
@@ -404,7 +420,7 @@ pub(crate) async fn overview(
     let mut qb: QueryBuilder<Db> = QueryBuilder::new(
         "SELECT tu.unit_id, u.name, t.verdict, COUNT(*) AS n FROM task_units tu \
          JOIN tasks t ON t.id = tu.task_id JOIN units u ON u.id = tu.unit_id \
-         WHERE tu.role = 'lead' AND t.plan_id = ",
+         WHERE tu.role = 'lead' AND t.retired_at IS NULL AND t.plan_id = ",
     );
     qb.push_bind(plan);
     push_scope(&mut qb, scope);
@@ -458,7 +474,7 @@ pub(crate) async fn revision(pool: &Pool, plan: PlanId) -> Result<Option<i64>, S
 
 pub(crate) async fn sections(pool: &Pool, plan: PlanId) -> Result<Vec<String>, StoreError> {
     let rows = sqlx::query(
-        "SELECT section, MIN(position) AS first FROM tasks WHERE plan_id = $1 \
+        "SELECT section, MIN(position) AS first FROM tasks WHERE plan_id = $1 AND retired_at IS NULL \
          AND section IS NOT NULL GROUP BY section ORDER BY first",
     )
     .bind(plan)

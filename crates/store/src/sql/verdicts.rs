@@ -93,7 +93,7 @@ pub(crate) async fn refresh(
     now: i64,
 ) -> Result<(), StoreError> {
     let Some(t) = sqlx::query(
-        "SELECT t.plan_id, t.text, t.deadline, p.year AS plan_year, t.office_verdict, \
+        "SELECT t.plan_id, t.parent_id, t.text, t.deadline, p.year AS plan_year, t.office_verdict, \
          t.machine_verdict, t.verdict, t.imported_schedule, t.imported_as_of, \
          t.verdict_source, t.evidence_round_id, t.final_verdict, t.override_reason, \
          t.overridden_by, t.overridden_at, t.override_round_id, t.imported_machine_verdict, \
@@ -138,6 +138,9 @@ pub(crate) async fn refresh(
                 deadline.as_deref(),
                 plan_year,
             );
+            // The office's own milestones, where one is due by then, replace linear time.
+            let milestones = super::milestones::figures(tx, task).await?;
+            let period = period.map(|p| p.with_milestones(&milestones));
             let j = judge(&text, &g.narrative, &g.figures, period);
             (
                 g.source.clone(),
@@ -167,6 +170,23 @@ pub(crate) async fn refresh(
             )
         }
     };
+
+    // A task split into sub-tasks (分解) stands where its live sub-tasks stand (see
+    // `duban_standing::from_children`); its own evidence is still read for its targets.
+    let children: Vec<Verdict> = sqlx::query(
+        "SELECT verdict FROM tasks WHERE parent_id = $1 AND retired_at IS NULL ORDER BY position",
+    )
+    .bind(task)
+    .fetch_all(&mut **tx)
+    .await?
+    .iter()
+    .map(|r| r.try_get::<Option<String>, _>("verdict"))
+    .collect::<Result<Vec<_>, _>>()?
+    .into_iter()
+    .map(|v| verdict(v).unwrap_or(Verdict::Qualitative))
+    .collect();
+    let (machine, explanation) =
+        duban_standing::from_children(&children).unwrap_or((machine, explanation));
 
     // The override, and whether it still speaks for this evidence.
     let mut override_ = match verdict(t.try_get("final_verdict")?) {
@@ -319,6 +339,18 @@ pub(crate) async fn refresh(
                 at: now,
             },
         )
+        .await?;
+    }
+    // The task it was split from stands on its children: judged again with them.
+    if let Some(parent) = t.try_get::<Option<i64>, _>("parent_id")? {
+        Box::pin(refresh(
+            tx,
+            TaskId(parent),
+            OverrideDecision::Keep,
+            event,
+            actor,
+            now,
+        ))
         .await?;
     }
     Ok(())

@@ -13,5 +13,6 @@ mod restore;
 mod search;
 mod standing;
 mod support;
+mod task_edit;
 mod tasks;
 mod tokens;

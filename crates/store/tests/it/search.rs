@@ -6,7 +6,7 @@ use std::collections::BTreeSet;
 use anyhow::{Context, Result, ensure};
 use duban_demo::{DemoOptions, generate};
 use duban_model::Ledger;
-use duban_store::{PlanId, Scope, Store, StoreOptions, TaskFilter, restore_url};
+use duban_store::{PlanId, Scope, Store, StoreOptions, TaskDraft, TaskFilter, restore_url};
 
 use crate::support::{Ctx, Scratch, on_each_backend, sha};
 
@@ -143,6 +143,39 @@ async fn search_finds_exactly_what_a_substring_scan_finds_after_import_reimport_
         restored.close().await;
         scratch.drop_it().await?;
         let _ = std::fs::remove_dir_all(&dir);
+
+        // A task the office creates, then rewrites, in the UI: found by its words of now.
+        let unit = s
+            .units()
+            .await?
+            .first()
+            .map(|u| u.id)
+            .ok_or_else(|| anyhow::anyhow!("no unit"))?;
+        let mut draft = TaskDraft {
+            section: None,
+            text: "建设智慧停车示范项目".into(),
+            lead_units: vec![unit],
+            coop_units: Vec::new(),
+            leader: None,
+            deadline: None,
+        };
+        let id = s.create_task(plan, &draft, "admin").await?;
+        let position = s
+            .task(id, &Scope::All)
+            .await?
+            .map(|t| t.summary.position)
+            .ok_or_else(|| anyhow::anyhow!("created task"))?;
+        // The plan's own tasks may hold the same words: those stay found as well.
+        let with = |q: &str| {
+            let mut want = scan(&ledger, q);
+            want.insert(position);
+            want
+        };
+        ensure!(search(s, plan, "智慧停车").await? == with("智慧停车"));
+        draft.text = "老旧小区加装电梯".into();
+        s.edit_task(id, &draft, "admin").await?;
+        ensure!(search(s, plan, "智慧停车").await? == scan(&ledger, "智慧停车"));
+        ensure!(search(s, plan, "加装电梯").await? == with("加装电梯"));
         Ok(())
     })
     .await

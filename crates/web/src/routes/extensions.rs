@@ -131,6 +131,15 @@ pub async fn list(
     )
 }
 
+/// An office decision as posted: `approve` or `refuse`.
+pub fn approves(decision: &str) -> Result<bool, Failure> {
+    match decision {
+        "approve" => Ok(true),
+        "refuse" => Ok(false),
+        _ => Err(Failure::BadRequest("请选择同意或不同意".into())),
+    }
+}
+
 /// The office's decision on a request (extension or close-out): approve or refuse, and
 /// a note (required by the store for a refusal).
 #[derive(Debug, Default, Deserialize)]
@@ -144,11 +153,7 @@ pub struct DecideForm {
 impl DecideForm {
     /// Whether the office approves; anything but the two buttons' values is refused.
     pub fn approve(&self) -> Result<bool, Failure> {
-        match self.decision.as_str() {
-            "approve" => Ok(true),
-            "refuse" => Ok(false),
-            _ => Err(Failure::BadRequest("请选择同意或不同意".into())),
-        }
+        approves(&self.decision)
     }
 }
 
@@ -159,7 +164,7 @@ pub async fn decide(
     Form(f): Form<DecideForm>,
 ) -> Result<Response, PageError> {
     let id: ExtensionId = id.parse().map_err(|_| Failure::NotFound)?;
-    let approve = f.approve()?;
+    let approve = approves(&f.decision)?;
     let e = app
         .store
         .decide_extension(id, approve, &f.note, &user.username)

@@ -12,6 +12,7 @@ pub mod downloads;
 pub mod exports;
 pub mod extensions;
 pub mod files;
+pub mod handover;
 pub mod health;
 pub mod import;
 pub mod instructions;
@@ -22,6 +23,7 @@ pub mod pages;
 pub mod reporting;
 pub mod review;
 pub mod rounds;
+pub mod tasks_admin;
 pub mod tokens;
 pub mod users;
 
@@ -320,6 +322,62 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     }),
     ("GET", "/leader", Access::Oversight, || {
         get(instructions::page)
+    }),
+    // Tasks kept in the UI by the office: created, edited, retired.
+    ("GET", "/admin/tasks/new", Access::Admin, || {
+        get(tasks_admin::new_page)
+    }),
+    ("POST", "/admin/tasks", Access::Admin, || {
+        post(tasks_admin::create)
+    }),
+    ("GET", "/admin/tasks/{id}/edit", Access::Admin, || {
+        get(tasks_admin::edit_page)
+    }),
+    ("POST", "/admin/tasks/{id}/edit", Access::Admin, || {
+        post(tasks_admin::edit)
+    }),
+    ("POST", "/admin/tasks/{id}/retire", Access::Admin, || {
+        post(tasks_admin::retire)
+    }),
+    // 交办/签收: the office hands the plan over and decides change requests; a lead unit's
+    // account signs or asks for a change (the handlers refuse other roles and units).
+    ("GET", "/admin/handover", Access::Admin, || {
+        get(handover::page)
+    }),
+    ("POST", "/admin/handover", Access::Admin, || {
+        post(handover::hand_over)
+    }),
+    ("POST", "/tasks/{id}/acknowledge", Access::Session, || {
+        post(handover::acknowledge)
+    }),
+    (
+        "POST",
+        "/tasks/{id}/change-requests",
+        Access::Session,
+        || post(handover::request_change),
+    ),
+    (
+        "POST",
+        "/admin/change-requests/{id}/decide",
+        Access::Admin,
+        || post(handover::decide),
+    ),
+    // Milestones (时间节点), kept by the office.
+    (
+        "POST",
+        "/admin/tasks/{id}/milestones",
+        Access::Admin,
+        || post(tasks_admin::add_milestone),
+    ),
+    (
+        "POST",
+        "/admin/tasks/{id}/milestones/{milestone}/delete",
+        Access::Admin,
+        || post(tasks_admin::remove_milestone),
+    ),
+    // 分解: a task split into sub-tasks.
+    ("POST", "/admin/tasks/{id}/split", Access::Admin, || {
+        post(tasks_admin::split)
     }),
 ];
 

@@ -33,6 +33,8 @@ pub struct TaskQuery {
     pub disputed: Option<String>,
     /// Exact 责任领导.
     pub leader: Option<String>,
+    /// `1`/`true` lists the retired tasks instead of the live ones.
+    pub retired: Option<String>,
     pub limit: Option<String>,
     pub offset: Option<String>,
     pub page: Option<String>,
@@ -76,6 +78,8 @@ impl TaskQuery {
         f.disputed = nonblank(&self.disputed)
             .map(|d| matches!(d, "1" | "true" | "on" | "yes"))
             .filter(|d| *d);
+        f.retired =
+            nonblank(&self.retired).is_some_and(|r| matches!(r, "1" | "true" | "on" | "yes"));
         if let Some(l) = nonblank(&self.limit) {
             let l: u32 = l
                 .parse()
@@ -179,6 +183,7 @@ pub async fn overview(
             duban_store::NoticeCounts::of(&mine, now)
         }
     };
+    let handover = app.store.handover_counts(plan.id, &user.scope()).await?;
     app.templates.page(
         "overview.html",
         Some(&user),
@@ -198,6 +203,7 @@ pub async fn overview(
             ranking,
             office,
             notice_counts,
+            handover,
         },
     )
 }
@@ -440,6 +446,21 @@ pub async fn task(
         .iter()
         .map(crate::routes::extensions::extension_context)
         .collect();
+    let handovers = crate::routes::handover::handover_rows(
+        &app,
+        &duban_store::HandoverFilter {
+            task: Some(id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let change_requests: Vec<_> = app
+        .store
+        .task_change_requests(None, Some(id), None, &scope)
+        .await?
+        .iter()
+        .map(crate::routes::handover::change_context)
+        .collect();
     // Units a notice can go to: the task's lead and cooperating units.
     let notice_units: Vec<_> = t
         .lead
@@ -523,6 +544,9 @@ pub async fn task(
                 final_verdict => t.final_verdict.map(|v| v.as_str()),
                 override_reason => t.override_reason,
                 overridden_by => t.overridden_by,
+                retired_at => t.retired_at.map(fmt_time),
+                retired_by => t.retired_by,
+                retire_reason => t.retire_reason,
             },
             segments,
             has_marks => !spans.is_empty(),
@@ -548,6 +572,12 @@ pub async fn task(
             files,
             files_by,
             max_file => duban_store::human_size(crate::routes::files::max_file_bytes(&app)),
+            handovers,
+            change_requests,
+            milestones => app.store.task_milestones(id).await?,
+            subtasks => app.store.subtasks(id).await?,
+            parent_id => t.parent_id,
+            stages => duban_store::STAGES,
         },
     )
 }
@@ -618,10 +648,22 @@ pub async fn unit(
         .iter()
         .map(|n| crate::routes::notices::notice_context(n, now))
         .collect();
+    let handovers = crate::routes::handover::handover_rows(
+        &app,
+        &duban_store::HandoverFilter {
+            unit: Some(id),
+            ..Default::default()
+        },
+    )
+    .await?;
+    let unsigned = handovers
+        .iter()
+        .filter(|h| !h.get_attr("acknowledged").is_ok_and(|a| a.is_true()))
+        .count();
     app.templates.page(
         "unit.html",
         Some(&user),
         "units",
-        context! { u => context! { id => u.id, display => u.display() }, led, cooperating, total, lights, notices },
+        context! { u => context! { id => u.id, display => u.display() }, led, cooperating, total, lights, notices, handovers, unsigned },
     )
 }

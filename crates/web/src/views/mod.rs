@@ -87,6 +87,14 @@ const TEMPLATES: &[(&str, &str)] = &[
         "instruction.html",
         include_str!("../../templates/instruction.html"),
     ),
+    (
+        "task_form.html",
+        include_str!("../../templates/task_form.html"),
+    ),
+    (
+        "handover.html",
+        include_str!("../../templates/handover.html"),
+    ),
 ];
 
 pub struct Templates {

@@ -333,6 +333,27 @@ pub async fn post_form(
     Ok((status, res.text().await?))
 }
 
+/// Posts a form with the user's CSRF token; returns the status, the Location header (empty
+/// when none) and the body.
+pub async fn post_form_full(
+    app: &TestApp,
+    u: &User,
+    path: &str,
+    fields: &[(&str, &str)],
+) -> Result<(StatusCode, String, String)> {
+    let mut form: Vec<(&str, &str)> = vec![("csrf", u.csrf.as_str())];
+    form.extend_from_slice(fields);
+    let res = u.client.post(app.url(path)).form(&form).send().await?;
+    let status = res.status();
+    let location = res
+        .headers()
+        .get("location")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_string();
+    Ok((status, location, res.text().await?))
+}
+
 pub async fn get(app: &TestApp, u: &User, path: &str) -> Result<(StatusCode, String)> {
     let res = u.client.get(app.url(path)).send().await?;
     let status = res.status();

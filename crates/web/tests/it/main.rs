@@ -4,14 +4,16 @@
 
 mod auth;
 mod cycle;
-mod files;
 mod exports;
+mod files;
+mod handover;
 mod hardening;
 mod helpers;
 mod import;
-mod ldap;
 mod instructions;
+mod ldap;
 mod matrix;
+mod milestones;
 mod oversight;
 mod pages;
 mod proxy;
@@ -19,4 +21,5 @@ mod reminders;
 mod scope;
 mod standing;
 mod supervision;
+mod task_admin;
 mod tokens;

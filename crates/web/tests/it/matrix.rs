@@ -593,6 +593,101 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::None,
             [303, 403, 403, 200, 200],
         ),
+        // Tasks kept by the office: units and leaders may not write them. The bodies fail
+        // validation so the fixture stays as it is for later rows.
+        (
+            "GET",
+            "/admin/tasks/new",
+            "/admin/tasks/new",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/tasks",
+            "/admin/tasks",
+            Body::Form("text=&lead_units="),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "GET",
+            "/admin/tasks/{id}/edit",
+            "/admin/tasks/{task}/edit",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/tasks/{id}/edit",
+            "/admin/tasks/{task}/edit",
+            Body::Form("text=x&lead_units="),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/tasks/{id}/retire",
+            "/admin/tasks/{task}/retire",
+            Body::Form("reason="),
+            [303, 403, 403, 403, 400],
+        ),
+        // 交办/签收. The handover of the fixture's tasks happens once (admin), so unit B may
+        // sign `{task}` afterwards; the change request and decision bodies fail validation.
+        (
+            "GET",
+            "/admin/handover",
+            "/admin/handover",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/handover",
+            "/admin/handover",
+            Body::Form(""),
+            [303, 403, 403, 403, 303],
+        ),
+        (
+            "POST",
+            "/tasks/{id}/change-requests",
+            "/tasks/{task}/change-requests",
+            Body::Form("kind=text&proposal=x&reason="),
+            [303, 404, 400, 403, 403],
+        ),
+        (
+            "POST",
+            "/tasks/{id}/acknowledge",
+            "/tasks/{task}/acknowledge",
+            Body::Form(""),
+            [303, 404, 303, 403, 403],
+        ),
+        (
+            "POST",
+            "/admin/change-requests/{id}/decide",
+            "/admin/change-requests/0/decide",
+            Body::Form("decision=refuse&note="),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/tasks/{id}/milestones",
+            "/admin/tasks/{task}/milestones",
+            Body::Form("due_date=bad&target_value=1"),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "POST",
+            "/admin/tasks/{id}/milestones/{milestone}/delete",
+            "/admin/tasks/{task}/milestones/0/delete",
+            Body::Form(""),
+            [303, 403, 403, 403, 404],
+        ),
+        (
+            "POST",
+            "/admin/tasks/{id}/split",
+            "/admin/tasks/{task}/split",
+            Body::Form("children=x"),
+            [303, 403, 403, 403, 400],
+        ),
     ]
 }
 

@@ -10,26 +10,9 @@ use duban_store::{
 };
 use reqwest::StatusCode;
 
-use crate::helpers::{Backend, TestApp, UNIT_A, UNIT_B, User, backends, get, seeded, task_ids};
-
-async fn post_form(
-    app: &TestApp,
-    u: &User,
-    path: &str,
-    fields: &[(&str, &str)],
-) -> Result<(StatusCode, String, String)> {
-    let mut form: Vec<(&str, &str)> = vec![("csrf", u.csrf.as_str())];
-    form.extend_from_slice(fields);
-    let res = u.client.post(app.url(path)).form(&form).send().await?;
-    let status = res.status();
-    let location = res
-        .headers()
-        .get("location")
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or("")
-        .to_string();
-    Ok((status, location, res.text().await?))
-}
+use crate::helpers::{
+    Backend, UNIT_A, UNIT_B, backends, get, post_form_full as post_form, seeded, task_ids,
+};
 
 /// The number shown in the overview's notice card for a level.
 fn level_count(body: &str, level: &str) -> Option<i64> {
