@@ -19,7 +19,9 @@ fn seed() -> PathBuf {
 
 fn duban() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_duban"));
-    c.env_remove("DUBAN_DATABASE_URL");
+    c.env_remove("DUBAN_DATABASE_URL")
+        .env_remove("DUBAN_AUDIT_KEY_FILE")
+        .env_remove("DUBAN_AUDIT_CHECKPOINT_DIR");
     c
 }
 

@@ -35,6 +35,12 @@ pub struct Config {
     /// The address users open the service at (`http://duban.example.gov.cn`), so emails and
     /// webhook posts carry a full link; `None`: only in-app messages link.
     pub public_url: Option<String>,
+    /// The audit key file (created at first start). `None`: beside an SQLite database or
+    /// `./duban.audit-key`, except with `fast_password_hashing` (tests), which uses the
+    /// fixed test key and writes no checkpoints.
+    pub audit_key_file: Option<std::path::PathBuf>,
+    /// Where the daily and stop checkpoints go; `None`: beside the key file.
+    pub audit_checkpoint_dir: Option<std::path::PathBuf>,
 }
 
 /// An SMTP relay inside the deployment (plain SMTP, optional AUTH).
@@ -87,6 +93,8 @@ impl Config {
             remind_every: None,
             due_soon_days: 3,
             public_url: None,
+            audit_key_file: None,
+            audit_checkpoint_dir: None,
         }
     }
 }

@@ -83,6 +83,8 @@ struct Story {
     hook: HttpServer,
     server: tokio::task::JoinHandle<()>,
     _dir: Option<tempfile::TempDir>,
+    /// The audit key file the service signs with, which `duban audit verify` is given too.
+    key_dir: tempfile::TempDir,
 }
 
 impl Story {
@@ -99,6 +101,8 @@ impl Story {
         let hook = http_server(0).await?;
         let mut config = Config::new(database_url.clone(), "127.0.0.1:0".parse()?);
         config.fast_password_hashing = true;
+        let key_dir = tempfile::tempdir()?;
+        config.audit_key_file = Some(key_dir.path().join("duban.audit-key"));
         config.smtp = Some(SmtpSettings {
             host: "127.0.0.1".into(),
             port: smtp.port(),
@@ -127,6 +131,7 @@ impl Story {
             hook,
             server,
             _dir: dir,
+            key_dir,
         })
     }
 
@@ -180,6 +185,8 @@ impl Story {
     async fn audit_verify(&self) -> Result<std::process::Output> {
         Ok(tokio::process::Command::new(env!("CARGO_BIN_EXE_duban"))
             .args(["audit", "verify", "--database-url", &self.database_url])
+            .arg("--audit-key-file")
+            .arg(self.key_dir.path().join("duban.audit-key"))
             .env_remove("DUBAN_DATABASE_URL")
             .output()
             .await?)
