@@ -48,8 +48,9 @@ pub struct Db {
         value_name = "PATH"
     )]
     pub audit_key_file: Option<PathBuf>,
-    /// Where audit head checkpoints are written and read. Default: beside the key file
-    /// (FILE.audit-checkpoints).
+    /// Where audit head checkpoints are written and read (one directory per database).
+    /// Default: beside an SQLite database (FILE.audit-checkpoints); beside the key file
+    /// (duban.audit-checkpoints) for PostgreSQL.
     #[arg(
         long = "audit-checkpoint-dir",
         env = "DUBAN_AUDIT_CHECKPOINT_DIR",

@@ -400,6 +400,8 @@ impl Store {
     /// While delayed the answer is `Locked` without checking the password. Every wrong
     /// password is an audit entry (`user.login_failed`, with the address) in the same
     /// transaction as its counts; a success resets the account's and the address's counts.
+    /// Attempts refused during a delay are audited once per address and delay window
+    /// (`user.login_refused`), counted, and the count carried into the next such entry.
     pub async fn verify_login_from(
         &self,
         username: &str,
@@ -410,9 +412,10 @@ impl Store {
         let now_s = to_unix(now);
         let address = dispatch!(self, accounts::address_state(client, now_s))?;
         if let Some(until) = address.blocked_until.filter(|u| *u > now_s) {
-            return Ok(LoginOutcome::Locked {
-                until: from_unix(until),
-            });
+            return dispatch!(
+                self,
+                accounts::record_refusal(username, client, until, now_s)
+            );
         }
         let row = dispatch!(self, accounts::user_row_by_name(username))?;
         if let Some(until) = row
@@ -420,9 +423,10 @@ impl Store {
             .and_then(|r| r.locked_until)
             .filter(|u| *u > now_s && (client.is_empty() || address.failures > 0))
         {
-            return Ok(LoginOutcome::Locked {
-                until: from_unix(until),
-            });
+            return dispatch!(
+                self,
+                accounts::record_refusal(username, client, until, now_s)
+            );
         }
         let Some(row) = row else {
             // Spend the same effort as for a real account so timing does not reveal which

@@ -187,7 +187,9 @@ impl AuditSeal {
     }
 
     /// For `--audit-key-file` / `--audit-checkpoint-dir` as given (or not) on the command
-    /// line, with the defaults filled in from the database URL.
+    /// line, with the defaults filled in from the database URL. Checkpoints belong to one
+    /// database while a key may serve several (a restore into a copy, a move to PostgreSQL),
+    /// so an SQLite database keeps its checkpoints beside itself whichever key it uses.
     pub fn open_for(
         database_url: &str,
         key_file: Option<&Path>,
@@ -197,7 +199,13 @@ impl AuditSeal {
         let key_file = key_file
             .map(Path::to_path_buf)
             .unwrap_or_else(|| default_key_path(database_url));
-        AuditSeal::open(&key_file, checkpoint_dir, create)
+        let dir = checkpoint_dir.map(Path::to_path_buf).unwrap_or_else(|| {
+            default_checkpoint_dir(&match crate::backup::sqlite_path(database_url) {
+                Some(_) => default_key_path(database_url),
+                None => key_file.clone(),
+            })
+        });
+        AuditSeal::open(&key_file, Some(&dir), create)
     }
 
     pub fn key_file(&self) -> Option<&Path> {

@@ -587,7 +587,7 @@ async fn story(backend: Backend) -> Result<()> {
 }
 
 /// A fresh database on the server at `admin_url`; returns its URL.
-async fn create_pg_database(admin_url: &str) -> Result<String> {
+pub(crate) async fn create_pg_database(admin_url: &str) -> Result<String> {
     let name = format!(
         "duban_story_{}_{}",
         std::process::id(),
@@ -606,7 +606,7 @@ async fn create_pg_database(admin_url: &str) -> Result<String> {
     Ok(with_database(admin_url.trim(), &name))
 }
 
-async fn drop_pg_database(admin_url: &str, url: &str) -> Result<()> {
+pub(crate) async fn drop_pg_database(admin_url: &str, url: &str) -> Result<()> {
     let name = url
         .split('?')
         .next()
