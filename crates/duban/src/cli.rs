@@ -39,6 +39,24 @@ pub struct Db {
     /// sqlite://FILE or postgres://USER@HOST/DB
     #[arg(long = "database-url", env = "DUBAN_DATABASE_URL", default_value = DEFAULT_DB)]
     pub url: String,
+    /// The audit chain's secret key file, created (mode 0600) at first start. Default: beside
+    /// an SQLite database (FILE.audit-key); ./duban.audit-key for PostgreSQL. Every instance
+    /// on one database must use the same file; back it up apart from the database.
+    #[arg(
+        long = "audit-key-file",
+        env = "DUBAN_AUDIT_KEY_FILE",
+        value_name = "PATH"
+    )]
+    pub audit_key_file: Option<PathBuf>,
+    /// Where audit head checkpoints are written and read (one directory per database).
+    /// Default: beside an SQLite database (FILE.audit-checkpoints); beside the key file
+    /// (duban.audit-checkpoints) for PostgreSQL.
+    #[arg(
+        long = "audit-checkpoint-dir",
+        env = "DUBAN_AUDIT_CHECKPOINT_DIR",
+        value_name = "DIR"
+    )]
+    pub audit_checkpoint_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -232,7 +250,9 @@ pub enum UserCommand {
 
 #[derive(Subcommand, Debug)]
 pub enum AuditCommand {
-    /// Check the audit log's hash chain; fails naming the first broken entry.
+    /// Check the audit log's keyed hash chain and compare it with the checkpoints written
+    /// outside the database; fails explaining what is wrong (a changed or deleted entry, a
+    /// wrong key file, a truncation a checkpoint proves).
     Verify {
         #[command(flatten)]
         db: Db,
@@ -273,7 +293,7 @@ pub fn run(cli: Cli) -> Result<()> {
             convert_with_soffice,
             remind,
         } => service::serve(service::ServeArgs {
-            database_url: db.url,
+            db,
             bind,
             demo,
             cookie_secure,
@@ -285,7 +305,7 @@ pub fn run(cli: Cli) -> Result<()> {
             convert_with_soffice,
             remind,
         }),
-        Command::Migrate { db } => service::migrate(&db.url),
+        Command::Migrate { db } => service::migrate(&db),
         Command::User {
             command:
                 UserCommand::Add {
@@ -299,7 +319,7 @@ pub fn run(cli: Cli) -> Result<()> {
                     db,
                 },
         } => service::user_add(service::UserAddArgs {
-            database_url: db.url,
+            db,
             name,
             display_name,
             role: role.into(),
@@ -309,18 +329,18 @@ pub fn run(cli: Cli) -> Result<()> {
         }),
         Command::User {
             command: UserCommand::Unlock { name, db },
-        } => service::user_unlock(&db.url, &name),
+        } => service::user_unlock(&db, &name),
         Command::Import {
             file,
             plan,
             update,
             convert,
             db,
-        } => service::import(&db.url, &file, plan.as_deref(), update, convert),
-        Command::Backup { out, db } => service::backup(&db.url, &out),
-        Command::Restore { backup, db } => service::restore(&db.url, &backup),
+        } => service::import(&db, &file, plan.as_deref(), update, convert),
+        Command::Backup { out, db } => service::backup(&db, &out),
+        Command::Restore { backup, db } => service::restore(&db, &backup),
         Command::Audit {
             command: AuditCommand::Verify { db },
-        } => service::audit_verify(&db.url),
+        } => service::audit_verify(&db),
     }
 }

@@ -5,9 +5,11 @@ use std::net::SocketAddr;
 use std::path::Path;
 
 use anyhow::{Context, Result, bail};
-use duban_store::{NewUser, Role, Store};
+use duban_store::{AuditSeal, NewUser, Role, Store};
 use duban_web::{Application, Config};
 use sha2::{Digest, Sha256};
+
+use crate::cli::Db;
 
 /// Who the audit log names for changes made from the command line.
 const CLI_ACTOR: &str = "cli";
@@ -19,12 +21,34 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
         .context("无法启动异步运行时")
 }
 
-async fn open(url: &str) -> Result<Store> {
+/// Connects, migrates, and settles the audit key: created at first start, refused when the
+/// database's entries were signed with another.
+async fn open(db: &Db) -> Result<Store> {
+    let store = open_unsealed(&db.url).await?;
+    let store = store.with_audit(seal(db, true)?);
+    store.check_audit_key().await?;
+    if store.audit_seal().is_some_and(AuditSeal::created) {
+        // The first checkpoint records where keying starts, so raising it later shows.
+        store.audit_checkpoint("key-created").await?;
+    }
+    Ok(store)
+}
+
+async fn open_unsealed(url: &str) -> Result<Store> {
     let store = Store::connect(url)
         .await
         .with_context(|| format!("无法连接数据库 {}", redact(url)))?;
     store.migrate().await?;
     Ok(store)
+}
+
+fn seal(db: &Db, create: bool) -> Result<AuditSeal> {
+    Ok(AuditSeal::open_for(
+        &db.url,
+        db.audit_key_file.as_deref(),
+        db.audit_checkpoint_dir.as_deref(),
+        create,
+    )?)
 }
 
 /// The URL without any password, for messages.
@@ -42,7 +66,7 @@ fn redact(url: &str) -> String {
 }
 
 pub struct ServeArgs {
-    pub database_url: String,
+    pub db: Db,
     pub bind: SocketAddr,
     pub demo: bool,
     pub cookie_secure: bool,
@@ -320,7 +344,9 @@ impl RemindArgs {
 
 pub fn serve(args: ServeArgs) -> Result<()> {
     runtime()?.block_on(async {
-        let mut config = Config::new(args.database_url.clone(), args.bind);
+        let mut config = Config::new(args.db.url.clone(), args.bind);
+        config.audit_key_file = args.db.audit_key_file.clone();
+        config.audit_checkpoint_dir = args.db.audit_checkpoint_dir.clone();
         config.demo = args.demo;
         config.cookie_secure = args.cookie_secure;
         args.proxy.apply(&mut config)?;
@@ -341,7 +367,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         }
         let app = Application::build(config)
             .await
-            .with_context(|| format!("无法启动服务（数据库 {}）", redact(&args.database_url)))?;
+            .with_context(|| format!("无法启动服务（数据库 {}）", redact(&args.db.url)))?;
         println!(
             "督办服务已启动：http://{}:{}{}/ （数据库 {}）",
             args.bind.ip(),
@@ -351,24 +377,24 @@ pub fn serve(args: ServeArgs) -> Result<()> {
                 .as_deref()
                 .and_then(|p| duban_web::normalize_base_path(p).ok())
                 .unwrap_or_default(),
-            redact(&args.database_url)
+            redact(&args.db.url)
         );
         app.run_until_stopped().await.context("服务异常退出")?;
         Ok(())
     })
 }
 
-pub fn migrate(url: &str) -> Result<()> {
+pub fn migrate(db: &Db) -> Result<()> {
     runtime()?.block_on(async {
-        let store = open(url).await?;
+        let store = open(db).await?;
         store.close().await;
-        println!("数据库已是最新结构：{}", redact(url));
+        println!("数据库已是最新结构：{}", redact(&db.url));
         Ok(())
     })
 }
 
 pub struct UserAddArgs {
-    pub database_url: String,
+    pub db: Db,
     pub name: String,
     pub display_name: Option<String>,
     pub role: Role,
@@ -402,7 +428,7 @@ pub fn user_add(args: UserAddArgs) -> Result<()> {
         );
     }
     runtime()?.block_on(async {
-        let store = open(&args.database_url).await?;
+        let store = open(&args.db).await?;
         let unit_id = match &args.unit {
             None => None,
             Some(name) => match store.unit_by_name(name).await? {
@@ -436,9 +462,9 @@ pub fn user_add(args: UserAddArgs) -> Result<()> {
     })
 }
 
-pub fn user_unlock(url: &str, name: &str) -> Result<()> {
+pub fn user_unlock(db: &Db, name: &str) -> Result<()> {
     runtime()?.block_on(async {
-        let store = open(url).await?;
+        let store = open(db).await?;
         let Some(user) = store.find_user(name).await? else {
             bail!("没有名为“{name}”的账号");
         };
@@ -449,13 +475,7 @@ pub fn user_unlock(url: &str, name: &str) -> Result<()> {
     })
 }
 
-pub fn import(
-    url: &str,
-    file: &Path,
-    plan: Option<&str>,
-    update: bool,
-    convert: bool,
-) -> Result<()> {
+pub fn import(db: &Db, file: &Path, plan: Option<&str>, update: bool, convert: bool) -> Result<()> {
     let bytes = std::fs::read(file).with_context(|| format!("{}: 无法读取", file.display()))?;
     let name = file
         .file_name()
@@ -478,7 +498,7 @@ pub fn import(
                 .unwrap_or(name.clone())
         });
     runtime()?.block_on(async {
-        let store = open(url).await?;
+        let store = open(db).await?;
         if update {
             let plans = store.plans().await?;
             let target = match plan {
@@ -513,26 +533,50 @@ pub fn import(
     })
 }
 
-pub fn backup(url: &str, out: &Path) -> Result<()> {
+pub fn backup(db: &Db, out: &Path) -> Result<()> {
     runtime()?.block_on(async {
-        let store = open(url).await?;
-        store
+        let store = open(db).await?;
+        let report = store
             .backup(out)
             .await
             .with_context(|| format!("{}: 备份失败", out.display()))?;
         store.close().await;
-        println!("已备份到 {}", out.display());
+        println!(
+            "已备份到 {}（审计链头第 {} 条）",
+            out.display(),
+            report.audit_head.seq
+        );
+        if let Some(cp) = report.checkpoint {
+            println!("审计检查点已写入 {}", cp.display());
+        }
+        if let Some(key) = store.audit_seal().and_then(AuditSeal::key_file) {
+            println!(
+                "备份中没有审计密钥：请另行妥善保存密钥文件 {}（恢复和核验都需要它）",
+                key.display()
+            );
+        }
         Ok(())
     })
 }
 
-pub fn restore(url: &str, backup: &Path) -> Result<()> {
+pub fn restore(db: &Db, backup: &Path) -> Result<()> {
+    let url = &db.url;
     runtime()?.block_on(async {
-        let report = duban_store::restore_url(url, backup, duban_store::StoreOptions::default())
+        let opts = duban_store::StoreOptions {
+            audit: Some(seal(db, true)?),
+            ..Default::default()
+        };
+        let report = duban_store::restore_url(url, backup, opts)
             .await
             .with_context(|| format!("{}: 恢复失败", backup.display()))?;
         for f in &report.removed_files {
             println!("已删除残留的 {f}");
+        }
+        for f in &report.superseded {
+            println!("备份之后的审计检查点已移至 {}", f.display());
+        }
+        if let Some(cp) = &report.checkpoint {
+            println!("审计检查点已写入 {}", cp.display());
         }
         let rows: u64 = report.rows.values().sum();
         println!(
@@ -546,33 +590,44 @@ pub fn restore(url: &str, backup: &Path) -> Result<()> {
             Ok(())
         } else {
             bail!(
-                "恢复后审计日志校验失败：第 {} 条：{}",
-                report.audit.first_broken.unwrap_or(0),
+                "恢复后审计日志校验失败：{}",
                 report.audit.problem.clone().unwrap_or_default()
             )
         }
     })
 }
 
-pub fn audit_verify(url: &str) -> Result<()> {
+/// Never creates a key: verifying needs the key the entries were signed with.
+pub fn audit_verify(db: &Db) -> Result<()> {
     runtime()?.block_on(async {
-        let store = open(url).await?;
+        let seal = seal(db, false)?;
+        let store = open_unsealed(&db.url).await?.with_audit(seal);
         let report = store.audit_verify().await?;
         store.close().await;
-        match report.first_broken {
-            None => {
-                println!(
-                    "审计日志完整：{} 条记录，链头序号 {}",
-                    report.entries, report.head_seq
-                );
-                Ok(())
-            }
-            Some(seq) => bail!(
-                "审计日志在第 {seq} 条处断裂：{}（共读 {} 条）",
+        if !report.ok() {
+            bail!(
+                "审计日志校验未通过：{}（共读 {} 条，链头第 {} 条）",
                 report.problem.unwrap_or_else(|| "哈希不符".into()),
-                report.entries
-            ),
+                report.entries,
+                report.head_seq
+            );
         }
+        println!(
+            "审计日志完整：{} 条记录，链头序号 {}",
+            report.entries, report.head_seq
+        );
+        if report.keyed_from > 1 {
+            println!(
+                "第 1 至 {} 条写于审计链启用密钥之前，按未加密钥的哈希核验；第 {} 条起以密钥签名",
+                report.keyed_from - 1,
+                report.keyed_from
+            );
+        }
+        match &report.newest_checkpoint {
+            Some(cp) => println!("与 {} 个检查点一致，最新为{cp}", report.checkpoints),
+            None => println!("没有检查点文件可比对（备份和服务运行时会写入）"),
+        }
+        Ok(())
     })
 }
 

@@ -7,6 +7,9 @@
 #[path = "cli/story.rs"]
 mod story;
 
+#[path = "cli/audit_key.rs"]
+mod audit_key;
+
 use std::io::{BufRead, BufReader, Read, Write};
 use std::net::TcpStream;
 use std::path::{Path, PathBuf};
@@ -19,7 +22,9 @@ fn seed() -> PathBuf {
 
 fn duban() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_duban"));
-    c.env_remove("DUBAN_DATABASE_URL");
+    c.env_remove("DUBAN_DATABASE_URL")
+        .env_remove("DUBAN_AUDIT_KEY_FILE")
+        .env_remove("DUBAN_AUDIT_CHECKPOINT_DIR");
     c
 }
 
@@ -529,12 +534,37 @@ fn database_commands_on_a_fresh_sqlite_file() {
     let backup = dir.path().join("backup.jsonl");
     let o = run(&["backup", backup.to_str().unwrap(), "--database-url", u]);
     assert!(o.status.success(), "{}", stderr(&o));
-    // The backup restores into a new database whose audit chain holds.
+    // The backup restores into a new database whose audit chain holds, given the key file
+    // its entries were signed with (another file's default key is refused).
     let burl = format!("sqlite://{}", dir.path().join("restored.db").display());
     let o = run(&["restore", backup.to_str().unwrap(), "--database-url", &burl]);
+    assert!(!o.status.success());
+    assert!(
+        stderr(&o).contains("审计密钥与本数据库不符"),
+        "{}",
+        stderr(&o)
+    );
+    assert!(!dir.path().join("restored.db.audit-key").exists());
+    let key = dir.path().join("duban.db.audit-key");
+    let key = key.to_str().unwrap();
+    let o = run(&[
+        "restore",
+        backup.to_str().unwrap(),
+        "--database-url",
+        &burl,
+        "--audit-key-file",
+        key,
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
     assert!(stdout(&o).contains("所有登录会话已清除"), "{}", stdout(&o));
-    let o = run(&["audit", "verify", "--database-url", &burl]);
+    let o = run(&[
+        "audit",
+        "verify",
+        "--database-url",
+        &burl,
+        "--audit-key-file",
+        key,
+    ]);
     assert!(o.status.success(), "{}", stderr(&o));
 
     let o = run(&["audit", "verify", "--database-url", u]);

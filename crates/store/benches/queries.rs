@@ -170,6 +170,7 @@ async fn bench(url: &str, label: &str) -> Result<(), StoreError> {
     let clients = env_usize("DUBAN_BENCH_CLIENTS", 32);
     let opts = StoreOptions {
         max_connections: env_usize("DUBAN_BENCH_POOL", 16) as u32,
+        audit: StoreOptions::for_tests().audit,
         ..StoreOptions::default()
     };
     let store = Store::connect_with(url, opts).await?;

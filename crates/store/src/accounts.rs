@@ -416,6 +416,8 @@ impl Store {
     /// While delayed the answer is `Locked` without checking the password. Every wrong
     /// password is an audit entry (`user.login_failed`, with the address) in the same
     /// transaction as its counts; a success resets the account's and the address's counts.
+    /// Attempts refused during a delay are audited once per address and delay window
+    /// (`user.login_refused`), counted, and the count carried into the next such entry.
     pub async fn verify_login_from(
         &self,
         username: &str,
@@ -426,10 +428,12 @@ impl Store {
         let now_s = to_unix(now);
         let row = match self.login_gate(username, client, now_s).await? {
             Ok(row) => row,
+            // Refused without checking the password; audited once per address and window.
             Err(until) => {
-                return Ok(LoginOutcome::Locked {
-                    until: from_unix(until),
-                });
+                return dispatch!(
+                    self,
+                    accounts::record_refusal(username, client, until, now_s)
+                );
             }
         };
         let Some(row) = row else {

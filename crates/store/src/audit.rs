@@ -2,6 +2,12 @@ use serde::Serialize;
 use sha2::{Digest, Sha256};
 use time::OffsetDateTime;
 
+use std::collections::BTreeSet;
+use std::path::PathBuf;
+
+use crate::audit_checkpoint::{self, AuditHead};
+use crate::audit_key::{AuditKey, AuditSeal};
+use crate::time_util::to_unix;
 use crate::{Store, StoreError};
 
 /// The `prev_hash` of the first entry.
@@ -24,6 +30,19 @@ pub struct AuditEntry {
     pub hash: String,
 }
 
+/// Why verification failed, so a reader is told "wrong key" or "truncated" rather than a
+/// misleading "entry 1 was changed".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum AuditFault {
+    /// An entry was changed, inserted or deleted, or the head does not match the log.
+    Chain,
+    /// The key given is not the one the entries were signed with, or no key was given.
+    Key,
+    /// The database contradicts a checkpoint written outside it (e.g. it was truncated).
+    Checkpoint,
+}
+
 /// The result of walking the chain.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct AuditReport {
@@ -35,11 +54,26 @@ pub struct AuditReport {
     pub first_broken: Option<i64>,
     /// What was wrong there, in Chinese.
     pub problem: Option<String>,
+    /// What kind of failure it is (`None` when the chain holds).
+    pub fault: Option<AuditFault>,
+    /// Entries from this seq on are keyed (HMAC-SHA256); earlier ones were written before
+    /// the chain was keyed and are plain SHA-256.
+    pub keyed_from: i64,
+    /// Checkpoint files compared with the database.
+    pub checkpoints: u32,
+    /// The newest checkpoint the database agrees with, described in Chinese.
+    pub newest_checkpoint: Option<String>,
 }
 
 impl AuditReport {
     pub fn ok(&self) -> bool {
-        self.first_broken.is_none()
+        self.first_broken.is_none() && self.fault.is_none()
+    }
+
+    pub(crate) fn fail(&mut self, fault: AuditFault, at: Option<i64>, problem: String) {
+        self.fault = Some(fault);
+        self.first_broken = at;
+        self.problem = Some(problem);
     }
 }
 
@@ -54,10 +88,12 @@ pub(crate) struct Change<'a> {
     pub at: i64,
 }
 
-/// SHA-256 over a JSON array of every field but the hash, so that no separator or escaping
-/// ambiguity lets two different entries hash alike.
+/// HMAC-SHA256 under `key` (plain SHA-256 for entries written before the chain was keyed)
+/// over a JSON array of every field but the hash, so that no separator or escaping ambiguity
+/// lets two different entries hash alike.
 #[allow(clippy::too_many_arguments)]
 pub(crate) fn entry_hash(
+    key: Option<&AuditKey>,
     seq: i64,
     at: i64,
     actor: &str,
@@ -79,14 +115,83 @@ pub(crate) fn entry_hash(
         after_json,
         prev_hash
     ]);
-    hex::encode(Sha256::digest(canonical.to_string().as_bytes()))
+    let text = canonical.to_string();
+    match key {
+        Some(k) => k.mac_hex(text.as_bytes()),
+        None => hex::encode(Sha256::digest(text.as_bytes())),
+    }
 }
 
 impl Store {
-    /// Walks the whole chain, recomputing every hash. A broken chain is an `Ok` report with
-    /// `first_broken` set; `Err` means the database could not be read.
+    /// Walks the whole chain, recomputing every hash with this store's key, then compares
+    /// it with the checkpoints in the store's checkpoint directory. A broken chain is an
+    /// `Ok` report with `fault` set; `Err` means the database could not be read.
     pub async fn audit_verify(&self) -> Result<AuditReport, StoreError> {
-        dispatch!(self, audit::verify())
+        let checkpoints = match self.audit.as_deref() {
+            Some(AuditSeal {
+                key,
+                checkpoint_dir: Some(dir),
+                ..
+            }) => audit_checkpoint::read_all(dir, key)?,
+            _ => Ok(Vec::new()),
+        };
+        let marks: BTreeSet<i64> = match &checkpoints {
+            Ok(cps) => cps.iter().map(|c| c.head.seq).collect(),
+            Err(_) => BTreeSet::new(),
+        };
+        let (mut report, hashes) = dispatch!(self, audit::verify(&marks))?;
+        if report.ok() {
+            match checkpoints {
+                Ok(cps) => audit_checkpoint::compare(&mut report, &cps, &hashes),
+                Err(problem) => report.fail(AuditFault::Checkpoint, None, problem),
+            }
+        }
+        Ok(report)
+    }
+
+    /// The chain head as stored now.
+    pub async fn audit_head(&self) -> Result<AuditHead, StoreError> {
+        dispatch!(self, audit::head())
+    }
+
+    /// Writes a checkpoint of the current head into the checkpoint directory (`reason`:
+    /// `daily`, `stop`, …); `None` when this store has no checkpoint directory.
+    pub async fn audit_checkpoint(&self, reason: &str) -> Result<Option<PathBuf>, StoreError> {
+        let head = self.audit_head().await?;
+        self.write_checkpoint(&head, reason)
+    }
+
+    pub(crate) fn write_checkpoint(
+        &self,
+        head: &AuditHead,
+        reason: &str,
+    ) -> Result<Option<PathBuf>, StoreError> {
+        let Some(seal) = self.audit.as_deref() else {
+            return Ok(None);
+        };
+        let Some(dir) = &seal.checkpoint_dir else {
+            return Ok(None);
+        };
+        let now = to_unix(OffsetDateTime::now_utc());
+        audit_checkpoint::write(dir, &seal.key, head, reason, now).map(Some)
+    }
+
+    /// Refuses to go on with a key other than the one the chain was signed with. A key file
+    /// this start created is removed again: the database already has a key, which is lost
+    /// or elsewhere, and a fresh one beside it would only mislead.
+    pub async fn check_audit_key(&self) -> Result<(), StoreError> {
+        let result = dispatch!(self, audit::check_key());
+        if result.is_err()
+            && let Some(seal) = self.audit.as_deref()
+        {
+            seal.take_back();
+        }
+        result
+    }
+
+    /// This store's key and checkpoint directory, if it has them.
+    pub fn audit_seal(&self) -> Option<&AuditSeal> {
+        self.audit.as_deref()
     }
 
     /// Newest first; `before_seq` pages back.

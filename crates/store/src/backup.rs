@@ -9,12 +9,14 @@
 //! login counts, the running instances and the derived revision counters.
 
 use std::collections::BTreeMap;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
+use crate::audit_checkpoint::AuditHead;
+use crate::audit_key::AuditSeal as AuditSealRef;
 use crate::time_util::to_unix;
 use crate::{AuditReport, Backend, Store, StoreError, StoreOptions};
 
@@ -126,10 +128,20 @@ pub(crate) struct Header {
     pub source: String,
     pub created_at: i64,
     pub tables: Vec<String>,
+    /// The audit chain head in the backup's snapshot (absent in backups from before the
+    /// chain was keyed); a checkpoint file records it too.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub audit_head: Option<AuditHead>,
 }
 
 impl Header {
-    pub(crate) fn new(schema: i64, source: Backend, now: i64, tables: &[String]) -> Self {
+    pub(crate) fn new(
+        schema: i64,
+        source: Backend,
+        now: i64,
+        tables: &[String],
+        audit_head: AuditHead,
+    ) -> Self {
         Header {
             format: FORMAT.into(),
             format_version: FORMAT_VERSION,
@@ -137,6 +149,7 @@ impl Header {
             source: source.as_str().into(),
             created_at: now,
             tables: tables.to_vec(),
+            audit_head: Some(audit_head),
         }
     }
 
@@ -175,6 +188,17 @@ pub struct LiveInstance {
 
 pub(crate) struct RestoreCounts {
     pub rows: BTreeMap<String, u64>,
+    /// The audit head as restored, before the restore's own entry.
+    pub backup_head: AuditHead,
+}
+
+/// What a backup wrote.
+#[derive(Debug, Clone, PartialEq)]
+pub struct BackupReport {
+    /// The audit chain head the backup holds (also in its header).
+    pub audit_head: AuditHead,
+    /// The checkpoint file recording that head, when the store has a checkpoint directory.
+    pub checkpoint: Option<PathBuf>,
 }
 
 /// What a restore did and found.
@@ -186,6 +210,11 @@ pub struct RestoreReport {
     pub removed_files: Vec<String>,
     /// The audit chain as verified after the restore (the restore is its last entry).
     pub audit: AuditReport,
+    /// Checkpoints of heads after the backup's, moved into `superseded-…` (the restore went
+    /// back before them, so they no longer describe this database).
+    pub superseded: Vec<PathBuf>,
+    /// The checkpoint recording the head after the restore.
+    pub checkpoint: Option<PathBuf>,
 }
 
 /// How often a running service says so, and when its word counts as stale (it crashed).
@@ -194,8 +223,9 @@ pub const HEARTBEAT_STALE_SECONDS: i64 = 30;
 
 impl Store {
     /// Writes a portable backup (see the module documentation) to `out_path`, which must
-    /// not exist; both backends write the same format, so it restores into either.
-    pub async fn backup(&self, out_path: &Path) -> Result<(), StoreError> {
+    /// not exist; both backends write the same format, so it restores into either. The audit
+    /// head it holds goes into its header and into a checkpoint file.
+    pub async fn backup(&self, out_path: &Path) -> Result<BackupReport, StoreError> {
         if out_path.exists() {
             return Err(StoreError::Invalid(format!(
                 "备份文件“{}”已存在，请换一个文件名",
@@ -204,7 +234,12 @@ impl Store {
         }
         let path = out_path.to_string_lossy().into_owned();
         let now = to_unix(OffsetDateTime::now_utc());
-        dispatch!(self, backup::backup(&path, now))
+        let audit_head = dispatch!(self, backup::backup(&path, now))?;
+        let checkpoint = self.write_checkpoint(&audit_head, "backup")?;
+        Ok(BackupReport {
+            audit_head,
+            checkpoint,
+        })
     }
 
     /// Records that this service instance is running (every [`HEARTBEAT_EVERY`]).
@@ -240,11 +275,26 @@ impl Store {
                 "恢复后数据库完整性检查失败：{problem}"
             )));
         }
+        // The database now stands where the backup did: checkpoints from after it describe
+        // a history the restore undid. They are moved aside (kept for whoever asks why) and
+        // a checkpoint of the restored head, the restore's entry included, takes over.
+        let mut superseded = Vec::new();
+        if let Some(AuditSealRef {
+            key,
+            checkpoint_dir: Some(dir),
+            ..
+        }) = self.audit_seal()
+        {
+            superseded = crate::audit_checkpoint::supersede(dir, key, counts.backup_head.seq, now)?;
+        }
+        let checkpoint = self.audit_checkpoint("restore").await?;
         let audit = self.audit_verify().await?;
         Ok(RestoreReport {
             rows: counts.rows,
             removed_files: Vec::new(),
             audit,
+            superseded,
+            checkpoint,
         })
     }
 }
@@ -257,6 +307,20 @@ impl Store {
 /// replayed into the restored file and damage it); a service still running on the old file
 /// is refused first.
 pub async fn restore_url(
+    url: &str,
+    backup: &Path,
+    opts: StoreOptions,
+) -> Result<RestoreReport, StoreError> {
+    let seal = opts.audit.clone();
+    let result = restore_url_inner(url, backup, opts).await;
+    // A key file this restore created but the backup's entries refuse is taken back.
+    if let (Err(StoreError::AuditKey(_)), Some(seal)) = (&result, seal) {
+        seal.take_back();
+    }
+    result
+}
+
+async fn restore_url_inner(
     url: &str,
     backup: &Path,
     opts: StoreOptions,
@@ -337,7 +401,7 @@ async fn sqlite_live_instance(file: &Path) -> Option<(String, i64)> {
 }
 
 /// The file of a `sqlite://` URL (without its query), or `None` for another backend.
-fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
+pub(crate) fn sqlite_path(url: &str) -> Option<std::path::PathBuf> {
     let rest = url
         .strip_prefix("sqlite://")
         .or_else(|| url.strip_prefix("sqlite:"))?;

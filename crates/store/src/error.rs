@@ -34,6 +34,9 @@ pub enum StoreError {
         overridden: duban_model::Verdict,
         machine: duban_model::Verdict,
     },
+    /// The audit key file is missing, unreadable, or not the key the chain was signed with.
+    #[error("{0}")]
+    AuditKey(String),
     #[error("密码处理失败：{0}")]
     Password(String),
     #[error("数据迁移失败：{0}")]

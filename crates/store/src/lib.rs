@@ -11,19 +11,30 @@
 // Compiling `src/sql/*` once per backend is the design (see above), not an accident.
 #![allow(clippy::duplicate_mod)]
 
-/// Runs `sql::$module::$func(pool, args…)` on whichever backend this store holds.
+/// Runs `sql::$module::$func(pool, args…)` on whichever backend this store holds, with the
+/// store's audit key in scope for `sql::audit::append` (see `audit_key::SEAL`).
 macro_rules! dispatch {
     ($store:expr, $module:ident :: $func:ident ( $($arg:expr),* $(,)? )) => {
-        match &$store.db {
-            $crate::Db::Sqlite(pool) => $crate::sqlite::$module::$func(pool, $($arg),*).await,
-            $crate::Db::Postgres(pool) => $crate::postgres::$module::$func(pool, $($arg),*).await,
-        }
+        $crate::audit_key::SEAL
+            .scope($store.audit.clone(), async {
+                match &$store.db {
+                    $crate::Db::Sqlite(pool) => {
+                        $crate::sqlite::$module::$func(pool, $($arg),*).await
+                    }
+                    $crate::Db::Postgres(pool) => {
+                        $crate::postgres::$module::$func(pool, $($arg),*).await
+                    }
+                }
+            })
+            .await
     };
 }
 
 mod accounts;
 mod attachments;
 mod audit;
+mod audit_checkpoint;
+mod audit_key;
 mod audit_search;
 mod backup;
 mod cache;
@@ -72,10 +83,13 @@ pub use accounts::{
     ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS,
     NewUser, Role, User,
 };
-pub use audit::{AuditEntry, AuditReport};
+pub use audit::{AuditEntry, AuditFault, AuditReport};
+pub use audit_checkpoint::{AuditHead, Checkpoint};
+pub use audit_key::{AuditKey, AuditSeal, default_checkpoint_dir, default_key_path};
 pub use audit_search::AuditFilter;
 pub use backup::{
-    HEARTBEAT_EVERY, HEARTBEAT_STALE_SECONDS, LiveInstance, RestoreReport, restore_url,
+    BackupReport, HEARTBEAT_EVERY, HEARTBEAT_STALE_SECONDS, LiveInstance, RestoreReport,
+    restore_url,
 };
 pub use contributions::Contribution;
 pub use directory::DirectoryUser;
@@ -152,6 +166,9 @@ pub struct StoreOptions {
     /// How long an SQLite connection waits for the write lock before failing.
     pub busy_timeout: Duration,
     pub hasher: PasswordHasher,
+    /// The audit key and checkpoint directory; without it the store can read, but refuses
+    /// to write anything (every change is audited).
+    pub audit: Option<AuditSeal>,
 }
 
 impl Default for StoreOptions {
@@ -160,16 +177,19 @@ impl Default for StoreOptions {
             max_connections: 16,
             busy_timeout: Duration::from_secs(10),
             hasher: PasswordHasher::default(),
+            audit: None,
         }
     }
 }
 
 impl StoreOptions {
-    /// For tests: cheap password hashing, so suites with many logins stay fast.
+    /// For tests: cheap password hashing, so suites with many logins stay fast, and the
+    /// fixed test audit key without checkpoints.
     pub fn for_tests() -> Self {
         StoreOptions {
             max_connections: 4,
             hasher: PasswordHasher::cheap(),
+            audit: Some(AuditSeal::in_memory(AuditKey::for_tests())),
             ..StoreOptions::default()
         }
     }
@@ -181,6 +201,7 @@ pub struct Store {
     db: Db,
     hasher: PasswordHasher,
     caches: std::sync::Arc<cache::Caches>,
+    audit: Option<std::sync::Arc<AuditSeal>>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -221,7 +242,15 @@ impl Store {
             db,
             hasher: opts.hasher,
             caches: Default::default(),
+            audit: opts.audit.map(std::sync::Arc::new),
         })
+    }
+
+    /// The same store signing audit entries with `seal` (the key is settled after
+    /// connecting, so a first start can look at the database before creating one).
+    pub fn with_audit(mut self, seal: AuditSeal) -> Store {
+        self.audit = Some(std::sync::Arc::new(seal));
+        self
     }
 
     /// Applies the embedded migrations for this backend (idempotent; safe with several

@@ -57,6 +57,12 @@ pub struct Config {
     /// Convert uploaded .doc/.wps/.et files with soffice, stopping it after this long;
     /// `None`: answer them with what to save them as.
     pub soffice_convert: Option<Duration>,
+    /// The audit key file (created at first start). `None`: beside an SQLite database or
+    /// `./duban.audit-key`, except with `fast_password_hashing` (tests), which uses the
+    /// fixed test key and writes no checkpoints.
+    pub audit_key_file: Option<std::path::PathBuf>,
+    /// Where the daily and stop checkpoints go; `None`: beside the key file.
+    pub audit_checkpoint_dir: Option<std::path::PathBuf>,
 }
 
 /// An SMTP relay (optional AUTH), in plain text, STARTTLS or SMTPS.
@@ -136,6 +142,8 @@ impl Config {
             public_url: None,
             ldap: None,
             soffice_convert: None,
+            audit_key_file: None,
+            audit_checkpoint_dir: None,
         }
     }
 }

@@ -1,6 +1,6 @@
 use std::sync::Arc;
 
-use duban_store::{Store, StoreOptions};
+use duban_store::{AuditKey, AuditSeal, Store, StoreOptions};
 use tokio::net::TcpListener;
 
 use crate::demo::{DemoLogin, load_demo_if_empty};
@@ -9,6 +9,8 @@ use crate::routes::import::PendingImports;
 use crate::state::AppState;
 use crate::views::Templates;
 use crate::{Config, WebError};
+
+const CHECKPOINT_EVERY: std::time::Duration = std::time::Duration::from_secs(24 * 3600);
 
 /// A service that has connected, migrated and bound its port, ready to run.
 pub struct Application {
@@ -28,13 +30,25 @@ impl Application {
         // Templates put the base path into pages unescaped: only a plain path gets there.
         config.base_path =
             crate::config::normalize_base_path(&config.base_path).map_err(WebError::Config)?;
-        let opts = if config.fast_password_hashing {
+        let mut opts = if config.fast_password_hashing {
             StoreOptions::for_tests()
         } else {
             StoreOptions::default()
         };
+        opts.audit = None;
         let store = Store::connect_with(&config.database_url, opts).await?;
         store.migrate().await?;
+        let store = if config.fast_password_hashing && config.audit_key_file.is_none() {
+            store.with_audit(AuditSeal::in_memory(AuditKey::for_tests()))
+        } else {
+            store.with_audit(AuditSeal::open_for(
+                &config.database_url,
+                config.audit_key_file.as_deref(),
+                config.audit_checkpoint_dir.as_deref(),
+                true,
+            )?)
+        };
+        store.check_audit_key().await?;
         let demo_logins = if config.demo {
             load_demo_if_empty(&store, &config.database_url).await?
         } else {
@@ -121,6 +135,22 @@ impl Application {
                 }
             })
         };
+        // A checkpoint of the audit head now and every day (the first tick is immediate), and
+        // one at stop: truncating the database later contradicts them.
+        let daily = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let mut every = tokio::time::interval(CHECKPOINT_EVERY);
+                let mut reason = "start";
+                loop {
+                    every.tick().await;
+                    if let Err(e) = store.audit_checkpoint(reason).await {
+                        eprintln!("duban-web: 审计检查点写入失败：{e}");
+                    }
+                    reason = "daily";
+                }
+            })
+        };
         let served = axum::serve(
             self.listener,
             self.router
@@ -132,6 +162,10 @@ impl Application {
             job.shutdown().await;
         }
         beat.abort();
+        daily.abort();
+        if let Err(e) = store.audit_checkpoint("stop").await {
+            eprintln!("duban-web: 审计检查点写入失败：{e}");
+        }
         let _ = store.leave(&instance).await;
         store.close().await;
         served

@@ -83,6 +83,8 @@ struct Story {
     hook: HttpServer,
     server: tokio::task::JoinHandle<()>,
     _dir: Option<tempfile::TempDir>,
+    /// The audit key file the service signs with, which `duban audit verify` is given too.
+    key_dir: tempfile::TempDir,
 }
 
 impl Story {
@@ -99,6 +101,8 @@ impl Story {
         let hook = http_server(0).await?;
         let mut config = Config::new(database_url.clone(), "127.0.0.1:0".parse()?);
         config.fast_password_hashing = true;
+        let key_dir = tempfile::tempdir()?;
+        config.audit_key_file = Some(key_dir.path().join("duban.audit-key"));
         config.smtp = Some(SmtpSettings {
             host: "127.0.0.1".into(),
             port: smtp.port(),
@@ -131,6 +135,7 @@ impl Story {
             hook,
             server,
             _dir: dir,
+            key_dir,
         })
     }
 
@@ -184,6 +189,8 @@ impl Story {
     async fn audit_verify(&self) -> Result<std::process::Output> {
         Ok(tokio::process::Command::new(env!("CARGO_BIN_EXE_duban"))
             .args(["audit", "verify", "--database-url", &self.database_url])
+            .arg("--audit-key-file")
+            .arg(self.key_dir.path().join("duban.audit-key"))
             .env_remove("DUBAN_DATABASE_URL")
             .output()
             .await?)
@@ -584,7 +591,7 @@ async fn story(backend: Backend) -> Result<()> {
 }
 
 /// A fresh database on the server at `admin_url`; returns its URL.
-async fn create_pg_database(admin_url: &str) -> Result<String> {
+pub(crate) async fn create_pg_database(admin_url: &str) -> Result<String> {
     let name = format!(
         "duban_story_{}_{}",
         std::process::id(),
@@ -603,7 +610,7 @@ async fn create_pg_database(admin_url: &str) -> Result<String> {
     Ok(with_database(admin_url.trim(), &name))
 }
 
-async fn drop_pg_database(admin_url: &str, url: &str) -> Result<()> {
+pub(crate) async fn drop_pg_database(admin_url: &str, url: &str) -> Result<()> {
     let name = url
         .split('?')
         .next()

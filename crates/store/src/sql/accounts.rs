@@ -385,6 +385,67 @@ pub(crate) async fn directory_login(
     }
 }
 
+/// An attempt refused unchecked because a delay runs until `until` (the address's, or the
+/// account's for an address that failed before).
+///
+/// Auditing every refused attempt would let anyone flood the audit log at will (each is
+/// cheap to send and is refused without hashing), and auditing none hides a guessing run.
+/// So the first refusal for an address in one delay window writes a `user.login_refused`
+/// entry; later ones in that window only bump a counter, and the next window's entry
+/// carries the count of the window before (`refused_in_previous_window`). One upsert, so
+/// instances racing on the same address agree on which attempt was first.
+pub(crate) async fn record_refusal(
+    pool: &Pool,
+    username: &str,
+    client: &str,
+    until: i64,
+    now: i64,
+) -> Result<LoginOutcome, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    // Old values on the right-hand side on both backends: the CASEs see the row as it was.
+    let row = sqlx::query(
+        "INSERT INTO login_throttle (client, failures, last_failure, blocked_until, \
+         refused_until, refused, refused_prev) VALUES ($1, 0, $2, 0, $3, 1, 0) \
+         ON CONFLICT (client) DO UPDATE SET \
+         refused_prev = CASE WHEN login_throttle.refused_until = $3 \
+             THEN login_throttle.refused_prev ELSE login_throttle.refused END, \
+         refused = CASE WHEN login_throttle.refused_until = $3 \
+             THEN login_throttle.refused + 1 ELSE 1 END, \
+         refused_until = $3 RETURNING refused, refused_prev",
+    )
+    .bind(client)
+    .bind(now)
+    .bind(until)
+    .fetch_one(&mut **tx)
+    .await?;
+    let refused: i64 = row.try_get("refused")?;
+    let previous: i64 = row.try_get("refused_prev")?;
+    if refused == 1 {
+        let tried: String = username.chars().take(64).collect();
+        append(
+            &mut tx,
+            Change {
+                actor: &tried,
+                action: "user.login_refused",
+                entity: "user",
+                entity_id: None,
+                before: None,
+                after: Some(serde_json::json!({
+                    "client": client,
+                    "delayed_until": until,
+                    "refused_in_previous_window": previous,
+                })),
+                at: now,
+            },
+        )
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(LoginOutcome::Locked {
+        until: from_unix(until),
+    })
+}
+
 /// A wrong password (or an unknown user): counted for the address and the account with
 /// atomic increments (so concurrent attempts on several instances all count), each count's
 /// delay set, and an audit entry, all in one transaction.

@@ -6,10 +6,11 @@ use futures_util::TryStreamExt;
 use sqlx::Row;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt};
 
-use super::audit::append;
+use super::audit::{append, read_head};
 use super::common::begin_write;
 use super::{KIND, Pool};
 use crate::audit::Change;
+use crate::audit_checkpoint::AuditHead;
 use crate::backup::{ColumnKind, Header, LiveInstance, RestoreCounts, Trailer, order_tables};
 use crate::{Backend, StoreError};
 
@@ -76,8 +77,9 @@ async fn schema_version(conn: &mut Conn) -> Result<i64, StoreError> {
     Ok(v.unwrap_or(0))
 }
 
-/// Writes every table but the transient ones, in one consistent snapshot.
-pub(crate) async fn backup(pool: &Pool, path: &str, now: i64) -> Result<(), StoreError> {
+/// Writes every table but the transient ones, in one consistent snapshot; returns the audit
+/// head in that snapshot.
+pub(crate) async fn backup(pool: &Pool, path: &str, now: i64) -> Result<AuditHead, StoreError> {
     let mut conn = pool.acquire().await?;
     match KIND {
         // A read transaction in WAL mode sees one snapshot while writers go on.
@@ -93,8 +95,9 @@ pub(crate) async fn backup(pool: &Pool, path: &str, now: i64) -> Result<(), Stor
     result
 }
 
-async fn write_dump(conn: &mut Conn, path: &str, now: i64) -> Result<(), StoreError> {
+async fn write_dump(conn: &mut Conn, path: &str, now: i64) -> Result<AuditHead, StoreError> {
     let schema = schema_version(conn).await?;
+    let head = read_head(&mut *conn).await?;
     let all = tables(conn).await?;
     let order = order_tables(all.keys().map(String::as_str));
     let file = tokio::fs::OpenOptions::new()
@@ -103,7 +106,7 @@ async fn write_dump(conn: &mut Conn, path: &str, now: i64) -> Result<(), StoreEr
         .open(path)
         .await?;
     let mut out = tokio::io::BufWriter::new(file);
-    let header = Header::new(schema, KIND, now, &order);
+    let header = Header::new(schema, KIND, now, &order, head.clone());
     out.write_all(serde_json::to_string(&header)?.as_bytes())
         .await?;
     out.write_all(b"\n").await?;
@@ -162,7 +165,7 @@ async fn write_dump(conn: &mut Conn, path: &str, now: i64) -> Result<(), StoreEr
     out.write_all(b"\n").await?;
     out.flush().await?;
     out.into_inner().sync_all().await?;
-    Ok(())
+    Ok(head)
 }
 
 pub(crate) async fn live_instances(
@@ -393,6 +396,20 @@ pub(crate) async fn restore(
                 .await?;
         }
     }
+    // The rows restored must be the chain the header says the backup holds.
+    let backup_head = read_head(&mut **tx).await?;
+    if let Some(claimed) = &header.audit_head
+        && *claimed != backup_head
+    {
+        return Err(bad(
+            path,
+            1,
+            format!(
+                "文件头记录的审计链头（第 {} 条）与文件中的审计记录（第 {} 条）不符：备份文件被改动",
+                claimed.seq, backup_head.seq
+            ),
+        ));
+    }
     append(
         &mut tx,
         Change {
@@ -404,6 +421,7 @@ pub(crate) async fn restore(
             after: Some(serde_json::json!({
                 "backup_created_at": header.created_at,
                 "backup_source": header.source,
+                "backup_audit_seq": backup_head.seq,
                 "rows": counts,
             })),
             at: now,
@@ -411,7 +429,10 @@ pub(crate) async fn restore(
     )
     .await?;
     tx.commit().await?;
-    Ok(RestoreCounts { rows: counts })
+    Ok(RestoreCounts {
+        rows: counts,
+        backup_head,
+    })
 }
 
 /// SQLite's own check of the file (`PRAGMA integrity_check`); PostgreSQL checks as it writes.

@@ -469,3 +469,68 @@ async fn password_unchanged_checks_without_counting_an_attempt() -> Result<()> {
     })
     .await
 }
+
+/// Attempts refused while a delay runs are audited, but once per address and delay window
+/// with a count, so a flood of refusals cannot flood the log.
+#[tokio::test]
+async fn refused_attempts_are_audited_once_per_address_and_window_with_a_count() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        s.create_user(&admin("admin"), "cli").await?;
+        let stranger = "203.0.113.9";
+        let mut now = OffsetDateTime::now_utc();
+        // Wrong passwords until the address is delayed.
+        let until = loop {
+            if let LoginOutcome::Locked { until } = s
+                .verify_login_from("admin", "guess-guess", stranger, now)
+                .await?
+            {
+                break until;
+            }
+        };
+        let refused =
+            || ctx.count("SELECT COUNT(*) FROM audit_log WHERE action = 'user.login_refused'");
+        ensure!(refused().await? == 0);
+        // A flood inside the window: every attempt refused, one entry.
+        for _ in 0..25 {
+            ensure!(matches!(
+                s.verify_login_from("admin", "correct horse", stranger, now)
+                    .await?,
+                LoginOutcome::Locked { .. }
+            ));
+        }
+        ensure!(refused().await? == 1, "one entry for the window");
+        // The next window (after one more wrong password) gets its own entry, carrying the
+        // count of the window before.
+        now = until;
+        let LoginOutcome::Locked { until: next } = s
+            .verify_login_from("admin", "guess-guess", stranger, now)
+            .await?
+        else {
+            bail!("the address is still delayed after another wrong password");
+        };
+        ensure!(next > until);
+        for _ in 0..3 {
+            s.verify_login_from("admin", "correct horse", stranger, now)
+                .await?;
+        }
+        ensure!(refused().await? == 2);
+        let newest = s.audit_entries(50, None).await?;
+        let entry = newest
+            .iter()
+            .find(|e| e.action == "user.login_refused")
+            .ok_or_else(|| anyhow::anyhow!("the refusal entry"))?;
+        let after: serde_json::Value =
+            serde_json::from_str(entry.after_json.as_deref().unwrap_or("null"))?;
+        ensure!(
+            after["client"] == stranger
+                && after["refused_in_previous_window"] == 25
+                && after["delayed_until"] == next.unix_timestamp(),
+            "{after}"
+        );
+        ensure!(entry.actor == "admin");
+        ensure!(s.audit_verify().await?.ok());
+        Ok(())
+    })
+    .await
+}

@@ -3,6 +3,7 @@
 
 mod accounts;
 mod audit;
+mod audit_key;
 mod chasing;
 mod imports;
 mod outbox;

@@ -21,8 +21,10 @@ impl Ctx {
         Ok(Store::connect_with(&self.url, StoreOptions::for_tests()).await?)
     }
 
-    /// Runs SQL behind the store's back (tampering, fault injection).
-    pub async fn raw(&self, sql: &'static str) -> Result<()> {
+    /// Runs SQL behind the store's back (tampering, fault injection). The tests build it
+    /// from their own literals and values read from the log, never from input.
+    pub async fn raw(&self, sql: impl Into<String>) -> Result<()> {
+        let sql = sqlx::AssertSqlSafe(sql.into());
         match self.store.backend() {
             Backend::Sqlite => {
                 let pool = sqlx::SqlitePool::connect(&self.url).await?;

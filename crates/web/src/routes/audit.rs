@@ -129,6 +129,9 @@ async fn render(
                 head_seq => v.head_seq,
                 first_broken => v.first_broken,
                 problem => v.problem,
+                fault => v.fault,
+                checkpoints => v.checkpoints,
+                newest_checkpoint => v.newest_checkpoint,
             }),
         },
     )

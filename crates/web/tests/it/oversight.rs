@@ -4,10 +4,12 @@ use std::io::Read;
 
 use anyhow::{Context, Result, ensure};
 use duban_model::Verdict;
-use duban_store::{DraftInput, NewExtension, RoundId, SelfStatus, TaskId, UnitId};
+use duban_store::{DraftInput, NewExtension, Role, RoundId, SelfStatus, TaskId, UnitId};
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, UNIT_A, UNIT_B, backends, get_text, seeded, task_ids};
+use crate::helpers::{
+    TestApp, UNIT_A, UNIT_B, backends, get_text, seeded, spawn_app_with, task_ids,
+};
 
 async fn unit_id(app: &TestApp, name: &str) -> Result<UnitId> {
     Ok(app.store.unit_by_name(name).await?.context("unit")?.id)
@@ -277,6 +279,56 @@ async fn audit_page_lists_entries_verifies_and_names_a_tampered_seq() -> Result<
         ensure!(
             broken.contains(r#"<b class="broken-seq">2</b>"#),
             "{b:?}: broken seq shown"
+        );
+        app.finish().await;
+    }
+    Ok(())
+}
+
+/// With a key file and checkpoints (as `duban serve` runs), the verify page explains a
+/// truncation by the checkpoint it contradicts, not as a broken entry.
+#[tokio::test]
+async fn audit_verify_page_names_the_checkpoint_a_truncated_log_contradicts() -> Result<()> {
+    for b in backends() {
+        let keys = tempfile::tempdir()?;
+        let key = keys.path().join("duban.audit-key");
+        let app = spawn_app_with(b, |c| c.audit_key_file = Some(key.clone())).await?;
+        app.add_user("admin", Role::Admin, None, false).await?;
+        let admin = app.login("admin").await?;
+        let cp = app
+            .store
+            .audit_checkpoint("daily")
+            .await?
+            .context("a checkpoint directory")?;
+        // Beside an SQLite database whichever key it uses; beside the key for PostgreSQL.
+        let dir = if app.database_url.starts_with("sqlite:") {
+            duban_store::default_checkpoint_dir(&duban_store::default_key_path(&app.database_url))
+        } else {
+            keys.path().join("duban.audit-checkpoints")
+        };
+        ensure!(cp.starts_with(&dir), "{b:?}: {cp:?}");
+        let ok = get_text(&app, &admin, "/admin/audit/verify").await?;
+        ensure!(
+            ok.contains("校验通过") && ok.contains("个检查点一致"),
+            "{b:?}: {ok}"
+        );
+        app.raw_sql(
+            "DELETE FROM audit_log WHERE seq = (SELECT MAX(seq) FROM audit_log); \
+             UPDATE audit_head SET seq = (SELECT MAX(seq) FROM audit_log), \
+             hash = (SELECT hash FROM audit_log ORDER BY seq DESC LIMIT 1) WHERE id = 1;",
+        )
+        .await?;
+        let broken = get_text(&app, &admin, "/admin/audit/verify").await?;
+        let name = cp
+            .file_name()
+            .context("name")?
+            .to_string_lossy()
+            .into_owned();
+        ensure!(
+            broken.contains(r#"data-fault="checkpoint""#)
+                && broken.contains("截断")
+                && broken.contains(&name),
+            "{b:?}: {broken}"
         );
         app.finish().await;
     }
