@@ -33,6 +33,7 @@
 #![forbid(unsafe_code)]
 
 mod builder;
+mod cfb_check;
 mod error;
 pub mod grid;
 mod txt;

@@ -39,6 +39,28 @@ pub(crate) fn read(file: &str, bytes: &[u8]) -> Result<RawDoc, IngestError> {
             return Err(malformed(file, "不是 Excel 97-2003 (.xls) 工作簿"));
         }
     }
+    crate::cfb_check::check(bytes).map_err(|why| {
+        malformed(
+            file,
+            &format!(
+                "Excel 97-2003 工作簿已损坏（{why}），请在 Excel/WPS 中打开并另存为 .xlsx 后再导入"
+            ),
+        )
+    })?;
+    // calamine also trusts offsets inside the workbook (a sheet's position in the stream);
+    // the check above covers what would exhaust memory, and a slip it would panic on is
+    // caught here and answered as a damaged file, never a failed request.
+    std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| read_checked(file, bytes)))
+        .unwrap_or_else(|_| {
+            Err(malformed(
+                file,
+                "Excel 97-2003 工作簿已损坏（内部记录不一致），请在 Excel/WPS 中打开并另存为 .xlsx 后再导入",
+            ))
+        })
+}
+
+/// The reading proper, on a file whose compound structure passed the check.
+fn read_checked(file: &str, bytes: &[u8]) -> Result<RawDoc, IngestError> {
     let mut book = Xls::new(Cursor::new(bytes))
         .map_err(|e| malformed(file, &format!("Excel 97-2003 工作簿无法读取（{e}）")))?;
     let sheets = book.sheets_metadata().to_vec();

@@ -29,18 +29,26 @@ impl Store {
     }
 
     /// The delay in force for this name from this address, checked before asking the
-    /// directory (so a delayed guesser never reaches it).
+    /// directory (so a delayed guesser never reaches it); a refusal is audited.
     pub async fn login_delay(
         &self,
         username: &str,
         client: &str,
         now: OffsetDateTime,
     ) -> Result<Option<OffsetDateTime>, StoreError> {
-        Ok(self
-            .login_gate(username, client, to_unix(now))
-            .await?
-            .err()
-            .map(from_unix))
+        let now_s = to_unix(now);
+        match self.login_gate(username, client, now_s).await? {
+            Ok(_) => Ok(None),
+            // Refused without asking the directory, and audited as a local refusal is: once
+            // per address and delay window.
+            Err(until) => {
+                dispatch!(
+                    self,
+                    accounts::record_refusal(username, client, until, now_s)
+                )?;
+                Ok(Some(from_unix(until)))
+            }
+        }
     }
 
     /// A password the directory refused (or a person it does not know, or one it knows

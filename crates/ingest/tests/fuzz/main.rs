@@ -462,9 +462,16 @@ fn check<T>(
     let peak = PEAK.load(Ordering::Relaxed).saturating_sub(before);
     tally.inputs += 1;
     match outcome {
-        Err(_) => fail(format!(
-            "case {case} ({what}, {input_len} bytes) panicked; rerun with DUBAN_FUZZ_FROM={case} DUBAN_FUZZ_INPUTS=1"
-        )),
+        Err(payload) => {
+            let why = payload
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| payload.downcast_ref::<&str>().map(|s| s.to_string()))
+                .unwrap_or_default();
+            fail(format!(
+                "case {case} ({what}, {input_len} bytes) panicked ({why}); rerun with DUBAN_FUZZ_FROM={case} DUBAN_FUZZ_INPUTS=1"
+            ))
+        }
         Ok(Ok(_)) => tally.read_ok += 1,
         Ok(Err(_)) => {}
     }

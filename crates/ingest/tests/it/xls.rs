@@ -227,3 +227,27 @@ fn with_conversion_on_a_doc_is_converted_by_soffice_and_read() {
         "{e:?}"
     );
 }
+
+/// One flipped sector number used to make calamine reserve a terabyte and abort the whole
+/// process (found by the fuzz run); a sheet position past the stream made it panic. Both
+/// are now a damaged-file message naming the file.
+#[test]
+fn a_damaged_xls_is_refused_without_aborting_or_panicking() {
+    let limits = Limits::default();
+    // The directory's first sector far past the end of the file.
+    let mut far = XLS.to_vec();
+    far[48..52].copy_from_slice(&0x7FFF_FFFFu32.to_le_bytes());
+    // The DIFAT's first FAT sector likewise.
+    let mut fat = XLS.to_vec();
+    fat[76..80].copy_from_slice(&0x0FFF_FFFFu32.to_le_bytes());
+    // Cut mid-sector.
+    let cut = XLS[..XLS.len() - 100].to_vec();
+    for bytes in [far, fat, cut] {
+        let e = read_bytes("台账.xls", &bytes, &limits).expect_err("damaged");
+        let text = e.to_string();
+        assert!(
+            text.contains("台账.xls") && text.contains("另存为"),
+            "{text}"
+        );
+    }
+}
