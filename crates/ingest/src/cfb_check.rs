@@ -73,7 +73,7 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), &'static str> {
     if u16_at(bytes, 32) != 6 {
         return Err("小扇区大小无效");
     }
-    if bytes.len() < 2 * size || bytes.len() % size != 0 {
+    if bytes.len() < 2 * size || !bytes.len().is_multiple_of(size) {
         return Err("文件长度与扇区不符（文件可能不完整）");
     }
     let f = File {
@@ -121,7 +121,7 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), &'static str> {
     if dir_len > 0 {
         dir.truncate(dir_len * size);
     }
-    if dir.len() < 128 || dir.len() % 128 != 0 {
+    if dir.len() < 128 || !dir.len().is_multiple_of(128) {
         return Err("目录不完整");
     }
     let entries: Vec<(u32, usize)> = dir
