@@ -183,6 +183,35 @@ pub(crate) fn check(bytes: &[u8]) -> Result<(), &'static str> {
     Ok(())
 }
 
+/// The cells calamine reserves for a DIMENSIONS record, computed as it does (with its u32
+/// arithmetic, which wraps on a last row before the first).
+fn dimensions_area(r: &[u8]) -> u64 {
+    let (rf, rl, mut cf, cl) = match r.len() {
+        10 => (
+            u32::from(u16_at(r, 0)),
+            u32::from(u16_at(r, 2)),
+            u32::from(u16_at(r, 4)),
+            u32::from(u16_at(r, 6)),
+        ),
+        14 => (
+            u32_at(r, 0),
+            u32_at(r, 4),
+            u32::from(u16_at(r, 8)),
+            u32::from(u16_at(r, 10)),
+        ),
+        _ => return 0,
+    };
+    if 0xFF < cf || cl < cf {
+        cf = 0;
+    }
+    if rl < 1 || cl < 1 {
+        return 1;
+    }
+    let rows = u64::from((rl - 1).wrapping_sub(rf).wrapping_add(1));
+    let cols = u64::from((cl - 1).wrapping_sub(cf).wrapping_add(1));
+    rows.saturating_mul(cols)
+}
+
 fn entry_name(e: &[u8]) -> String {
     let units: Vec<u16> = e[..64]
         .chunks_exact(2)
@@ -204,25 +233,30 @@ fn check_cells(stream: &[u8]) -> Result<(), &'static str> {
     let mut at = 0;
     let mut bounds: Option<(u32, u32, u32, u32)> = None;
     let mut count: u64 = 0;
-    let settle = |bounds: &mut Option<(u32, u32, u32, u32)>, count: &mut u64| {
+    // The largest DIMENSIONS of the sheet, as calamine computes it: it reserves that many
+    // cells before reading any.
+    let mut dims: u64 = 0;
+    let settle = |bounds: &mut Option<(u32, u32, u32, u32)>, count: &mut u64, dims: &mut u64| {
+        // calamine keeps a value and a formula grid per sheet (~56 bytes a cell), for every
+        // sheet at once: a small sheet may be sparse, a big one hardly.
+        let fits = |area: u64| area <= 4_096 || area <= *count * 8;
         let ok = match bounds.take() {
-            Some((r0, r1, c0, c1)) => {
-                let area = u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1);
-                // calamine keeps a value and a formula grid per sheet (~56 bytes a cell),
-                // for every sheet at once: a small sheet may be sparse, a big one hardly.
-                area <= 4_096 || area <= *count * 8
-            }
+            Some((r0, r1, c0, c1)) => fits(u64::from(r1 - r0 + 1) * u64::from(c1 - c0 + 1)),
             None => true,
-        };
+        } && fits(*dims);
         *count = 0;
+        *dims = 0;
         ok
     };
     while at + 4 <= stream.len() {
         let kind = u16_at(stream, at);
         let len = usize::from(u16_at(stream, at + 2));
         let data = &stream[at + 4..(at + 4 + len).min(stream.len())];
-        if kind == 0x0809 && !settle(&mut bounds, &mut count) {
+        if kind == 0x0809 && !settle(&mut bounds, &mut count, &mut dims) {
             return Err("工作表范围异常");
+        }
+        if kind == 0x0200 {
+            dims = dims.max(dimensions_area(data));
         }
         if CELLS.contains(&kind) && data.len() >= 4 {
             let row = u32::from(u16_at(data, 0));
@@ -241,7 +275,7 @@ fn check_cells(stream: &[u8]) -> Result<(), &'static str> {
         }
         at += 4 + len;
     }
-    if settle(&mut bounds, &mut count) {
+    if settle(&mut bounds, &mut count, &mut dims) {
         Ok(())
     } else {
         Err("工作表范围异常")
@@ -263,6 +297,24 @@ mod tests {
             "a free sector is no end"
         );
         assert_eq!(chain(ENDOFCHAIN, &[], 0), Ok(vec![]));
+    }
+
+    #[test]
+    fn dimensions_count_as_calamine_reserves_them() {
+        let biff8 = |rf: u32, rl: u32, cf: u16, cl: u16| {
+            let mut r = Vec::new();
+            r.extend_from_slice(&rf.to_le_bytes());
+            r.extend_from_slice(&rl.to_le_bytes());
+            r.extend_from_slice(&cf.to_le_bytes());
+            r.extend_from_slice(&cl.to_le_bytes());
+            r.extend_from_slice(&[0, 0]);
+            r
+        };
+        assert_eq!(dimensions_area(&biff8(0, 10, 0, 4)), 40);
+        // A flipped bit in the last row: a billion rows reserved.
+        assert!(dimensions_area(&biff8(0, 0x4000_0000, 0, 4)) > 1 << 31);
+        assert_eq!(dimensions_area(&biff8(0, 0, 0, 0)), 1);
+        assert_eq!(dimensions_area(&[0; 3]), 0);
     }
 
     #[test]

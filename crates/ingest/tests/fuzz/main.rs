@@ -1,4 +1,4 @@
-//! The bounded fuzz run: every reader (.txt, .docx, .xlsx through `read_bytes`) and the
+//! The bounded fuzz run: every reader (.txt, .docx, .xlsx, .xls through `read_bytes`) and the
 //! grid → ledger builder fed generated inputs, none may panic, and none may make the reader
 //! allocate past what the limits allow.
 //!
@@ -367,6 +367,12 @@ fn corpus() -> Corpus {
         (SourceFormat::Docx, small_docx),
         (SourceFormat::Xlsx, generated_xlsx),
         (SourceFormat::Xlsx, small_xlsx),
+        // Excel 97-2003 (BIFF in a compound file), made by LibreOffice from the tests' own
+        // generated ledger (tests/it/fixtures/legacy/make.sh).
+        (
+            SourceFormat::Xls,
+            include_bytes!("../it/fixtures/legacy/ledger.xls").to_vec(),
+        ),
     ];
     Corpus {
         texts,
@@ -559,10 +565,11 @@ fn main() {
                     base.clone(),
                     &["PK\u{3}\u{4}", "PK\u{1}\u{2}", "PK\u{5}\u{6}"],
                 );
-                let format = match rng.below(6) {
+                let format = match rng.below(7) {
                     0 => SourceFormat::Txt,
                     1 => SourceFormat::Docx,
                     2 => SourceFormat::Xlsx,
+                    3 => SourceFormat::Xls,
                     _ => *format,
                 };
                 check(&mut tally, case, name_of(format), input.len(), || {
