@@ -1,5 +1,5 @@
-//! The stylesheet, served under a name that carries its content hash so browsers may keep it
-//! for a year: a new build with a changed stylesheet links a new name.
+//! The stylesheet and the one script, served under names that carry their content hash so
+//! browsers may keep them for a year: a new build with a changed file links a new name.
 
 use std::sync::LazyLock;
 
@@ -8,35 +8,65 @@ use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use sha2::{Digest, Sha256};
 
-const STYLE: &str = include_str!("../../assets/style.css");
+/// One public file: its plain name, its content type and its bytes.
+struct Asset {
+    stem: &'static str,
+    ext: &'static str,
+    content_type: &'static str,
+    body: &'static str,
+    /// "style.3f2a9c1d0b7e.css": the first 12 hex digits of the file's SHA-256.
+    hashed: LazyLock<String>,
+}
 
-/// "style.3f2a9c1d0b7e.css": the first 12 hex digits of the stylesheet's SHA-256.
-static STYLE_NAME: LazyLock<String> = LazyLock::new(|| {
-    let digest = Sha256::digest(STYLE.as_bytes());
-    format!("style.{}.css", &hex::encode(digest)[..12])
-});
+macro_rules! asset {
+    ($stem:literal, $ext:literal, $type:literal) => {
+        Asset {
+            stem: $stem,
+            ext: $ext,
+            content_type: $type,
+            body: include_str!(concat!("../../assets/", $stem, ".", $ext)),
+            hashed: LazyLock::new(|| {
+                let body = include_str!(concat!("../../assets/", $stem, ".", $ext));
+                let digest = Sha256::digest(body.as_bytes());
+                format!("{}.{}.{}", $stem, &hex::encode(digest)[..12], $ext)
+            }),
+        }
+    };
+}
+
+static STYLE: Asset = asset!("style", "css", "text/css; charset=utf-8");
+static SCRIPT: Asset = asset!("app", "js", "text/javascript; charset=utf-8");
 
 /// The path pages link the stylesheet by.
 pub fn style_url() -> String {
-    crate::site::url(&format!("/assets/{}", *STYLE_NAME))
+    crate::site::url(&format!("/assets/{}", *STYLE.hashed))
+}
+
+/// The path pages load the script from.
+pub fn script_url() -> String {
+    crate::site::url(&format!("/assets/{}", *SCRIPT.hashed))
 }
 
 pub async fn asset(Path(file): Path<String>) -> Response {
-    let cache = if file == *STYLE_NAME {
-        "public, max-age=31536000, immutable"
-    } else if file == "style.css" {
-        "public, max-age=3600"
-    } else {
-        return StatusCode::NOT_FOUND.into_response();
-    };
-    (
-        [
-            (header::CONTENT_TYPE, "text/css; charset=utf-8"),
-            (header::CACHE_CONTROL, cache),
-        ],
-        STYLE,
-    )
-        .into_response()
+    for a in [&STYLE, &SCRIPT] {
+        let cache = if file == *a.hashed {
+            "public, max-age=31536000, immutable"
+        } else if file.strip_suffix(a.ext).and_then(|s| s.strip_suffix('.')) == Some(a.stem) {
+            // The plain name stays for anything linking it by hand; cached for an hour only.
+            "public, max-age=3600"
+        } else {
+            continue;
+        };
+        return (
+            [
+                (header::CONTENT_TYPE, a.content_type),
+                (header::CACHE_CONTROL, cache),
+            ],
+            a.body,
+        )
+            .into_response();
+    }
+    StatusCode::NOT_FOUND.into_response()
 }
 
 #[cfg(test)]
@@ -44,12 +74,14 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_name_follows_the_content() {
-        let url = style_url();
-        assert!(
-            url.starts_with("/assets/style.") && url.ends_with(".css"),
-            "{url}"
-        );
-        assert_eq!(url.len(), "/assets/style.".len() + 12 + ".css".len());
+    fn the_names_follow_the_content() {
+        for (url, stem, ext) in [(style_url(), "style", "css"), (script_url(), "app", "js")] {
+            let prefix = format!("/assets/{stem}.");
+            assert!(
+                url.starts_with(&prefix) && url.ends_with(&format!(".{ext}")),
+                "{url}"
+            );
+            assert_eq!(url.len(), prefix.len() + 12 + 1 + ext.len());
+        }
     }
 }

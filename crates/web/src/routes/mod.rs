@@ -143,6 +143,12 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
         Access::Session,
         || post(reporting::form_submit),
     ),
+    (
+        "POST",
+        "/rounds/{round}/tasks/{task}/report/check",
+        Access::Session,
+        || post(reporting::form_check),
+    ),
     ("GET", "/admin/rounds", Access::Admin, || get(rounds::page)),
     ("POST", "/admin/rounds", Access::Admin, || {
         post(rounds::open)

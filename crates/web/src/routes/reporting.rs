@@ -3,19 +3,19 @@
 
 use std::collections::HashMap;
 
-use axum::Form;
 use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
 use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::{Form, Json};
 use duban_store::{
     DraftInput, Report, ReportStatus, Role, Round, RoundStatus, Scope, SelfStatus, SessionUser,
     StoreError, TaskDetail, TaskId, UnitId,
 };
 use minijinja::{Value, context};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
 use crate::current::current_plan;
-use crate::error::{Failure, PageError};
+use crate::error::{ApiError, Failure, PageError};
 use crate::livecheck::{self, FigureField, LiveCheck, Previous, ReportContent};
 use crate::routes::rounds::round_from_path;
 use crate::security::CurrentUser;
@@ -458,15 +458,10 @@ struct Shown<'a> {
     notice: Option<&'static str>,
 }
 
-fn render_form(
-    app: &AppState,
-    user: &SessionUser,
-    c: &FormCtx,
-    shown: Shown<'_>,
-) -> Result<Html<String>, PageError> {
-    let input = shown.input;
+/// The live check of what the form holds, figures that do not parse left out.
+fn check_input(c: &FormCtx, input: &FormInput) -> LiveCheck {
     let figures = input.lenient_figures(&c.fields);
-    let check = livecheck::live_check(
+    livecheck::live_check(
         &c.task.summary.text,
         ReportContent {
             narrative: &input.narrative,
@@ -479,7 +474,50 @@ fn render_form(
             round_name: name,
             narrative: text,
         }),
-    );
+    )
+}
+
+/// What the live check answers as the unit types: the panel, rendered by the same template a
+/// save shows, and its findings as data. Nothing is stored.
+#[derive(Debug, Serialize)]
+pub struct CheckAnswer {
+    verdict: &'static str,
+    warnings: Vec<String>,
+    html: String,
+}
+
+/// `POST /rounds/{round}/tasks/{task}/report/check`: the form's fields, checked unsaved.
+pub async fn form_check(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path((round, task)): Path<(String, String)>,
+    Form(pairs): Form<Vec<(String, String)>>,
+) -> Result<Json<CheckAnswer>, ApiError> {
+    let c = load_ctx(&app, &user, &round, &task).await?;
+    let input = FormInput::from_form(pairs);
+    let check = check_input(&c, &input);
+    let html = app
+        .templates
+        .fragment(
+            "livecheck.html",
+            context! { check => check_context(&check, &input.narrative) },
+        )
+        .map_err(|PageError(f)| ApiError(f))?;
+    Ok(Json(CheckAnswer {
+        verdict: check.verdict,
+        warnings: check.warnings,
+        html,
+    }))
+}
+
+fn render_form(
+    app: &AppState,
+    user: &SessionUser,
+    c: &FormCtx,
+    shown: Shown<'_>,
+) -> Result<Html<String>, PageError> {
+    let input = shown.input;
+    let check = check_input(c, input);
     let fields: Vec<_> = c
         .fields
         .iter()

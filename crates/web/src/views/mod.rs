@@ -138,11 +138,22 @@ impl Templates {
         let unread = crate::security::guard::UNREAD.try_with(|n| *n).unwrap_or(0);
         // Built here from a hex digest: nothing in it needs escaping.
         let style = Value::from_safe_string(crate::routes::assets::style_url());
+        let script = Value::from_safe_string(crate::routes::assets::script_url());
         // Every link, form action and asset URL in the templates starts with `base`.
         // Checked at start to be a plain path (letters, digits, - _ . ~ and /): safe as is.
         let base = Value::from_safe_string(crate::site::base());
-        let full = context! { me, csrf, nav, unread, style, base, ..ctx };
+        let full = context! { me, csrf, nav, unread, style, script, base, ..ctx };
         Ok(Html(self.env.get_template(name)?.render(full)?))
+    }
+}
+
+impl Templates {
+    /// Renders a part of a page on its own (what a script puts in place of the old part):
+    /// only `base` is added, since a fragment has no navigation or forms of its own.
+    pub fn fragment(&self, name: &str, ctx: Value) -> Result<String, PageError> {
+        let base = Value::from_safe_string(crate::site::base());
+        let full = context! { base, ..ctx };
+        Ok(self.env.get_template(name)?.render(full)?)
     }
 }
 

@@ -96,6 +96,15 @@ def login(driver, base, user, password):
     return driver.current_url
 
 
+def first_page_with(driver, links, selector):
+    """Opens the links in turn; returns the first whose page has `selector`, or None."""
+    for href in links:
+        driver.get(href)
+        if driver.find_elements(By.CSS_SELECTOR, selector):
+            return href
+    return None
+
+
 def close_out(driver, base, lines, shots, tmp):
     """A unit applies to close a task out with a PDF; the office approves it."""
     landed = login(driver, base, "unit1", password_of(lines, "unit1"))
@@ -104,12 +113,7 @@ def close_out(driver, base, lines, shots, tmp):
     driver.get(base + "/tasks")
     links = [a.get_attribute("href") for a in
              driver.find_elements(By.CSS_SELECTOR, "table.tasks a[href^='/tasks/']")]
-    task = None
-    for href in links:
-        driver.get(href)
-        if driver.find_elements(By.CSS_SELECTOR, "form#closeout-form"):
-            task = href
-            break
+    task = first_page_with(driver, links, "form#closeout-form")
     if task is None:
         fail(f"none of unit1's {len(links)} tasks offers the close-out form")
     evidence = os.path.join(tmp, "竣工验收报告.pdf")
@@ -138,6 +142,61 @@ def close_out(driver, base, lines, shots, tmp):
         fail(f"{driver.current_url}: no closing date after approval ({closed!r})")
     driver.save_screenshot(os.path.join(shots, "closeout-approved.png"))
     print(f"ok: {task} closed out with its evidence file ({closed})")
+
+
+def no_sideways_scroll(driver, what):
+    """The page itself must not scroll sideways; wide tables scroll inside their card."""
+    wide = driver.execute_script(
+        "return [document.documentElement.scrollWidth, window.innerWidth];")
+    if wide[0] > wide[1]:
+        fail(f"{what}: the page scrolls sideways at {wide[1]} px ({wide[0]} px wide)")
+
+
+def phone_round(driver, base, lines, shots):
+    """A unit's round on a phone: no sideways scroll, the folded menu opens, and the live
+    check updates as the unit types, before anything is saved."""
+    driver.set_window_size(390, 844)
+    try:
+        landed = login(driver, base, "unit1", password_of(lines, "unit1"))
+        if "/login" in landed:
+            fail(f"unit1 could not log in on a phone: {landed}")
+        driver.get(base + "/my")
+        no_sideways_scroll(driver, "/my")
+        menu = driver.find_element(By.CSS_SELECTOR, "label.menu-button")
+        nav = driver.find_element(By.CSS_SELECTOR, "header nav")
+        if not menu.is_displayed() or nav.is_displayed():
+            fail("on a phone the menu should be folded behind 菜单")
+        menu.click()
+        if not nav.is_displayed():
+            fail("菜单 does not open the menu")
+        driver.save_screenshot(os.path.join(shots, "phone-menu.png"))
+        menu.click()
+        forms = [a.get_attribute("href") for a in
+                 driver.find_elements(By.CSS_SELECTOR, "a.button[href*='/report']")]
+        target = first_page_with(driver, forms, "form[data-check] textarea[name=narrative]")
+        if target is None:
+            fail(f"none of unit1's {len(forms)} report links opens an editable form")
+        no_sideways_scroll(driver, target)
+        box = driver.find_element(By.CSS_SELECTOR, "form[data-check] textarea[name=narrative]")
+        if box.size["width"] < 250:
+            fail(f"{target}: the text box is {box.size['width']} px wide on a phone")
+        phrase = "本月完成项目主体工程验收"
+        box.clear()
+        box.send_keys("已完成。" + phrase)
+        WebDriverWait(driver, 20).until(
+            lambda d: phrase in d.find_element(By.CSS_SELECTOR, "#livecheck p.progress").text)
+        status = driver.find_element(By.ID, "livecheck-status").text
+        if "已按当前输入核对" not in status:
+            fail(f"{target}: the live check did not say it checked the typed text ({status!r})")
+        driver.execute_script(
+            "document.getElementById('livecheck').scrollIntoView({block: 'start'});")
+        driver.save_screenshot(os.path.join(shots, "phone-livecheck.png"))
+        driver.execute_script("window.scrollTo(0, 0);")
+        driver.save_screenshot(os.path.join(shots, "phone-form.png"))
+        no_sideways_scroll(driver, target + " after the live check")
+        print(f"ok: {target} usable at 390 px; the live check followed the typing unsaved")
+    finally:
+        driver.set_window_size(1366, 768)
 
 
 def browser():
@@ -195,6 +254,7 @@ def main():
         else:
             fail(f"none of {len(links)} tasks shows highlighted evidence (<mark>) in its progress text")
         close_out(driver, base, lines, shots, tmp)
+        phone_round(driver, base, lines, shots)
     finally:
         if driver is not None:
             driver.quit()

@@ -236,6 +236,13 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             [303, 404, 400, 403, 403],
         ),
         (
+            "POST",
+            "/rounds/{round}/tasks/{task}/report/check",
+            "/rounds/{round}/tasks/{task}/report/check",
+            Body::Form("narrative=x&self_status=done"),
+            [303, 404, 200, 403, 403],
+        ),
+        (
             "GET",
             "/admin/rounds",
             "/admin/rounds",

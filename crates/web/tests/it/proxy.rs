@@ -174,7 +174,10 @@ fn links(html: &str) -> Vec<String> {
         while let Some(i) = rest.find(attr) {
             rest = &rest[i + attr.len()..];
             if let Some(end) = rest.find('"') {
-                out.push(rest[..end].replace("&amp;", "&").replace("&#x2f;", "/"));
+                // A link within the page ("#main") goes nowhere the base path applies to.
+                if !rest.starts_with('#') {
+                    out.push(rest[..end].replace("&amp;", "&").replace("&#x2f;", "/"));
+                }
                 rest = &rest[end..];
             }
         }
