@@ -71,6 +71,11 @@ fn link(cfg: &NotifyConfig, path: String) -> (Option<String>, String) {
     (Some(path), full)
 }
 
+/// The report form of one task in a round.
+fn report_path(round: &Round, p: &PendingReport) -> String {
+    format!("/rounds/{}/tasks/{}/report", round.id, p.task_id)
+}
+
 /// A unit's pending report in a round, with the due date that applies to it (an approved
 /// extension moves it).
 struct Pending {
@@ -97,7 +102,12 @@ fn report_digest(
     let first = items.first()?;
     let unit_name = &first.report.unit_name;
     let n = items.len();
-    let (link, url_line) = link(cfg, format!("/my?round={}", round.id));
+    // One task: straight to its report form; several: the unit's list for the round.
+    let path = match items {
+        [only] => report_path(round, &only.report),
+        _ => format!("/my?round={}", round.id),
+    };
+    let (link, url_line) = link(cfg, path);
     let subject = match (overdue, n) {
         (true, 1) => format!(
             "【催办】“{}”填报已逾期：{}",
@@ -135,6 +145,17 @@ fn report_digest(
             p.due_date,
             status_zh(p.report.status),
         ));
+        // Each task's own form, when the service's address is known to put in front.
+        if let Some(base) = cfg.app_url.as_deref()
+            && n > 1
+        {
+            lines.push_str(&format!(
+                "
+  填报：{}{}",
+                base.trim_end_matches('/'),
+                report_path(round, &p.report)
+            ));
+        }
     }
     if n > DIGEST_LINES {
         lines.push_str(&format!("\n……等共{n}项"));
@@ -204,7 +225,7 @@ fn report_summary(
 }
 
 fn notice_reminder(cfg: &NotifyConfig, n: &Notice) -> Reminder {
-    let (link, url_line) = link(cfg, format!("/tasks/{}", n.task_id));
+    let (link, url_line) = link(cfg, format!("/tasks/{}#notices", n.task_id));
     Reminder {
         kind: "notice.overdue",
         subject_ref: format!("notice:{}", n.id),

@@ -433,6 +433,25 @@ impl Store {
         )
     }
 
+    /// Accepts several submitted reports in one transaction, each audited: if any one
+    /// cannot be accepted (not submitted, round closed, an override in question), none is.
+    pub async fn accept_reports(
+        &self,
+        ids: &[ReportId],
+        actor: &str,
+    ) -> Result<Vec<Report>, StoreError> {
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(
+            self,
+            reports::transition_many(
+                ids,
+                Transition::Accept(crate::OverrideDecision::Ask),
+                actor,
+                now
+            )
+        )
+    }
+
     /// A report, if its task is within `scope`.
     pub async fn report(&self, id: ReportId, scope: &Scope) -> Result<Option<Report>, StoreError> {
         dispatch!(self, reports::report(id, scope))

@@ -22,7 +22,8 @@ pub struct TaskStanding {
     /// Lead units whose report for the given round has not reached the office (none, or
     /// still a draft). 0 when no round was given.
     pub unsubmitted: i64,
-    /// Reports on the task, in any round, that were returned and not yet resubmitted.
+    /// Reports on the task, in an open round, that were returned and not yet resubmitted
+    /// (a closed round's reports are locked: a return there is no longer owed).
     pub returned: i64,
     /// The units' own view in the newest round where a report on the task reached the
     /// office; with several lead units, the worst of them (未启动 before 滞后 before 序时推进

@@ -12,6 +12,8 @@ mod csv;
 mod current;
 mod demo;
 mod error;
+mod flash;
+mod forms;
 mod lights;
 mod livecheck;
 mod oversight;

@@ -388,6 +388,23 @@ pub(crate) async fn transition(
     Ok(saved)
 }
 
+/// Several reports through the same transition in one transaction: all or none.
+pub(crate) async fn transition_many(
+    pool: &Pool,
+    ids: &[ReportId],
+    to: Transition<'_>,
+    actor: &str,
+    now: i64,
+) -> Result<Vec<Report>, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let mut saved = Vec::with_capacity(ids.len());
+    for id in ids {
+        saved.push(transition_in(&mut tx, *id, None, to.clone(), actor, now).await?);
+    }
+    tx.commit().await?;
+    Ok(saved)
+}
+
 async fn transition_in(
     tx: &mut Tx,
     id: ReportId,

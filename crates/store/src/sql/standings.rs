@@ -120,12 +120,14 @@ pub(crate) async fn task_standings(
         }
     }
 
-    // Reports returned and not yet resubmitted, in any round of the plan.
+    // Reports returned and not yet resubmitted, in an open round of the plan: once a round
+    // is closed its reports are locked and can no longer be resubmitted, so a return there
+    // is history, not something the unit still owes.
     let mut qb: QueryBuilder<Db> = QueryBuilder::new("SELECT r.task_id, COUNT(*) AS n ");
     qb.push(LEAD_REACHED);
     qb.push(" AND r.status = 'returned' AND r.round_id IN (SELECT id FROM rounds WHERE plan_id = ");
     qb.push_bind(plan);
-    qb.push(")");
+    qb.push(" AND status = 'open')");
     push_task_filter(&mut qb, plan, tasks, scope);
     qb.push(" GROUP BY r.task_id");
     {

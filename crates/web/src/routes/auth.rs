@@ -96,6 +96,9 @@ pub async fn login_submit(
             let s = app.store.create_session(user.id, now).await?;
             let target = if user.must_change {
                 "/password".to_string()
+            } else if next == "/" && user.role == duban_store::Role::Admin {
+                // The office lands on what waits for it.
+                "/todo".to_string()
             } else {
                 next
             };

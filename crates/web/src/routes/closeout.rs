@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::{Multipart, Path, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use duban_store::{
     AttachmentOwner, Closeout, CloseoutFilter, CloseoutId, CloseoutStatus, NewNotification, Scope,
     TaskId,
@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
+use crate::forms::{Typed, mistake, task_page_again};
 use crate::routes::extensions::DecideForm;
 use crate::routes::files::{attachment_list, max_file_bytes, read_upload, unit_of};
 use crate::security::CurrentUser;
@@ -83,7 +84,8 @@ pub async fn apply(
         return Err(Failure::NotFound.into());
     }
     let upload = read_upload(form).await?;
-    app.store
+    if let Err(e) = app
+        .store
         .apply_closeout(
             task,
             unit,
@@ -92,8 +94,17 @@ pub async fn apply(
             max_file_bytes(&app),
             &user.username,
         )
-        .await?;
-    Ok(Redirect::to(&format!("/tasks/{task}#closeout")).into_response())
+        .await
+    {
+        // A file cannot be kept on the page: the message names it, the text stays.
+        let t = Typed::new("closeout", "narrative", mistake(e)?)
+            .with("narrative", upload.field("narrative"));
+        return task_page_again(&app, &user, task, t).await;
+    }
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{task}#closeout"),
+        "closeout_applied",
+    ))
 }
 
 /// Tells the applying unit what became of its application.
@@ -131,10 +142,26 @@ pub async fn decide(
 ) -> Result<Response, PageError> {
     let id: CloseoutId = id.parse().map_err(|_| Failure::NotFound)?;
     let approve = f.approve()?;
-    let c = app
+    let c = match app
         .store
         .decide_closeout(id, approve, &f.note, &user.username)
-        .await?;
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            let m = mistake(e)?;
+            let task = app
+                .store
+                .closeout(id, &Scope::All)
+                .await?
+                .ok_or(Failure::NotFound)?
+                .task_id;
+            let t = Typed::new("closeout_decide", "note", m)
+                .with("id", &id.to_string())
+                .with("note", &f.note);
+            return task_page_again(&app, &user, task, t).await;
+        }
+    };
     let subject = format!("办结申请{}：{}", c.status.label_zh(), c.task_text);
     tell_unit(
         &app,
@@ -145,7 +172,10 @@ pub async fn decide(
         &user.username,
     )
     .await?;
-    Ok(Redirect::to(&format!("/tasks/{}#closeout", c.task_id)).into_response())
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{}#closeout", c.task_id),
+        "closeout_decided",
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -162,10 +192,17 @@ pub async fn reopen(
     Form(f): Form<ReopenForm>,
 ) -> Result<Response, PageError> {
     let task: TaskId = task.parse().map_err(|_| Failure::NotFound)?;
-    let c = app
+    let c = match app
         .store
         .reopen_closed_task(task, &f.reason, &user.username)
-        .await?;
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            let t = Typed::new("task_reopen", "reason", mistake(e)?).with("reason", &f.reason);
+            return task_page_again(&app, &user, task, t).await;
+        }
+    };
     let subject = format!("已办结任务被重新打开：{}", c.task_text);
     tell_unit(
         &app,
@@ -176,7 +213,10 @@ pub async fn reopen(
         &user.username,
     )
     .await?;
-    Ok(Redirect::to(&format!("/tasks/{task}#closeout")).into_response())
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{task}#closeout"),
+        "task_reopened",
+    ))
 }
 
 /// `GET /admin/closeouts`: applications waiting (oldest first), then the latest decisions.

@@ -153,11 +153,14 @@ pub async fn save(
         .save_contribution(detail.summary.id, round.id, unit, &f.text, &user.username)
         .await
     {
-        Ok(_) => Ok(Redirect::to(&format!(
-            "/rounds/{}/tasks/{}/contribution?done=saved",
-            round.id, detail.summary.id
-        ))
-        .into_response()),
+        Ok(_) => {
+            tell_lead_units(&app, &user, &detail, &round, unit).await?;
+            Ok(Redirect::to(&format!(
+                "/rounds/{}/tasks/{}/contribution?done=saved",
+                round.id, detail.summary.id
+            ))
+            .into_response())
+        }
         Err(duban_store::StoreError::Invalid(m)) => {
             let own = own_contribution(&app, &detail, &round, unit).await?;
             let shown = Shown {
@@ -170,6 +173,44 @@ pub async fn save(
         }
         Err(e) => Err(e.into()),
     }
+}
+
+/// The lead units hear at once that a cooperating unit's material is in, with a link to
+/// their report form where they can take it into the draft.
+async fn tell_lead_units(
+    app: &AppState,
+    user: &SessionUser,
+    detail: &TaskDetail,
+    round: &Round,
+    from: UnitId,
+) -> Result<(), PageError> {
+    let from_name = app
+        .store
+        .unit(from)
+        .await?
+        .map(|u| u.display())
+        .unwrap_or_default();
+    let task_text: String = detail.summary.text.chars().take(40).collect();
+    for lead in &detail.lead {
+        app.store
+            .notify(
+                &duban_store::NewNotification {
+                    user: None,
+                    unit: Some(lead.id),
+                    kind: "contribution.saved".into(),
+                    subject: format!("{from_name}报送了配合材料（{}）：{task_text}", round.name),
+                    body: "请在本轮报告填报页查看，并决定是否并入报告草稿。".into(),
+                    link: Some(format!(
+                        "/rounds/{}/tasks/{}/report",
+                        round.id, detail.summary.id
+                    )),
+                    dedupe_key: None,
+                },
+                &user.username,
+            )
+            .await?;
+    }
+    Ok(())
 }
 
 /// The lead unit takes a contribution into its draft: the text is appended to the

@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use duban_store::{
     Extension, ExtensionFilter, ExtensionId, ExtensionStatus, NewExtension, NewNotification, Role,
     RoundId, Scope, TaskId,
@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
+use crate::forms::{Typed, field_for, mistake, task_page_again};
 use crate::routes::review::local_path;
 use crate::security::CurrentUser;
 use crate::state::AppState;
@@ -64,27 +65,53 @@ pub async fn request(
     if !app.store.task_in_scope(task, &Scope::Unit(unit)).await? {
         return Err(Failure::NotFound.into());
     }
+    let again = |field: &'static str, msg: String| {
+        Typed::new("extension", field, msg)
+            .with("round", &f.round)
+            .with("requested_date", &f.requested_date)
+            .with("reason", &f.reason)
+    };
     let round = match f.round.trim() {
         "" => None,
-        r => Some(
-            r.parse::<RoundId>()
-                .map_err(|_| Failure::BadRequest("填报轮次无效".into()))?,
-        ),
+        r => match r.parse::<RoundId>() {
+            Ok(r) => Some(r),
+            Err(_) => {
+                let t = again("round", "填报轮次无效，请从列表中选择".into());
+                return task_page_again(&app, &user, task, t).await;
+            }
+        },
     };
-    app.store
+    if let Err(e) = app
+        .store
         .request_extension(
             &NewExtension {
                 task,
                 round,
                 unit,
                 requested_date: f.requested_date.trim().to_string(),
-                reason: f.reason,
+                reason: f.reason.clone(),
             },
             &user.username,
         )
-        .await?;
+        .await
+    {
+        let m = mistake(e)?;
+        let field = field_for(
+            &m,
+            &[
+                ("日期", "requested_date"),
+                ("延期至", "requested_date"),
+                ("轮次", "round"),
+            ],
+            "reason",
+        );
+        return task_page_again(&app, &user, task, again(field, m)).await;
+    }
     let fallback = format!("/tasks/{task}#extensions");
-    Ok(Redirect::to(&local_path(&f.back, fallback)).into_response())
+    Ok(crate::flash::redirect(
+        &local_path(&f.back, fallback),
+        "extension_requested",
+    ))
 }
 
 /// The office's list: pending requests first (oldest first, as a queue), then the latest
@@ -93,6 +120,16 @@ pub async fn list(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Html<String>, PageError> {
+    render_list(&app, &user, None).await
+}
+
+/// The list; `typed` is a decision that failed (a refusal without a note), kept.
+async fn render_list(
+    app: &AppState,
+    user: &duban_store::SessionUser,
+    typed: Option<Value>,
+) -> Result<Html<String>, PageError> {
+    let (app, user) = (app.clone(), user.clone());
     let Some(plan) = current_plan(&app).await? else {
         return app.templates.page(
             "extensions.html",
@@ -127,7 +164,7 @@ pub async fn list(
         "extensions.html",
         Some(&user),
         "extensions",
-        context! { pending, decided },
+        context! { pending, decided, typed },
     )
 }
 
@@ -165,10 +202,20 @@ pub async fn decide(
 ) -> Result<Response, PageError> {
     let id: ExtensionId = id.parse().map_err(|_| Failure::NotFound)?;
     let approve = approves(&f.decision)?;
-    let e = app
+    let e = match app
         .store
         .decide_extension(id, approve, &f.note, &user.username)
-        .await?;
+        .await
+    {
+        Ok(e) => e,
+        Err(err) => {
+            let t = Typed::new("decide", "note", mistake(err)?)
+                .with("id", &id.to_string())
+                .with("note", &f.note);
+            let html = render_list(&app, &user, Some(t.context())).await?;
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+        }
+    };
     let note = e.decision_note.clone().unwrap_or_default();
     app.store
         .notify(
@@ -184,5 +231,8 @@ pub async fn decide(
             &user.username,
         )
         .await?;
-    Ok(Redirect::to("/admin/extensions").into_response())
+    Ok(crate::flash::redirect(
+        "/admin/extensions",
+        "extension_decided",
+    ))
 }

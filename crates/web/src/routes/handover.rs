@@ -3,7 +3,7 @@
 
 use axum::Form;
 use axum::extract::{Path, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use duban_store::{
     ChangeKind, ChangeRequest, ExtensionStatus, Handover, HandoverFilter, NewChangeRequest,
     NewNotification, Role, Scope, SessionUser, TaskId, UnitId,
@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
+use crate::forms::{Typed, field_for, mistake, task_page_again};
 use crate::routes::extensions::DecideForm;
 use crate::routes::review::local_path;
 use crate::routes::tasks_admin::resolve_units;
@@ -82,6 +83,16 @@ pub async fn page(
     State(app): State<AppState>,
     CurrentUser(user): CurrentUser,
 ) -> Result<Html<String>, PageError> {
+    render_page(&app, &user, None).await
+}
+
+/// The page; `typed` is a decision that failed (a refusal without a note), kept.
+async fn render_page(
+    app: &AppState,
+    user: &SessionUser,
+    typed: Option<Value>,
+) -> Result<Html<String>, PageError> {
+    let (app, user) = (app.clone(), user.clone());
     let Some(plan) = current_plan(&app).await? else {
         return app.templates.page(
             "handover.html",
@@ -120,7 +131,7 @@ pub async fn page(
         "handover.html",
         Some(&user),
         "handover",
-        context! { plan, counts, pending, decided, unsigned },
+        context! { plan, counts, pending, decided, unsigned, typed },
     )
 }
 
@@ -168,7 +179,7 @@ pub async fn hand_over(
             )
             .await?;
     }
-    Ok(Redirect::to("/admin/handover").into_response())
+    Ok(crate::flash::redirect("/admin/handover", "handover_done"))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -193,7 +204,10 @@ pub async fn acknowledge(
         .acknowledge_task(task, unit, &user.username)
         .await?;
     let fallback = format!("/tasks/{task}#handover");
-    Ok(Redirect::to(&local_path(&f.back, fallback)).into_response())
+    Ok(crate::flash::redirect(
+        &local_path(&f.back, fallback),
+        "acknowledged",
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -217,26 +231,49 @@ pub async fn request_change(
     if !app.store.task_in_scope(task, &Scope::Unit(unit)).await? {
         return Err(Failure::NotFound.into());
     }
-    let kind = ChangeKind::parse(f.kind.trim())
-        .ok_or_else(|| Failure::BadRequest("请选择任务表述调整或责任单位调整".into()))?;
+    let again = |field: &'static str, msg: String| {
+        Typed::new("change", field, msg)
+            .with("kind", &f.kind)
+            .with("proposal", &f.proposal)
+            .with("reason", &f.reason)
+    };
+    let Some(kind) = ChangeKind::parse(f.kind.trim()) else {
+        let t = again("proposal", "请选择任务表述调整或责任单位调整".into());
+        return task_page_again(&app, &user, task, t).await;
+    };
     let proposed_units = match kind {
-        ChangeKind::Units => resolve_units(&app, &f.proposal).await?,
+        ChangeKind::Units => match resolve_units(&app, &f.proposal).await {
+            Ok(u) => u,
+            Err(e) => {
+                let t = again("proposal", mistake(e)?);
+                return task_page_again(&app, &user, task, t).await;
+            }
+        },
         ChangeKind::Text => Vec::new(),
     };
-    app.store
+    if let Err(e) = app
+        .store
         .request_task_change(
             &NewChangeRequest {
                 task,
                 unit,
                 kind,
-                proposal: f.proposal,
+                proposal: f.proposal.clone(),
                 proposed_units,
-                reason: f.reason,
+                reason: f.reason.clone(),
             },
             &user.username,
         )
-        .await?;
-    Ok(Redirect::to(&format!("/tasks/{task}#handover")).into_response())
+        .await
+    {
+        let m = mistake(e)?;
+        let field = field_for(&m, &[("理由", "reason")], "proposal");
+        return task_page_again(&app, &user, task, again(field, m)).await;
+    }
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{task}#handover"),
+        "change_requested",
+    ))
 }
 
 pub async fn decide(
@@ -247,10 +284,20 @@ pub async fn decide(
 ) -> Result<Response, PageError> {
     let id: i64 = id.parse().map_err(|_| Failure::NotFound)?;
     let approve = crate::routes::extensions::approves(&f.decision)?;
-    let c = app
+    let c = match app
         .store
         .decide_task_change(id, approve, &f.note, &user.username)
-        .await?;
+        .await
+    {
+        Ok(c) => c,
+        Err(e) => {
+            let t = Typed::new("decide", "note", mistake(e)?)
+                .with("id", &id.to_string())
+                .with("note", &f.note);
+            let html = render_page(&app, &user, Some(t.context())).await?;
+            return Ok((axum::http::StatusCode::UNPROCESSABLE_ENTITY, html).into_response());
+        }
+    };
     app.store
         .notify(
             &NewNotification {
@@ -265,5 +312,5 @@ pub async fn decide(
             &user.username,
         )
         .await?;
-    Ok(Redirect::to("/admin/handover").into_response())
+    Ok(crate::flash::redirect("/admin/handover", "change_decided"))
 }

@@ -4,7 +4,7 @@
 
 use axum::Form;
 use axum::extract::{Path, Query, State};
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, Response};
 use duban_store::{
     Instruction, InstructionFilter, InstructionId, NewNotification, Role, Scope, TaskFilter, TaskId,
 };
@@ -13,6 +13,7 @@ use serde::Deserialize;
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
+use crate::forms::{Typed, mistake, task_page_again};
 use crate::oversight;
 use crate::routes::files::unit_of;
 use crate::security::CurrentUser;
@@ -79,10 +80,17 @@ pub async fn write(
         return Err(Failure::Refused("领导批示由领导账号填写".into()).into());
     }
     let task: TaskId = task.parse().map_err(|_| Failure::NotFound)?;
-    let (i, units) = app
+    let (i, units) = match app
         .store
         .write_instruction(task, &f.text, &user.username)
-        .await?;
+        .await
+    {
+        Ok(done) => done,
+        Err(e) => {
+            let t = Typed::new("instruction", "text", mistake(e)?).with("text", &f.text);
+            return task_page_again(&app, &user, task, t).await;
+        }
+    };
     for unit in units {
         app.store
             .notify(
@@ -99,7 +107,10 @@ pub async fn write(
             )
             .await?;
     }
-    Ok(Redirect::to(&format!("/tasks/{task}#instructions")).into_response())
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{task}#instructions"),
+        "instruction_written",
+    ))
 }
 
 /// `POST /instructions/{id}/answer`: a unit of the task answers (落实情况).
@@ -120,11 +131,30 @@ pub async fn answer(
     {
         return Err(Failure::NotFound.into());
     }
-    let i = app
+    let i = match app
         .store
         .answer_instruction(id, unit, &f.text, &user.username)
-        .await?;
-    Ok(Redirect::to(&format!("/tasks/{}#instructions", i.task_id)).into_response())
+        .await
+    {
+        Ok(i) => i,
+        Err(e) => {
+            let m = mistake(e)?;
+            let task = app
+                .store
+                .instruction(id, &Scope::Unit(unit))
+                .await?
+                .ok_or(Failure::NotFound)?
+                .task_id;
+            let t = Typed::new("instruction_answer", "text", m)
+                .with("id", &id.to_string())
+                .with("text", &f.text);
+            return task_page_again(&app, &user, task, t).await;
+        }
+    };
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{}#instructions", i.task_id),
+        "instruction_answered",
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]

@@ -24,6 +24,7 @@ pub mod reporting;
 pub mod review;
 pub mod rounds;
 pub mod tasks_admin;
+pub mod todo;
 pub mod tokens;
 pub mod users;
 
@@ -106,6 +107,8 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
         post(auth::password_submit)
     }),
     ("GET", "/", Access::Session, || get(pages::overview)),
+    // The office's to-do (待办): what waits for it, each a count and the items.
+    ("GET", "/todo", Access::Admin, || get(todo::page)),
     ("GET", "/tasks", Access::Session, || get(pages::tasks)),
     ("GET", "/tasks/{id}", Access::Session, || get(pages::task)),
     ("GET", "/units", Access::Session, || get(pages::units)),
@@ -162,6 +165,12 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("GET", "/admin/rounds/{id}/review", Access::Admin, || {
         get(review::queue)
     }),
+    (
+        "POST",
+        "/admin/rounds/{id}/review/accept",
+        Access::Admin,
+        || post(review::accept_batch),
+    ),
     ("GET", "/admin/reports/{id}", Access::Admin, || {
         get(review::page)
     }),

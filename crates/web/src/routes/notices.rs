@@ -14,6 +14,7 @@ use time::OffsetDateTime;
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
+use crate::forms::{Typed, field_for, mistake, task_page_again};
 use crate::routes::review::local_path;
 use crate::security::CurrentUser;
 use crate::state::AppState;
@@ -84,14 +85,22 @@ pub async fn issue(
     Form(f): Form<IssueForm>,
 ) -> Result<Response, PageError> {
     let task: TaskId = task.parse().map_err(|_| Failure::NotFound)?;
-    let unit: UnitId = f
-        .unit
-        .trim()
-        .parse()
-        .map_err(|_| Failure::BadRequest("请选择督办的单位".into()))?;
-    let level = NoticeLevel::parse(f.level.trim())
-        .ok_or_else(|| Failure::BadRequest("督办等级无效，应为蓝色、黄色或红色".into()))?;
-    let n = app
+    let again = |field: &'static str, msg: String| {
+        Typed::new("notice", field, msg)
+            .with("unit", &f.unit)
+            .with("level", &f.level)
+            .with("deadline", &f.deadline)
+            .with("text", &f.text)
+    };
+    let Ok(unit) = f.unit.trim().parse::<UnitId>() else {
+        let t = again("unit", "请选择督办的单位".into());
+        return task_page_again(&app, &user, task, t).await;
+    };
+    let Some(level) = NoticeLevel::parse(f.level.trim()) else {
+        let t = again("level", "督办等级无效，应为蓝色、黄色或红色".into());
+        return task_page_again(&app, &user, task, t).await;
+    };
+    let issued = app
         .store
         .issue_notice(
             &NewNotice {
@@ -99,11 +108,23 @@ pub async fn issue(
                 unit,
                 level,
                 deadline: f.deadline.trim().to_string(),
-                text: f.text,
+                text: f.text.clone(),
             },
             &user.username,
         )
-        .await?;
+        .await;
+    let n = match issued {
+        Ok(n) => n,
+        Err(e) => {
+            let m = mistake(e)?;
+            let field = field_for(
+                &m,
+                &[("期限", "deadline"), ("日期", "deadline"), ("单位", "unit")],
+                "text",
+            );
+            return task_page_again(&app, &user, task, again(field, m)).await;
+        }
+    };
     app.store
         .notify(
             &NewNotification {
@@ -118,7 +139,10 @@ pub async fn issue(
             &user.username,
         )
         .await?;
-    Ok(Redirect::to(&format!("/tasks/{task}#notices")).into_response())
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{task}#notices"),
+        "notice_issued",
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -142,11 +166,21 @@ pub async fn answer(
     let scope = answer_scope(&user)?;
     // Another unit's notice is as absent as a missing one.
     let n = notice_from_path(&app, &id, &scope).await?;
-    app.store
+    if let Err(e) = app
+        .store
         .answer_notice(n.id, &scope, &f.answer, &user.username)
-        .await?;
+        .await
+    {
+        let t = Typed::new("notice_answer", "answer", mistake(e)?)
+            .with("id", &n.id.to_string())
+            .with("answer", &f.answer);
+        return task_page_again(&app, &user, n.task_id, t).await;
+    }
     let fallback = format!("/tasks/{}#notices", n.task_id);
-    Ok(Redirect::to(&local_path(&f.back, fallback)).into_response())
+    Ok(crate::flash::redirect(
+        &local_path(&f.back, fallback),
+        "notice_answered",
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -163,10 +197,15 @@ pub async fn close(
     Form(f): Form<CloseForm>,
 ) -> Result<Response, PageError> {
     let n = notice_from_path(&app, &id, &Scope::All).await?;
-    let closed = app
-        .store
-        .close_notice(n.id, &f.note, &user.username)
-        .await?;
+    let closed = match app.store.close_notice(n.id, &f.note, &user.username).await {
+        Ok(c) => c,
+        Err(e) => {
+            let t = Typed::new("notice_close", "note", mistake(e)?)
+                .with("id", &n.id.to_string())
+                .with("note", &f.note);
+            return task_page_again(&app, &user, n.task_id, t).await;
+        }
+    };
     app.store
         .notify(
             &NewNotification {
@@ -182,7 +221,10 @@ pub async fn close(
         )
         .await?;
     let fallback = format!("/tasks/{}#notices", n.task_id);
-    Ok(Redirect::to(&local_path(&f.back, fallback)).into_response())
+    Ok(crate::flash::redirect(
+        &local_path(&f.back, fallback),
+        "notice_closed",
+    ))
 }
 
 /// Runs escalation now (the reminder job runs it on its own schedule too).

@@ -384,6 +384,18 @@ pub async fn task(
     Path(id): Path<String>,
 ) -> Result<Html<String>, PageError> {
     let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
+    task_page(&app, &user, id, None).await
+}
+
+/// The task page; `typed` is a form on it that failed, with what was typed and the message
+/// (see `crate::forms`), so the page comes back with the input kept.
+pub async fn task_page(
+    app: &AppState,
+    user: &duban_store::SessionUser,
+    id: TaskId,
+    typed: Option<minijinja::Value>,
+) -> Result<Html<String>, PageError> {
+    let (app, user) = (app.clone(), user.clone());
     let scope = user.scope();
     let t = app.store.task(id, &scope).await?.ok_or(Failure::NotFound)?;
     let spans: Vec<Span> = t
@@ -578,6 +590,7 @@ pub async fn task(
             subtasks => app.store.subtasks(id).await?,
             parent_id => t.parent_id,
             stages => duban_store::STAGES,
+            typed,
         },
     )
 }

@@ -5,12 +5,13 @@
 use std::collections::HashMap;
 
 use axum::Form;
-use axum::extract::{Path, State};
+use axum::extract::{Path, Query, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{IntoResponse, Response};
 use duban_model::Verdict;
 use duban_store::{
-    OverrideDecision, Report, ReportId, RoundStatus, Scope, SessionUser, StoreError, TaskId,
+    NewNotification, OverrideDecision, Report, ReportId, RoundStatus, Scope, SessionUser,
+    StoreError, TaskId,
 };
 use minijinja::context;
 use serde::Deserialize;
@@ -20,16 +21,35 @@ use crate::livecheck::{self, Previous, ReportContent};
 use crate::routes::reporting::{check_context, previous_narrative};
 use crate::routes::rounds::round_from_path;
 use crate::security::CurrentUser;
+use crate::security::guard::form_pairs;
 use crate::state::AppState;
 use crate::views::format::fmt_time;
 use crate::views::verdict_options;
 
-pub async fn queue(
-    State(app): State<AppState>,
-    CurrentUser(user): CurrentUser,
-    Path(id): Path<String>,
-) -> Result<Html<String>, PageError> {
-    let round = round_from_path(&app, &id).await?;
+/// How the office narrows and orders a round's queue.
+#[derive(Debug, Default, Deserialize)]
+#[serde(default)]
+pub struct QueueQuery {
+    /// "1": only reports the live check warns about.
+    warn: String,
+    unit: String,
+    section: String,
+    /// "warnings" (most first), "unit", "section"; else oldest submission first.
+    sort: String,
+}
+
+/// One report of the queue as the office weighs it.
+struct QueueRow {
+    report: Report,
+    task_text: String,
+    section: String,
+    unit: String,
+    warnings: usize,
+    /// Why accepting it needs the office's own decision (an override in question).
+    held: Option<String>,
+}
+
+async fn queue_rows(app: &AppState, round: &duban_store::Round) -> Result<Vec<QueueRow>, Failure> {
     let reports = app.store.review_queue(round.id).await?;
     let units: HashMap<i64, String> = app
         .store
@@ -39,35 +59,237 @@ pub async fn queue(
         .map(|u| (u.id.0, u.name))
         .collect();
     let mut rows = Vec::with_capacity(reports.len());
-    for r in &reports {
+    for r in reports {
         let task = app.store.task(r.task_id, &Scope::All).await?;
-        let (text, warnings) = match &task {
+        let (task_text, section, warnings, held) = match &task {
             Some(t) => {
                 let check =
-                    livecheck::live_check(&t.summary.text, content(r, t.period_in(&round)), None);
-                (t.summary.text.clone(), check.warnings.len())
+                    livecheck::live_check(&t.summary.text, content(&r, t.period_in(round)), None);
+                (
+                    t.summary.text.clone(),
+                    t.summary.section.clone().unwrap_or_default(),
+                    check.warnings.len(),
+                    held_reason(t, &r, round),
+                )
             }
-            None => (String::new(), 0),
+            None => (String::new(), String::new(), 0, None),
         };
-        rows.push(context! {
-            id => r.id,
-            task_text => text,
-            unit => units.get(&r.unit_id.0).cloned().unwrap_or_default(),
-            self_status => r.self_status.map(|s| s.label_zh()),
-            submitted_at => r.submitted_at.map(fmt_time),
-            version => r.version,
+        rows.push(QueueRow {
+            unit: units.get(&r.unit_id.0).cloned().unwrap_or_default(),
+            report: r,
+            task_text,
+            section,
             warnings,
+            held,
         });
     }
-    app.templates.page(
+    Ok(rows)
+}
+
+/// A report whose accept would put the office's override in question is decided one by
+/// one: the office says whether the override stands.
+fn held_reason(
+    task: &duban_store::TaskDetail,
+    r: &Report,
+    round: &duban_store::Round,
+) -> Option<String> {
+    let judged = duban_standing::judge(
+        &task.summary.text,
+        &r.narrative,
+        &r.figures,
+        task.period_in(round),
+    );
+    let question = duban_standing::override_in_question(task.override_().as_ref(), judged.verdict);
+    question
+        .then(|| "督查办此前已改判，本报告与改判不一致，需在审核页逐份确认改判是否保留".to_string())
+}
+
+/// The queue page; `outcome` is what a batch accept just did (accepted count, held rows).
+async fn render_queue(
+    app: &AppState,
+    user: &SessionUser,
+    round: &duban_store::Round,
+    q: &QueueQuery,
+    error: Option<String>,
+    outcome: Option<minijinja::Value>,
+    status: StatusCode,
+) -> Result<Response, PageError> {
+    let all = queue_rows(app, round).await?;
+    let mut units: Vec<(i64, String)> = all
+        .iter()
+        .map(|r| (r.report.unit_id.0, r.unit.clone()))
+        .collect();
+    units.sort_by(|a, b| a.1.cmp(&b.1));
+    units.dedup();
+    let mut sections: Vec<String> = all
+        .iter()
+        .map(|r| r.section.clone())
+        .filter(|s| !s.is_empty())
+        .collect();
+    sections.sort();
+    sections.dedup();
+    let total = all.len();
+    let mut rows: Vec<QueueRow> = all
+        .into_iter()
+        .filter(|r| q.warn != "1" || r.warnings > 0)
+        .filter(|r| q.unit.is_empty() || r.report.unit_id.0.to_string() == q.unit)
+        .filter(|r| q.section.is_empty() || r.section == q.section)
+        .collect();
+    match q.sort.as_str() {
+        "warnings" => rows.sort_by_key(|r| std::cmp::Reverse(r.warnings)),
+        "unit" => rows.sort_by(|a, b| a.unit.cmp(&b.unit)),
+        "section" => rows.sort_by(|a, b| a.section.cmp(&b.section)),
+        _ => {}
+    }
+    let rows: Vec<_> = rows
+        .iter()
+        .map(|r| {
+            context! {
+                id => r.report.id,
+                task_text => r.task_text,
+                section => r.section,
+                unit => r.unit,
+                self_status => r.report.self_status.map(|s| s.label_zh()),
+                submitted_at => r.report.submitted_at.map(fmt_time),
+                version => r.report.version,
+                warnings => r.warnings,
+                held => r.held,
+            }
+        })
+        .collect();
+    let html = app.templates.page(
         "review_queue.html",
-        Some(&user),
+        Some(user),
         "rounds",
         context! {
             round => context! { id => round.id, name => round.name, due_date => round.due_date, open => round.status == RoundStatus::Open },
             rows,
+            total,
+            units,
+            sections,
+            q => context! { warn => q.warn, unit => q.unit, section => q.section, sort => q.sort },
+            error,
+            outcome,
         },
-    )
+    )?;
+    Ok((status, html).into_response())
+}
+
+pub async fn queue(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Query(q): Query<QueueQuery>,
+) -> Result<Response, PageError> {
+    let round = round_from_path(&app, &id).await?;
+    render_queue(&app, &user, &round, &q, None, None, StatusCode::OK).await
+}
+
+/// Accepts the checked reports of a round at once. Reports whose accept needs the office's
+/// decision on an override are left out and listed back with the reason; the rest are
+/// accepted in one transaction (all or none), each audited.
+pub async fn accept_batch(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    body: axum::body::Bytes,
+) -> Result<Response, PageError> {
+    let round = round_from_path(&app, &id).await?;
+    let pairs = form_pairs(&body);
+    let field = |k: &str| pairs.iter().find(|(n, _)| n == k).map(|(_, v)| v.as_str());
+    let q = QueueQuery {
+        warn: field("warn").unwrap_or_default().to_string(),
+        unit: field("unit").unwrap_or_default().to_string(),
+        section: field("section").unwrap_or_default().to_string(),
+        sort: field("sort").unwrap_or_default().to_string(),
+    };
+    let refuse = |m: &str| Some(m.to_string());
+    let mut chosen: Vec<ReportId> = Vec::new();
+    for (_, v) in pairs.iter().filter(|(k, _)| k == "ids") {
+        match v.parse::<ReportId>() {
+            Ok(id) if !chosen.contains(&id) => chosen.push(id),
+            Ok(_) => {}
+            Err(_) => {
+                let m = refuse(&format!("所选报告编号“{v}”无效，请刷新页面后重试"));
+                return render_queue(
+                    &app,
+                    &user,
+                    &round,
+                    &q,
+                    m,
+                    None,
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                )
+                .await;
+            }
+        }
+    }
+    if chosen.is_empty() {
+        let m = refuse("请先勾选要通过的报告");
+        return render_queue(
+            &app,
+            &user,
+            &round,
+            &q,
+            m,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    if field("confirm") != Some("1") {
+        let m = refuse("批量通过不可撤销：请勾选“确认批量通过所选报告”后再提交");
+        return render_queue(
+            &app,
+            &user,
+            &round,
+            &q,
+            m,
+            None,
+            StatusCode::UNPROCESSABLE_ENTITY,
+        )
+        .await;
+    }
+    let rows = queue_rows(&app, &round).await?;
+    let mut accept = Vec::new();
+    let mut held = Vec::new();
+    for id in &chosen {
+        match rows.iter().find(|r| r.report.id == *id) {
+            Some(r) => match &r.held {
+                Some(reason) => held.push(context! { id => r.report.id, task_text => r.task_text, unit => r.unit, reason }),
+                None => accept.push(*id),
+            },
+            None => {
+                let m = refuse(&format!(
+                    "报告 {id} 不在本轮待审核队列中（可能已被他人处理），未通过任何报告，请刷新后重试"
+                ));
+                return render_queue(&app, &user, &round, &q, m, None, StatusCode::CONFLICT).await;
+            }
+        }
+    }
+    if !accept.is_empty() {
+        match app.store.accept_reports(&accept, &user.username).await {
+            Ok(_) => {}
+            Err(
+                e @ (StoreError::Invalid(_)
+                | StoreError::Constraint(_)
+                | StoreError::Conflict { .. }
+                | StoreError::OverrideInQuestion { .. }),
+            ) => {
+                let m = Some(format!("未通过任何报告：{e}"));
+                return render_queue(&app, &user, &round, &q, m, None, StatusCode::CONFLICT).await;
+            }
+            Err(e) => return Err(e.into()),
+        }
+    }
+    if held.is_empty() {
+        return Ok(crate::flash::redirect(
+            &format!("/admin/rounds/{}/review", round.id),
+            "reports_accepted",
+        ));
+    }
+    let outcome = context! { accepted => accept.len(), held };
+    render_queue(&app, &user, &round, &q, None, Some(outcome), StatusCode::OK).await
 }
 
 fn content(r: &Report, period: Option<duban_standing::Period>) -> ReportContent<'_> {
@@ -92,9 +314,13 @@ async fn render(
     app: &AppState,
     user: &SessionUser,
     r: &Report,
-    error: Option<String>,
+    failed: Option<(String, &'static str, String)>,
     status: StatusCode,
 ) -> Result<Response, PageError> {
+    let (error, failed_form, typed_reason) = match failed {
+        Some((m, f, t)) => (Some(m), f, t),
+        None => (None, "", String::new()),
+    };
     let task = app
         .store
         .task(r.task_id, &Scope::All)
@@ -176,6 +402,8 @@ async fn render(
             versions,
             verdicts => verdict_options(),
             error,
+            failed_form,
+            typed_reason,
         },
     )?;
     Ok((status, html).into_response())
@@ -232,31 +460,36 @@ pub struct ReasonForm {
     reason: String,
 }
 
-/// Runs a review decision; a refusal re-renders the page with the message and changes
-/// nothing (the store validates before it writes).
+/// What the office typed in a review form that failed, kept for the re-rendered page.
+#[derive(Debug, Default)]
+struct Typed {
+    /// Which form: "accept", "return" or "reopen".
+    form: &'static str,
+    reason: String,
+}
+
+/// Runs a review decision; a refusal re-renders the page with the message beside the form
+/// and the typed reason kept, and changes nothing (the store validates before it writes).
 async fn decide(
     app: &AppState,
     user: &SessionUser,
     r: Report,
     result: Result<Report, StoreError>,
-    back_to_queue: bool,
+    done: (String, &'static str),
+    typed: Typed,
 ) -> Result<Response, PageError> {
+    let form = |m: String| Some((m, typed.form, typed.reason.clone()));
     match result {
-        Ok(saved) => Ok(Redirect::to(&if back_to_queue {
-            format!("/admin/rounds/{}/review", saved.round_id)
-        } else {
-            format!("/admin/reports/{}", saved.id)
-        })
-        .into_response()),
+        Ok(_) => Ok(crate::flash::redirect(&done.0, done.1)),
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => {
-            render(app, user, &r, Some(m), StatusCode::BAD_REQUEST).await
+            render(app, user, &r, form(m), StatusCode::UNPROCESSABLE_ENTITY).await
         }
         Err(e @ StoreError::OverrideInQuestion { .. }) => {
-            render(app, user, &r, Some(e.to_string()), StatusCode::CONFLICT).await
+            render(app, user, &r, form(e.to_string()), StatusCode::CONFLICT).await
         }
         Err(e @ StoreError::Conflict { .. }) => {
             let fresh = report_from_path(app, &r.id.to_string()).await?;
-            render(app, user, &fresh, Some(e.to_string()), StatusCode::CONFLICT).await
+            render(app, user, &fresh, form(e.to_string()), StatusCode::CONFLICT).await
         }
         Err(e) => Err(e.into()),
     }
@@ -269,6 +502,8 @@ pub struct AcceptForm {
     /// "drop"; empty asks.
     #[serde(rename = "override")]
     override_: String,
+    /// "1": go on to the next report waiting in the round ("通过并审下一条").
+    next: String,
 }
 
 pub async fn accept(
@@ -287,7 +522,21 @@ pub async fn accept(
         .store
         .accept_report_deciding(r.id, decision, &user.username)
         .await;
-    decide(&app, &user, r, result, true).await
+    let queue = format!("/admin/rounds/{}/review", r.round_id);
+    let done = if f.next == "1" && result.is_ok() {
+        // The oldest submission still waiting, as the queue lists it.
+        match app.store.review_queue(r.round_id).await?.first() {
+            Some(n) => (format!("/admin/reports/{}", n.id), "report_accepted"),
+            None => (queue, "queue_done"),
+        }
+    } else {
+        (queue, "report_accepted")
+    };
+    let typed = Typed {
+        form: "accept",
+        ..Typed::default()
+    };
+    decide(&app, &user, r, result, done, typed).await
 }
 
 pub async fn return_report(
@@ -301,7 +550,52 @@ pub async fn return_report(
         .store
         .return_report(r.id, &f.reason, &user.username)
         .await;
-    decide(&app, &user, r, result, true).await
+    if let Ok(saved) = &result {
+        notify_returned(&app, &user, saved).await?;
+    }
+    let done = (
+        format!("/admin/rounds/{}/review", r.round_id),
+        "report_returned",
+    );
+    let typed = Typed {
+        form: "return",
+        reason: f.reason,
+    };
+    decide(&app, &user, r, result, done, typed).await
+}
+
+/// The unit learns at once that its report came back, and why, with a link to correct it.
+async fn notify_returned(app: &AppState, user: &SessionUser, r: &Report) -> Result<(), PageError> {
+    let task = app.store.task(r.task_id, &Scope::All).await?;
+    let text = task.map(|t| t.summary.text).unwrap_or_default();
+    app.store
+        .notify(
+            &NewNotification {
+                user: None,
+                unit: Some(r.unit_id),
+                kind: "report.returned".into(),
+                subject: format!(
+                    "报告被退回，请修改后重新报送：{}",
+                    truncate_chars(&text, 40)
+                ),
+                body: r.return_reason.clone().unwrap_or_default(),
+                link: Some(format!("/rounds/{}/tasks/{}/report", r.round_id, r.task_id)),
+                dedupe_key: None,
+            },
+            &user.username,
+        )
+        .await?;
+    Ok(())
+}
+
+fn truncate_chars(s: &str, max: usize) -> String {
+    if s.chars().count() <= max {
+        s.to_string()
+    } else {
+        let mut t: String = s.chars().take(max).collect();
+        t.push('…');
+        t
+    }
 }
 
 pub async fn reopen(
@@ -315,7 +609,12 @@ pub async fn reopen(
         .store
         .reopen_report(r.id, &f.reason, &user.username)
         .await;
-    decide(&app, &user, r, result, false).await
+    let done = (format!("/admin/reports/{}", r.id), "report_reopened");
+    let typed = Typed {
+        form: "reopen",
+        reason: f.reason,
+    };
+    decide(&app, &user, r, result, done, typed).await
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -355,7 +654,10 @@ pub async fn override_verdict(
     app.store
         .override_verdict(task, verdict, &f.reason, &user.username)
         .await?;
-    Ok(Redirect::to(&local_path(&f.back, format!("/tasks/{task}"))).into_response())
+    Ok(crate::flash::redirect(
+        &local_path(&f.back, format!("/tasks/{task}")),
+        "verdict_saved",
+    ))
 }
 
 #[cfg(test)]

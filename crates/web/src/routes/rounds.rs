@@ -4,7 +4,7 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use duban_store::{Round, RoundId, RoundStatus, SessionUser, StoreError};
 use minijinja::context;
 use serde::Deserialize;
@@ -95,7 +95,7 @@ pub async fn open(
         .open_round(plan.id, &f.name, f.due_date.trim(), &user.username)
         .await
     {
-        Ok(_) => Ok(Redirect::to("/admin/rounds").into_response()),
+        Ok(_) => Ok(crate::flash::redirect("/admin/rounds", "round_opened")),
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => {
             let html = render(&app, &user, Some(m), Some(&f)).await?;
             Ok((StatusCode::BAD_REQUEST, html).into_response())
@@ -117,7 +117,7 @@ pub async fn close(
 ) -> Result<Response, PageError> {
     let r = round_from_path(&app, &id).await?;
     app.store.close_round(r.id, &user.username).await?;
-    Ok(Redirect::to("/admin/rounds").into_response())
+    Ok(crate::flash::redirect("/admin/rounds", "round_closed"))
 }
 
 pub async fn reopen(
@@ -127,5 +127,5 @@ pub async fn reopen(
 ) -> Result<Response, PageError> {
     let r = round_from_path(&app, &id).await?;
     app.store.reopen_round(r.id, &user.username).await?;
-    Ok(Redirect::to("/admin/rounds").into_response())
+    Ok(crate::flash::redirect("/admin/rounds", "round_reopened"))
 }

@@ -5,13 +5,14 @@
 use axum::Form;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
-use axum::response::{Html, IntoResponse, Redirect, Response};
+use axum::response::{Html, IntoResponse, Response};
 use duban_store::{Scope, SessionUser, StoreError, TaskDraft, TaskId, UnitId};
 use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
+use crate::forms::{Typed, field_for, mistake, task_page_again};
 use crate::security::CurrentUser;
 use crate::state::AppState;
 
@@ -126,7 +127,10 @@ pub async fn create(
         Err(e) => return refused(&app, &user, None, &f, e).await,
     };
     match app.store.create_task(plan.id, &draft, &user.username).await {
-        Ok(id) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
+        Ok(id) => Ok(crate::flash::redirect(
+            &format!("/tasks/{id}"),
+            "task_saved",
+        )),
         Err(e) => refused(&app, &user, None, &f, e).await,
     }
 }
@@ -171,7 +175,10 @@ pub async fn edit(
         Err(e) => return refused(&app, &user, Some(id), &f, e).await,
     };
     match app.store.edit_task(id, &draft, &user.username).await {
-        Ok(()) => Ok(Redirect::to(&format!("/tasks/{id}")).into_response()),
+        Ok(()) => Ok(crate::flash::redirect(
+            &format!("/tasks/{id}"),
+            "task_saved",
+        )),
         Err(e) => refused(&app, &user, Some(id), &f, e).await,
     }
 }
@@ -189,8 +196,14 @@ pub async fn retire(
     Form(f): Form<RetireForm>,
 ) -> Result<Response, PageError> {
     let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
-    app.store.retire_task(id, &f.reason, &user.username).await?;
-    Ok(Redirect::to(&format!("/tasks/{id}")).into_response())
+    if let Err(e) = app.store.retire_task(id, &f.reason, &user.username).await {
+        let t = Typed::new("retire", "reason", mistake(e)?).with("reason", &f.reason);
+        return task_page_again(&app, &user, id, t).await;
+    }
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{id}"),
+        "task_retired",
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -212,27 +225,51 @@ pub async fn add_milestone(
     Form(f): Form<MilestoneForm>,
 ) -> Result<Response, PageError> {
     let id: TaskId = id.parse().map_err(|_| Failure::NotFound)?;
+    let again = |field: &'static str, msg: String| {
+        Typed::new("milestone", field, msg)
+            .with("due_date", &f.due_date)
+            .with("label", &f.label)
+            .with("target_value", &f.target_value)
+            .with("target_unit", &f.target_unit)
+            .with("stage", &f.stage)
+    };
     let target_value = match f.target_value.trim() {
         "" => None,
-        v => Some(
-            v.parse::<f64>()
-                .map_err(|_| Failure::BadRequest(format!("节点目标值“{v}”不是数字")))?,
-        ),
+        v => match v.parse::<f64>() {
+            Ok(v) => Some(v),
+            Err(_) => {
+                let t = again("target_value", format!("节点目标值“{v}”不是数字"));
+                return task_page_again(&app, &user, id, t).await;
+            }
+        },
     };
-    app.store
+    if let Err(e) = app
+        .store
         .add_milestone(
             id,
             &duban_store::NewMilestone {
-                due_date: f.due_date,
-                label: f.label,
+                due_date: f.due_date.clone(),
+                label: f.label.clone(),
                 target_value,
                 target_unit: optional(&f.target_unit),
                 stage: optional(&f.stage),
             },
             &user.username,
         )
-        .await?;
-    Ok(Redirect::to(&format!("/tasks/{id}#milestones")).into_response())
+        .await
+    {
+        let m = mistake(e)?;
+        let field = field_for(
+            &m,
+            &[("日期", "due_date"), ("目标", "target_value")],
+            "label",
+        );
+        return task_page_again(&app, &user, id, again(field, m)).await;
+    }
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{id}#milestones"),
+        "milestone_saved",
+    ))
 }
 
 pub async fn remove_milestone(
@@ -245,7 +282,10 @@ pub async fn remove_milestone(
     app.store
         .remove_milestone(id, milestone, &user.username)
         .await?;
-    Ok(Redirect::to(&format!("/tasks/{id}#milestones")).into_response())
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{id}#milestones"),
+        "milestone_removed",
+    ))
 }
 
 #[derive(Debug, Default, Deserialize)]
@@ -285,5 +325,8 @@ pub async fn split(
         });
     }
     app.store.split_task(id, &children, &user.username).await?;
-    Ok(Redirect::to(&format!("/tasks/{id}#subtasks")).into_response())
+    Ok(crate::flash::redirect(
+        &format!("/tasks/{id}#subtasks"),
+        "task_split",
+    ))
 }

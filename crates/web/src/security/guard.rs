@@ -190,10 +190,28 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             .unwrap_or(0),
         _ => 0,
     };
+    // A success message from the action that redirected here: shown on this page once.
+    let flash = (!api && req.method() == Method::GET)
+        .then(|| cookies::get(req.headers(), crate::flash::COOKIE))
+        .flatten();
+    let shown = flash.as_deref().and_then(crate::flash::message);
     if let Some(u) = user {
         req.extensions_mut().insert(CurrentUser(u));
     }
-    UNREAD.scope(badge, next.run(req)).await
+    let mut res = crate::flash::FLASH
+        .scope(shown, UNREAD.scope(badge, next.run(req)))
+        .await;
+    // Unless the response itself carries a new message (a GET that redirects with one).
+    let sets_new = res
+        .headers()
+        .get_all(header::SET_COOKIE)
+        .iter()
+        .any(|v| v.as_bytes().starts_with(crate::flash::COOKIE.as_bytes()));
+    if flash.is_some() && !sets_new {
+        res.headers_mut()
+            .append(header::SET_COOKIE, crate::flash::clear());
+    }
+    res
 }
 
 tokio::task_local! {

@@ -95,6 +95,7 @@ const TEMPLATES: &[(&str, &str)] = &[
         "handover.html",
         include_str!("../../templates/handover.html"),
     ),
+    ("todo.html", include_str!("../../templates/todo.html")),
 ];
 
 pub struct Templates {
@@ -142,7 +143,8 @@ impl Templates {
         // Every link, form action and asset URL in the templates starts with `base`.
         // Checked at start to be a plain path (letters, digits, - _ . ~ and /): safe as is.
         let base = Value::from_safe_string(crate::site::base());
-        let full = context! { me, csrf, nav, unread, style, script, base, ..ctx };
+        let flash = crate::flash::current();
+        let full = context! { me, csrf, nav, unread, style, script, base, flash, ..ctx };
         Ok(Html(self.env.get_template(name)?.render(full)?))
     }
 }

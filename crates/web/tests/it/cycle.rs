@@ -167,7 +167,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("退回必须填写理由"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("退回必须填写理由"),
         "{s}"
     );
     let r = app.store.report(id, &Scope::All).await?.context("report")?;
@@ -294,7 +294,7 @@ async fn run(b: Backend) -> Result<()> {
 
     // One report reopened for a correction: the reason is required and shown to the unit.
     let (s, _) = post_form(&app, &admin, &format!("{review}/reopen"), &[("reason", "")]).await?;
-    ensure!(s == StatusCode::BAD_REQUEST);
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY);
     let (s, _) = post_form(
         &app,
         &admin,

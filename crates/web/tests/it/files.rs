@@ -231,7 +231,7 @@ async fn a_closed_out_task_leaves_later_rounds_until_reopened() -> Result<()> {
 
         // Refused input writes nothing: no narrative; a disguised file.
         let (s, body) = post_files(&app, &unit_b, &apply, &[("narrative", " ")], &[]).await?;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("办结情况说明"), "{body}");
         let (s, body) = post_files(
             &app,
@@ -241,7 +241,7 @@ async fn a_closed_out_task_leaves_later_rounds_until_reopened() -> Result<()> {
             &[("验收.pdf", b"\x7fELF\x02\x01\x01".to_vec())],
         )
         .await?;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("验收.pdf"), "{body}");
         ensure!(count(&app, "closeouts").await? == 0);
         ensure!(count(&app, "attachments").await? == 0);
@@ -283,7 +283,7 @@ async fn a_closed_out_task_leaves_later_rounds_until_reopened() -> Result<()> {
         // A refusal needs a reason; then the unit applies again and the office approves.
         let decide = format!("/admin/closeouts/{id}/decide");
         let (s, body) = post_form(&app, &admin, &decide, &[("decision", "refuse")]).await?;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("不同意办结必须填写理由"), "{body}");
         let (s, _) = post_form(
             &app,
@@ -369,13 +369,13 @@ async fn a_closed_out_task_leaves_later_rounds_until_reopened() -> Result<()> {
         // No second application on a closed task.
         let (s, body) =
             post_files(&app, &unit_b, &apply, &[("narrative", "再次申请")], &[]).await?;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("已于"), "{body}");
 
         // Reopen needs a reason; then the task is owed again.
         let reopen = format!("/admin/tasks/{task}/reopen");
         let (s, _) = post_form(&app, &admin, &reopen, &[("reason", "")]).await?;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         let (s, _) = post_form(&app, &admin, &reopen, &[("reason", "验收发现问题需整改")]).await?;
         assert_eq!(s, StatusCode::SEE_OTHER);
         let my = get_text(&app, &unit_b, &format!("/my?round={round}")).await?;

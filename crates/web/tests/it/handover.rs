@@ -111,7 +111,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("必须填写理由"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("必须填写理由"),
         "{s}"
     );
     let (s, body) = post_form(
@@ -126,7 +126,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("单位“不存在的局”不存在"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("单位“不存在的局”不存在"),
         "{s}"
     );
     ensure!(
@@ -159,7 +159,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("待审批"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("待审批"),
         "one pending: {s}"
     );
     let office = get_text(&app, &admin, "/admin/handover").await?;
@@ -188,7 +188,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("必须填写说明"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("必须填写说明"),
         "{s}"
     );
     let (s, _) = post_form(

@@ -24,7 +24,7 @@ async fn a_leader_instructs_and_the_unit_answers() -> Result<()> {
 
         // Empty: refused in Chinese, nothing written. The office and units may not write.
         let (s, body) = post_form(&app, &leader, &write, &[("text", "  ")]).await?;
-        assert_eq!(s, StatusCode::BAD_REQUEST, "{b:?}");
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY, "{b:?}");
         assert!(body.contains("请填写批示内容"), "{body}");
         for u in [&admin, &unit_b] {
             let (s, _) = post_form(&app, u, &write, &[("text", "批示")]).await?;
@@ -61,7 +61,7 @@ async fn a_leader_instructs_and_the_unit_answers() -> Result<()> {
         let (s, _) = post_form(&app, &leader, &answer, &[("text", "已落实")]).await?;
         assert_eq!(s, StatusCode::FORBIDDEN);
         let (s, body) = post_form(&app, &unit_b, &answer, &[("text", "")]).await?;
-        assert_eq!(s, StatusCode::BAD_REQUEST);
+        assert_eq!(s, StatusCode::UNPROCESSABLE_ENTITY);
         assert!(body.contains("请填写落实情况"), "{body}");
         let (s, _) = post_form(
             &app,

@@ -41,7 +41,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("晚于任务完成时限"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("晚于任务完成时限"),
         "after the deadline: {s}"
     );
     let (s, body) = post_form(
@@ -52,7 +52,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("不是数字"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("不是数字"),
         "{s}"
     );
     let (s, _) = post_form(
@@ -96,7 +96,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("已有时间节点"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("已有时间节点"),
         "same day: {s}"
     );
     let page = get_text(&app, &admin, &format!("/tasks/{t2}")).await?;

@@ -61,7 +61,7 @@ async fn run(b: Backend) -> Result<()> {
         ],
     )
     .await?;
-    ensure!(s == StatusCode::BAD_REQUEST, "bad level: {s}");
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "bad level: {s}");
     // A unit not linked to the task cannot be sent one.
     let (s, _, _) = post_form(
         &app,
@@ -75,7 +75,7 @@ async fn run(b: Backend) -> Result<()> {
         ],
     )
     .await?;
-    ensure!(s == StatusCode::BAD_REQUEST, "unlinked unit: {s}");
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "unlinked unit: {s}");
     ensure!(
         app.store
             .task_notices(TaskId(t1), &Scope::All)
@@ -142,7 +142,7 @@ async fn run(b: Backend) -> Result<()> {
     let (s, _, _) = post_form(&app, &unit_a, &close, &[("note", "x")]).await?;
     ensure!(s == StatusCode::FORBIDDEN);
     let (s, _, _) = post_form(&app, &admin, &close, &[("note", " ")]).await?;
-    ensure!(s == StatusCode::BAD_REQUEST, "empty note: {s}");
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "empty note: {s}");
     let (s, _, _) = post_form(&app, &admin, &close, &[("note", "数据已核实，予以办结")]).await?;
     ensure!(s == StatusCode::SEE_OTHER, "close: {s}");
     let n = app
@@ -241,7 +241,10 @@ async fn run(b: Backend) -> Result<()> {
         ],
     )
     .await?;
-    ensure!(s == StatusCode::BAD_REQUEST, "reason required: {s}");
+    ensure!(
+        s == StatusCode::UNPROCESSABLE_ENTITY,
+        "reason required: {s}"
+    );
     let (s, _, _) = post_form(
         &app,
         &unit_a,
@@ -304,7 +307,10 @@ async fn run(b: Backend) -> Result<()> {
         &[("decision", "refuse"), ("note", "")],
     )
     .await?;
-    ensure!(s == StatusCode::BAD_REQUEST, "refusal needs a note: {s}");
+    ensure!(
+        s == StatusCode::UNPROCESSABLE_ENTITY,
+        "refusal needs a note: {s}"
+    );
     let (s, _, _) = post_form(
         &app,
         &admin,

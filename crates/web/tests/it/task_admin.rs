@@ -226,7 +226,10 @@ async fn run(b: Backend) -> Result<()> {
     // --- Retire ----------------------------------------------------------------------------
     let retire = format!("/admin/tasks/{id}/retire");
     let (s, _) = post_form(&app, &admin, &retire, &[("reason", " ")]).await?;
-    ensure!(s == StatusCode::BAD_REQUEST, "a reason is required: {s}");
+    ensure!(
+        s == StatusCode::UNPROCESSABLE_ENTITY,
+        "a reason is required: {s}"
+    );
     let (s, _) = post_form(&app, &admin, &retire, &[("reason", "任务已并入其他事项")]).await?;
     ensure!(s == StatusCode::SEE_OTHER, "retire: {s}");
     ensure!(
