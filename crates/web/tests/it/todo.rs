@@ -201,7 +201,7 @@ async fn run(b: Backend) -> Result<()> {
         ensure!(s == StatusCode::FORBIDDEN);
         ensure!(!get_text(&app, u, "/").await?.contains("/todo\""));
     }
-    let nav = page.split("<nav>").nth(1).context("nav")?;
+    let nav = page.split("<nav").nth(1).context("nav")?;
     ensure!(nav.find("/todo\"") < nav.find("/tasks\""), "待办 first");
 
     // The overview's counts link to their filtered lists.
