@@ -303,56 +303,6 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         summary.push_str(&format!("其中，{}。", parts.join("，")));
     }
     blocks::body(&mut out, &summary);
-    let mut charts = Vec::new();
-    if !data.units.is_empty() {
-        let (rows, caption) = chart_units(&ranked, opts.chart_units.max(1));
-        let cats: Vec<String> = rows.iter().map(|r| r.unit.clone()).collect();
-        let series = vec![
-            Series {
-                name: "按时报送",
-                color: "5B9BD5",
-                values: rows.iter().map(|r| f64::from(r.on_time)).collect(),
-            },
-            Series {
-                name: "逾期报送",
-                color: "FFC000",
-                values: rows.iter().map(|r| f64::from(r.late)).collect(),
-            },
-            Series {
-                name: "未报送",
-                color: "C00000",
-                values: rows.iter().map(|r| f64::from(r.missing)).collect(),
-            },
-        ];
-        charts.push(ChartPart {
-            rel_id: CHART_REL.to_string(),
-            path: "word/charts/chart1.xml".to_string(),
-            xml: chart::stacked_bar(&caption, &cats, &series),
-            workbook: Some(chart::workbook(&cats, &series)?),
-        });
-        let width_mm = u64::from(portrait.text_width()) * 254 / 14_400;
-        let height_mm = (20 + 6 * cats.len() as u64).clamp(50, 160);
-        out.push_str("<w:p>");
-        xml::para_props(
-            &mut out,
-            &ParaStyle {
-                jc: Jc::Center,
-                no_grid: true,
-                keep_next: true,
-                ..ParaStyle::default()
-            },
-            None,
-        );
-        out.push_str(&chart::inline_run(
-            CHART_REL,
-            1,
-            &caption,
-            width_mm * EMU_PER_MM,
-            height_mm * EMU_PER_MM,
-        ));
-        out.push_str("</w:p>");
-    }
-
     blocks::heading1(&mut out, "二、各单位报送情况");
     let cols = [
         Column {
@@ -412,6 +362,58 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         })
         .collect();
     table::table(&mut out, &cols, &rows);
+    // The chart follows the table rather than the summary: a chart of a dozen units is
+    // taller than what page 1 has left under the summary, and moved whole to page 2 it left
+    // page 1 half empty; the table's rows fill page 1 and flow on.
+    let mut charts = Vec::new();
+    if !data.units.is_empty() {
+        let (rows, caption) = chart_units(&ranked, opts.chart_units.max(1));
+        let cats: Vec<String> = rows.iter().map(|r| r.unit.clone()).collect();
+        let series = vec![
+            Series {
+                name: "按时报送",
+                color: "5B9BD5",
+                values: rows.iter().map(|r| f64::from(r.on_time)).collect(),
+            },
+            Series {
+                name: "逾期报送",
+                color: "FFC000",
+                values: rows.iter().map(|r| f64::from(r.late)).collect(),
+            },
+            Series {
+                name: "未报送",
+                color: "C00000",
+                values: rows.iter().map(|r| f64::from(r.missing)).collect(),
+            },
+        ];
+        charts.push(ChartPart {
+            rel_id: CHART_REL.to_string(),
+            path: "word/charts/chart1.xml".to_string(),
+            xml: chart::stacked_bar(&caption, &cats, &series),
+            workbook: Some(chart::workbook(&cats, &series)?),
+        });
+        let width_mm = u64::from(portrait.text_width()) * 254 / 14_400;
+        let height_mm = (20 + 6 * cats.len() as u64).clamp(50, 160);
+        out.push_str("<w:p>");
+        xml::para_props(
+            &mut out,
+            &ParaStyle {
+                jc: Jc::Center,
+                no_grid: true,
+                ..ParaStyle::default()
+            },
+            None,
+        );
+        out.push_str(&chart::inline_run(
+            CHART_REL,
+            1,
+            &caption,
+            width_mm * EMU_PER_MM,
+            height_mm * EMU_PER_MM,
+        ));
+        out.push_str("</w:p>");
+    }
+
     // Every unit is in exactly one list, so the lists add up to the units counted above.
     let numbers = ["（一）", "（二）", "（三）", "（四）"];
     for (i, (kind, rows)) in groups.iter().filter(|(_, g)| !g.is_empty()).enumerate() {

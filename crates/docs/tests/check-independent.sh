@@ -68,6 +68,17 @@ run_case() { # name, extra render args..., then -- and checker args
         *"$want"*) ;;
         *) echo "check-independent: $doc.pdf of $name lacks '$want'" >&2; exit 1 ;;
       esac
+      if [ "$doc" = bulletin ]; then
+        # Page 1 is filled: after the summary come the heading and the ranking table's first
+        # rows, not a gap left by a chart too tall to fit under the summary.
+        page1=$(pdftotext -f 1 -l 1 "$dir/$doc.pdf" - | tr -d ' \n')
+        for p1 in "二、各单位报送情况" "排名" "按时率"; do
+          case "$page1" in
+            *"$p1"*) ;;
+            *) echo "check-independent: page 1 of $doc.pdf of $name lacks '$p1'" >&2; exit 1 ;;
+          esac
+        done
+      fi
     fi
   done
   if command -v pdfinfo >/dev/null; then

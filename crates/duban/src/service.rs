@@ -156,6 +156,20 @@ pub struct LdapArgs {
     /// the ledger's units by name or alias.
     #[arg(long, value_name = "ATTR")]
     pub ldap_unit_attr: Option<String>,
+    /// Upgrade the ldap:// connection with StartTLS (an ldaps:// URL is TLS from the start).
+    #[arg(long)]
+    pub ldap_starttls: bool,
+    /// An intranet CA (PEM) trusted for the directory's certificate, besides the public
+    /// roots and the system's CA store.
+    #[arg(long, value_name = "FILE")]
+    pub ldap_ca_file: Option<std::path::PathBuf>,
+    /// An attribute whose value gives the role (with --ldap-role-map), instead of or beside
+    /// the groups.
+    #[arg(long, value_name = "ATTR")]
+    pub ldap_role_attr: Option<String>,
+    /// Values of --ldap-role-attr and their roles: 督查办=admin,领导=leader.
+    #[arg(long, value_name = "MAP")]
+    pub ldap_role_map: Option<String>,
 }
 
 impl LdapArgs {
@@ -171,9 +185,18 @@ impl LdapArgs {
             }
             return Ok(());
         };
-        if !url.starts_with("ldap://") {
-            bail!("--ldap-url 应以 ldap:// 开头：{url}");
+        if !url.starts_with("ldap://") && !url.starts_with("ldaps://") {
+            bail!("--ldap-url 应以 ldap:// 或 ldaps:// 开头：{url}");
         }
+        if self.ldap_starttls && url.starts_with("ldaps://") {
+            bail!("--ldap-starttls 用于 ldap:// 地址；ldaps:// 从连接起即为 TLS");
+        }
+        let role_map = match (&self.ldap_role_attr, self.ldap_role_map.as_deref()) {
+            (Some(_), Some(m)) => duban_web::parse_ldap_role_map(m)
+                .map_err(|e| anyhow::anyhow!("--ldap-role-map 无效：{e}"))?,
+            (None, None) => Vec::new(),
+            _ => bail!("--ldap-role-attr 与 --ldap-role-map 需要一起使用"),
+        };
         let Some(base_dn) = self.ldap_base_dn.clone().filter(|b| !b.trim().is_empty()) else {
             bail!("使用 --ldap-url 时必须给出 --ldap-base-dn（搜索人员的起点）");
         };
@@ -183,24 +206,29 @@ impl LdapArgs {
         if self.ldap_admin_group.is_none()
             && self.ldap_leader_group.is_none()
             && self.ldap_unit_attr.is_none()
+            && self.ldap_role_attr.is_none()
         {
             bail!(
-                "使用 --ldap-url 时至少给出 --ldap-admin-group、--ldap-leader-group 或 --ldap-unit-attr 之一，否则没有人能获得角色"
+                "使用 --ldap-url 时至少给出 --ldap-admin-group、--ldap-leader-group、--ldap-role-attr 或 --ldap-unit-attr 之一，否则没有人能获得角色"
             );
         }
         let bind_password = secret_from_env(
             "--ldap-bind-password-env",
             self.ldap_bind_password_env.as_deref(),
         )?;
+        let ca_pem = read_pem("--ldap-ca-file", self.ldap_ca_file.as_deref())?;
         config.ldap = Some(duban_web::LdapSettings {
-            url: url.to_string(),
             bind_dn: self.ldap_bind_dn.clone(),
             bind_password,
-            base_dn,
             user_filter: self.ldap_user_filter.clone(),
             admin_group: self.ldap_admin_group.clone(),
             leader_group: self.ldap_leader_group.clone(),
             unit_attr: self.ldap_unit_attr.clone(),
+            starttls: self.ldap_starttls,
+            ca_pem,
+            role_attr: self.ldap_role_attr.clone(),
+            role_map,
+            ..duban_web::LdapSettings::new(url, &base_dn)
         });
         Ok(())
     }

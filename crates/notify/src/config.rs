@@ -34,6 +34,10 @@ pub struct NotifyConfig {
     /// An intranet CA (PEM, one or more certificates) trusted for `https://` webhooks besides
     /// the bundled public roots.
     pub webhook_ca_pem: Option<String>,
+    /// The system's CA bundle(s), of which the first readable one is trusted for email and
+    /// webhooks besides the public roots and the CA files given by flag (see
+    /// [`crate::trust`]); empty trusts no system store.
+    pub system_ca_files: Vec<std::path::PathBuf>,
 }
 
 impl Default for NotifyConfig {
@@ -53,6 +57,7 @@ impl Default for NotifyConfig {
             worker: format!("notify-{}", std::process::id()),
             app_url: None,
             webhook_ca_pem: None,
+            system_ca_files: crate::trust::default_system_ca_files(),
         }
     }
 }

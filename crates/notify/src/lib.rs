@@ -18,6 +18,7 @@
 mod config;
 mod scan;
 mod senders;
+pub mod trust;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -105,14 +106,22 @@ impl Notifier {
                 )));
             }
         }
+        // The system's CA store, trusted besides the public roots and any CA given by flag.
+        let system = trust::system_roots(&config.system_ca_files);
         let mailer = config
             .email
             .as_ref()
-            .map(|c| senders::Mailer::new(c, config.send_timeout))
+            .map(|c| senders::Mailer::new(c, config.send_timeout, &system))
             .transpose()?;
         let mut http = reqwest::Client::builder()
             .use_rustls_tls()
             .timeout(config.send_timeout);
+        // A bundle may hold a certificate rustls cannot use; that one is left out, not the rest.
+        for pem in &system {
+            if let Ok(cert) = reqwest::Certificate::from_pem(pem.as_bytes()) {
+                http = http.add_root_certificate(cert);
+            }
+        }
         if let Some(pem) = &config.webhook_ca_pem {
             let invalid = || NotifyError::Config("webhook 的 CA 证书不是有效的 PEM 证书".into());
             if !looks_like_pem(pem) {

@@ -37,7 +37,11 @@ pub(crate) struct Mailer {
 }
 
 impl Mailer {
-    pub(crate) fn new(cfg: &SmtpConfig, timeout: std::time::Duration) -> Result<Self, NotifyError> {
+    pub(crate) fn new(
+        cfg: &SmtpConfig,
+        timeout: std::time::Duration,
+        system_roots: &[String],
+    ) -> Result<Self, NotifyError> {
         let from: Mailbox = cfg
             .from
             .parse()
@@ -45,7 +49,7 @@ impl Mailer {
         let mut b = AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(cfg.host.as_str())
             .port(cfg.port)
             .timeout(Some(timeout))
-            .tls(smtp_tls(cfg)?);
+            .tls(smtp_tls(cfg, system_roots)?);
         if let (Some(u), Some(p)) = (&cfg.username, &cfg.password) {
             b = b.credentials(Credentials::new(u.clone(), p.clone()));
         }
@@ -81,12 +85,18 @@ impl Mailer {
     }
 }
 
-/// The TLS mode and trust for the relay: the bundled public roots plus the configured CA.
-fn smtp_tls(cfg: &SmtpConfig) -> Result<Tls, NotifyError> {
+/// The TLS mode and trust for the relay: the bundled public roots, the system's store and
+/// the configured CA.
+fn smtp_tls(cfg: &SmtpConfig, system_roots: &[String]) -> Result<Tls, NotifyError> {
     if cfg.tls == SmtpTls::None {
         return Ok(Tls::None);
     }
     let mut params = TlsParameters::builder(cfg.host.clone());
+    for pem in system_roots {
+        if let Ok(cert) = Certificate::from_pem(pem.as_bytes()) {
+            params = params.add_root_certificate(cert);
+        }
+    }
     if let Some(pem) = &cfg.ca_pem {
         if !crate::looks_like_pem(pem) {
             return Err(NotifyError::Config(

@@ -67,6 +67,10 @@ mod standings;
 mod task_edit;
 mod tasks;
 mod time_util;
+// Issue 15: document settings, 文号 of notices, batched export fields.
+mod notice_docs;
+mod plan_settings;
+mod task_notes;
 mod tokens;
 mod units;
 mod verdicts;
@@ -130,6 +134,10 @@ pub use tasks::{
 pub use tokens::{ApiToken, CreatedToken, Revoker, TOKEN_PREFIX, TokenScope};
 pub use units::Unit;
 pub use verdicts::{OverrideDecision, StandingEvent, StandingStep};
+
+pub use notice_docs::{DocNumber, NoticeDocKind};
+pub use plan_settings::{MAX_FIELD_CHARS, PATTERN_LABELS, PlanSettings, check_pattern};
+pub use task_notes::TaskNotes;
 
 pub use attachments::{Attachment, AttachmentOwner, DEFAULT_MAX_FILE_BYTES, FileStorage, NewFile};
 pub use closeouts::{Closeout, CloseoutFilter, CloseoutStatus};

@@ -31,6 +31,8 @@ pub(crate) mod handover;
 pub(crate) mod instructions;
 #[path = "sql/milestones.rs"]
 pub(crate) mod milestones;
+#[path = "sql/notice_docs.rs"]
+pub(crate) mod notice_docs;
 #[path = "sql/notices.rs"]
 pub(crate) mod notices;
 #[path = "sql/notifications.rs"]
@@ -39,6 +41,8 @@ pub(crate) mod notifications;
 pub(crate) mod outbox;
 #[path = "sql/plan_ledger.rs"]
 pub(crate) mod plan_ledger;
+#[path = "sql/plan_settings.rs"]
+pub(crate) mod plan_settings;
 #[path = "sql/plans.rs"]
 pub(crate) mod plans;
 #[path = "sql/reimport.rs"]
@@ -57,6 +61,8 @@ pub(crate) mod sessions;
 pub(crate) mod standings;
 #[path = "sql/task_edit.rs"]
 pub(crate) mod task_edit;
+#[path = "sql/task_notes.rs"]
+pub(crate) mod task_notes;
 #[path = "sql/tasks.rs"]
 pub(crate) mod tasks;
 #[path = "sql/tokens.rs"]

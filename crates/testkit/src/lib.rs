@@ -15,7 +15,7 @@ mod smtp;
 mod tls;
 
 pub use http::{HttpServer, http_server, https_server};
-pub use slapd::{BASE_DN, ROOT_DN, ROOT_PASSWORD, Slapd, slapd};
+pub use slapd::{BASE_DN, ROOT_DN, ROOT_PASSWORD, Slapd, slapd, slapd_tls};
 pub use smtp::{Mail, SmtpServer, smtp_server, smtp_starttls_server, smtps_server};
 pub use tls::TestCa;
 

@@ -1,6 +1,7 @@
 //! A real OpenLDAP server (`/usr/sbin/slapd`) for the directory-login tests: a temporary
 //! configuration and database loaded from the test's LDIF (`slapadd`), serving plain LDAP
-//! on a free loopback port, stopped and removed when dropped.
+//! on a free loopback port (and, from [`slapd_tls`], StartTLS on it and `ldaps://` on a
+//! second port with a certificate from a [`TestCa`]), stopped and removed when dropped.
 
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
@@ -19,6 +20,9 @@ pub const ROOT_PASSWORD: &str = "service-account-secret";
 pub struct Slapd {
     /// `ldap://127.0.0.1:PORT`
     pub url: String,
+    /// `ldaps://localhost:PORT` (the name the test certificate is issued for), when
+    /// started by [`slapd_tls`].
+    pub ldaps_url: Option<String>,
     child: Child,
     dir: PathBuf,
 }
@@ -35,6 +39,21 @@ impl Drop for Slapd {
 /// set (the caller skips, saying so); under CI a missing slapd is an error, so the tests
 /// cannot pass without running.
 pub fn slapd(ldif: &str) -> std::io::Result<Option<Slapd>> {
+    start(ldif, None)
+}
+
+/// [`slapd`] with TLS: StartTLS offered on [`Slapd::url`] and TLS from the first byte on
+/// [`Slapd::ldaps_url`], presenting `ca`'s server certificate for `localhost`.
+pub fn slapd_tls(ldif: &str, ca: &crate::TestCa) -> std::io::Result<Option<Slapd>> {
+    start(ldif, Some(ca))
+}
+
+fn free_port() -> std::io::Result<u16> {
+    let l = TcpListener::bind("127.0.0.1:0")?;
+    Ok(l.local_addr()?.port())
+}
+
+fn start(ldif: &str, tls: Option<&crate::TestCa>) -> std::io::Result<Option<Slapd>> {
     if !Path::new(SLAPD).exists() || !Path::new(SLAPADD).exists() {
         if std::env::var_os("CI").is_some() {
             return Err(std::io::Error::other(
@@ -54,6 +73,19 @@ pub fn slapd(ldif: &str) -> std::io::Result<Option<Slapd>> {
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&data)?;
     let conf = dir.join("slapd.conf");
+    let tls_conf = match tls {
+        Some(ca) => {
+            let (cert, key) = (dir.join("server.pem"), dir.join("server.key"));
+            std::fs::write(&cert, ca.server_chain_pem())?;
+            std::fs::write(&key, ca.server_key_pem())?;
+            format!(
+                "TLSCertificateFile {}\nTLSCertificateKeyFile {}\n",
+                cert.display(),
+                key.display()
+            )
+        }
+        None => String::new(),
+    };
     std::fs::write(
         &conf,
         format!(
@@ -62,6 +94,7 @@ pub fn slapd(ldif: &str) -> std::io::Result<Option<Slapd>> {
              include /etc/ldap/schema/inetorgperson.schema\n\
              modulepath /usr/lib/ldap\n\
              moduleload back_mdb\n\
+             {tls_conf}\
              pidfile {pid}\n\
              database mdb\n\
              maxsize 10485760\n\
@@ -87,29 +120,41 @@ pub fn slapd(ldif: &str) -> std::io::Result<Option<Slapd>> {
             String::from_utf8_lossy(&out.stderr)
         )));
     }
-    let port = {
-        let l = TcpListener::bind("127.0.0.1:0")?;
-        l.local_addr()?.port()
-    };
+    let port = free_port()?;
     let url = format!("ldap://127.0.0.1:{port}");
+    let tls_port = match tls {
+        Some(_) => Some(free_port()?),
+        None => None,
+    };
+    let mut listen = format!("{url}/");
+    if let Some(p) = tls_port {
+        listen.push_str(&format!(" ldaps://127.0.0.1:{p}/"));
+    }
     // -d 0: stay in the foreground (so the child is slapd itself), logging nothing.
     let child = Command::new(SLAPD)
         .arg("-f")
         .arg(&conf)
         .arg("-h")
-        .arg(format!("{url}/"))
+        .arg(&listen)
         .arg("-d")
         .arg("0")
         .stdout(Stdio::null())
         .stderr(Stdio::null())
         .spawn()?;
-    let server = Slapd { url, child, dir };
+    let server = Slapd {
+        url,
+        ldaps_url: tls_port.map(|p| format!("ldaps://localhost:{p}")),
+        child,
+        dir,
+    };
     let deadline = Instant::now() + Duration::from_secs(10);
-    while std::net::TcpStream::connect(("127.0.0.1", port)).is_err() {
-        if Instant::now() > deadline {
-            return Err(std::io::Error::other("slapd did not start listening"));
+    for p in std::iter::once(port).chain(tls_port) {
+        while std::net::TcpStream::connect(("127.0.0.1", p)).is_err() {
+            if Instant::now() > deadline {
+                return Err(std::io::Error::other("slapd did not start listening"));
+            }
+            std::thread::sleep(Duration::from_millis(50));
         }
-        std::thread::sleep(Duration::from_millis(50));
     }
     Ok(Some(server))
 }

@@ -14,6 +14,9 @@ pub struct TestCa {
     ca_pem: String,
     chain: Vec<CertificateDer<'static>>,
     key_der: Vec<u8>,
+    /// The server certificate and its key, PEM, for servers that read files (slapd).
+    cert_pem: String,
+    key_pem: String,
 }
 
 impl TestCa {
@@ -35,12 +38,24 @@ impl TestCa {
             ca_pem: ca.pem(),
             chain: vec![leaf.der().clone(), ca.der().clone()],
             key_der: leaf_key.serialize_der(),
+            cert_pem: format!("{}{}", leaf.pem(), ca.pem()),
+            key_pem: leaf_key.serialize_pem(),
         })
     }
 
     /// The CA certificate, PEM: what a client is told to trust.
     pub fn ca_pem(&self) -> &str {
         &self.ca_pem
+    }
+
+    /// The server certificate followed by the CA's (the chain a server presents), PEM.
+    pub fn server_chain_pem(&self) -> &str {
+        &self.cert_pem
+    }
+
+    /// The server certificate's private key, PKCS#8 PEM.
+    pub fn server_key_pem(&self) -> &str {
+        &self.key_pem
     }
 
     /// Accepts TLS connections presenting the server certificate.

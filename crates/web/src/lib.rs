@@ -24,6 +24,7 @@ mod startup;
 mod state;
 mod views;
 
+pub use auth::ldap::parse_role_map as parse_ldap_role_map;
 pub use config::{Cidr, Config, LdapSettings, SmtpSettings, WebhookSettings, normalize_base_path};
 pub use demo::{DemoLogin, load_demo_if_empty};
 pub use duban_notify::SmtpTls;

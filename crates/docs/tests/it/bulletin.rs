@@ -352,3 +352,19 @@ fn the_chart_carries_an_embedded_workbook_with_its_data() -> Result<()> {
     assert_eq!(docx, bulletin(&data, &opts())?);
     Ok(())
 }
+
+/// Page 1 is not left half empty: the summary is followed by the ranking table (whose rows
+/// flow on to page 2), and the chart, taller than what page 1 has left, comes after it.
+#[test]
+fn the_ranking_table_follows_the_summary_and_the_chart_follows_the_table() -> Result<()> {
+    let docx = bulletin(&sample_bulletin(12), &opts())?;
+    let xml = part(&docx, "word/document.xml")?;
+    let summary = xml.find("本轮共涉及").context("summary")?;
+    let heading = xml.find("二、各单位报送情况").context("heading")?;
+    let table = xml.find("<w:tbl>").context("ranking table")?;
+    let chart = xml.find("<w:drawing>").context("chart")?;
+    assert!(summary < heading && heading < table && table < chart);
+    // Nothing but the heading between the summary and the table: no chart in between.
+    assert!(!xml[summary..table].contains("<w:drawing>"));
+    Ok(())
+}

@@ -270,3 +270,57 @@ async fn a_signing_secret_outside_dingtalk_or_a_bad_ca_is_refused_at_start() -> 
     let _ = std::fs::remove_dir_all(&dir);
     Ok(())
 }
+
+#[tokio::test]
+async fn a_ca_installed_in_the_system_store_is_trusted_without_a_flag() -> Result<()> {
+    on_each_backend(|url| async move {
+        let s = open(&url).await?;
+        setup(&s, true).await?;
+        let ca = TestCa::new("intranet")?;
+        let other = TestCa::new("public")?;
+        // A system bundle as distributions write it: comments, several CAs, ours among them.
+        let dir = std::env::temp_dir().join(unique("duban_system_store"));
+        std::fs::create_dir_all(&dir)?;
+        let bundle = dir.join("ca-certificates.crt");
+        std::fs::write(
+            &bundle,
+            format!(
+                "# other CA\n{}\n# 区政务外网 CA\n{}",
+                other.ca_pem(),
+                ca.ca_pem()
+            ),
+        )
+        .context("bundle")?;
+        let hook = https_server(&ca, None).await?;
+        let relay = smtp_starttls_server(&ca).await?;
+        let cfg = |files: Vec<std::path::PathBuf>| NotifyConfig {
+            webhooks: vec![robot("群", hook.url(), WebhookFormat::WeCom, None)],
+            system_ca_files: files,
+            ..tls_email(relay.port(), SmtpTls::StartTls, None)
+        };
+
+        // No store (and no flag): neither the robot nor the relay is trusted.
+        let n = Notifier::new(s.clone(), cfg(Vec::new()))?;
+        let c = n.run_once(beijing_10am(2, 1)?).await?;
+        ensure!(c.sent == 0 && c.retrying == 2, "{c:?}");
+        ensure!(hook.received().is_empty() && relay.received().is_empty());
+
+        // The store (a missing file first, as on a distribution that keeps it elsewhere).
+        let n = Notifier::new(
+            s.clone(),
+            NotifyConfig {
+                retry_base: Duration::from_secs(0),
+                ..cfg(vec![dir.join("missing.pem"), bundle.clone()])
+            },
+        )?;
+        let c = n.deliver(beijing_10am(2, 2)?).await?;
+        ensure!(c.sent == 2, "{c:?}");
+        ensure!(hook.received().len() == 1, "the robot was called");
+        let mails = relay.received();
+        ensure!(mails.len() == 1 && mails[0].tls, "the mail went over TLS");
+        let _ = std::fs::remove_dir_all(&dir);
+        s.close().await;
+        Ok(())
+    })
+    .await
+}

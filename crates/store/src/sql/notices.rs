@@ -111,6 +111,8 @@ pub(crate) async fn issue(
         },
     )
     .await?;
+    // The 督办单's 文号, given with the notice so the printed form never waits for one.
+    super::notice_docs::assign(&mut tx, id, crate::NoticeDocKind::Supervision, actor, now).await?;
     tx.commit().await?;
     Ok(saved)
 }

@@ -17,7 +17,7 @@ fn to_usize(n: i64) -> usize {
 
 pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, StoreError> {
     let Some(p) = sqlx::query(
-        "SELECT source_name, source_format, title, claimed_total FROM plans WHERE id = $1",
+        "SELECT source_name, source_format, title, claimed_total, issuer FROM plans WHERE id = $1",
     )
     .bind(plan)
     .fetch_optional(pool)
@@ -33,6 +33,7 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
     };
     let mut ledger = Ledger::new(p.try_get::<String, _>("source_name")?, format);
     ledger.title = p.try_get("title")?;
+    ledger.issuer = p.try_get("issuer")?;
     ledger.claimed_total = p
         .try_get::<Option<i64>, _>("claimed_total")?
         .and_then(|n| u32::try_from(n).ok());

@@ -58,8 +58,8 @@ pub(crate) async fn import(
     let year = infer_year(&[Some(plan_name), ledger.title.as_deref()]);
     let plan_row = sqlx::query(
         "INSERT INTO plans (name, year, title, source_name, source_format, source_sha256, \
-         claimed_total, created_by, created_at) VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9) \
-         RETURNING id",
+         claimed_total, created_by, created_at, issuer) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10) RETURNING id",
     )
     .bind(plan_name)
     .bind(year.map(i64::from))
@@ -70,6 +70,13 @@ pub(crate) async fn import(
     .bind(ledger.claimed_total.map(i64::from))
     .bind(actor)
     .bind(now)
+    .bind(
+        ledger
+            .issuer
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty()),
+    )
     .fetch_one(&mut **tx)
     .await?;
     let plan = PlanId(plan_row.try_get("id")?);

@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod audit_key;
 mod chasing;
+mod documents;
 mod imports;
 mod outbox;
 mod oversight;

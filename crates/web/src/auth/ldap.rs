@@ -29,6 +29,90 @@ pub struct LdapSettings {
     /// Everyone else: the attribute (`departmentNumber`, `ou`) whose value names their unit,
     /// matched against the units of the ledger (name or alias).
     pub unit_attr: Option<String>,
+    /// Upgrade an `ldap://` connection with StartTLS before anything is sent (a directory
+    /// that does not offer it is refused, never used in plain text).
+    pub starttls: bool,
+    /// An intranet CA (PEM) trusted for the directory's certificate besides the public roots
+    /// and the system's store.
+    pub ca_pem: Option<String>,
+    /// The system's CA bundle(s), the first readable one trusted (see
+    /// [`duban_notify::trust`]); empty trusts no system store.
+    pub system_ca_files: Vec<std::path::PathBuf>,
+    /// An attribute whose values give the role instead of (or beside) the groups: each value
+    /// is looked up in `role_map` ("督查办" → admin); the highest role found wins.
+    pub role_attr: Option<String>,
+    pub role_map: Vec<(String, Role)>,
+}
+
+impl LdapSettings {
+    /// Plain settings for `url` with nothing mapped yet: the caller fills in what applies.
+    pub fn new(url: &str, base_dn: &str) -> Self {
+        LdapSettings {
+            url: url.to_string(),
+            bind_dn: None,
+            bind_password: None,
+            base_dn: base_dn.to_string(),
+            user_filter: "(uid={user})".to_string(),
+            admin_group: None,
+            leader_group: None,
+            unit_attr: None,
+            starttls: false,
+            ca_pem: None,
+            system_ca_files: duban_notify::trust::default_system_ca_files(),
+            role_attr: None,
+            role_map: Vec::new(),
+        }
+    }
+
+    /// Whether the connection is encrypted: `ldaps://`, or StartTLS on `ldap://`.
+    pub fn uses_tls(&self) -> bool {
+        self.starttls || self.url.starts_with("ldaps://")
+    }
+}
+
+/// `督查办=admin,领导=leader` → the pairs; a value given twice keeps its last role. Only
+/// admin and leader may be given: a unit comes from the unit attribute.
+pub fn parse_role_map(spec: &str) -> Result<Vec<(String, Role)>, String> {
+    let mut out: Vec<(String, Role)> = Vec::new();
+    for part in spec
+        .split([',', '，'])
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+    {
+        let Some((value, role)) = part.split_once('=') else {
+            return Err(format!("“{part}”应写成 值=角色，如 督查办=admin"));
+        };
+        let value = value.trim();
+        if value.is_empty() {
+            return Err(format!("“{part}”缺少属性值"));
+        }
+        let role = match role.trim() {
+            "admin" => Role::Admin,
+            "leader" => Role::Leader,
+            r => return Err(format!("“{part}”的角色“{r}”无效：应为 admin 或 leader")),
+        };
+        out.retain(|(v, _)| v != value);
+        out.push((value.to_string(), role));
+    }
+    if out.is_empty() {
+        return Err("角色映射为空：应写成 督查办=admin,领导=leader".into());
+    }
+    Ok(out)
+}
+
+/// The highest role the attribute's values map to (admin above leader).
+fn mapped_role(values: &[String], map: &[(String, Role)]) -> Option<Role> {
+    let roles: Vec<Role> = values
+        .iter()
+        .filter_map(|v| map.iter().find(|(k, _)| k == v.trim()).map(|(_, r)| *r))
+        .collect();
+    if roles.contains(&Role::Admin) {
+        Some(Role::Admin)
+    } else if roles.contains(&Role::Leader) {
+        Some(Role::Leader)
+    } else {
+        None
+    }
 }
 
 // Written by hand so that a logged config never shows the password.
@@ -43,6 +127,10 @@ impl std::fmt::Debug for LdapSettings {
             .field("admin_group", &self.admin_group)
             .field("leader_group", &self.leader_group)
             .field("unit_attr", &self.unit_attr)
+            .field("starttls", &self.starttls)
+            .field("ca_pem", &self.ca_pem.is_some())
+            .field("role_attr", &self.role_attr)
+            .field("role_map", &self.role_map)
             .finish()
     }
 }
@@ -76,7 +164,12 @@ pub async fn authenticate(
     if password.is_empty() || username.trim().is_empty() || username.chars().count() > 256 {
         return Ok(None);
     }
-    let settings = LdapConnSettings::new().set_conn_timeout(TIMEOUT);
+    let mut settings = LdapConnSettings::new().set_conn_timeout(TIMEOUT);
+    if s.uses_tls() {
+        settings = settings
+            .set_config(super::ldap_tls::client_config(s).map_err(down)?)
+            .set_starttls(s.starttls && s.url.starts_with("ldap://"));
+    }
     let (conn, mut ldap) = LdapConnAsync::with_settings(settings, &s.url)
         .await
         .map_err(down)?;
@@ -111,6 +204,7 @@ async fn lookup(
     bind_service(s, ldap).await?;
     let mut attrs = vec!["cn".to_string(), "displayName".to_string()];
     attrs.extend(s.unit_attr.clone());
+    attrs.extend(s.role_attr.clone());
     let (entries, _) = ldap
         .with_timeout(TIMEOUT)
         .search(
@@ -142,13 +236,6 @@ async fn lookup(
     }
     // Groups are read as the service account again: people may not read group entries.
     bind_service(s, ldap).await?;
-    let role = if member(ldap, s.admin_group.as_deref(), &person.dn).await? {
-        Some(Role::Admin)
-    } else if member(ldap, s.leader_group.as_deref(), &person.dn).await? {
-        Some(Role::Leader)
-    } else {
-        None
-    };
     let attr = |name: &str| -> Vec<String> {
         person
             .attrs
@@ -156,6 +243,22 @@ async fn lookup(
             .find(|(k, _)| k.eq_ignore_ascii_case(name))
             .map(|(_, v)| v.clone())
             .unwrap_or_default()
+    };
+    // The attribute's role and the groups' role: the higher one counts.
+    let by_attr = s
+        .role_attr
+        .as_deref()
+        .and_then(|a| mapped_role(&attr(a), &s.role_map));
+    let role = if by_attr == Some(Role::Admin)
+        || member(ldap, s.admin_group.as_deref(), &person.dn).await?
+    {
+        Some(Role::Admin)
+    } else if by_attr == Some(Role::Leader)
+        || member(ldap, s.leader_group.as_deref(), &person.dn).await?
+    {
+        Some(Role::Leader)
+    } else {
+        None
     };
     let unit = match &s.unit_attr {
         Some(a) => {
@@ -220,5 +323,28 @@ mod tests {
         assert_eq!(f("a)(uid=*"), "(uid=a\\29\\28uid=\\2a)");
         assert_eq!(f("a\\b"), "(uid=a\\5cb)");
         assert_eq!(f("张三"), "(uid=张三)");
+    }
+
+    #[test]
+    fn role_maps_parse_and_the_highest_role_wins() {
+        let m = parse_role_map("督查办=admin， 领导=leader,督查办=admin").unwrap();
+        assert_eq!(
+            m,
+            [
+                ("领导".to_string(), Role::Leader),
+                ("督查办".to_string(), Role::Admin)
+            ]
+        );
+        assert!(
+            parse_role_map("督查办=unit")
+                .unwrap_err()
+                .contains("admin 或 leader")
+        );
+        assert!(parse_role_map("督查办").unwrap_err().contains("值=角色"));
+        assert!(parse_role_map(" , ").is_err());
+        let v = |xs: &[&str]| xs.iter().map(|x| x.to_string()).collect::<Vec<_>>();
+        assert_eq!(mapped_role(&v(&["领导", "督查办"]), &m), Some(Role::Admin));
+        assert_eq!(mapped_role(&v(&[" 领导 "]), &m), Some(Role::Leader));
+        assert_eq!(mapped_role(&v(&["科员"]), &m), None);
     }
 }

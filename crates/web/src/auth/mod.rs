@@ -3,6 +3,7 @@
 //! throttle and audit log in the same way.
 
 pub mod ldap;
+mod ldap_tls;
 
 use duban_store::LoginOutcome;
 use time::OffsetDateTime;

@@ -108,6 +108,21 @@ async fn blocking<T: Send + 'static>(
 pub struct ReportQuery {
     /// office | machine | final; absent: final (each task's standing).
     pub source: Option<String>,
+    /// The serial of the report's 文号 in the office's register (with the plan's pattern).
+    #[serde(default, deserialize_with = "crate::routes::downloads::blank_as_none")]
+    pub n: Option<u32>,
+}
+
+/// An optional number from a form field that may be left empty.
+pub fn blank_as_none<'de, D: serde::Deserializer<'de>>(d: D) -> Result<Option<u32>, D::Error> {
+    let s: Option<String> = Option::deserialize(d)?;
+    match s.as_deref().map(str::trim) {
+        None | Some("") => Ok(None),
+        Some(s) => s
+            .parse()
+            .map(Some)
+            .map_err(|_| serde::de::Error::custom(format!("文号序号“{s}”应为正整数"))),
+    }
 }
 
 pub fn parse_source(s: &str) -> Option<VerdictSource> {
@@ -139,6 +154,8 @@ pub async fn year_end_report(
             Failure::BadRequest(format!("结论来源“{s}”无效：应为 office、machine 或 final"))
         })?;
     }
+    let settings = app.store.plan_settings(plan.id).await?;
+    crate::routes::plan_settings::apply_to_report(&mut opts, &settings, plan.year, q.n);
     let name = format!("{}.docx", opts.title_for(&ledger));
     let bytes = blocking(move || duban_docs::year_end_report(&ledger, &opts)).await?;
     Ok(file(bytes, DOCX, "year-end-report.docx", &name))
@@ -176,7 +193,23 @@ pub async fn bulletin(
         .clone();
     let data = oversight::bulletin_data(&app.store, &plan, &round).await?;
     let name = format!("{}{}通报.docx", plan.name, round.name);
-    let bytes = blocking(move || duban_docs::bulletin(&data, &BulletinOptions::default())).await?;
+    // 第X期: the round's place among the plan's rounds, oldest first.
+    let issue = rounds.iter().position(|r| r.id == round.id).unwrap_or(0) + 1;
+    let mut opts = BulletinOptions {
+        date: Some(oversight::date_zh(&crate::lights::today_cst())),
+        ..BulletinOptions::default()
+    };
+    let settings = app.store.plan_settings(plan.id).await?;
+    let year = plan
+        .year
+        .unwrap_or_else(|| time::OffsetDateTime::now_utc().year());
+    crate::routes::plan_settings::apply_to_bulletin(
+        &mut opts,
+        &settings,
+        year,
+        u32::try_from(issue).unwrap_or(1),
+    );
+    let bytes = blocking(move || duban_docs::bulletin(&data, &opts)).await?;
     Ok(file(bytes, DOCX, "bulletin.docx", &name))
 }
 

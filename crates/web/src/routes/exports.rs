@@ -119,14 +119,16 @@ pub async fn tasks_csv(
     let ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
     let lights =
         oversight::lights_for(&app.store, &app.overview_caches, plan.id, &ids, &scope).await?;
+    // The leader and the evidence are not in the list's rows: one query for the plan's
+    // tasks, not one detail read per task.
+    let notes = app.store.task_notes(plan.id, &scope).await?;
     let mut csv = Csv::new(&TASK_COLUMNS);
     for t in &tasks {
         let l = lights.get(&t.id.0);
         if light.is_some() && l.map(|l| l.color) != light {
             continue;
         }
-        // The leader and the evidence are on the task's detail only.
-        let Some(d) = app.store.task(t.id, &scope).await? else {
+        let Some(d) = notes.get(&t.id) else {
             continue;
         };
         if leader.is_some() && d.leader.as_deref().map(str::trim) != leader {
@@ -149,7 +151,7 @@ pub async fn tasks_csv(
             if t.disputed { "是" } else { "" }.into(),
             l.map(|l| l.color.label_zh()).unwrap_or("").into(),
             l.map(|l| l.text.clone()).unwrap_or_default(),
-            d.evidence_narrative().to_string(),
+            d.evidence.clone(),
         ]);
     }
     let name = format!("{}任务清单.csv", plan.name);

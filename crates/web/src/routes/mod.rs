@@ -16,10 +16,12 @@ pub mod handover;
 pub mod health;
 pub mod import;
 pub mod instructions;
+pub mod notice_docs;
 pub mod notices;
 pub mod notifications;
 pub mod openapi;
 pub mod pages;
+pub mod plan_settings;
 pub mod reporting;
 pub mod review;
 pub mod rounds;
@@ -394,6 +396,27 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     ("POST", "/admin/tasks/{id}/split", Access::Admin, || {
         post(tasks_admin::split)
     }),
+    // 公文设置 of the current plan (issue 15), kept by the office.
+    ("GET", "/admin/plan-settings", Access::Admin, || {
+        get(plan_settings::page)
+    }),
+    ("POST", "/admin/plan-settings", Access::Admin, || {
+        post(plan_settings::save)
+    }),
+    // A notice's 督办单 and 催办单 (.docx): the office and leaders any, a unit only those
+    // addressed to it (the handler reads the notice within the user's scope).
+    (
+        "GET",
+        "/notices/{id}/supervision.docx",
+        Access::Session,
+        || get(notice_docs::supervision),
+    ),
+    (
+        "GET",
+        "/notices/{id}/reminder.docx",
+        Access::Session,
+        || get(notice_docs::reminder),
+    ),
 ];
 
 /// Every route with its method and access.

@@ -58,7 +58,7 @@ fn paths_and_schemas() -> Value {
         "as_of": {"type": ["string", "null"], "description": "依据所述截至日期（未到完成时限时），YYYY-MM-DD"},
         "schedule": {"type": ["string", "null"], "description": "未到完成时限时的序时进度：超序时 / 序时推进 / 滞后"}
     }});
-    json!({
+    let mut doc = json!({
         "openapi": "3.1.0",
         "info": {
             "title": "督办 duban API",
@@ -218,7 +218,64 @@ fn paths_and_schemas() -> Value {
                 "responses": {"200": {"description": "OpenAPI 3.1 文档"}}
             }}
         }
-    })
+    });
+    add_exports(&mut doc, &err);
+    doc
+}
+
+/// The data exports under `/downloads/`: office and leaders, by session only (a token
+/// counts on `/api/` alone), with the content type each answers in. Their columns are in
+/// docs/api.md; the document gives the types, the filters and who may call them.
+fn add_exports(doc: &mut Value, err: &dyn Fn(&str) -> Value) {
+    let csv = |desc: &str| json!({"description": desc, "content": {"text/csv; charset=utf-8": {"schema": {"type": "string", "description": "UTF-8（带 BOM）、CRLF、RFC 4180 引号；以 = + - @ 开头的单元格前加 '"}}}});
+    let denied = |r: &mut Value| {
+        r["401"] = err("未登录");
+        r["403"] = err("单位账号无权导出");
+    };
+    let q = |name: &str, desc: &str| json!({"name": name, "in": "query", "description": desc, "schema": {"type": "string"}});
+    let mut tasks = json!({"200": csv("任务清单：序号、表、行、工作板块、具体任务、牵头单位、配合单位、责任领导、完成时限、最终结论、结论来源、督查办结论、自动判断、有争议、灯、灯说明、依据"), "400": err("筛选条件无效")});
+    denied(&mut tasks);
+    let mut reports = json!({"200": csv("该轮全部填报：序号、具体任务、填报单位、状态、自评、完成情况、数据、延期原因、下步打算、提交时间、审核人、退回原因、版本"), "404": err("轮次不存在")});
+    denied(&mut reports);
+    let mut plan = json!({
+        "200": {"description": "当前计划的全部数据（duban.plan.v1）", "content": {"application/json": {"schema": {
+            "type": "object", "required": ["format", "plan", "tasks", "standings", "rounds", "reports", "notices", "audit"],
+            "properties": {
+                "format": {"type": "string", "const": "duban.plan.v1"},
+                "exported_at": {"type": "string", "format": "date-time"},
+                "plan": {"type": "object"},
+                "tasks": {"type": "array", "items": {"$ref": "#/components/schemas/TaskRow"}},
+                "standings": {"type": "array", "items": {"type": "object"}},
+                "rounds": {"type": "array", "items": {"type": "object"}},
+                "reports": {"type": "array", "items": {"type": "object"}},
+                "notices": {"type": "array", "items": {"type": "object"}},
+                "audit": {"type": "array", "items": {"type": "object"}, "description": "审计日志（整条链，最早的在前）"}
+            }
+        }}}},
+        "404": err("尚未导入计划")
+    });
+    denied(&mut plan);
+    let session = json!([{"session": []}]);
+    let paths = &mut doc["paths"];
+    paths["/downloads/tasks.csv"] = json!({"get": {
+        "summary": "导出任务清单（CSV，督查办与领导）", "security": session,
+        "parameters": [
+            q("section", "工作板块（精确匹配）"), q("lead_unit", "牵头单位名称、别名或编号"),
+            q("verdict", "最终结论：met | not_met | unverifiable | qualitative"),
+            q("q", "搜索"), q("disputed", "仅有争议的任务"),
+            q("light", "灯：red | amber | green"), q("leader", "责任领导（按台账写法）")
+        ],
+        "responses": tasks
+    }});
+    paths["/downloads/rounds/{id}/reports.csv"] = json!({"get": {
+        "summary": "导出一轮的填报情况（CSV，督查办与领导）", "security": session,
+        "parameters": [{"name": "id", "in": "path", "required": true, "schema": {"type": "integer"}}],
+        "responses": reports
+    }});
+    paths["/downloads/plan.json"] = json!({"get": {
+        "summary": "导出当前计划（JSON，督查办与领导）", "security": session,
+        "responses": plan
+    }});
 }
 
 #[cfg(test)]
@@ -229,7 +286,7 @@ mod tests {
     fn every_api_route_is_documented() {
         let doc = spec();
         for r in crate::route_list() {
-            if r.path.starts_with("/api/") || r.path == "/healthz" {
+            if r.path.starts_with("/api/") || r.path == "/healthz" || is_data_export(r.path) {
                 let op = &doc["paths"][r.path][r.method.to_ascii_lowercase()];
                 assert!(
                     op.is_object(),
@@ -239,5 +296,23 @@ mod tests {
                 );
             }
         }
+    }
+
+    /// The downloads that are data (CSV, JSON), not documents for print.
+    fn is_data_export(path: &str) -> bool {
+        path.starts_with("/downloads/") && (path.ends_with(".csv") || path.ends_with(".json"))
+    }
+
+    #[test]
+    fn exports_name_their_content_types() {
+        let doc = spec();
+        let ok = |p: &str| doc["paths"][p]["get"]["responses"]["200"]["content"].clone();
+        assert!(ok("/downloads/tasks.csv")["text/csv; charset=utf-8"].is_object());
+        assert!(ok("/downloads/rounds/{id}/reports.csv")["text/csv; charset=utf-8"].is_object());
+        assert!(ok("/downloads/plan.json")["application/json"].is_object());
+        // Session only: a token counts on /api/ alone, and the document must not promise it.
+        let sec = &doc["paths"]["/downloads/plan.json"]["get"]["security"];
+        assert_eq!(sec, &json!([{"session": []}]));
+        assert!(doc["paths"]["/downloads/tasks.csv"]["get"]["responses"]["403"].is_object());
     }
 }

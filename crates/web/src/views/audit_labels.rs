@@ -16,6 +16,8 @@ pub fn action_label(code: &str) -> String {
         "notice.close" => "办结督办单",
         "notice.escalate" => "督办单升级",
         "notice.issue" => "下发督办单",
+        "notice.number" => "编发文号",
+        "plan.settings" => "修改公文设置",
         "notification.post" => "发送站内通知",
         "notification.read" => "标记通知已读",
         "plan.import" => "导入台账",

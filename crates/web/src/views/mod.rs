@@ -66,6 +66,10 @@ const TEMPLATES: &[(&str, &str)] = &[
     ),
     ("tokens.html", include_str!("../../templates/tokens.html")),
     (
+        "plan_settings.html",
+        include_str!("../../templates/plan_settings.html"),
+    ),
+    (
         "notifications.html",
         include_str!("../../templates/notifications.html"),
     ),

@@ -55,6 +55,23 @@ sn: 赵
 departmentNumber: 不在台账里的单位
 userPassword: zhao-directory-pw
 
+dn: uid=sun,ou=people,dc=example,dc=gov
+objectClass: inetOrgPerson
+uid: sun
+cn: 孙主任
+sn: 孙
+employeeType: 科员
+employeeType: 督查办
+userPassword: sun-directory-pw
+
+dn: uid=qian,ou=people,dc=example,dc=gov
+objectClass: inetOrgPerson
+uid: qian
+cn: 钱副区长
+sn: 钱
+employeeType: 领导
+userPassword: qian-directory-pw
+
 dn: cn=duban-admins,ou=groups,dc=example,dc=gov
 objectClass: groupOfNames
 cn: duban-admins
@@ -68,14 +85,12 @@ member: uid=wang,ou=people,dc=example,dc=gov
 
 fn settings(url: &str) -> duban_web::LdapSettings {
     duban_web::LdapSettings {
-        url: url.to_string(),
         bind_dn: Some(ROOT_DN.into()),
         bind_password: Some(ROOT_PASSWORD.into()),
-        base_dn: BASE_DN.into(),
-        user_filter: "(uid={user})".into(),
         admin_group: Some("cn=duban-admins,ou=groups,dc=example,dc=gov".into()),
         leader_group: Some("cn=duban-leaders,ou=groups,dc=example,dc=gov".into()),
         unit_attr: Some("departmentNumber".into()),
+        ..duban_web::LdapSettings::new(url, BASE_DN)
     }
 }
 
@@ -213,6 +228,113 @@ async fn directory_logins_map_groups_and_units_to_roles() -> Result<()> {
         );
         app.finish().await;
     }
+    drop(server);
+    Ok(())
+}
+
+/// Directory logins over `ldaps://` and StartTLS against slapd presenting a certificate
+/// from a CA made for the test: trusted through `--ldap-ca-file` or the system's store,
+/// refused when neither vouches for it. And roles read from an attribute instead of groups.
+#[tokio::test]
+async fn directory_logins_over_tls_and_roles_from_an_attribute() -> Result<()> {
+    let ca = duban_testkit::TestCa::new("directory")?;
+    let Some(server) = duban_testkit::slapd_tls(LDIF, &ca)? else {
+        return Ok(());
+    };
+    let ldaps = server.ldaps_url.clone().context("ldaps url")?;
+    // The plain port by the name the certificate carries, for StartTLS.
+    let plain = server.url.replace("127.0.0.1", "localhost");
+    let other = duban_testkit::TestCa::new("someone else")?;
+    let dir = std::env::temp_dir().join(format!("duban-ldap-store-{}", std::process::id()));
+    std::fs::create_dir_all(&dir)?;
+    let bundle = dir.join("ca-certificates.crt");
+    std::fs::write(&bundle, format!("{}{}", other.ca_pem(), ca.ca_pem()))?;
+
+    let tls = |url: &str, starttls: bool, ca_pem: Option<&str>, store: Vec<std::path::PathBuf>| {
+        duban_web::LdapSettings {
+            starttls,
+            ca_pem: ca_pem.map(str::to_string),
+            system_ca_files: store,
+            ..settings(url)
+        }
+    };
+    let cases = [
+        (
+            "ldaps + CA file",
+            tls(&ldaps, false, Some(ca.ca_pem()), vec![]),
+            true,
+        ),
+        (
+            "StartTLS + CA file",
+            tls(&plain, true, Some(ca.ca_pem()), vec![]),
+            true,
+        ),
+        (
+            "ldaps + system store",
+            tls(&ldaps, false, None, vec![bundle.clone()]),
+            true,
+        ),
+        (
+            "ldaps, another CA",
+            tls(&ldaps, false, Some(other.ca_pem()), vec![]),
+            false,
+        ),
+        ("StartTLS, no CA", tls(&plain, true, None, vec![]), false),
+    ];
+    for b in backends() {
+        for (what, s, trusted) in &cases {
+            let s = s.clone();
+            let app = seeded_with(b, |c| c.ldap = Some(s)).await?;
+            let (_, status, v) = login(&app, "zhang", "zhang-directory-pw").await?;
+            if *trusted {
+                ensure!(
+                    status == StatusCode::OK && v["role"] == "admin",
+                    "{b:?} {what}: {status} {v}"
+                );
+            } else {
+                // An unverified directory is never asked for the password.
+                ensure!(
+                    status == StatusCode::FORBIDDEN,
+                    "{b:?} {what}: {status} {v}"
+                );
+                ensure!(
+                    v["error"]
+                        .as_str()
+                        .is_some_and(|e| e.contains("暂时无法连接")),
+                    "{b:?} {what}: {v}"
+                );
+            }
+            app.finish().await;
+        }
+
+        // Roles from employeeType: no groups configured at all.
+        let by_attr = duban_web::LdapSettings {
+            admin_group: None,
+            leader_group: None,
+            role_attr: Some("employeeType".into()),
+            role_map: duban_web::parse_ldap_role_map("督查办=admin,领导=leader")
+                .map_err(anyhow::Error::msg)?,
+            ..tls(&ldaps, false, Some(ca.ca_pem()), vec![])
+        };
+        let app = seeded_with(b, |c| c.ldap = Some(by_attr)).await?;
+        for (name, pw, role) in [
+            ("sun", "sun-directory-pw", "admin"),
+            ("qian", "qian-directory-pw", "leader"),
+            ("li", "li-directory-pw", "unit"),
+        ] {
+            let (_, status, v) = login(&app, name, pw).await?;
+            ensure!(
+                status == StatusCode::OK && v["role"] == role,
+                "{b:?} {name}: {status} {v}"
+            );
+        }
+        // In the admins' group but without a mapped value: no role from the attribute,
+        // and groups are not configured here.
+        let (_, status, _) = login(&app, "zhang", "zhang-directory-pw").await?;
+        ensure!(status == StatusCode::FORBIDDEN, "{b:?}: zhang {status}");
+        app.finish().await;
+    }
+    let _ = std::fs::remove_dir_all(&dir);
     drop(server);
     Ok(())
 }

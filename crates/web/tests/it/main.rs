@@ -4,6 +4,7 @@
 
 mod auth;
 mod cycle;
+mod documents;
 mod exports;
 mod files;
 mod forms;

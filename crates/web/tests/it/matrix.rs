@@ -710,6 +710,36 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             Body::Form("children=x"),
             [303, 403, 403, 403, 400],
         ),
+        // Issue 15: 公文设置 (office only); a notice's forms: the unit it is addressed to
+        // may print its 督办单, and a 催办单 only once the office or a leader has issued it.
+        (
+            "GET",
+            "/admin/plan-settings",
+            "/admin/plan-settings",
+            Body::None,
+            [303, 403, 403, 403, 200],
+        ),
+        (
+            "POST",
+            "/admin/plan-settings",
+            "/admin/plan-settings",
+            Body::Form("report_pattern=x"),
+            [303, 403, 403, 403, 400],
+        ),
+        (
+            "GET",
+            "/notices/{id}/supervision.docx",
+            "/notices/{notice}/supervision.docx",
+            Body::None,
+            [303, 404, 200, 200, 200],
+        ),
+        (
+            "GET",
+            "/notices/{id}/reminder.docx",
+            "/notices/{notice}/reminder.docx",
+            Body::None,
+            [303, 404, 404, 200, 200],
+        ),
     ]
 }
 
