@@ -41,6 +41,8 @@ pub(crate) mod outbox;
 pub(crate) mod plan_ledger;
 #[path = "sql/plans.rs"]
 pub(crate) mod plans;
+#[path = "sql/publication.rs"]
+pub(crate) mod publication;
 #[path = "sql/reimport.rs"]
 pub(crate) mod reimport;
 #[path = "sql/reminders.rs"]
@@ -49,6 +51,8 @@ pub(crate) mod reminders;
 pub(crate) mod reopen;
 #[path = "sql/reports.rs"]
 pub(crate) mod reports;
+#[path = "sql/scores.rs"]
+pub(crate) mod scores;
 #[path = "sql/search.rs"]
 pub(crate) mod search;
 #[path = "sql/sessions.rs"]

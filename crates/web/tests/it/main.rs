@@ -16,6 +16,7 @@ mod matrix;
 mod milestones;
 mod oversight;
 mod pages;
+mod people;
 mod proxy;
 mod reminders;
 mod scope;
