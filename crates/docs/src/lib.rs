@@ -38,6 +38,7 @@
 mod blocks;
 mod bulletin;
 mod chart;
+mod credentials;
 mod error;
 mod evidence;
 mod fonts;
@@ -55,6 +56,7 @@ mod xml;
 pub use bulletin::{
     BulletinData, BulletinOptions, LagKind, LaggingTask, NoticeRow, RankedUnit, UnitRow, bulletin,
 };
+pub use credentials::{CREDENTIAL_COLUMNS, CredentialRow, credentials_xlsx};
 pub use error::DocsError;
 pub use evidence::evidence_sentences;
 pub use geometry::{DocGrid, PageGeometry, mm_to_twips};

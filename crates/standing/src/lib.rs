@@ -10,6 +10,7 @@
 mod evidence;
 mod figures;
 pub mod lights;
+pub mod scores;
 
 use duban_model::{Target, Verdict};
 use serde::Serialize;

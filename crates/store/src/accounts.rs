@@ -245,6 +245,9 @@ pub struct User {
     pub created_at: OffsetDateTime,
     /// Where email reminders go when the user's unit has no address of its own.
     pub email: Option<String>,
+    /// Set while the account is disabled: it cannot log in or use a token.
+    #[serde(with = "time::serde::rfc3339::option")]
+    pub disabled_at: Option<OffsetDateTime>,
 }
 
 #[derive(Debug, Clone)]
@@ -282,6 +285,7 @@ pub(crate) struct UserRow {
     pub locked_until: Option<i64>,
     pub created_at: i64,
     pub email: Option<String>,
+    pub disabled_at: Option<i64>,
 }
 
 impl UserRow {
@@ -299,6 +303,7 @@ impl UserRow {
             locked_until: from_unix_opt(self.locked_until),
             created_at: from_unix(self.created_at),
             email: self.email,
+            disabled_at: from_unix_opt(self.disabled_at),
         }
     }
 }
@@ -313,6 +318,49 @@ impl User {
             "must_change": self.must_change,
         })
     }
+}
+
+/// An account made by [`Store::create_unit_accounts`], with its generated password: the only
+/// moment the password exists in clear (it is stored hashed), for the credentials sheet.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IssuedAccount {
+    pub unit: String,
+    pub display_name: String,
+    pub username: String,
+    pub password: String,
+}
+
+/// Sixteen characters from an alphabet without look-alikes (0/O, 1/l/I): about 93 bits, from
+/// the thread's cryptographically secure generator.
+pub fn generate_password() -> String {
+    const ALPHABET: &[u8] = b"abcdefghijkmnpqrstuvwxyzABCDEFGHJKLMNPQRSTUVWXYZ23456789";
+    loop {
+        let p: String = (0..16)
+            .map(|_| ALPHABET[rand::random_range(0..ALPHABET.len())] as char)
+            .collect();
+        // Vanishingly rare, but a generated password must pass the same rules as a typed one.
+        if validate_password(&p, "").is_ok() {
+            return p;
+        }
+    }
+}
+
+/// The user name a unit's generated account gets: `dw` and the unit's id ("单位"), made
+/// unique with a suffix by the caller when taken.
+pub(crate) fn unit_username(unit: UnitId, attempt: u32) -> String {
+    if attempt == 0 {
+        format!("dw{}", unit.0)
+    } else {
+        format!("dw{}-{}", unit.0, attempt + 1)
+    }
+}
+
+/// One account to create in a batch: the unit, its name and the generated password's hash.
+pub(crate) struct BatchAccount {
+    pub unit: UnitId,
+    pub unit_name: String,
+    pub hash: String,
+    pub password: String,
 }
 
 fn validate_username(username: &str) -> Result<(), StoreError> {
@@ -385,6 +433,68 @@ impl Store {
                 None => false,
             },
         )
+    }
+
+    /// Disables or re-enables an account (admin action). Disabling ends its sessions in the
+    /// same transaction; its tokens stop working because every lookup checks the flag.
+    pub async fn set_user_disabled(
+        &self,
+        user: UserId,
+        disabled: bool,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, accounts::set_disabled(user, disabled, now, actor))
+    }
+
+    /// Creates an account for every unit of `plan` (named by one of its current tasks) that
+    /// has none, each with a generated password it must change at first login, in one
+    /// transaction with one audit entry per account and one for the batch. Returns the
+    /// accounts with their passwords in clear, for the credentials sheet; nothing keeps them.
+    pub async fn create_unit_accounts(
+        &self,
+        plan: crate::PlanId,
+        actor: &str,
+    ) -> Result<Vec<IssuedAccount>, StoreError> {
+        let units = dispatch!(self, accounts::units_without_account(plan))?;
+        let mut batch = Vec::with_capacity(units.len());
+        for (unit, unit_name) in units {
+            let password = generate_password();
+            let hash = self.hasher.hash_async(&password).await?;
+            batch.push(BatchAccount {
+                unit,
+                unit_name,
+                hash,
+                password,
+            });
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, accounts::create_batch(plan, &batch, now, actor))
+    }
+
+    /// The units named by a current task of `plan` that have no account yet, by name.
+    pub async fn units_without_account(
+        &self,
+        plan: crate::PlanId,
+    ) -> Result<Vec<(UnitId, String)>, StoreError> {
+        dispatch!(self, accounts::units_without_account(plan))
+    }
+
+    /// Sets an account's 姓名 (admin action).
+    pub async fn rename_user(
+        &self,
+        user: UserId,
+        display_name: &str,
+        actor: &str,
+    ) -> Result<(), StoreError> {
+        let name = display_name.trim();
+        if name.is_empty() || name.chars().count() > 64 {
+            return Err(StoreError::Invalid(
+                "姓名不能为空，且不能超过64个字符".into(),
+            ));
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, accounts::rename(user, name, now, actor))
     }
 
     /// Lifts a lock before it expires (admin action).

@@ -55,10 +55,12 @@ mod passwords;
 mod plan_ledger;
 mod plans;
 mod postgres;
+mod publication;
 mod reimport;
 mod reminders;
 mod reopen;
 mod reports;
+mod scores;
 mod search;
 mod sessions;
 mod sniff;
@@ -84,8 +86,8 @@ use sqlx::sqlite::{
 };
 
 pub use accounts::{
-    ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, LOCK_SECONDS, LoginOutcome, MAX_FAILED_LOGINS,
-    NewUser, Role, User,
+    ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, IssuedAccount, LOCK_SECONDS, LoginOutcome,
+    MAX_FAILED_LOGINS, NewUser, Role, User, generate_password,
 };
 pub use audit::{AuditEntry, AuditFault, AuditReport};
 pub use audit_checkpoint::{AuditHead, Checkpoint};
@@ -112,8 +114,10 @@ pub use notifications::{NewNotification, Notification};
 pub use outbox::{Delivery, DeliveryStatus, EnqueueCounts, NewDelivery};
 pub use passwords::PasswordHasher;
 pub use plans::{ImportWarning, Plan, PlanTable};
+pub use publication::{MAX_PUBLIC_NOTE_CHARS, PublicTask};
 pub use reimport::ReimportSummary;
 pub use reminders::PendingReport;
+pub use scores::UnitScoreCounts;
 /// The last second of a due date (ISO "YYYY-MM-DD") in China Standard Time, as unix
 /// seconds; `None` for a malformed date. Reports and notice answers are on time up to it.
 pub fn due_deadline(due_date: &str) -> Option<i64> {
@@ -132,7 +136,7 @@ pub use tasks::{
     UnitLink, VerdictCounts,
 };
 pub use tokens::{ApiToken, CreatedToken, Revoker, TOKEN_PREFIX, TokenScope};
-pub use units::Unit;
+pub use units::{MergeSummary, Unit};
 pub use verdicts::{OverrideDecision, StandingEvent, StandingStep};
 
 pub use notice_docs::{DocNumber, NoticeDocKind};

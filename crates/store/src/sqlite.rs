@@ -45,6 +45,8 @@ pub(crate) mod plan_ledger;
 pub(crate) mod plan_settings;
 #[path = "sql/plans.rs"]
 pub(crate) mod plans;
+#[path = "sql/publication.rs"]
+pub(crate) mod publication;
 #[path = "sql/reimport.rs"]
 pub(crate) mod reimport;
 #[path = "sql/reminders.rs"]
@@ -53,6 +55,8 @@ pub(crate) mod reminders;
 pub(crate) mod reopen;
 #[path = "sql/reports.rs"]
 pub(crate) mod reports;
+#[path = "sql/scores.rs"]
+pub(crate) mod scores;
 #[path = "sql/search.rs"]
 pub(crate) mod search;
 #[path = "sql/sessions.rs"]

@@ -37,7 +37,42 @@ pub(crate) fn parse_aliases(json: &str) -> Vec<String> {
     serde_json::from_str(json).unwrap_or_default()
 }
 
+/// What a merge moved, for the office's confirmation message.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct MergeSummary {
+    /// Task links moved to the surviving unit.
+    pub links_moved: u64,
+    /// Links dropped because the surviving unit already had them.
+    pub links_folded: u64,
+    /// Reports, contributions, notices, extension requests, close-outs, files, answers,
+    /// hand-overs, change requests, notifications and deliveries moved.
+    pub records_moved: u64,
+    /// Accounts moved.
+    pub accounts_moved: u64,
+}
+
 impl Store {
+    /// Merges unit `from` into unit `into` (e.g. 区工投公司 into 工投公司), in one transaction:
+    /// `from`'s task links (duplicates folded), reports, contributions, notices, extension
+    /// requests, close-outs, files, answers, hand-overs, change requests, notifications,
+    /// deliveries and accounts move to `into`; `from`'s name and aliases become aliases of
+    /// `into`, so a later import naming it maps to `into`; `from` is removed; audited.
+    /// Refused for a unit into itself, for units whose tasks lie in different plans, and
+    /// when both units reported on the same task in the same round (the office decides which
+    /// report stands first).
+    pub async fn merge_units(
+        &self,
+        into: UnitId,
+        from: UnitId,
+        actor: &str,
+    ) -> Result<MergeSummary, StoreError> {
+        if into == from {
+            return Err(StoreError::Invalid("不能把单位合并到它自己".into()));
+        }
+        let now = to_unix(OffsetDateTime::now_utc());
+        dispatch!(self, units::merge(into, from, now, actor))
+    }
+
     /// Every unit, by name.
     pub async fn units(&self) -> Result<Vec<Unit>, StoreError> {
         dispatch!(self, units::list(None))

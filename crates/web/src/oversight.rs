@@ -433,21 +433,33 @@ pub fn ranking(stats: &[UnitRoundStats], sort: RankSort, desc: bool) -> Vec<Rank
         RankSort::Name => None,
     };
     let keys: Vec<Option<f64>> = rows.iter().map(key).collect();
-    let same = |i: usize, j: usize| matches!((keys[i], keys[j]), (Some(a), Some(b)) if a == b);
-    let mut place = 0;
-    for i in 0..rows.len() {
-        if i == 0 || !same(i, i - 1) {
-            place = i + 1;
-        }
-        let tied = (i > 0 && same(i, i - 1)) || (i + 1 < rows.len() && same(i, i + 1));
-        rows[i].rank = place;
-        rows[i].rank_label = if tied {
-            format!("并列{place}")
-        } else {
-            place.to_string()
-        };
+    for (row, (rank, label)) in rows.iter_mut().zip(shared_ranks(&keys)) {
+        row.rank = rank;
+        row.rank_label = label;
     }
     rows
+}
+
+/// Places for rows already in order by `keys`: equal keys share a place, labelled "并列n",
+/// and the next place skips past them (1, 并列2, 并列2, 4); rows without a key (sorted by
+/// name) are numbered in order. One rule for every ranking: overview, scores, bulletin.
+pub fn shared_ranks(keys: &[Option<f64>]) -> Vec<(usize, String)> {
+    let same = |i: usize, j: usize| matches!((keys[i], keys[j]), (Some(a), Some(b)) if a == b);
+    let mut place = 0;
+    (0..keys.len())
+        .map(|i| {
+            if i == 0 || !same(i, i - 1) {
+                place = i + 1;
+            }
+            let tied = (i > 0 && same(i, i - 1)) || (i + 1 < keys.len() && same(i, i + 1));
+            let label = if tied {
+                format!("并列{place}")
+            } else {
+                place.to_string()
+            };
+            (place, label)
+        })
+        .collect()
 }
 
 /// The bulletin's figures for a round: per lead unit from `round_stats`, the lagging tasks,

@@ -79,6 +79,7 @@ impl Application {
             pending: Arc::new(PendingImports::default()),
             current: Arc::new(Default::default()),
             overview_caches: Arc::new(Default::default()),
+            public_pages: Arc::new(Default::default()),
         };
         Ok(Application {
             listener,

@@ -19,4 +19,6 @@ pub struct AppState {
     pub notifier: duban_notify::Notifier,
     /// The overview's light counts and ranking, cached per revision (see `oversight`).
     pub overview_caches: Arc<crate::oversight::OverviewCaches>,
+    /// Rendered public pages (公开), cached per plan revision.
+    pub public_pages: Arc<crate::routes::public::PublicCache>,
 }

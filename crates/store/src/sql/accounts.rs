@@ -4,18 +4,18 @@ use super::Pool;
 use super::audit::append;
 use super::common::{Tx, begin_write};
 use crate::accounts::{
-    ADDRESS_FORGET_SECONDS, ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, AddressState, LOCK_SECONDS,
-    MAX_FAILED_LOGINS, UserRow, throttle_delay,
+    ADDRESS_FORGET_SECONDS, ADDRESS_FREE_FAILURES, ADDRESS_MAX_DELAY, AddressState, BatchAccount,
+    IssuedAccount, LOCK_SECONDS, MAX_FAILED_LOGINS, UserRow, throttle_delay, unit_username,
 };
 use crate::audit::Change;
 use crate::directory::DirectoryUser;
 use crate::time_util::from_unix;
-use crate::{LoginOutcome, NewUser, StoreError, User, UserId};
+use crate::{LoginOutcome, NewUser, PlanId, StoreError, UnitId, User, UserId};
 
 macro_rules! user_cols {
     () => {
         "id, username, display_name, role, unit_id, password_hash, must_change, failed_count, \
-         locked_until, created_at, email"
+         locked_until, created_at, email, disabled_at"
     };
 }
 
@@ -165,6 +165,197 @@ pub(crate) async fn unlock(
     Ok(())
 }
 
+/// The units named by a current task of `plan` that have no account, by name.
+const UNITS_WITHOUT_ACCOUNT: &str = "SELECT u.id, u.name FROM units u WHERE EXISTS \
+     (SELECT 1 FROM task_units tu JOIN tasks t ON t.id = tu.task_id \
+      WHERE tu.unit_id = u.id AND t.plan_id = $1 AND t.retired_at IS NULL) \
+     AND NOT EXISTS (SELECT 1 FROM users a WHERE a.unit_id = u.id) ORDER BY u.name";
+
+pub(crate) async fn units_without_account(
+    pool: &Pool,
+    plan: PlanId,
+) -> Result<Vec<(UnitId, String)>, StoreError> {
+    let rows = sqlx::query(UNITS_WITHOUT_ACCOUNT)
+        .bind(plan)
+        .fetch_all(pool)
+        .await?;
+    rows.iter()
+        .map(|r| Ok((UnitId(r.try_get("id")?), r.try_get("name")?)))
+        .collect()
+}
+
+pub(crate) async fn create_batch(
+    pool: &Pool,
+    plan: PlanId,
+    batch: &[BatchAccount],
+    now: i64,
+    actor: &str,
+) -> Result<Vec<IssuedAccount>, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    // Units that got an account since the list was read are left alone.
+    let still: Vec<i64> = sqlx::query(UNITS_WITHOUT_ACCOUNT)
+        .bind(plan)
+        .fetch_all(&mut **tx)
+        .await?
+        .iter()
+        .map(|r| r.try_get("id"))
+        .collect::<Result<_, _>>()?;
+    let mut issued = Vec::new();
+    for a in batch.iter().filter(|a| still.contains(&a.unit.0)) {
+        let mut attempt = 0;
+        let username = loop {
+            let name = unit_username(a.unit, attempt);
+            let taken = sqlx::query("SELECT 1 AS one FROM users WHERE username = $1")
+                .bind(&name)
+                .fetch_optional(&mut **tx)
+                .await?
+                .is_some();
+            if !taken {
+                break name;
+            }
+            attempt += 1;
+        };
+        let display_name = format!("{}联络员", a.unit_name);
+        let row: UserRow = sqlx::query_as(concat!(
+            "INSERT INTO users (username, display_name, role, unit_id, password_hash, must_change, \
+             failed_count, created_at) VALUES ($1, $2, 'unit', $3, $4, $5, 0, $6) RETURNING ",
+            user_cols!()
+        ))
+        .bind(&username)
+        .bind(&display_name)
+        .bind(a.unit)
+        .bind(&a.hash)
+        .bind(true)
+        .bind(now)
+        .fetch_one(&mut **tx)
+        .await?;
+        let user = row.into_user();
+        append(
+            &mut tx,
+            Change {
+                actor,
+                action: "user.create",
+                entity: "user",
+                entity_id: Some(user.id.to_string()),
+                before: None,
+                after: Some(user.audit_json()),
+                at: now,
+            },
+        )
+        .await?;
+        issued.push(IssuedAccount {
+            unit: a.unit_name.clone(),
+            display_name,
+            username,
+            password: a.password.clone(),
+        });
+    }
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action: "user.batch_create",
+            entity: "plan",
+            entity_id: Some(plan.to_string()),
+            before: None,
+            after: Some(serde_json::json!({
+                "count": issued.len(),
+                "usernames": issued.iter().map(|a| a.username.as_str()).collect::<Vec<_>>(),
+            })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(issued)
+}
+
+pub(crate) async fn rename(
+    pool: &Pool,
+    user: UserId,
+    display_name: &str,
+    now: i64,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let before: Option<String> = sqlx::query("SELECT display_name FROM users WHERE id = $1")
+        .bind(user)
+        .fetch_optional(&mut **tx)
+        .await?
+        .map(|r| r.try_get("display_name"))
+        .transpose()?;
+    let Some(before) = before else {
+        return Err(StoreError::NotFound("该用户"));
+    };
+    sqlx::query("UPDATE users SET display_name = $1 WHERE id = $2")
+        .bind(display_name)
+        .bind(user)
+        .execute(&mut **tx)
+        .await?;
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action: "user.rename",
+            entity: "user",
+            entity_id: Some(user.to_string()),
+            before: Some(serde_json::json!({ "display_name": before })),
+            after: Some(serde_json::json!({ "display_name": display_name })),
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
+pub(crate) async fn set_disabled(
+    pool: &Pool,
+    user: UserId,
+    disabled: bool,
+    now: i64,
+    actor: &str,
+) -> Result<(), StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let done = sqlx::query(
+        "UPDATE users SET disabled_at = CASE WHEN $1 THEN COALESCE(disabled_at, $2) END \
+         WHERE id = $3",
+    )
+    .bind(disabled)
+    .bind(now)
+    .bind(user)
+    .execute(&mut **tx)
+    .await?;
+    if done.rows_affected() == 0 {
+        return Err(StoreError::NotFound("该用户"));
+    }
+    if disabled {
+        sqlx::query("DELETE FROM sessions WHERE user_id = $1")
+            .bind(user)
+            .execute(&mut **tx)
+            .await?;
+    }
+    append(
+        &mut tx,
+        Change {
+            actor,
+            action: if disabled {
+                "user.disable"
+            } else {
+                "user.enable"
+            },
+            entity: "user",
+            entity_id: Some(user.to_string()),
+            before: None,
+            after: None,
+            at: now,
+        },
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(())
+}
+
 pub(crate) async fn address_state(
     pool: &Pool,
     client: &str,
@@ -224,7 +415,8 @@ async fn login_succeeded(
     now: i64,
 ) -> Result<Option<User>, StoreError> {
     let row: Option<UserRow> = sqlx::query_as(concat!(
-        "UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1 RETURNING ",
+        "UPDATE users SET failed_count = 0, locked_until = NULL WHERE id = $1 \
+         AND disabled_at IS NULL RETURNING ",
         user_cols!()
     ))
     .bind(user)

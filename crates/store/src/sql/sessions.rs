@@ -36,7 +36,8 @@ pub(crate) async fn lookup(
 ) -> Result<Option<SessionUser>, StoreError> {
     let row = sqlx::query(
         "SELECT s.user_id, s.csrf, s.created_at, s.last_seen, u.username, u.display_name, u.role, u.unit_id, \
-         u.must_change, u.ldap FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1",
+         u.must_change, u.ldap FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 \
+         AND u.disabled_at IS NULL",
     )
     .bind(token_hash)
     .fetch_optional(pool)

@@ -156,7 +156,8 @@ pub(crate) async fn lookup(
     let row = sqlx::query(
         "SELECT t.id, t.scope, t.expires_at, t.last_used, t.revoked_at, t.prefix, t.user_id, \
          u.username, u.display_name, u.role, u.unit_id, u.must_change, u.ldap \
-         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1",
+         FROM api_tokens t JOIN users u ON u.id = t.user_id WHERE t.token_hash = $1 \
+         AND u.disabled_at IS NULL",
     )
     .bind(hash)
     .fetch_optional(pool)

@@ -18,7 +18,7 @@ use crate::oversight;
 use crate::state::AppState;
 
 const DOCX: &str = "application/vnd.openxmlformats-officedocument.wordprocessingml.document";
-const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
+pub(crate) const XLSX: &str = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet";
 
 /// `attachment` with an ASCII fallback name and the real (Chinese) name as RFC 5987
 /// `filename*`, which every current browser prefers.

@@ -22,12 +22,15 @@ pub mod notifications;
 pub mod openapi;
 pub mod pages;
 pub mod plan_settings;
+pub mod public;
 pub mod reporting;
 pub mod review;
 pub mod rounds;
+pub mod scores;
 pub mod tasks_admin;
 pub mod todo;
 pub mod tokens;
+pub mod unit_merge;
 pub mod users;
 
 use axum::Router;
@@ -132,6 +135,48 @@ const TABLE: &[(&str, &str, Access, Handler)] = &[
     }),
     ("POST", "/admin/users/{id}/password", Access::Admin, || {
         post(users::reset_password)
+    }),
+    ("POST", "/admin/users/batch", Access::Admin, || {
+        post(users::create_batch)
+    }),
+    ("POST", "/admin/users/{id}/disable", Access::Admin, || {
+        post(users::disable)
+    }),
+    ("POST", "/admin/users/{id}/enable", Access::Admin, || {
+        post(users::enable)
+    }),
+    ("POST", "/admin/users/{id}/name", Access::Admin, || {
+        post(users::rename)
+    }),
+    ("GET", "/admin/units/merge", Access::Admin, || {
+        get(unit_merge::page)
+    }),
+    ("POST", "/admin/units/merge", Access::Admin, || {
+        post(unit_merge::submit)
+    }),
+    // 公开: the plan's public page (no login, no session lookup) and the office's settings.
+    ("GET", "/public/{plan}", Access::Anonymous, || {
+        get(public::page)
+    }),
+    ("GET", "/admin/public", Access::Admin, || {
+        get(public::settings)
+    }),
+    ("POST", "/admin/public", Access::Admin, || {
+        post(public::toggle)
+    }),
+    (
+        "POST",
+        "/admin/tasks/{id}/public-note",
+        Access::Admin,
+        || post(public::set_note),
+    ),
+    // 考核: scores per round (a unit sees its own row) and the office's weights.
+    ("GET", "/scores", Access::Session, || get(scores::page)),
+    ("GET", "/admin/scores", Access::Admin, || {
+        get(scores::settings)
+    }),
+    ("POST", "/admin/scores", Access::Admin, || {
+        post(scores::save)
     }),
     // The reporting cycle: the unit's tasks and report form (unit accounts only; the
     // handlers refuse other roles and other units' tasks), the office's rounds and review.

@@ -21,12 +21,35 @@ pub async fn page(
     render(&app, &user, None, None).await
 }
 
+/// A message shown once above the accounts (a generated temporary password, or what an
+/// action did).
+#[derive(Default)]
+struct Notice {
+    error: Option<String>,
+    done: Option<String>,
+}
+
 async fn render(
     app: &AppState,
     user: &SessionUser,
     error: Option<String>,
     form: Option<&UserForm>,
 ) -> Result<Html<String>, PageError> {
+    render_with(app, user, Notice { error, done: None }, form).await
+}
+
+async fn render_with(
+    app: &AppState,
+    user: &SessionUser,
+    notice: Notice,
+    form: Option<&UserForm>,
+) -> Result<Html<String>, PageError> {
+    let Notice { error, done } = notice;
+    let plan = crate::current::current_plan(app).await?;
+    let without_account = match &plan {
+        Some(p) => app.store.units_without_account(p.id).await?.len(),
+        None => 0,
+    };
     let units = app.store.units().await?;
     let users = app.store.list_users().await?;
     let users: Vec<_> = users
@@ -40,6 +63,7 @@ async fn render(
                 unit => u.unit_id.and_then(|id| units.iter().find(|x| x.id == id)).map(|x| x.display()),
                 must_change => u.must_change,
                 locked => u.locked_until.is_some_and(|t| t > time::OffsetDateTime::now_utc()),
+                disabled => u.disabled_at.is_some(),
                 failed => u.failed_count,
                 created_at => fmt_time(u.created_at),
             }
@@ -56,7 +80,7 @@ async fn render(
         "users.html",
         Some(user),
         "users",
-        context! { users, units => unit_options, error, form },
+        context! { users, units => unit_options, error, done, form, without_account, has_plan => plan.is_some() },
     )
 }
 
@@ -124,6 +148,7 @@ pub async fn unlock(
 
 #[derive(Deserialize)]
 pub struct ResetForm {
+    #[serde(default)]
     password: String,
 }
 
@@ -136,9 +161,12 @@ pub async fn reset_password(
     Form(f): Form<ResetForm>,
 ) -> Result<Response, PageError> {
     let target = user_id(&id)?;
+    // Left empty, the password is generated and shown once, on the page this answers with.
+    let generated = f.password.is_empty().then(duban_store::generate_password);
+    let password = generated.as_deref().unwrap_or(&f.password);
     match app
         .store
-        .set_password(target, &f.password, true, &user.username)
+        .set_password(target, password, true, &user.username)
         .await
     {
         Ok(()) => {}
@@ -149,5 +177,139 @@ pub async fn reset_password(
         Err(e) => return Err(e.into()),
     }
     app.store.delete_user_sessions(target).await?;
+    let Some(password) = generated else {
+        return Ok(Redirect::to("/admin/users").into_response());
+    };
+    let who = app
+        .store
+        .user(target)
+        .await?
+        .map(|u| u.username)
+        .unwrap_or_default();
+    let done = format!(
+        "已为“{who}”生成临时密码：{password}（只显示这一次，请当面或电话告知；首次登录须修改）"
+    );
+    let notice = Notice {
+        error: None,
+        done: Some(done),
+    };
+    let html = render_with(&app, &user, notice, None).await?;
+    // The page holds a password: no cache may keep it.
+    Ok(([(axum::http::header::CACHE_CONTROL, "no-store")], html).into_response())
+}
+
+/// Creates an account for every unit of the current plan that has none and answers with the
+/// credentials sheet (.xlsx) at once: the passwords exist in clear only in this response.
+pub async fn create_batch(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+) -> Result<Response, PageError> {
+    let Some(plan) = crate::current::current_plan(&app).await? else {
+        let html = render(
+            &app,
+            &user,
+            Some("尚未导入台账，没有可建账号的单位".into()),
+            None,
+        )
+        .await?;
+        return Ok((StatusCode::BAD_REQUEST, html).into_response());
+    };
+    let issued = app
+        .store
+        .create_unit_accounts(plan.id, &user.username)
+        .await?;
+    if issued.is_empty() {
+        let html = render(
+            &app,
+            &user,
+            Some("本计划的单位都已有账号，无需批量创建".into()),
+            None,
+        )
+        .await?;
+        return Ok((StatusCode::BAD_REQUEST, html).into_response());
+    }
+    let rows: Vec<duban_docs::CredentialRow> = issued
+        .into_iter()
+        .map(|a| duban_docs::CredentialRow {
+            unit: a.unit,
+            name: a.display_name,
+            username: a.username,
+            password: a.password,
+        })
+        .collect();
+    let login = login_url(&app);
+    let bytes = duban_docs::credentials_xlsx(&rows, &login)
+        .map_err(|e| Failure::Internal(format!("生成账号清单失败：{e}")))?;
+    let name = format!("{}单位账号清单.xlsx", plan.name);
+    Ok(crate::routes::downloads::file(
+        bytes,
+        crate::routes::downloads::XLSX,
+        "accounts.xlsx",
+        &name,
+    ))
+}
+
+/// Where the sheet tells people to log in: the configured public address when there is one,
+/// else the service's own path.
+fn login_url(app: &AppState) -> String {
+    let path = crate::site::url("/login");
+    match &app.config.public_url {
+        Some(u) => format!("{}{path}", u.trim_end_matches('/')),
+        None => path,
+    }
+}
+
+/// Disables an account: it can no longer log in or use its tokens; its sessions end.
+pub async fn disable(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    let target = user_id(&id)?;
+    if target == user.user_id {
+        let html = render(&app, &user, Some("不能停用自己正在使用的账号".into()), None).await?;
+        return Ok((StatusCode::BAD_REQUEST, html).into_response());
+    }
+    app.store
+        .set_user_disabled(target, true, &user.username)
+        .await?;
     Ok(Redirect::to("/admin/users").into_response())
+}
+
+/// Enables a disabled account again.
+pub async fn enable(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+) -> Result<Response, PageError> {
+    app.store
+        .set_user_disabled(user_id(&id)?, false, &user.username)
+        .await?;
+    Ok(Redirect::to("/admin/users").into_response())
+}
+
+#[derive(Deserialize)]
+pub struct NameForm {
+    display_name: String,
+}
+
+/// Sets an account's 姓名.
+pub async fn rename(
+    State(app): State<AppState>,
+    CurrentUser(user): CurrentUser,
+    Path(id): Path<String>,
+    Form(f): Form<NameForm>,
+) -> Result<Response, PageError> {
+    match app
+        .store
+        .rename_user(user_id(&id)?, &f.display_name, &user.username)
+        .await
+    {
+        Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
+        Err(StoreError::Invalid(m)) => {
+            let html = render(&app, &user, Some(format!("修改姓名失败：{m}")), None).await?;
+            Ok((StatusCode::BAD_REQUEST, html).into_response())
+        }
+        Err(e) => Err(e.into()),
+    }
 }

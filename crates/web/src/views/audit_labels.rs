@@ -65,6 +65,15 @@ pub fn action_label(code: &str) -> String {
         "token.create" => "创建接口令牌",
         "token.revoke" => "吊销接口令牌",
         "token.use_revoked" => "使用已吊销的令牌",
+        "user.batch_create" => "批量新建单位账号",
+        "user.disable" => "停用账号",
+        "user.enable" => "启用账号",
+        "user.rename" => "修改姓名",
+        "unit.merge" => "合并单位",
+        "plan.publish" => "开启公开页面",
+        "plan.unpublish" => "关闭公开页面",
+        "task.public_note" => "设置公开说明",
+        "plan.score_rules" => "设置考核规则",
         _ => return code.to_string(),
     };
     name.to_string()

@@ -100,6 +100,20 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/handover.html"),
     ),
     ("todo.html", include_str!("../../templates/todo.html")),
+    (
+        "unit_merge.html",
+        include_str!("../../templates/unit_merge.html"),
+    ),
+    ("public.html", include_str!("../../templates/public.html")),
+    (
+        "public_admin.html",
+        include_str!("../../templates/public_admin.html"),
+    ),
+    ("scores.html", include_str!("../../templates/scores.html")),
+    (
+        "score_rules.html",
+        include_str!("../../templates/score_rules.html"),
+    ),
 ];
 
 pub struct Templates {

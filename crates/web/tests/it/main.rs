@@ -19,6 +19,7 @@ mod matrix;
 mod milestones;
 mod oversight;
 mod pages;
+mod people;
 mod proxy;
 mod reminders;
 mod review_batch;
