@@ -102,12 +102,8 @@ fn report_digest(
     let first = items.first()?;
     let unit_name = &first.report.unit_name;
     let n = items.len();
-    // One task: straight to its report form; several: the unit's list for the round.
-    let path = match items {
-        [only] => report_path(round, &only.report),
-        _ => format!("/my?round={}", round.id),
-    };
-    let (link, url_line) = link(cfg, path);
+    // The unit's list for the round; each task's own form is linked on its line below.
+    let (link, url_line) = link(cfg, format!("/my?round={}", round.id));
     let subject = match (overdue, n) {
         (true, 1) => format!(
             "【催办】“{}”填报已逾期：{}",
@@ -146,9 +142,7 @@ fn report_digest(
             status_zh(p.report.status),
         ));
         // Each task's own form, when the service's address is known to put in front.
-        if let Some(base) = cfg.app_url.as_deref()
-            && n > 1
-        {
+        if let Some(base) = cfg.app_url.as_deref() {
             lines.push_str(&format!(
                 "
   填报：{}{}",

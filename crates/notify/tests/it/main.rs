@@ -229,7 +229,9 @@ async fn an_overdue_unit_gets_one_email_and_one_webhook_naming_task_and_round() 
                 && body.contains("“1月”")
                 && body.contains("区科技局")
                 && body.contains("未填报")
-                && body.contains("http://duban.local/my?round="),
+                && body.contains("http://duban.local/my?round=")
+                // Each task's own report form.
+                && body.contains("填报：http://duban.local/rounds/"),
             "body: {body}"
         );
         let calls = hook.received();

@@ -178,7 +178,7 @@ pub async fn password_page(
             "password.html",
             Some(&user),
             "password",
-            context! { must, error => () },
+            context! { must, error => (), field => () },
         )?
         .into_response())
 }
@@ -197,20 +197,22 @@ pub async fn password_submit(
     Form(f): Form<PasswordForm>,
 ) -> Result<Response, PageError> {
     local_password_only(&user)?;
-    let fail = |status: StatusCode, msg: &str| -> Result<Response, PageError> {
+    // The message goes beside the field it is about; passwords are never echoed back.
+    let fail = |status: StatusCode, field: &str, msg: &str| -> Result<Response, PageError> {
         let html = app.templates.page(
             "password.html",
             Some(&user),
             "password",
-            context! { must => user.must_change, error => msg },
+            context! { must => user.must_change, error => msg, field },
         )?;
         Ok((status, html).into_response())
     };
+    let mistake = StatusCode::UNPROCESSABLE_ENTITY;
     if f.new != f.confirm {
-        return fail(StatusCode::BAD_REQUEST, "两次输入的新密码不一致");
+        return fail(mistake, "confirm", "两次输入的新密码不一致");
     }
     if f.new == f.current {
-        return fail(StatusCode::BAD_REQUEST, "新密码不能与原密码相同");
+        return fail(mistake, "new", "新密码不能与原密码相同");
     }
     let now = OffsetDateTime::now_utc();
     match app
@@ -219,9 +221,13 @@ pub async fn password_submit(
         .await?
     {
         LoginOutcome::Ok(_) => {}
-        LoginOutcome::BadCredentials => return fail(StatusCode::BAD_REQUEST, "原密码不正确"),
+        LoginOutcome::BadCredentials => return fail(mistake, "current", "原密码不正确"),
         LoginOutcome::Locked { .. } => {
-            return fail(StatusCode::LOCKED, "密码错误次数过多，请稍后再试");
+            return fail(
+                StatusCode::LOCKED,
+                "current",
+                "密码错误次数过多，请稍后再试",
+            );
         }
     }
     if let Err(e) = app
@@ -230,7 +236,7 @@ pub async fn password_submit(
         .await
     {
         return match e {
-            duban_store::StoreError::Invalid(m) => fail(StatusCode::BAD_REQUEST, &m),
+            duban_store::StoreError::Invalid(m) => fail(mistake, "new", &m),
             other => Err(other.into()),
         };
     }
@@ -238,5 +244,7 @@ pub async fn password_submit(
     app.store.delete_user_sessions(user.user_id).await?;
     let s = app.store.create_session(user.user_id, now).await?;
     let cookie = cookies::session(&s.token, client.https);
-    Ok(([(header::SET_COOKIE, cookie)], Redirect::to("/")).into_response())
+    let mut done = crate::flash::redirect("/", "password_changed");
+    done.headers_mut().append(header::SET_COOKIE, cookie);
+    Ok(done)
 }

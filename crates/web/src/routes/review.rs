@@ -185,6 +185,28 @@ pub async fn queue(
     render_queue(&app, &user, &round, &q, None, None, StatusCode::OK).await
 }
 
+/// The reports checked in a batch form, once each; or why the batch cannot go ahead (a bad
+/// id, none checked, the confirmation not ticked).
+fn chosen_reports(pairs: &[(String, String)]) -> Result<Vec<ReportId>, String> {
+    let mut chosen: Vec<ReportId> = Vec::new();
+    for (_, v) in pairs.iter().filter(|(k, _)| k == "ids") {
+        let id = v
+            .parse::<ReportId>()
+            .map_err(|_| format!("所选报告编号“{v}”无效，请刷新页面后重试"))?;
+        if !chosen.contains(&id) {
+            chosen.push(id);
+        }
+    }
+    if chosen.is_empty() {
+        return Err("请先勾选要通过的报告".into());
+    }
+    let confirmed = pairs.iter().any(|(k, v)| k == "confirm" && v == "1");
+    if !confirmed {
+        return Err("批量通过不可撤销：请勾选“确认批量通过所选报告”后再提交".into());
+    }
+    Ok(chosen)
+}
+
 /// Accepts the checked reports of a round at once. Reports whose accept needs the office's
 /// decision on an override are left out and listed back with the reason; the rest are
 /// accepted in one transaction (all or none), each audited.
@@ -204,52 +226,13 @@ pub async fn accept_batch(
         sort: field("sort").unwrap_or_default().to_string(),
     };
     let refuse = |m: &str| Some(m.to_string());
-    let mut chosen: Vec<ReportId> = Vec::new();
-    for (_, v) in pairs.iter().filter(|(k, _)| k == "ids") {
-        match v.parse::<ReportId>() {
-            Ok(id) if !chosen.contains(&id) => chosen.push(id),
-            Ok(_) => {}
-            Err(_) => {
-                let m = refuse(&format!("所选报告编号“{v}”无效，请刷新页面后重试"));
-                return render_queue(
-                    &app,
-                    &user,
-                    &round,
-                    &q,
-                    m,
-                    None,
-                    StatusCode::UNPROCESSABLE_ENTITY,
-                )
-                .await;
-            }
+    let chosen = match chosen_reports(&pairs) {
+        Ok(c) => c,
+        Err(m) => {
+            let status = StatusCode::UNPROCESSABLE_ENTITY;
+            return render_queue(&app, &user, &round, &q, Some(m), None, status).await;
         }
-    }
-    if chosen.is_empty() {
-        let m = refuse("请先勾选要通过的报告");
-        return render_queue(
-            &app,
-            &user,
-            &round,
-            &q,
-            m,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
-    if field("confirm") != Some("1") {
-        let m = refuse("批量通过不可撤销：请勾选“确认批量通过所选报告”后再提交");
-        return render_queue(
-            &app,
-            &user,
-            &round,
-            &q,
-            m,
-            None,
-            StatusCode::UNPROCESSABLE_ENTITY,
-        )
-        .await;
-    }
+    };
     let rows = queue_rows(&app, &round).await?;
     let mut accept = Vec::new();
     let mut held = Vec::new();

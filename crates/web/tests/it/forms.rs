@@ -174,3 +174,58 @@ async fn run(b: Backend) -> Result<()> {
     app.finish().await;
     Ok(())
 }
+
+#[tokio::test]
+async fn a_failed_password_change_marks_the_field_and_echoes_no_password() -> Result<()> {
+    for b in backends() {
+        let app = seeded(b).await?;
+        let u = app.login("unit_a").await?;
+        let (s, body) = post_form(
+            &app,
+            &u,
+            "/password",
+            &[
+                ("current", "not-my-password-7"),
+                ("new", "brand-new-pass-2"),
+                ("confirm", "brand-new-pass-2"),
+            ],
+        )
+        .await?;
+        ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "{b:?}: {s}");
+        ensure!(body.contains("原密码不正确") && marked(&body, "password-error"));
+        ensure!(
+            !body.contains("not-my-password-7") && !body.contains("brand-new-pass-2"),
+            "{b:?}: passwords are never sent back"
+        );
+        let (s, body) = post_form(
+            &app,
+            &u,
+            "/password",
+            &[
+                ("current", crate::helpers::PASSWORD),
+                ("new", "brand-new-pass-2"),
+                ("confirm", "brand-new-pass-3"),
+            ],
+        )
+        .await?;
+        ensure!(s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("两次输入的新密码不一致"));
+        let (s, to, _) = post_form_full(
+            &app,
+            &u,
+            "/password",
+            &[
+                ("current", crate::helpers::PASSWORD),
+                ("new", "brand-new-pass-2"),
+                ("confirm", "brand-new-pass-2"),
+            ],
+        )
+        .await?;
+        ensure!(s == StatusCode::SEE_OTHER && to == "/", "{b:?}: {s} {to}");
+        ensure!(
+            get_text(&app, &u, "/").await?.contains("密码已修改。"),
+            "{b:?}: flash"
+        );
+        app.finish().await;
+    }
+    Ok(())
+}

@@ -379,3 +379,45 @@ pub fn cst_date_in(days: i64) -> String {
 pub async fn pause(ms: u64) {
     tokio::time::sleep(Duration::from_millis(ms)).await;
 }
+
+/// The office opens a round due `days` from today; returns its id.
+pub async fn open_round(app: &TestApp, admin: &User, name: &str, days: i64) -> Result<i64> {
+    let due = cst_date_in(days);
+    let (s, _) = post_form(
+        app,
+        admin,
+        "/admin/rounds",
+        &[("name", name), ("due_date", &due)],
+    )
+    .await?;
+    if s != StatusCode::SEE_OTHER {
+        bail!("open round {name}: {s}");
+    }
+    let plan = app.store.plans().await?[0].id;
+    Ok(app.store.rounds(plan).await?.pop().context("round")?.id.0)
+}
+
+/// A unit saves its report on a task, then submits it.
+pub async fn save_and_submit(
+    app: &TestApp,
+    unit: &User,
+    round: i64,
+    task: i64,
+    narrative: &str,
+    self_status: &str,
+) -> Result<()> {
+    let form = format!("/rounds/{round}/tasks/{task}/report");
+    for (version, action) in [("", "save"), ("1", "submit")] {
+        let fields = [
+            ("narrative", narrative),
+            ("self_status", self_status),
+            ("version", version),
+            ("action", action),
+        ];
+        let (s, _) = post_form(app, unit, &form, &fields).await?;
+        if s != StatusCode::SEE_OTHER {
+            bail!("{action} report on task {task}: {s}");
+        }
+    }
+    Ok(())
+}

@@ -129,7 +129,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             "/password",
             "/password",
             Body::Form("current=wrong-one&new=new-password-1&confirm=new-password-1"),
-            [303, 400, 400, 400, 400],
+            [303, 422, 422, 422, 422],
         ),
         ("GET", "/", "/", Body::None, [303, 200, 200, 200, 200]),
         (
