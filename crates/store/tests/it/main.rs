@@ -5,6 +5,7 @@ mod accounts;
 mod audit;
 mod audit_key;
 mod chasing;
+mod files_dir;
 mod imports;
 mod outbox;
 mod oversight;

@@ -12,6 +12,7 @@ mod helpers;
 mod import;
 mod instructions;
 mod ldap;
+mod lifecycle;
 mod matrix;
 mod milestones;
 mod oversight;
