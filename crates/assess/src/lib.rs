@@ -12,6 +12,7 @@ mod numbers;
 mod period;
 mod row;
 mod script;
+mod stage;
 mod targets;
 mod text;
 mod units;
@@ -25,7 +26,8 @@ pub use judge::{aggregate, task_explanation};
 pub use numbers::{
     NumToken, Number, Quantity, parse_chinese_numeral, parse_number, parse_quantity, scan_numbers,
 };
-pub use period::{Milestone, Period, parse_as_of, parse_deadline, period_for};
+pub use period::{Milestone, Period, StageMilestone, parse_as_of, parse_deadline, period_for};
+pub use stage::{StageCheck, check_stage};
 pub use targets::{ParsedTarget, parse_targets};
 pub use units::{Dim, Unit, compatible as units_compatible, parse_unit};
 
@@ -113,8 +115,37 @@ pub fn assess_with_figures(
         });
     }
     let verdicts: Vec<Verdict> = targets.iter().map(|t| t.verdict).collect();
-    let verdict = aggregate(&verdicts);
-    let explanation = judge::task_explanation(verdict, &targets);
+    let mut verdict = aggregate(&verdicts);
+    let mut explanation = judge::task_explanation(verdict, &targets);
+    // A stage due by now (the office's 时间节点): the text must say it is reached.
+    if let Some((p, m)) = period.and_then(|p| p.stage.map(|m| (p, m))) {
+        let due = format!("{}月{}日{}", u8::from(m.due.month()), m.due.day(), m.stage);
+        match check_stage(progress, m.stage) {
+            Some(StageCheck::Reached) => {
+                schedules.push(Schedule::OnTrack);
+                if verdict == Verdict::Qualitative {
+                    verdict = Verdict::Unverifiable;
+                    explanation = format!("无法核实：{}，节点要求{due}，已达到", p.phrase());
+                } else {
+                    explanation.push_str(&format!("；节点要求{due}，已达到"));
+                }
+            }
+            Some(StageCheck::Behind) => {
+                schedules.push(Schedule::Lagging);
+                let said = stage::reached_words(progress)
+                    .map(|w| format!("进展为{w}"))
+                    .unwrap_or_else(|| "进展未达到".to_string());
+                let behind = format!("{}，节点要求{due}，{said}，滞后", p.phrase());
+                explanation = if verdict == Verdict::NotMet {
+                    format!("{explanation}；{behind}")
+                } else {
+                    format!("未达成：{behind}")
+                };
+                verdict = Verdict::NotMet;
+            }
+            None => {}
+        }
+    }
     let schedule = period.and_then(|_| overall_schedule(&schedules, facts.lagging.is_some()));
     Assessment {
         targets,

@@ -13,6 +13,17 @@ pub struct Period {
     /// The task's latest milestone (时间节点) at or before `as_of`, when it names a figure:
     /// the office's own schedule, which replaces the linear share of time for a quantity.
     pub milestone: Option<Milestone>,
+    /// The task's latest stage milestone (开工 / 主体完工 / 建成投用) at or before `as_of`:
+    /// the text must say the stage is reached.
+    pub stage: Option<StageMilestone>,
+}
+
+/// A dated stage of a task ("9月底主体完工").
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StageMilestone {
+    pub due: Date,
+    /// One of [`duban_model::STAGES`].
+    pub stage: &'static str,
 }
 
 /// A dated step of a task with the figure due by then ("6月底 2500辆").
@@ -36,6 +47,22 @@ impl Period {
             });
         self
     }
+
+    /// This period with the latest of `stages` (due date, stage) at or before its as-of
+    /// date; a stage not among [`duban_model::STAGES`] is ignored.
+    pub fn with_stages(mut self, stages: &[(Date, &str)]) -> Period {
+        self.stage = stages
+            .iter()
+            .filter(|(due, _)| *due <= self.as_of)
+            .filter_map(|(due, s)| {
+                duban_model::STAGES
+                    .iter()
+                    .find(|k| *k == s)
+                    .map(|stage| StageMilestone { due: *due, stage })
+            })
+            .max_by_key(|m| m.due);
+        self
+    }
 }
 
 /// The period a task is judged in: `None` when no as-of date is known or the report
@@ -57,6 +84,7 @@ pub fn period_for(
         as_of,
         deadline,
         milestone: None,
+        stage: None,
     })
 }
 

@@ -125,6 +125,29 @@ fn ends_sentence(s: &str) -> bool {
     s.ends_with(['。', '！', '？', '；', '.', '!', '?'])
 }
 
+/// "已办结（2026年11月20日销号）" for a task the office closed out, from its ISO date.
+pub(crate) fn closed_mark(t: &Task) -> Option<String> {
+    let on = t.closed_on.as_deref()?;
+    Some(match duban_model::ymd_opt::parse(on) {
+        Some(d) => format!(
+            "已办结（{}年{}月{}日销号）",
+            d.year(),
+            u8::from(d.month()),
+            d.day()
+        ),
+        None => format!("已办结（{on}销号）"),
+    })
+}
+
+/// The 完成情况 cell: a closed task's mark first, so a reader sees it is done with.
+fn progress_cell(t: &Task) -> String {
+    match closed_mark(t) {
+        Some(mark) if t.progress.trim().is_empty() => mark,
+        Some(mark) => format!("{mark}。{}", t.progress),
+        None => t.progress.clone(),
+    }
+}
+
 /// "启动建设技术交易中心，技术交易合同登记额增长15%。全年完成……"
 fn unmet_item(n: usize, task: &Task, sentences: usize) -> String {
     let mut s = format!("{n}. {}", task.text.trim().replace('\n', ""));
@@ -133,6 +156,10 @@ fn unmet_item(n: usize, task: &Task, sentences: usize) -> String {
     }
     for e in evidence_sentences(task, sentences) {
         s.push_str(&e.replace('\n', ""));
+    }
+    if let Some(mark) = closed_mark(task) {
+        s.push_str(&mark);
+        s.push('。');
     }
     s
 }
@@ -166,7 +193,7 @@ fn subject(title: &str) -> String {
     }
 }
 
-fn summary_text(c: &ReportCounts, as_of: Option<&str>) -> String {
+fn summary_text(c: &ReportCounts, closed: usize, as_of: Option<&str>) -> String {
     let mut s = match as_of {
         Some(day) => format!("截至{day}，"),
         None => String::new(),
@@ -182,6 +209,9 @@ fn summary_text(c: &ReportCounts, as_of: Option<&str>) -> String {
         s.push_str(&format!("，尚待核实{}项", c.pending));
     }
     s.push('。');
+    if closed > 0 {
+        s.push_str(&format!("其中已办结销号{closed}项。"));
+    }
     if c.not_met > 0 {
         s.push_str("未完成既定目标任务具体情况如下。");
     }
@@ -262,7 +292,7 @@ fn attachment_table(out: &mut String, a: &Attachment<'_>, width: u32) {
                 Cell::new(t.text.as_str()),
                 Cell::new(units_cell(&t.lead_units, &t.lead_groups)),
                 Cell::new(units_cell(&t.coop_units, &t.coop_groups)),
-                Cell::new(t.progress.as_str()),
+                Cell::new(progress_cell(t)),
             ];
             if a.with_reason {
                 row.push(Cell::new(pending_reason(t)));
@@ -370,7 +400,15 @@ pub fn year_end_report(ledger: &Ledger, opts: &ReportOptions) -> Result<Vec<u8>,
         &mut out,
         &format!("一、{}项重点工作任务完成情况", counts.total),
     );
-    blocks::body(&mut out, &summary_text(&counts, opts.as_of.as_deref()));
+    let closed = ledger
+        .tasks
+        .iter()
+        .filter(|t| t.closed_on.is_some())
+        .count();
+    blocks::body(
+        &mut out,
+        &summary_text(&counts, closed, opts.as_of.as_deref()),
+    );
     let label_of = |kind: usize| -> String {
         // Attachments are numbered in the order they appear, skipping empty ones.
         format!("附件{}", kind + 1)
@@ -489,7 +527,7 @@ mod tests {
             pending: 5,
         };
         assert_eq!(
-            summary_text(&c, None),
+            summary_text(&c, 0, None),
             "131项重点工作任务中，已完成既定目标任务115项，未完成既定目标任务11项，尚待核实5项。未完成既定目标任务具体情况如下。"
         );
         assert_eq!(
@@ -507,7 +545,7 @@ mod tests {
             qualitative: 0,
             pending: 1,
         };
-        assert!(summary_text(&c, Some("2026年11月30日")).starts_with("截至2026年11月30日，3项"));
+        assert!(summary_text(&c, 0, Some("2026年11月30日")).starts_with("截至2026年11月30日，3项"));
         let opts = ReportOptions {
             as_of: Some("11月30日".into()),
             ..ReportOptions::default()

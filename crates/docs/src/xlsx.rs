@@ -8,7 +8,7 @@ use crate::DocsError;
 
 /// The header row, in order, with column widths in Excel character units (a Chinese
 /// character is two units).
-pub const LEDGER_COLUMNS: [(&str, f64); 11] = [
+pub const LEDGER_COLUMNS: [(&str, f64); 13] = [
     ("序号", 6.0),
     ("工作板块", 16.0),
     ("具体任务", 40.0),
@@ -20,6 +20,10 @@ pub const LEDGER_COLUMNS: [(&str, f64); 11] = [
     ("判定说明", 30.0),
     ("证据", 30.0),
     ("办结销号", 12.0),
+    // Read back on import: the deadline and the milestones (written by
+    // `duban_model::milestones_cell`, which reads back to the same steps).
+    ("完成时限", 14.0),
+    ("时间节点", 36.0),
 ];
 
 /// Excel refuses longer cell strings.
@@ -207,6 +211,7 @@ fn write_sheet(ws: &mut Worksheet, tasks: &[&Task], title: &str) -> Result<(), D
         }
         // Wrapped rows get their height set: LibreOffice (and Excel for rows it does not
         // refit) would otherwise show one line and cut the text off in print.
+        let steps = duban_model::milestones_cell(&t.milestones);
         let lines = texts
             .iter()
             .zip(&LEDGER_COLUMNS[1..7])
@@ -214,6 +219,7 @@ fn write_sheet(ws: &mut Worksheet, tasks: &[&Task], title: &str) -> Result<(), D
             .chain([
                 wrapped_lines(&explanation(t), LEDGER_COLUMNS[8].1),
                 wrapped_lines(&evidence(t), LEDGER_COLUMNS[9].1),
+                wrapped_lines(&steps, LEDGER_COLUMNS[12].1),
             ])
             .max()
             .unwrap_or(1);
@@ -223,6 +229,8 @@ fn write_sheet(ws: &mut Worksheet, tasks: &[&Task], title: &str) -> Result<(), D
         ws.write_string_with_format(r, 8, cell_text(&explanation(t)), &fmt)?;
         ws.write_string_with_format(r, 9, cell_text(&evidence(t)), &fmt)?;
         ws.write_string_with_format(r, 10, t.closed_on.as_deref().unwrap_or_default(), &fmt)?;
+        ws.write_string_with_format(r, 11, t.deadline.as_deref().unwrap_or_default(), &fmt)?;
+        ws.write_string_with_format(r, 12, cell_text(&steps), &fmt)?;
     }
     ws.set_freeze_panes(HEAD_ROWS, 0)?;
     ws.autofilter(

@@ -60,6 +60,9 @@ pub struct TaskDoc<'a> {
     pub schedule: Option<Schedule>,
     pub explanation: Option<&'a str>,
     pub targets: Vec<TargetDoc<'a>>,
+    /// Added beyond the contract: the dated steps read from a 时间节点 / 序时目标 column
+    /// (due "YYYY-MM-DD", text, and value/unit or stage where named); empty when none.
+    pub milestones: &'a [duban_model::Milestone],
 }
 
 #[derive(Serialize)]
@@ -130,6 +133,7 @@ fn task(t: &Task) -> TaskDoc<'_> {
         schedule: t.schedule,
         explanation: t.explanation.as_deref(),
         targets: t.targets.iter().map(target).collect(),
+        milestones: &t.milestones,
     }
 }
 

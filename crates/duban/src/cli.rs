@@ -57,6 +57,11 @@ pub struct Db {
         value_name = "DIR"
     )]
     pub audit_checkpoint_dir: Option<PathBuf>,
+    /// Keep evidence files (佐证材料) in this directory by content hash instead of in the
+    /// database (which then keeps their metadata). Backups hold the files' contents either
+    /// way; a restore writes them back to this directory when it is given.
+    #[arg(long = "files-dir", env = "DUBAN_FILES_DIR", value_name = "DIR")]
+    pub files_dir: Option<PathBuf>,
 }
 
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -213,6 +218,21 @@ pub enum Command {
         #[command(subcommand)]
         command: AuditCommand,
     },
+    /// Evidence file commands.
+    Files {
+        #[command(subcommand)]
+        command: FilesCommand,
+    },
+}
+
+#[derive(Subcommand, Debug)]
+pub enum FilesCommand {
+    /// Check that every evidence file kept in the files directory is there and unaltered
+    /// (its SHA-256 as stored); lists each missing or altered file and fails if any is.
+    Check {
+        #[command(flatten)]
+        db: Db,
+    },
 }
 
 #[derive(Subcommand, Debug)]
@@ -342,5 +362,8 @@ pub fn run(cli: Cli) -> Result<()> {
         Command::Audit {
             command: AuditCommand::Verify { db },
         } => service::audit_verify(&db),
+        Command::Files {
+            command: FilesCommand::Check { db },
+        } => service::files_check(&db),
     }
 }

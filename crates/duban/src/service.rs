@@ -24,7 +24,7 @@ fn runtime() -> Result<tokio::runtime::Runtime> {
 /// Connects, migrates, and settles the audit key: created at first start, refused when the
 /// database's entries were signed with another.
 async fn open(db: &Db) -> Result<Store> {
-    let store = open_unsealed(&db.url).await?;
+    let store = with_files(open_unsealed(&db.url).await?, db)?;
     let store = store.with_audit(seal(db, true)?);
     store.check_audit_key().await?;
     if store.audit_seal().is_some_and(AuditSeal::created) {
@@ -40,6 +40,14 @@ async fn open_unsealed(url: &str) -> Result<Store> {
         .with_context(|| format!("无法连接数据库 {}", redact(url)))?;
     store.migrate().await?;
     Ok(store)
+}
+
+/// The store keeping evidence files in `--files-dir`, when given.
+fn with_files(store: Store, db: &Db) -> Result<Store> {
+    Ok(match &db.files_dir {
+        Some(dir) => store.with_files_dir(duban_store::FilesDir::open(dir)?),
+        None => store,
+    })
 }
 
 fn seal(db: &Db, create: bool) -> Result<AuditSeal> {
@@ -375,6 +383,7 @@ pub fn serve(args: ServeArgs) -> Result<()> {
         let mut config = Config::new(args.db.url.clone(), args.bind);
         config.audit_key_file = args.db.audit_key_file.clone();
         config.audit_checkpoint_dir = args.db.audit_checkpoint_dir.clone();
+        config.files_dir = args.db.files_dir.clone();
         config.demo = args.demo;
         config.cookie_secure = args.cookie_secure;
         args.proxy.apply(&mut config)?;
@@ -592,6 +601,7 @@ pub fn restore(db: &Db, backup: &Path) -> Result<()> {
     runtime()?.block_on(async {
         let opts = duban_store::StoreOptions {
             audit: Some(seal(db, true)?),
+            files_dir: db.files_dir.clone(),
             ..Default::default()
         };
         let report = duban_store::restore_url(url, backup, opts)
@@ -622,6 +632,45 @@ pub fn restore(db: &Db, backup: &Path) -> Result<()> {
                 report.audit.problem.clone().unwrap_or_default()
             )
         }
+    })
+}
+
+/// Lists evidence files missing from or altered in the files directory; fails if any is.
+pub fn files_check(db: &Db) -> Result<()> {
+    runtime()?.block_on(async {
+        let store = with_files(open_unsealed(&db.url).await?, db)?;
+        let broken = store.verify_files().await;
+        let storage = store.file_storage().await;
+        store.close().await;
+        let (broken, storage) = (broken?, storage?);
+        for b in &broken {
+            println!(
+                "{}  {}  {} 字节  {}",
+                b.sha256,
+                b.problem.label_zh(),
+                b.size,
+                b.names.join("、")
+            );
+        }
+        if !broken.is_empty() {
+            bail!(
+                "{} 份附件内容缺失或已被改动：请从备份恢复（duban restore --files-dir …）",
+                broken.len()
+            );
+        }
+        match store.files_dir() {
+            Some(dir) => println!(
+                "附件完好：{} 份附件，{} 份内容，附件目录 {}",
+                storage.attachments,
+                storage.blobs,
+                dir.root().display()
+            ),
+            None => println!(
+                "附件完好：{} 份附件，{} 份内容，均存于数据库",
+                storage.attachments, storage.blobs
+            ),
+        }
+        Ok(())
     })
 }
 

@@ -24,7 +24,8 @@ fn duban() -> Command {
     let mut c = Command::new(env!("CARGO_BIN_EXE_duban"));
     c.env_remove("DUBAN_DATABASE_URL")
         .env_remove("DUBAN_AUDIT_KEY_FILE")
-        .env_remove("DUBAN_AUDIT_CHECKPOINT_DIR");
+        .env_remove("DUBAN_AUDIT_CHECKPOINT_DIR")
+        .env_remove("DUBAN_FILES_DIR");
     c
 }
 
@@ -964,4 +965,64 @@ fn serve_refuses_bad_tls_and_signing_settings_before_starting() {
         .unwrap();
     assert!(!o.status.success());
     assert!(stderr(&o).contains("钉钉"), "{}", stderr(&o));
+}
+
+/// `duban files check`: every file the database lists in the files directory is there and
+/// unaltered, else each is named and the command fails.
+#[test]
+fn files_check_names_missing_and_altered_files() {
+    let dir = tempfile::tempdir().unwrap();
+    let db = dir.path().join("duban.db");
+    let files = dir.path().join("files");
+    let url = format!("sqlite://{}", db.display());
+    let (u, f) = (url.as_str(), files.to_str().unwrap());
+    let o = run(&["files", "check", "--database-url", u, "--files-dir", f]);
+    assert!(o.status.success(), "{}", stderr(&o));
+    assert!(stdout(&o).contains("附件完好：0 份附件"), "{}", stdout(&o));
+
+    // Two contents listed as kept in the directory: one there intact, one altered; a third
+    // listed and absent.
+    let put = |content: &[u8]| -> String {
+        let out = std::process::Command::new("sha256sum")
+            .arg("-")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .spawn()
+            .and_then(|mut c| {
+                c.stdin.take().unwrap().write_all(content)?;
+                c.wait_with_output()
+            })
+            .expect("sha256sum");
+        String::from_utf8_lossy(&out.stdout)[..64].to_string()
+    };
+    let (good, bad, gone) = (put(b"%PDF-1 good"), put(b"%PDF-1 bad"), put(b"%PDF-1 gone"));
+    for (sha, content) in [(&good, &b"%PDF-1 good"[..]), (&bad, &b"%PDF-1 changed"[..])] {
+        let p = files.join(&sha[..2]).join(&sha[2..4]);
+        std::fs::create_dir_all(&p).unwrap();
+        std::fs::write(p.join(sha), content).unwrap();
+    }
+    tokio::runtime::Runtime::new().unwrap().block_on(async {
+        let pool = sqlx::SqlitePool::connect(u).await.unwrap();
+        for sha in [&good, &bad, &gone] {
+            sqlx::query(
+                "INSERT INTO file_blobs (sha256, size, content, in_dir) VALUES ($1, 11, x'', 1)",
+            )
+            .bind(sha)
+            .execute(&pool)
+            .await
+            .unwrap();
+        }
+        pool.close().await;
+    });
+    let o = run(&["files", "check", "--database-url", u, "--files-dir", f]);
+    assert!(!o.status.success());
+    let out = stdout(&o);
+    assert!(out.contains(&format!("{bad}  文件内容已被改动")), "{out}");
+    assert!(out.contains(&format!("{gone}  文件内容缺失")), "{out}");
+    assert!(!out.contains(&good), "an intact file is not listed: {out}");
+    assert!(
+        stderr(&o).contains("2 份附件内容缺失或已被改动"),
+        "{}",
+        stderr(&o)
+    );
 }

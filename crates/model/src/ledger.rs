@@ -83,6 +83,10 @@ pub struct Task {
     /// written from the service; never read from a document.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub closed_on: Option<String>,
+    /// Dated steps (时间节点 / 序时目标), read from the ledger's milestone column or kept
+    /// by the office.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub milestones: Vec<crate::Milestone>,
 }
 
 impl Task {
@@ -108,6 +112,7 @@ impl Task {
             explanation: None,
             schedule: None,
             closed_on: None,
+            milestones: Vec::new(),
         }
     }
 

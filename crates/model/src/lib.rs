@@ -5,6 +5,7 @@
 #![forbid(unsafe_code)]
 
 mod ledger;
+mod milestone;
 pub mod period;
 mod schedule;
 mod self_status;
@@ -14,6 +15,7 @@ mod verdict;
 mod warning;
 
 pub use ledger::{Ledger, SourceFormat, Table, Task};
+pub use milestone::{Milestone, STAGES, milestones_cell, parse_milestones, stage_of};
 pub use schedule::{Schedule, ymd_opt};
 pub use self_status::SelfStatus;
 pub use target::{Comparator, Evidence, Target, TargetKind};

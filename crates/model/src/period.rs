@@ -226,6 +226,36 @@ fn scan(text: &str, default_year: Option<i32>) -> Vec<Mention> {
     out
 }
 
+/// The date a phrase starting exactly at `i` names, and where it ends: "2026年6月",
+/// "9月底" (the month's end; the caller reads 底/中旬 after it), "12月25日", "一季度",
+/// "上半年", "年底", "年中". A phrase without a year is in `default_year`.
+pub(crate) fn date_at(c: &[char], i: usize, default_year: i32) -> Option<(Date, usize)> {
+    let (year, j) = match four_digit_year(c, i) {
+        Some((y, e)) if c.get(e) == Some(&'年') => (Some(y), e + 1),
+        Some(_) => return None,
+        None => (None, i),
+    };
+    let y = year.unwrap_or(default_year);
+    if let Some((m, d, e)) = month_at(c, j) {
+        let date = match d {
+            Some(d) => Date::from_calendar_date(y, Month::try_from(m).ok()?, d).ok()?,
+            None => month_end(y, m)?,
+        };
+        return Some((date, e));
+    }
+    if starts(c, j, "年中") {
+        return Some((month_end(y, 6)?, j + 2));
+    }
+    if let Some((w, m)) = SPANS
+        .iter()
+        .find(|(w, _)| starts(c, j, w) && (year.is_some() || *w != "底"))
+    {
+        return Some((month_end(y, *m)?, j + w.chars().count()));
+    }
+    // "2027年" alone: its end.
+    year.and_then(|y| month_end(y, 12)).map(|d| (d, j))
+}
+
 /// The plan year a title names ("关于2022年区政府工作报告…" → 2022): its first year.
 pub fn parse_year(text: &str) -> Option<i32> {
     scan(text, None).first().map(|m| m.date.year())

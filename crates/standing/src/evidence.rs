@@ -112,6 +112,7 @@ mod tests {
             as_of: date(time::Month::October, 31),
             deadline: date(time::Month::December, 31),
             milestone: None,
+            stage: None,
         });
         // 90% done at 83% of the year: on schedule, not yet confirmable.
         let j = judge(

@@ -234,7 +234,7 @@ impl Store {
         }
         let path = out_path.to_string_lossy().into_owned();
         let now = to_unix(OffsetDateTime::now_utc());
-        let audit_head = dispatch!(self, backup::backup(&path, now))?;
+        let audit_head = dispatch!(self, backup::backup(&path, now, self.files.as_deref()))?;
         let checkpoint = self.write_checkpoint(&audit_head, "backup")?;
         Ok(BackupReport {
             audit_head,
@@ -268,7 +268,12 @@ impl Store {
         let now = to_unix(OffsetDateTime::now_utc());
         let counts = dispatch!(
             self,
-            backup::restore(&path, now, now - HEARTBEAT_STALE_SECONDS)
+            backup::restore(
+                &path,
+                now,
+                now - HEARTBEAT_STALE_SECONDS,
+                self.files.as_deref()
+            )
         )?;
         if let Some(problem) = dispatch!(self, backup::integrity())? {
             return Err(StoreError::Invalid(format!(

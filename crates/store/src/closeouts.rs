@@ -160,7 +160,7 @@ impl Store {
         if narrative.is_empty() {
             return Err(StoreError::Invalid("申请办结必须填写办结情况说明".into()));
         }
-        let checked = check_files(files, max_bytes)?;
+        let checked = self.stored_in_dir(check_files(files, max_bytes)?)?;
         let now = to_unix(OffsetDateTime::now_utc());
         dispatch!(
             self,

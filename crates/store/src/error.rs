@@ -43,6 +43,10 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
     #[error("文件操作失败：{0}")]
     Io(#[from] std::io::Error),
+    /// A listed evidence file whose content is missing or altered in the files directory;
+    /// the message names the file and what is wrong.
+    #[error("{0}")]
+    FileBroken(String),
     #[error("数据格式错误：{0}")]
     Json(#[from] serde_json::Error),
     #[error("数据库错误：{0}")]

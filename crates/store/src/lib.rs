@@ -143,7 +143,10 @@ pub use notice_docs::{DocNumber, NoticeDocKind};
 pub use plan_settings::{MAX_FIELD_CHARS, PATTERN_LABELS, PlanSettings, check_pattern};
 pub use task_notes::TaskNotes;
 
-pub use attachments::{Attachment, AttachmentOwner, DEFAULT_MAX_FILE_BYTES, FileStorage, NewFile};
+pub use attachments::{
+    Attachment, AttachmentOwner, BrokenFile, DEFAULT_MAX_FILE_BYTES, FileProblem, FileStorage,
+    FilesDir, NewFile,
+};
 pub use closeouts::{Closeout, CloseoutFilter, CloseoutStatus};
 pub use ids::{AttachmentId, CloseoutId, InstructionId};
 pub use instructions::{Instruction, InstructionAnswer, InstructionFilter};
@@ -181,6 +184,9 @@ pub struct StoreOptions {
     /// The audit key and checkpoint directory; without it the store can read, but refuses
     /// to write anything (every change is audited).
     pub audit: Option<AuditSeal>,
+    /// Keep evidence files in this directory by content hash (`--files-dir`); `None`: in
+    /// the database.
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 impl Default for StoreOptions {
@@ -190,6 +196,7 @@ impl Default for StoreOptions {
             busy_timeout: Duration::from_secs(10),
             hasher: PasswordHasher::default(),
             audit: None,
+            files_dir: None,
         }
     }
 }
@@ -214,6 +221,8 @@ pub struct Store {
     hasher: PasswordHasher,
     caches: std::sync::Arc<cache::Caches>,
     audit: Option<std::sync::Arc<AuditSeal>>,
+    /// Where evidence files are kept; `None`: in the database.
+    files: Option<std::sync::Arc<attachments::FilesDir>>,
 }
 
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
@@ -255,6 +264,10 @@ impl Store {
             hasher: opts.hasher,
             caches: Default::default(),
             audit: opts.audit.map(std::sync::Arc::new),
+            files: match opts.files_dir {
+                Some(dir) => Some(std::sync::Arc::new(attachments::FilesDir::open(&dir)?)),
+                None => None,
+            },
         })
     }
 

@@ -63,6 +63,8 @@ pub struct Config {
     pub audit_key_file: Option<std::path::PathBuf>,
     /// Where the daily and stop checkpoints go; `None`: beside the key file.
     pub audit_checkpoint_dir: Option<std::path::PathBuf>,
+    /// Where evidence files are kept by content hash; `None`: in the database.
+    pub files_dir: Option<std::path::PathBuf>,
 }
 
 /// An SMTP relay (optional AUTH), in plain text, STARTTLS or SMTPS.
@@ -144,6 +146,7 @@ impl Config {
             soffice_convert: None,
             audit_key_file: None,
             audit_checkpoint_dir: None,
+            files_dir: None,
         }
     }
 }

@@ -62,6 +62,8 @@ impl From<StoreError> for Failure {
             StoreError::NotFound(_) => Failure::NotFound,
             StoreError::Invalid(m) | StoreError::Constraint(m) => Failure::BadRequest(m),
             StoreError::Forbidden(m) => Failure::Refused(m),
+            // The content the listing promises is not there: said plainly, not as a 500.
+            StoreError::FileBroken(m) => Failure::Conflict(m),
             e @ (StoreError::DuplicateImport { .. } | StoreError::Conflict { .. }) => {
                 Failure::Conflict(e.to_string())
             }

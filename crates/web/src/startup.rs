@@ -36,6 +36,7 @@ impl Application {
             StoreOptions::default()
         };
         opts.audit = None;
+        opts.files_dir = config.files_dir.clone();
         let store = Store::connect_with(&config.database_url, opts).await?;
         store.migrate().await?;
         let store = if config.fast_password_hashing && config.audit_key_file.is_none() {

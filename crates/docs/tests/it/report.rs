@@ -592,3 +592,55 @@ fn report_docx_reads_back_through_ingest_as_the_same_split() -> Result<()> {
     );
     Ok(())
 }
+
+#[test]
+fn a_closed_task_shows_its_closing_date_and_is_counted_closed() -> Result<()> {
+    let mut l = sample_ledger(2, 3);
+    let met = l
+        .tasks
+        .iter()
+        .position(|t| t.office_verdict == Some(Verdict::Met))
+        .context("a met task")?;
+    l.tasks[met].closed_on = Some("2026-11-05".into());
+    let unmet = l
+        .tasks
+        .iter()
+        .position(|t| t.office_verdict == Some(Verdict::NotMet))
+        .context("an unmet task")?;
+    l.tasks[unmet].closed_on = Some("2026-12-20".into());
+    let doc = document(&year_end_report(&l, &office_opts(&l))?)?;
+    let paras = body_paragraphs(&doc);
+    let summary = paras
+        .iter()
+        .find(|p| p.contains("项重点工作任务中，"))
+        .context("summary")?;
+    assert!(summary.contains("其中已办结销号2项。"), "{summary}");
+    // The counts still add up to the tables.
+    let (total, ..) = summary_counts(&doc).context("counts")?;
+    assert_eq!(total, l.tasks.len());
+
+    let rows = attachment_rows(&doc, "已完成既定目标").context("met table")?;
+    let closed: Vec<&Vec<String>> = rows
+        .iter()
+        .filter(|r| r.iter().any(|c| c.contains("已办结")))
+        .collect();
+    assert_eq!(closed.len(), 1, "{rows:?}");
+    assert!(
+        closed[0][5].starts_with("已办结（2026年11月5日销号）。"),
+        "the 完成情况 cell opens with the mark: {:?}",
+        closed[0][5]
+    );
+    assert!(
+        closed[0][2] == l.tasks[met].text,
+        "the row is the closed task"
+    );
+    let item = paras
+        .iter()
+        .find(|p| p.starts_with("1. ") && p.contains("已办结"))
+        .context("the closed unmet item names its mark")?;
+    assert!(item.ends_with("已办结（2026年12月20日销号）。"), "{item}");
+    // A task not closed carries no mark.
+    let open_rows = rows.iter().filter(|r| !r[5].contains("已办结")).count();
+    assert_eq!(open_rows, rows.len() - 1);
+    Ok(())
+}

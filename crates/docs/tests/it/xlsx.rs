@@ -54,6 +54,8 @@ fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
     let mut l = sample_ledger(2, 3);
     // A task closed out in the service carries its date into the 办结销号 column.
     l.tasks[0].closed_on = Some("2026-11-30".into());
+    // Its milestones go into 时间节点 in a form the import reads back to the same steps.
+    l.tasks[0].milestones = duban_model::parse_milestones("6月底前完成2500辆；年底建成投用", 2026);
     let bytes = ledger_xlsx(&l)?;
     let wb = parse(&part(&bytes, "xl/workbook.xml")?)?;
     let names: Vec<&str> = wb
@@ -66,9 +68,9 @@ fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
     let pane = sheet.all("pane");
     assert_eq!(pane[0].attr("state"), Some("frozen"));
     assert_eq!(pane[0].attr("ySplit"), Some("2"), "title and header frozen");
-    assert_eq!(sheet.all("autoFilter")[0].attr("ref"), Some("A2:K5"));
+    assert_eq!(sheet.all("autoFilter")[0].attr("ref"), Some("A2:M5"));
     // The title row spans the columns and names the plan and year.
-    assert_eq!(sheet.all("mergeCell")[0].attr("ref"), Some("A1:K1"));
+    assert_eq!(sheet.all("mergeCell")[0].attr("ref"), Some("A1:M1"));
     // Print setup: A4 landscape, fitted to one page wide, title and header repeated.
     let setup = sheet.all("pageSetup");
     assert_eq!(setup[0].attr("orientation"), Some("landscape"));
@@ -109,9 +111,21 @@ fn sheet_has_frozen_header_filter_widths_and_verdict_colours() -> Result<()> {
         "判定说明",
         "证据",
         "办结销号",
+        "完成时限",
+        "时间节点",
     ] {
         assert!(all.iter().any(|s| s == h), "header {h}");
     }
+    let steps = all
+        .iter()
+        .find(|s| s.contains("完成2500辆"))
+        .context("the milestones cell")?;
+    assert_eq!(steps, "2026年6月30日前完成2500辆；2026年12月31日前建成投用");
+    assert_eq!(
+        duban_model::parse_milestones(steps, 1999),
+        l.tasks[0].milestones,
+        "reads back the same"
+    );
     assert!(all.iter().any(|s| s.contains("\n区商务委（区招商中心）")));
     assert!(all.iter().any(|s| s == "2026-11-30"), "the closing date");
     assert!(

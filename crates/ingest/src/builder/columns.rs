@@ -12,6 +12,8 @@ pub(crate) enum Role {
     Deadline,
     Progress,
     Status,
+    /// Dated steps (时间节点 / 序时目标 / 进度安排): "6月底前完成2500辆；9月底主体完工".
+    Milestones,
     /// A second task column ("目标要求" beside "工作任务"): its text completes the task's.
     /// Never returned by [`classify`]; the builder assigns it.
     TaskMore,
@@ -41,6 +43,7 @@ impl Role {
             Role::Deadline => "完成时限",
             Role::Progress => "完成情况",
             Role::Status => "完成状态",
+            Role::Milestones => "时间节点",
             Role::TaskMore => "目标要求",
         }
     }
@@ -96,9 +99,19 @@ const EXACT: &[(Role, &[&str])] = &[
         Role::Leader,
         &["责任领导", "分管领导", "牵头领导", "区领导"],
     ),
+    (Role::Deadline, &["完成时限", "完成时间", "时限"]),
     (
-        Role::Deadline,
-        &["完成时限", "时间节点", "完成时间", "时限"],
+        Role::Milestones,
+        &[
+            "时间节点",
+            "序时目标",
+            "节点目标",
+            "进度安排",
+            "节点安排",
+            "阶段目标",
+            "序时进度安排",
+            "时序进度",
+        ],
     ),
     (
         Role::Progress,
@@ -119,6 +132,11 @@ const EXACT: &[(Role, &[&str])] = &[
 /// "责任主体与协同单位" cooperates although it names 责任.
 const CONTAINS: &[(Role, &[&str])] = &[
     (Role::Number, &["序号"]),
+    // Before progress: "进度安排" plans the steps, it reports none.
+    (
+        Role::Milestones,
+        &["序时目标", "节点目标", "进度安排", "节点安排", "阶段目标"],
+    ),
     (
         Role::Status,
         &["完成状态", "是否完成", "是否达序", "是否达标", "状态"],
@@ -243,6 +261,11 @@ mod tests {
         assert_eq!(classify("牵头单位（部门）"), Some(Role::Lead));
         assert_eq!(classify("完成时间节点"), Some(Role::Deadline));
         assert_eq!(classify("年度目标"), Some(Role::Task));
+        assert_eq!(classify("时间节点"), Some(Role::Milestones));
+        assert_eq!(classify("序时目标"), Some(Role::Milestones));
+        assert_eq!(classify("2026年节点目标"), Some(Role::Milestones));
+        assert_eq!(classify("进度安排"), Some(Role::Milestones));
+        assert_eq!(classify("完成时限"), Some(Role::Deadline));
     }
 
     #[test]

@@ -22,6 +22,19 @@ pub(crate) struct Ctx<'a> {
     pub warnings: Vec<Warning>,
     /// Each table's progress column header ("1-10月推进情况"), which may date the table.
     pub progress_headers: Vec<(usize, String)>,
+    /// Milestone cells, read once the plan year is known.
+    pub milestone_cells: Vec<MilestoneCell>,
+}
+
+/// A task's milestone cell (时间节点 / 序时目标 …) as written.
+pub(crate) struct MilestoneCell {
+    /// Index into `Ledger::tasks`.
+    pub task: usize,
+    pub text: String,
+    /// The column's header, for warnings.
+    pub column: String,
+    /// The table has no 完成时限 column, so this cell is the task's deadline too.
+    pub serves_deadline: bool,
 }
 
 impl Ctx<'_> {
@@ -79,6 +92,7 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
         file: source,
         warnings: notes,
         progress_headers: Vec::new(),
+        milestone_cells: Vec::new(),
     };
     let mut ledger = Ledger::new(source, format);
 
@@ -152,6 +166,8 @@ pub fn build_owned(doc: RawDoc, source: &str, format: SourceFormat) -> Result<Le
     }
 
     periods(&mut ledger, &ctx.progress_headers);
+    let cells = std::mem::take(&mut ctx.milestone_cells);
+    milestones(&mut ledger, cells, &mut ctx);
     duplicate_tasks(&ledger, &mut ctx);
     ledger.warnings = ctx.warnings;
     // Room reserved for rows that turned out to be headings or skipped; large vectors
@@ -188,6 +204,76 @@ fn periods(ledger: &mut Ledger, progress_headers: &[(usize, String)]) {
         if let [only] = years[..] {
             ledger.year = Some(only);
         }
+    }
+}
+
+/// Each task's milestones from its cell, dated in the plan year where a step names none.
+/// Nothing is dropped silently: a cell with no date, or a second step on the same day, is
+/// named in a warning. A cell that is also the task's deadline (no 完成时限 column) and
+/// names one step only is that deadline, not a milestone.
+fn milestones(ledger: &mut Ledger, cells: Vec<MilestoneCell>, ctx: &mut Ctx) {
+    use duban_model::parse_milestones;
+    use duban_model::period::parse_year;
+    for cell in cells {
+        let Some(task) = ledger.tasks.get_mut(cell.task) else {
+            continue;
+        };
+        let table = ledger.tables.iter().find(|t| t.index == task.table);
+        let label = table.map(|t| t.label.clone()).unwrap_or_default();
+        let loc = Location::table(task.table, label.clone())
+            .row(task.row)
+            .column(cell.column.clone());
+        // The plan year, else the table's, else a year the deadline or the cell names.
+        let year = ledger
+            .year
+            .or_else(|| table.and_then(|t| t.title.as_deref()).and_then(parse_year))
+            .or(ledger.as_of.map(|d| d.year()))
+            .or_else(|| task.deadline.as_deref().and_then(parse_year))
+            .or_else(|| parse_year(&cell.text));
+        let Some(year) = year else {
+            ctx.warn(
+                WarningCode::SkippedPart,
+                loc,
+                format!(
+                    "{label} 第{}行{}“{}”：文件未写明年度，节点日期无法确定，未读入",
+                    task.row, cell.column, cell.text
+                ),
+            );
+            continue;
+        };
+        let mut steps = parse_milestones(&cell.text, year);
+        if cell.serves_deadline && steps.len() == 1 {
+            continue;
+        }
+        if steps.is_empty() {
+            if !cell.serves_deadline {
+                ctx.warn(
+                    WarningCode::SkippedPart,
+                    loc,
+                    format!(
+                        "{label} 第{}行{}“{}”没有可识别的日期，未读入节点",
+                        task.row, cell.column, cell.text
+                    ),
+                );
+            }
+            continue;
+        }
+        let mut seen = std::collections::HashSet::new();
+        steps.retain(|m| {
+            let fresh = seen.insert(m.due);
+            if !fresh {
+                ctx.warn(
+                    WarningCode::SkippedPart,
+                    loc.clone(),
+                    format!(
+                        "{label} 第{}行{}“{}”与前一节点同日，未读入",
+                        task.row, cell.column, m.text
+                    ),
+                );
+            }
+            fresh
+        });
+        task.milestones = steps;
     }
 }
 

@@ -55,7 +55,7 @@ fn place(row: &RawRow) -> Vec<Placed<'_>> {
         .collect()
 }
 
-const ROLES: [Role; 10] = [
+const ROLES: [Role; 11] = [
     Role::Number,
     Role::Section,
     Role::Task,
@@ -66,6 +66,7 @@ const ROLES: [Role; 10] = [
     Role::Progress,
     Role::Status,
     Role::TaskMore,
+    Role::Milestones,
 ];
 
 fn slot(role: Role) -> usize {
@@ -424,7 +425,7 @@ pub(crate) fn read(
     tasks.reserve_exact(rows.len());
     let mut section: Option<String> = None;
     let mut last_row: u32 = 0;
-    let mut previous: [Option<String>; 10] = Default::default();
+    let mut previous: [Option<String>; ROLES.len()] = Default::default();
     let mut no_lead: Vec<u32> = Vec::new();
     let mut no_progress: Vec<u32> = Vec::new();
 
@@ -448,7 +449,7 @@ pub(crate) fn read(
         }
 
         // Each role's cell, by its index in the row.
-        let mut raw_vals: [Option<usize>; 10] = [None; 10];
+        let mut raw_vals: [Option<usize>; ROLES.len()] = [None; ROLES.len()];
         // Text in a column no header names would vanish unseen: it is warned about.
         let mut unheaded = false;
         for p in &placed {
@@ -543,7 +544,7 @@ pub(crate) fn read(
             );
         }
 
-        let mut vals: [Option<String>; 10] = Default::default();
+        let mut vals: [Option<String>; ROLES.len()] = Default::default();
         for role in ROLES {
             let s = slot(role);
             let Some(cell) = raw_vals[s].and_then(|i| row.cells.get_mut(i)) else {
@@ -611,6 +612,25 @@ pub(crate) fn read(
             .as_deref()
             .and_then(status_verdict)
             .or(table_verdict);
+
+        // Milestones are read once the plan year is known (see `builder::milestones`); a
+        // table without a 完成时限 column takes its deadline from them, as it always did
+        // from a 时间节点 column.
+        if let Some(cell) = vals[slot(Role::Milestones)]
+            .as_deref()
+            .filter(|c| !c.trim().is_empty())
+        {
+            let serves_deadline = !cols.has(Role::Deadline);
+            if serves_deadline {
+                task.deadline = Some(cell.to_string());
+            }
+            ctx.milestone_cells.push(super::MilestoneCell {
+                task: tasks.len(),
+                text: cell.to_string(),
+                column: cols.name_of(Role::Milestones),
+                serves_deadline,
+            });
+        }
 
         let row_loc = table_loc.clone().row(row_no);
         for (role, text) in [(Role::Task, &task.text), (Role::Progress, &task.progress)] {

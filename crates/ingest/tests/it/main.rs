@@ -4,6 +4,7 @@ mod docx;
 mod errors;
 mod fixtures;
 mod fuzz;
+mod milestones;
 mod paths;
 mod props;
 mod seed_txt;

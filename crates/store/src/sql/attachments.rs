@@ -64,15 +64,44 @@ pub(crate) async fn one(
     Ok(row.map(AttachmentRow::into_attachment))
 }
 
-pub(crate) async fn content(pool: &Pool, sha256: &str) -> Result<Option<Vec<u8>>, StoreError> {
-    let row = sqlx::query("SELECT content FROM file_blobs WHERE sha256 = $1")
+/// A content's bytes as the database holds them, and whether they are in the files
+/// directory instead (the bytes are then empty).
+pub(crate) async fn content(
+    pool: &Pool,
+    sha256: &str,
+) -> Result<Option<(Vec<u8>, bool)>, StoreError> {
+    let row = sqlx::query("SELECT content, in_dir FROM file_blobs WHERE sha256 = $1")
         .bind(sha256)
         .fetch_optional(pool)
         .await?;
     Ok(match row {
-        Some(r) => Some(r.try_get("content")?),
+        Some(r) => Some((r.try_get("content")?, r.try_get::<i64, _>("in_dir")? != 0)),
         None => None,
     })
+}
+
+/// Every content kept in the files directory: its hash, size and the names it was
+/// uploaded under.
+pub(crate) async fn in_dir_blobs(
+    pool: &Pool,
+) -> Result<Vec<(String, i64, Vec<String>)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT b.sha256, b.size, a.file_name FROM file_blobs b \
+         LEFT JOIN attachments a ON a.sha256 = b.sha256 \
+         WHERE b.in_dir <> 0 ORDER BY b.sha256, a.id",
+    )
+    .fetch_all(pool)
+    .await?;
+    let mut out: Vec<(String, i64, Vec<String>)> = Vec::new();
+    for r in &rows {
+        let sha: String = r.try_get("sha256")?;
+        let name: Option<String> = r.try_get("file_name")?;
+        match out.last_mut() {
+            Some((last, _, names)) if *last == sha => names.extend(name),
+            _ => out.push((sha, r.try_get("size")?, name.into_iter().collect())),
+        }
+    }
+    Ok(out)
 }
 
 pub(crate) async fn storage(pool: &Pool) -> Result<FileStorage, StoreError> {
@@ -117,13 +146,16 @@ pub(crate) async fn attach_in(
     let (task, unit) = owner_of(tx, owner).await?;
     let mut ids = Vec::with_capacity(files.len());
     for f in files {
+        // In the files directory the content is already written; the row keeps its size.
+        let content: &[u8] = if f.in_dir { &[] } else { &f.bytes };
         sqlx::query(
-            "INSERT INTO file_blobs (sha256, size, content) VALUES ($1, $2, $3) \
+            "INSERT INTO file_blobs (sha256, size, content, in_dir) VALUES ($1, $2, $3, $4) \
              ON CONFLICT (sha256) DO NOTHING",
         )
         .bind(&f.sha256)
         .bind(f.bytes.len() as i64)
-        .bind(&f.bytes)
+        .bind(content)
+        .bind(i64::from(f.in_dir))
         .execute(&mut **tx)
         .await?;
         let row = sqlx::query(

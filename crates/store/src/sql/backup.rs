@@ -12,7 +12,8 @@ use super::{KIND, Pool};
 use crate::audit::Change;
 use crate::audit_checkpoint::AuditHead;
 use crate::backup::{ColumnKind, Header, LiveInstance, RestoreCounts, Trailer, order_tables};
-use crate::{Backend, StoreError};
+use crate::{Backend, FileProblem, FilesDir, StoreError};
+use sha2::Digest;
 
 /// The user tables (not sqlx's bookkeeping), each with its columns in order.
 type Conn = <super::Db as sqlx::Database>::Connection;
@@ -79,7 +80,12 @@ async fn schema_version(conn: &mut Conn) -> Result<i64, StoreError> {
 
 /// Writes every table but the transient ones, in one consistent snapshot; returns the audit
 /// head in that snapshot.
-pub(crate) async fn backup(pool: &Pool, path: &str, now: i64) -> Result<AuditHead, StoreError> {
+pub(crate) async fn backup(
+    pool: &Pool,
+    path: &str,
+    now: i64,
+    files: Option<&FilesDir>,
+) -> Result<AuditHead, StoreError> {
     let mut conn = pool.acquire().await?;
     match KIND {
         // A read transaction in WAL mode sees one snapshot while writers go on.
@@ -90,12 +96,17 @@ pub(crate) async fn backup(pool: &Pool, path: &str, now: i64) -> Result<AuditHea
                 .await?
         }
     };
-    let result = write_dump(&mut conn, path, now).await;
+    let result = write_dump(&mut conn, path, now, files).await;
     let _ = sqlx::raw_sql("ROLLBACK").execute(&mut *conn).await;
     result
 }
 
-async fn write_dump(conn: &mut Conn, path: &str, now: i64) -> Result<AuditHead, StoreError> {
+async fn write_dump(
+    conn: &mut Conn,
+    path: &str,
+    now: i64,
+    files: Option<&FilesDir>,
+) -> Result<AuditHead, StoreError> {
     let schema = schema_version(conn).await?;
     let head = read_head(&mut *conn).await?;
     let all = tables(conn).await?;
@@ -151,6 +162,9 @@ async fn write_dump(conn: &mut Conn, path: &str, now: i64) -> Result<AuditHead, 
                 {
                     *v = serde_json::Value::Bool(i != 0);
                 }
+            }
+            if table == "file_blobs" {
+                inline_content(&mut obj, files)?;
             }
             let line = serde_json::json!({ "table": table, "row": obj });
             out.write_all(line.to_string().as_bytes()).await?;
@@ -223,11 +237,74 @@ fn bad(path: &str, line: u64, what: String) -> StoreError {
 
 /// Replaces every table's rows with the backup's, clears sessions and login counts, and
 /// records the restore in the audit log, all in one transaction.
+/// A `file_blobs` row with its content read from the files directory when it is kept
+/// there: a backup holds every file's content, wherever the service keeps it.
+fn inline_content(
+    obj: &mut serde_json::Map<String, serde_json::Value>,
+    files: Option<&FilesDir>,
+) -> Result<(), StoreError> {
+    let in_dir = match obj.get("in_dir") {
+        Some(serde_json::Value::Bool(b)) => *b,
+        Some(v) => v.as_i64().unwrap_or(0) != 0,
+        None => false,
+    };
+    if !in_dir {
+        return Ok(());
+    }
+    let sha = obj
+        .get("sha256")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default()
+        .to_string();
+    let bytes = match files {
+        Some(dir) => dir.get(&sha),
+        None => Err(FileProblem::NoDirectory),
+    }
+    .map_err(|p| {
+        StoreError::Invalid(format!(
+            "附件内容 {sha} {}：请先用 duban files check 查明并恢复该文件，再备份",
+            p.label_zh()
+        ))
+    })?;
+    obj.insert(
+        "content".into(),
+        serde_json::Value::String(hex::encode(bytes)),
+    );
+    obj.insert("in_dir".into(), serde_json::json!(0));
+    Ok(())
+}
+
+/// A backed-up `file_blobs` row as restored into a files directory: the content written
+/// there (checked against its hash), the row with an empty content and `in_dir` set.
+fn to_files_dir(
+    row: &serde_json::Map<String, serde_json::Value>,
+    dir: &FilesDir,
+) -> Result<serde_json::Map<String, serde_json::Value>, String> {
+    let sha = row
+        .get("sha256")
+        .and_then(|v| v.as_str())
+        .unwrap_or_default();
+    let bytes = row
+        .get("content")
+        .and_then(|v| v.as_str())
+        .and_then(|h| hex::decode(h).ok())
+        .ok_or_else(|| "表“file_blobs”的文件内容不是十六进制".to_string())?;
+    if hex::encode(sha2::Sha256::digest(&bytes)) != sha {
+        return Err(format!("附件内容 {sha} 与其 SHA-256 不符"));
+    }
+    dir.put(sha, &bytes).map_err(|e| e.to_string())?;
+    let mut out = row.clone();
+    out.insert("content".into(), serde_json::Value::String(String::new()));
+    out.insert("in_dir".into(), serde_json::json!(1));
+    Ok(out)
+}
+
 pub(crate) async fn restore(
     pool: &Pool,
     path: &str,
     now: i64,
     stale_before: i64,
+    files: Option<&FilesDir>,
 ) -> Result<RestoreCounts, StoreError> {
     let mut tx = begin_write(pool).await?;
     let live: Vec<(String, i64)> =
@@ -299,6 +376,16 @@ pub(crate) async fn restore(
                 line_no,
                 "应为 {\"table\": …, \"row\": {…}}".into(),
             ));
+        };
+        // With a files directory, a file's content goes there and the row keeps its
+        // metadata; without one, into the database as the backup holds it.
+        let moved;
+        let row = match (table, files) {
+            ("file_blobs", Some(dir)) => {
+                moved = to_files_dir(row, dir).map_err(|m| bad(path, line_no, m))?;
+                &moved
+            }
+            _ => row,
         };
         let Some(cols) = target
             .get(table)

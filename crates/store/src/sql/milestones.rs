@@ -40,21 +40,105 @@ pub(crate) async fn list(pool: &Pool, task: TaskId) -> Result<Vec<TaskMilestone>
     Ok(rows.iter().map(from_row).collect::<Result<_, _>>()?)
 }
 
-/// The (date, figure) milestones of a task, for the part-year judgement.
-pub(crate) async fn figures(
+/// `period` with the task's milestones due by then — a figure replaces the linear share of
+/// time, a stage must be reached in the text — for the part-year judgement.
+pub(crate) async fn in_period(
     tx: &mut Tx,
     task: TaskId,
-) -> Result<Vec<(time::Date, f64)>, StoreError> {
-    let rows = sqlx::query(concat!(select!(), " AND target_value IS NOT NULL"))
+    period: Option<duban_standing::Period>,
+) -> Result<Option<duban_standing::Period>, StoreError> {
+    let Some(p) = period else {
+        return Ok(None);
+    };
+    let rows = sqlx::query(select!())
         .bind(task)
         .fetch_all(&mut **tx)
         .await?;
-    let mut out = Vec::with_capacity(rows.len());
+    let mut figures = Vec::new();
+    let mut stages = Vec::new();
     for r in &rows {
         let m = from_row(r)?;
-        if let (Some(d), Some(v)) = (duban_model::ymd_opt::parse(&m.due_date), m.target_value) {
-            out.push((d, v));
+        let Some(d) = duban_model::ymd_opt::parse(&m.due_date) else {
+            continue;
+        };
+        if let Some(v) = m.target_value {
+            figures.push((d, v));
         }
+        if let Some(s) = m.stage {
+            stages.push((d, s));
+        }
+    }
+    let stages: Vec<(time::Date, &str)> = stages.iter().map(|(d, s)| (*d, s.as_str())).collect();
+    Ok(Some(p.with_milestones(&figures).with_stages(&stages)))
+}
+
+/// Writes the milestones a ledger's column gives a task (import and re-import), replacing
+/// the ones it had when `replace`. Part of the import's transaction; its audit entry covers
+/// them.
+pub(crate) async fn write_imported(
+    tx: &mut Tx,
+    task: i64,
+    milestones: &[duban_model::Milestone],
+    replace: bool,
+) -> Result<(), StoreError> {
+    if replace {
+        sqlx::query("DELETE FROM task_milestones WHERE task_id = $1")
+            .bind(task)
+            .execute(&mut **tx)
+            .await?;
+    }
+    for m in milestones {
+        let label = if m.text.trim().is_empty() {
+            m.stage.clone().unwrap_or_else(|| "节点".to_string())
+        } else {
+            m.text.clone()
+        };
+        sqlx::query(
+            "INSERT INTO task_milestones (task_id, due_date, label, target_value, target_unit, \
+             stage) VALUES ($1, $2, $3, $4, $5, $6)",
+        )
+        .bind(task)
+        .bind(duban_model::ymd_opt::format(m.due))
+        .bind(label)
+        .bind(m.value)
+        .bind(m.unit.clone())
+        .bind(m.stage.clone())
+        .execute(&mut **tx)
+        .await?;
+    }
+    Ok(())
+}
+
+/// The milestones of every live task of a plan, by task id, as the model carries them (the
+/// ledger export writes them).
+pub(crate) async fn of_plan(
+    pool: &Pool,
+    plan: crate::PlanId,
+) -> Result<Vec<(i64, duban_model::Milestone)>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT m.task_id, m.due_date, m.label, m.target_value, m.target_unit, m.stage \
+         FROM task_milestones m JOIN tasks t ON t.id = m.task_id \
+         WHERE t.plan_id = $1 AND t.retired_at IS NULL ORDER BY m.task_id, m.due_date",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?;
+    let mut out = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let due: String = r.try_get("due_date")?;
+        let Some(due) = duban_model::ymd_opt::parse(&due) else {
+            continue;
+        };
+        out.push((
+            r.try_get("task_id")?,
+            duban_model::Milestone {
+                due,
+                text: r.try_get("label")?,
+                value: r.try_get("target_value")?,
+                unit: r.try_get("target_unit")?,
+                stage: r.try_get("stage")?,
+            },
+        ));
     }
     Ok(out)
 }

@@ -125,6 +125,12 @@ pub(crate) async fn plan_ledger(pool: &Pool, plan: PlanId) -> Result<Ledger, Sto
         ledger.tasks.push(t);
     }
 
+    for (task, m) in super::milestones::of_plan(pool, plan).await? {
+        if let Some(&i) = index.get(&task) {
+            ledger.tasks[i].milestones.push(m);
+        }
+    }
+
     // Units and groups of every task, in their ledger order.
     let links = sqlx::query(
         "SELECT tu.task_id, tu.role, tu.position, u.name, u.aliases FROM task_units tu \

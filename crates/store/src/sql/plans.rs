@@ -304,6 +304,9 @@ pub(crate) async fn insert_tasks(
             }
         }
     }
+    for (t, &id) in ledger.tasks.iter().zip(&ids) {
+        super::milestones::write_imported(tx, id, &t.milestones, false).await?;
+    }
     super::search::index_tasks(tx, &ids).await?;
     Ok(ids)
 }

@@ -119,6 +119,11 @@ pub(crate) async fn reimport(
         .bind(id)
         .execute(&mut **tx)
         .await?;
+        // A file with milestones for the task replaces its milestones; one without (no such
+        // column) leaves the office's own.
+        if !t.milestones.is_empty() {
+            super::milestones::write_imported(&mut tx, id, &t.milestones, true).await?;
+        }
         sqlx::query("DELETE FROM task_units WHERE task_id = $1")
             .bind(id)
             .execute(&mut **tx)

@@ -271,6 +271,22 @@ pub(crate) async fn save_draft_in(
             "该单位不负责此任务，或任务不属于本轮次的计划，或任务已撤销".into(),
         ));
     }
+    // A task closed out before the round's due date is not owed in it (the same rule as
+    // the round's list of owed reports), so no report is taken for it either.
+    let closed: Option<String> = sqlx::query_scalar(
+        "SELECT t.closed_on FROM tasks t, rounds ro WHERE t.id = $1 AND ro.id = $2 \
+         AND t.closed_on IS NOT NULL AND t.closed_on < ro.due_date",
+    )
+    .bind(input.task)
+    .bind(input.round)
+    .fetch_optional(&mut **tx)
+    .await?
+    .flatten();
+    if let Some(on) = closed {
+        return Err(StoreError::Invalid(format!(
+            "该任务已于{on}办结销号，本轮次无需填报"
+        )));
+    }
     lead_files(tx, input.task, input.unit).await?;
     let figures = if input.figures.is_null() {
         "{}".to_string()

@@ -87,10 +87,8 @@ async fn reread(
     let as_of = row
         .try_get::<Option<String>, _>("imported_as_of")?
         .and_then(|d| duban_model::ymd_opt::parse(&d));
-    let milestones = super::milestones::figures(tx, task).await?;
-    let period = as_of
-        .and_then(|d| period_for(Some(d), deadline, plan_year.or(Some(d.year()))))
-        .map(|p| p.with_milestones(&milestones));
+    let period = as_of.and_then(|d| period_for(Some(d), deadline, plan_year.or(Some(d.year()))));
+    let period = super::milestones::in_period(tx, task, period).await?;
     let j = judge(text, &progress, &serde_json::Value::Null, period);
     sqlx::query(
         "UPDATE tasks SET imported_machine_verdict = $1, imported_explanation = $2, \

@@ -139,8 +139,7 @@ pub(crate) async fn refresh(
                 plan_year,
             );
             // The office's own milestones, where one is due by then, replace linear time.
-            let milestones = super::milestones::figures(tx, task).await?;
-            let period = period.map(|p| p.with_milestones(&milestones));
+            let period = super::milestones::in_period(tx, task, period).await?;
             let j = judge(&text, &g.narrative, &g.figures, period);
             (
                 g.source.clone(),

@@ -6,6 +6,7 @@ mod audit;
 mod audit_key;
 mod chasing;
 mod documents;
+mod files_dir;
 mod imports;
 mod outbox;
 mod oversight;

@@ -41,7 +41,7 @@ pub async fn post_files(
     Ok((status, res.text().await?))
 }
 
-async fn count(app: &TestApp, table: &str) -> Result<i64> {
+pub(crate) async fn count(app: &TestApp, table: &str) -> Result<i64> {
     let sql = sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}"));
     Ok(if app.database_url.starts_with("sqlite:") {
         let pool = sqlx::SqlitePool::connect(&app.database_url).await?;

@@ -15,6 +15,7 @@ mod import;
 mod instructions;
 mod ldap;
 mod livecheck;
+mod lifecycle;
 mod matrix;
 mod milestones;
 mod oversight;
