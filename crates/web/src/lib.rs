@@ -15,6 +15,7 @@ mod error;
 mod lights;
 mod livecheck;
 mod oversight;
+mod people;
 mod routes;
 mod security;
 mod site;

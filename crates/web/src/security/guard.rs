@@ -190,10 +190,22 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             .unwrap_or(0),
         _ => 0,
     };
+    // Pages name people, not accounts (see `people`); the API and form posts need no map.
+    let people = match &user {
+        Some(_) if !api => g
+            .app
+            .people
+            .directory(&g.app.store)
+            .await
+            .unwrap_or_default(),
+        _ => Default::default(),
+    };
     if let Some(u) = user {
         req.extensions_mut().insert(CurrentUser(u));
     }
-    UNREAD.scope(badge, next.run(req)).await
+    crate::people::PEOPLE
+        .scope(people, UNREAD.scope(badge, next.run(req)))
+        .await
 }
 
 tokio::task_local! {
