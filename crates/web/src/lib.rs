@@ -17,6 +17,7 @@ mod forms;
 mod lights;
 mod livecheck;
 mod oversight;
+mod people;
 mod routes;
 mod security;
 mod site;

@@ -81,6 +81,7 @@ impl Application {
             current: Arc::new(Default::default()),
             overview_caches: Arc::new(Default::default()),
             public_pages: Arc::new(Default::default()),
+            people: Arc::new(Default::default()),
         };
         Ok(Application {
             listener,

@@ -21,4 +21,6 @@ pub struct AppState {
     pub overview_caches: Arc<crate::oversight::OverviewCaches>,
     /// Rendered public pages (公开), cached per plan revision.
     pub public_pages: Arc<crate::routes::public::PublicCache>,
+    /// User name → "姓名（单位）", for pages that show who did something.
+    pub people: Arc<crate::people::People>,
 }

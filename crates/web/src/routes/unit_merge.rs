@@ -93,6 +93,7 @@ pub async fn submit(
                 s.links_moved, s.links_folded, s.records_moved, s.accounts_moved
             );
             app.current.invalidate();
+            app.people.invalidate();
             Ok(render(&app, &user, None, Some(done), &MergeForm::default())
                 .await?
                 .into_response())

@@ -124,7 +124,10 @@ pub async fn create(
         must_change: true,
     };
     match app.store.create_user(&new, &user.username).await {
-        Ok(_) => Ok(Redirect::to("/admin/users").into_response()),
+        Ok(_) => {
+            app.people.invalidate();
+            Ok(Redirect::to("/admin/users").into_response())
+        }
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => fail(m).await,
         Err(e) => Err(e.into()),
     }
@@ -218,6 +221,7 @@ pub async fn create_batch(
         .store
         .create_unit_accounts(plan.id, &user.username)
         .await?;
+    app.people.invalidate();
     if issued.is_empty() {
         let html = render(
             &app,
@@ -305,7 +309,10 @@ pub async fn rename(
         .rename_user(user_id(&id)?, &f.display_name, &user.username)
         .await
     {
-        Ok(()) => Ok(Redirect::to("/admin/users").into_response()),
+        Ok(()) => {
+            app.people.invalidate();
+            Ok(Redirect::to("/admin/users").into_response())
+        }
         Err(StoreError::Invalid(m)) => {
             let html = render(&app, &user, Some(format!("修改姓名失败：{m}")), None).await?;
             Ok((StatusCode::BAD_REQUEST, html).into_response())

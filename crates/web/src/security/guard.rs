@@ -190,6 +190,16 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             .unwrap_or(0),
         _ => 0,
     };
+    // Pages name people, not accounts (see `people`); the API and form posts need no map.
+    let people = match &user {
+        Some(_) if !api => g
+            .app
+            .people
+            .directory(&g.app.store)
+            .await
+            .unwrap_or_default(),
+        _ => Default::default(),
+    };
     // A success message from the action that redirected here: shown on this page once.
     let flash = (!api && req.method() == Method::GET)
         .then(|| cookies::get(req.headers(), crate::flash::COOKIE))
@@ -199,7 +209,10 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         req.extensions_mut().insert(CurrentUser(u));
     }
     let mut res = crate::flash::FLASH
-        .scope(shown, UNREAD.scope(badge, next.run(req)))
+        .scope(
+            shown,
+            crate::people::PEOPLE.scope(people, UNREAD.scope(badge, next.run(req))),
+        )
         .await;
     // Unless the response itself carries a new message (a GET that redirects with one).
     let sets_new = res

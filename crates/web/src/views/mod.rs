@@ -130,6 +130,7 @@ impl Templates {
         env.add_filter("truncate", truncate);
         env.add_filter("audit_action", |c: &str| audit_labels::action_label(c));
         env.add_filter("audit_entity", |c: &str| audit_labels::entity_label(c));
+        env.add_filter("person", crate::people::person);
         Ok(Templates { env })
     }
 

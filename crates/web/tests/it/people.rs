@@ -27,6 +27,25 @@ fn sheet_strings(bytes: &[u8]) -> Result<Vec<String>> {
         .collect())
 }
 
+fn draft(
+    task: i64,
+    round: duban_store::RoundId,
+    unit: duban_store::UnitId,
+    text: &str,
+) -> DraftInput {
+    DraftInput {
+        task: TaskId(task),
+        round,
+        unit,
+        narrative: text.into(),
+        figures: serde_json::json!({}),
+        self_status: Some(SelfStatus::OnSchedule),
+        delay_reason: None,
+        next_steps: None,
+        expected_version: None,
+    }
+}
+
 async fn api_login(app: &TestApp, user: &str, password: &str) -> Result<StatusCode> {
     Ok(app
         .client()
@@ -231,6 +250,29 @@ async fn a_reset_can_generate_the_temporary_password_and_names_can_change() -> R
         .await?;
         ensure!(status == StatusCode::SEE_OTHER, "{b:?}");
         ensure!(app.store.user(id).await?.context("u")?.display_name == "王小明");
+        // Pages name the person and unit where records keep the account name.
+        let ids = task_ids(&app).await?;
+        let plan = app.store.plans().await?[0].id;
+        let round = app
+            .store
+            .open_round(plan, "2026年1月", "2099-01-31", "test")
+            .await?;
+        let bb = app.store.unit_by_name(UNIT_B).await?.context("B")?.id;
+        let r = app
+            .store
+            .save_draft(&draft(ids[2], round.id, bb, "按计划推进。"), "unit_b")
+            .await?;
+        app.store.submit_report(r.id, r.version, "unit_b").await?;
+        let page = get_text(&app, &admin, &format!("/tasks/{}", ids[2])).await?;
+        ensure!(
+            page.contains("王小明（区商务委）"),
+            "{b:?}: the task page names the person"
+        );
+        let audit = get_text(&app, &admin, "/admin/audit").await?;
+        ensure!(
+            audit.contains("admin（督查办）"),
+            "{b:?}: the audit log names the office"
+        );
         let (status, body) = post_form(
             &app,
             &admin,
@@ -341,18 +383,9 @@ async fn merging_is_refused_across_plans_and_over_two_reports() -> Result<()> {
             .open_round(plan, "2026年1月", "2099-01-31", "test")
             .await?;
         for (unit, who) in [(a, "unit_a"), (bb, "unit_b")] {
-            let draft = DraftInput {
-                task: TaskId(ids[2]),
-                round: round.id,
-                unit,
-                narrative: "推进中。".into(),
-                figures: serde_json::json!({}),
-                self_status: Some(SelfStatus::OnSchedule),
-                delay_reason: None,
-                next_steps: None,
-                expected_version: None,
-            };
-            app.store.save_draft(&draft, who).await?;
+            app.store
+                .save_draft(&draft(ids[2], round.id, unit, "推进中。"), who)
+                .await?;
         }
         let err = app.store.merge_units(bb, a, "test").await.unwrap_err();
         ensure!(
@@ -530,18 +563,10 @@ async fn scores_rank_units_under_the_plans_weights() -> Result<()> {
         let bb = app.store.unit_by_name(UNIT_B).await?.context("B")?.id;
         // B reports both its tasks on time; A reports nothing.
         for task in [ids[1], ids[2]] {
-            let draft = DraftInput {
-                task: TaskId(task),
-                round: round.id,
-                unit: bb,
-                narrative: "按计划推进。".into(),
-                figures: serde_json::json!({}),
-                self_status: Some(SelfStatus::OnSchedule),
-                delay_reason: None,
-                next_steps: None,
-                expected_version: None,
-            };
-            let r = app.store.save_draft(&draft, "unit_b").await?;
+            let r = app
+                .store
+                .save_draft(&draft(task, round.id, bb, "按计划推进。"), "unit_b")
+                .await?;
             app.store.submit_report(r.id, r.version, "unit_b").await?;
         }
         let admin = app.login("admin").await?;
