@@ -28,7 +28,7 @@ from selenium import webdriver
 from selenium.webdriver.chrome.options import Options
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
-from selenium.webdriver.support.ui import WebDriverWait
+from selenium.webdriver.support.ui import Select, WebDriverWait
 
 ROOT = os.path.abspath(os.path.join(os.path.dirname(__file__), "..", "..", "..", ".."))
 DEFAULT_CMD = ("target/release/duban serve --demo --bind 127.0.0.1:{port} "
@@ -262,6 +262,78 @@ def office_day(driver, base, lines, shots):
     print(f"ok: {task}: the failed 督办单 form kept its text and marked the field")
 
 
+def people(driver, base, lines, shots, tmp):
+    """Accounts for every unit at once with their sheet, a first login that must change the
+    password, and two units merged."""
+    from openpyxl import load_workbook
+
+    login(driver, base, "admin", admin_password(lines))
+    downloads = os.path.join(tmp, "downloads")
+    os.makedirs(downloads, exist_ok=True)
+    driver.execute_cdp_cmd("Page.setDownloadBehavior",
+                           {"behavior": "allow", "downloadPath": downloads})
+    driver.get(base + "/admin/users")
+    button = driver.find_elements(By.CSS_SELECTOR, "form[action$='/admin/users/batch'] button")
+    if not button:
+        fail("/admin/users offers no batch creation (every unit already has an account?)")
+    driver.save_screenshot(os.path.join(shots, "users-batch.png"))
+    button[0].click()
+    deadline = time.time() + 30
+    sheets = []
+    while time.time() < deadline and not sheets:
+        sheets = [f for f in os.listdir(downloads) if f.endswith(".xlsx")]
+        time.sleep(0.3)
+    if not sheets:
+        fail("批量建号 gave no .xlsx sheet")
+    time.sleep(0.5)
+    ws = load_workbook(os.path.join(downloads, sheets[0])).active
+    rows = [[c for c in r] for r in ws.iter_rows(values_only=True)]
+    header = next((i for i, r in enumerate(rows) if "用户名" in r and "初始密码" in r), None)
+    if header is None or header + 1 >= len(rows):
+        fail(f"the credentials sheet has no 用户名/初始密码 rows: {rows[:3]}")
+    cols = rows[header]
+    first = rows[header + 1]
+    user, password = first[cols.index("用户名")], first[cols.index("初始密码")]
+    print(f"ok: 批量建号 gave {len(rows) - header - 1} accounts in {sheets[0]}")
+
+    landed = login(driver, base, user, password)
+    if "/password" not in landed:
+        fail(f"{user}'s first login was not sent to change the password: {landed}")
+    new = "Xin-mima-2026-dw!"
+    driver.find_element(By.NAME, "current").send_keys(password)
+    driver.find_element(By.NAME, "new").send_keys(new)
+    driver.find_element(By.NAME, "confirm").send_keys(new)
+    driver.find_element(By.CSS_SELECTOR, "form[action$='/password'] button[type=submit]").click()
+    WebDriverWait(driver, 20).until(lambda d: "/password" not in d.current_url)
+    driver.get(base + "/my")
+    if "/password" in driver.current_url or "/login" in driver.current_url:
+        fail(f"{user} cannot work after changing the password: {driver.current_url}")
+    print(f"ok: {user} changed the sheet's password at first login and reached 我的任务")
+
+    login(driver, base, "admin", admin_password(lines))
+    driver.get(base + "/admin/units/merge")
+    values = [o.get_attribute("value") for o in
+              driver.find_elements(By.CSS_SELECTOR, "select[name=into] option") if o.get_attribute("value")]
+    merged = None
+    # Units that both reported on one task in one round cannot merge: try a few pairs.
+    for a, b in zip(values[-6:], values[-5:]):
+        driver.get(base + "/admin/units/merge")
+        Select(driver.find_element(By.NAME, "into")).select_by_value(a)
+        Select(driver.find_element(By.NAME, "from")).select_by_value(b)
+        driver.find_element(By.NAME, "confirm").click()
+        driver.find_element(By.CSS_SELECTOR, "form[action$='/admin/units/merge'] button").click()
+        WebDriverWait(driver, 20).until(
+            lambda d: d.find_elements(By.CSS_SELECTOR, "p.notice, #merge-error"))
+        done = driver.find_elements(By.CSS_SELECTOR, "p.notice")
+        if done:
+            merged = done[0].text
+            break
+    if merged is None:
+        fail("no pair of units could be merged")
+    driver.save_screenshot(os.path.join(shots, "units-merged.png"))
+    print(f"ok: {merged}")
+
+
 def browser():
     opts = Options()
     for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
@@ -320,6 +392,7 @@ def main():
             fail(f"none of {len(links)} tasks shows highlighted evidence (<mark>) in its progress text")
         close_out(driver, base, lines, shots, tmp)
         office_day(driver, base, lines, shots)
+        people(driver, base, lines, shots, tmp)
         phone_round(driver, base, lines, shots)
     finally:
         if driver is not None:
