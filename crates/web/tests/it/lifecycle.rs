@@ -142,7 +142,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("晚于任务完成时限"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("晚于任务完成时限"),
         "a milestone after the deadline: {s}"
     );
     ensure!(footprint(&app).await? == before, "nothing written");
