@@ -7,6 +7,7 @@ mod audit_key;
 mod chasing;
 mod files_dir;
 mod imports;
+mod milestone_import;
 mod outbox;
 mod oversight;
 mod reopen;
