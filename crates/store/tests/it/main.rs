@@ -6,6 +6,7 @@ mod audit;
 mod audit_key;
 mod chasing;
 mod imports;
+mod lights;
 mod outbox;
 mod oversight;
 mod reopen;
