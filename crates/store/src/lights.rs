@@ -205,7 +205,7 @@ impl Store {
     /// Brings the kept lights of `plan` up to date: marks every task when the basis moved,
     /// then recomputes the marked tasks. A mark made while this runs is left for the next
     /// count (it clears only the marks it read).
-    async fn refresh_lights(&self, plan: PlanId, today: &str) -> Result<(), StoreError> {
+    pub(crate) async fn refresh_lights(&self, plan: PlanId, today: &str) -> Result<(), StoreError> {
         let rounds = self.rounds(plan).await?;
         let open = current_open_round(&rounds);
         let info = open_round_info(open);
