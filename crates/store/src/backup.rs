@@ -32,6 +32,12 @@ pub(crate) const TRANSIENT: &[&str] = &[
     "login_throttle",
     "service_instances",
     "cycle_revision",
+    // Kept lights and ranking figures (migration 0020): recomputed after a restore.
+    "task_lights",
+    "light_dirty",
+    "light_basis",
+    "unit_marks",
+    "unit_round_stats",
 ];
 
 /// Parents before children, so rows restore with their foreign keys in place. Tables not

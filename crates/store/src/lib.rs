@@ -47,6 +47,7 @@ mod extensions;
 mod handover;
 mod ids;
 mod instructions;
+mod lights;
 mod milestones;
 mod notices;
 mod notifications;
@@ -108,6 +109,7 @@ pub use ids::{
     ContributionId, DeliveryId, ExtensionId, NoticeId, NotificationId, PlanId, ReportId, RoundId,
     TaskId, UnitId, UserId,
 };
+pub use lights::{LightFacts, LightTally, current_open_round, open_round_info, rule_key};
 pub use milestones::{NewMilestone, STAGES, TaskMilestone};
 pub use notices::{NewNotice, Notice, NoticeCounts, NoticeLevel, NoticeStatus};
 pub use notifications::{NewNotification, Notification};

@@ -1,3 +1,5 @@
+use std::collections::HashMap;
+
 use serde::{Deserialize, Serialize};
 use time::OffsetDateTime;
 
@@ -489,16 +491,59 @@ impl Store {
             .await?
             .ok_or(StoreError::NotFound("该填报轮次"))?;
         let deadline = due_deadline(&r.due_date).unwrap_or(i64::MAX);
-        let mut stats = dispatch!(self, reports::round_stats(r.plan_id, round, deadline))?;
+        // Kept per unit (migration 0020): only the units changed since are recomputed.
+        let basis = r.due_date.clone();
+        let stale = dispatch!(self, lights::stale_units(round, &basis))?;
+        if !stale.is_empty() {
+            let ids: Vec<i64> = stale.iter().map(|(u, _)| *u).collect();
+            let mut fresh: HashMap<i64, UnitRoundStats> = HashMap::new();
+            for chunk in ids.chunks(500) {
+                let part = dispatch!(
+                    self,
+                    reports::round_stats(r.plan_id, round, deadline, Some(chunk))
+                )?;
+                fresh.extend(part.into_iter().map(|s| (s.unit_id.0, s)));
+            }
+            let rows: Vec<(i64, i64, Option<UnitRoundStats>)> = stale
+                .into_iter()
+                .map(|(u, n)| (u, n, fresh.remove(&u)))
+                .collect();
+            dispatch!(self, lights::keep_unit_stats(round, &basis, &rows))?;
+        }
+        let stats = dispatch!(self, lights::kept_unit_stats(round))?;
+        Ok(sorted_stats(stats))
+    }
+
+    /// The same figures computed afresh from every report of the round, keeping nothing:
+    /// what the kept figures must equal (the conformance tests compare the two).
+    pub async fn round_stats_recount(
+        &self,
+        round: RoundId,
+    ) -> Result<Vec<UnitRoundStats>, StoreError> {
+        let r = self
+            .round(round)
+            .await?
+            .ok_or(StoreError::NotFound("该填报轮次"))?;
+        let deadline = due_deadline(&r.due_date).unwrap_or(i64::MAX);
+        let stats = dispatch!(self, reports::round_stats(r.plan_id, round, deadline, None))?;
+        Ok(sorted_stats(stats))
+    }
+}
+
+/// The ranking's default order: on-time rate, then met rate, then name.
+fn sorted_stats(mut stats: Vec<UnitRoundStats>) -> Vec<UnitRoundStats> {
+    {
         stats.sort_by(|a, b| {
             b.on_time_rate()
                 .total_cmp(&a.on_time_rate())
                 .then(b.met_rate().total_cmp(&a.met_rate()))
                 .then_with(|| a.name.cmp(&b.name))
         });
-        Ok(stats)
     }
+    stats
+}
 
+impl Store {
     /// The tasks a unit leads in the round's plan, each with the unit's report for the
     /// round (`None`: not started), in document order; tasks closed out before the round's
     /// due date are left out.

@@ -29,6 +29,8 @@ pub(crate) mod extensions;
 pub(crate) mod handover;
 #[path = "sql/instructions.rs"]
 pub(crate) mod instructions;
+#[path = "sql/lights.rs"]
+pub(crate) mod lights;
 #[path = "sql/milestones.rs"]
 pub(crate) mod milestones;
 #[path = "sql/notice_docs.rs"]

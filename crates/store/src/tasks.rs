@@ -31,6 +31,9 @@ pub struct TaskFilter {
     pub q: Option<String>,
     /// Exact 责任领导.
     pub leader: Option<String>,
+    /// The task's light: "red", "amber" or "green" (the lights kept per task; anything else
+    /// matches nothing).
+    pub light: Option<String>,
     /// List the retired tasks instead of the live ones (retired tasks are hidden otherwise).
     pub retired: bool,
     /// At most 500.
@@ -48,6 +51,7 @@ impl Default for TaskFilter {
             disputed: None,
             q: None,
             leader: None,
+            light: None,
             retired: false,
             limit: 50,
             offset: 0,
@@ -266,6 +270,15 @@ impl Store {
         filter: &TaskFilter,
         scope: &Scope,
     ) -> Result<(Vec<TaskSummary>, i64), StoreError> {
+        if filter.light.is_some() {
+            // Lights move with reports and the day, not with the plan's revision: bring the
+            // kept ones up to date, and count afresh.
+            self.refresh_lights(plan, &duban_standing::lights::today_cst())
+                .await?;
+            let total = dispatch!(self, tasks::count(plan, filter, scope))?;
+            let tasks = dispatch!(self, tasks::page(plan, filter, scope))?;
+            return Ok((tasks, total));
+        }
         // Counting is the expensive half of a page (it visits every match); the total is
         // remembered per filter at the plan's revision, the page itself is always read.
         let total = match dispatch!(self, tasks::revision(plan))? {

@@ -26,7 +26,8 @@ use duban_store::{
 };
 use duban_web::{Application, Config};
 
-const PASSWORD: &str = "bench-password-1";
+// Contains no account name (the password rules refuse one that does).
+const PASSWORD: &str = "load-test-pw-7391";
 const CLIENTS: usize = 32;
 
 fn env_usize(name: &str, default: usize) -> usize {

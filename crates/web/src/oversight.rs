@@ -2,88 +2,27 @@
 //! round, and the data of the documents (year-end report, ledger, bulletin). Handlers call
 //! these and render; nothing here knows about HTTP.
 
-use std::collections::{HashMap, HashSet};
+use std::collections::HashMap;
 use std::sync::Arc;
 
 use duban_docs::{BulletinData, LaggingTask, NoticeRow, UnitRow};
 use duban_store::{
-    LightRevision, NoticeStatus, Plan, PlanId, RevisionCache, Round, RoundId, RoundStatus, Scope,
-    Store, StoreError, TaskId, TaskStanding, UnitRoundStats,
+    LightRevision, Plan, PlanId, RevisionCache, Round, RoundId, Scope, Store, StoreError, TaskId,
+    UnitRoundStats,
 };
 use serde::Serialize;
 
-use crate::lights::{self, Color, Light, OpenRound};
+use crate::lights::{self, Light, OpenRound};
 
-/// The round whose missing reports make a task overdue: the open round with the latest due
-/// date (rounds come oldest first).
-pub fn current_open_round(rounds: &[Round]) -> Option<&Round> {
-    rounds.iter().rev().find(|r| r.status == RoundStatus::Open)
-}
-
-fn open_round_info(r: Option<&Round>) -> Option<OpenRound> {
-    r.map(|r| OpenRound {
-        name: r.name.clone(),
-        due_date: r.due_date.clone(),
-    })
-}
-
-/// What the lights read besides a task's standing: open and overdue (unanswered past the
-/// deadline) supervision notices by task id, and tasks whose newest extension request was
-/// refused. A plan has few of either, so one read of them all serves any page.
-#[derive(Debug, Default)]
-struct SideFacts {
-    notices: HashMap<i64, (i64, i64)>,
-    refused: HashSet<i64>,
-    /// The milestone each task missed, as the light names it.
-    missed: HashMap<i64, String>,
-}
-
-async fn side_facts(store: &Store, plan: PlanId, today: &str) -> Result<SideFacts, StoreError> {
-    let mut facts = SideFacts::default();
-    for n in store.open_notices(plan).await? {
-        let e = facts.notices.entry(n.task_id.0).or_default();
-        e.0 += 1;
-        if n.status == NoticeStatus::Open && n.deadline.as_str() < today {
-            e.1 += 1;
-        }
-    }
-    facts.refused = store
-        .refused_extension_tasks(plan)
-        .await?
-        .into_iter()
-        .map(|t| t.0)
-        .collect();
-    facts.missed = store
-        .missed_milestones(plan, today)
-        .await?
-        .into_iter()
-        .map(|(t, m)| (t.0, m))
-        .collect();
-    Ok(facts)
-}
-
-/// A task's light input with its notices and extensions counted.
-fn input_with_facts(
-    s: &TaskStanding,
-    today: &str,
-    info: Option<&OpenRound>,
-    facts: &SideFacts,
-) -> lights::LightInput {
-    let mut i = lights::input_from(s, today, info);
-    let (open, overdue) = facts.notices.get(&s.task_id.0).copied().unwrap_or_default();
-    i.open_notices = Some(open);
-    i.overdue_notices = Some(overdue);
-    i.extension_refused = Some(facts.refused.contains(&s.task_id.0));
-    i.missed_milestone = facts.missed.get(&s.task_id.0).cloned();
-    i
-}
+use duban_store::{LightFacts, open_round_info};
+pub use duban_store::{LightTally as LightCounts, current_open_round};
 
 /// What every light of a plan reads besides the task's own standing: the open round and the
 /// side facts. Few rows, but three queries a page; kept at the light revision and the day.
 #[derive(Debug, Default)]
 struct CycleFacts {
     open: Option<(RoundId, OpenRound)>,
-    facts: SideFacts,
+    facts: LightFacts,
 }
 
 async fn cycle_facts(
@@ -99,7 +38,7 @@ async fn cycle_facts(
     let open = current_open_round(&rounds);
     let fresh = Arc::new(CycleFacts {
         open: open.and_then(|r| open_round_info(Some(r)).map(|i| (r.id, i))),
-        facts: side_facts(store, plan, &key.1).await?,
+        facts: store.light_facts(plan, &key.1).await?,
     });
     let today = key.1.clone();
     caches.cycle_facts.put(plan, key, fresh.clone());
@@ -132,20 +71,10 @@ pub async fn lights_for(
         .map(|s| {
             (
                 s.task_id.0,
-                lights::light(&input_with_facts(s, &today, info, &cycle.facts)),
+                lights::light(&cycle.facts.input(s, &today, info)),
             )
         })
         .collect())
-}
-
-/// How many tasks in scope show each light.
-#[derive(Debug, Clone, Default, Serialize)]
-pub struct LightCounts {
-    pub red: i64,
-    pub amber: i64,
-    pub green: i64,
-    /// Red and amber tasks by the rule that set their light, most frequent first.
-    pub by_rule: Vec<(String, i64)>,
 }
 
 /// The overview's figures that read the whole reporting cycle, each remembered at the
@@ -261,9 +190,9 @@ pub async fn round_stats(
     .await
 }
 
-/// The counts for the overview. Computing them reads every task's standing (at 50,000 tasks
-/// × 12 rounds, 600,000 report rows), so they are cached until a report, round, notice,
-/// extension or task changes, or the day turns.
+/// The counts for the overview, from the lights the store keeps per task (recomputing only
+/// the tasks changed since; see `duban_store::LightTally`), remembered here until a report,
+/// round, notice, extension or task changes, or the day turns.
 pub async fn light_counts(
     store: &Store,
     caches: &OverviewCaches,
@@ -276,7 +205,7 @@ pub async fn light_counts(
         TurnKey::Lights(plan, *scope),
         (plan, *scope),
         || light_key(store, plan),
-        |(_, today)| async move { compute_light_counts(store, plan, scope, &today).await },
+        |(_, today)| async move { store.light_tally(plan, scope, &today).await },
     )
     .await
 }
@@ -287,40 +216,6 @@ async fn light_key(store: &Store, plan: PlanId) -> Result<(LightRevision, String
         Some(r) => Ok((r, lights::today_cst())),
         None => Err(StoreError::NotFound("该计划")),
     }
-}
-
-async fn compute_light_counts(
-    store: &Store,
-    plan: PlanId,
-    scope: &Scope,
-    today: &str,
-) -> Result<LightCounts, StoreError> {
-    let rounds = store.rounds(plan).await?;
-    let open = current_open_round(&rounds);
-    let standings = store
-        .task_standings(plan, open.map(|r| r.id), None, scope)
-        .await?;
-    let info = open_round_info(open);
-    let mut c = LightCounts::default();
-    let mut rules: HashMap<String, i64> = HashMap::new();
-    let facts = side_facts(store, plan, today).await?;
-    for s in &standings {
-        let l = lights::light(&input_with_facts(s, today, info.as_ref(), &facts));
-        match l.color {
-            Color::Red => c.red += 1,
-            Color::Amber => c.amber += 1,
-            Color::Green => c.green += 1,
-        }
-        if l.color != Color::Green {
-            // The rule's text without a date, so one rule counts once.
-            let key = l.text.split('（').next().unwrap_or(&l.text).to_string();
-            *rules.entry(key).or_default() += 1;
-        }
-    }
-    let mut by_rule: Vec<(String, i64)> = rules.into_iter().collect();
-    by_rule.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
-    c.by_rule = by_rule;
-    Ok(c)
 }
 
 /// The column a ranking is sorted by.

@@ -89,7 +89,8 @@ pub(crate) async fn refresh_statistics(pool: &Pool) {
         // A bounded sample per index keeps this fast on large files.
         Backend::Sqlite => "PRAGMA analysis_limit = 1000; ANALYZE;",
         Backend::Postgres => {
-            "ANALYZE plans, tasks, task_units, task_groups, units, rounds, reports"
+            "ANALYZE plans, tasks, task_units, task_groups, units, rounds, reports, task_search, \
+             light_dirty, task_lights"
         }
     };
     let _ = sqlx::raw_sql(sql).execute(pool).await;

@@ -640,49 +640,68 @@ pub(crate) async fn versions(pool: &Pool, id: ReportId) -> Result<Vec<ReportVers
         .collect()
 }
 
+/// Per lead unit of the plan (of `units` only, when given): the round's figures.
 pub(crate) async fn round_stats(
     pool: &Pool,
     plan: PlanId,
     round: RoundId,
     deadline: i64,
+    units: Option<&[i64]>,
 ) -> Result<Vec<UnitRoundStats>, StoreError> {
-    let rows = sqlx::query(
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
         "SELECT tu.unit_id, u.name, COUNT(*) AS owed, \
          COUNT(*) FILTER (WHERE r.status IN ('submitted', 'returned', 'accepted')) AS submitted, \
          COUNT(*) FILTER (WHERE r.status IN ('submitted', 'returned', 'accepted') \
-             AND r.submitted_at <= $3) AS on_time, \
+             AND r.submitted_at <= ",
+    );
+    qb.push_bind(deadline);
+    qb.push(
+        ") AS on_time, \
          COUNT(*) FILTER (WHERE r.status = 'returned') AS returned, \
          COUNT(*) FILTER (WHERE r.status = 'accepted') AS accepted, \
          COUNT(*) FILTER (WHERE r.status = 'draft') AS drafts, \
          COUNT(*) FILTER (WHERE t.verdict = 'met') AS met \
          FROM task_units tu JOIN tasks t ON t.id = tu.task_id JOIN units u ON u.id = tu.unit_id \
          LEFT JOIN reports r ON r.task_id = tu.task_id AND r.unit_id = tu.unit_id \
-             AND r.round_id = $2 \
-         WHERE tu.role = 'lead' AND t.plan_id = $1 AND t.retired_at IS NULL \
-           AND (t.closed_on IS NULL \
-                OR t.closed_on >= (SELECT ro.due_date FROM rounds ro WHERE ro.id = $2)) \
-         GROUP BY tu.unit_id, u.name",
-    )
-    .bind(plan)
-    .bind(round)
-    .bind(deadline)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| {
-            Ok(UnitRoundStats {
-                unit_id: UnitId(r.try_get("unit_id")?),
-                name: r.try_get("name")?,
-                owed: r.try_get("owed")?,
-                submitted: r.try_get("submitted")?,
-                on_time: r.try_get("on_time")?,
-                returned: r.try_get("returned")?,
-                accepted: r.try_get("accepted")?,
-                drafts: r.try_get("drafts")?,
-                met: r.try_get("met")?,
-            })
-        })
-        .collect()
+             AND r.round_id = ",
+    );
+    qb.push_bind(round);
+    qb.push(" WHERE tu.role = 'lead' AND t.plan_id = ");
+    qb.push_bind(plan);
+    qb.push(
+        " AND t.retired_at IS NULL AND (t.closed_on IS NULL \
+         OR t.closed_on >= (SELECT ro.due_date FROM rounds ro WHERE ro.id = ",
+    );
+    qb.push_bind(round);
+    qb.push("))");
+    if let Some(units) = units {
+        qb.push(" AND tu.unit_id IN (");
+        let mut list = qb.separated(", ");
+        for u in units {
+            list.push_bind(*u);
+        }
+        list.push_unseparated(")");
+    }
+    qb.push(" GROUP BY tu.unit_id, u.name");
+    let rows = qb.build().fetch_all(pool).await?;
+    rows.iter().map(unit_stats_from_row).collect()
+}
+
+/// A unit's round figures from a row with their column names (computed or kept).
+pub(crate) fn unit_stats_from_row(
+    r: &<Db as sqlx::Database>::Row,
+) -> Result<UnitRoundStats, StoreError> {
+    Ok(UnitRoundStats {
+        unit_id: UnitId(r.try_get("unit_id")?),
+        name: r.try_get("name")?,
+        owed: r.try_get("owed")?,
+        submitted: r.try_get("submitted")?,
+        on_time: r.try_get("on_time")?,
+        returned: r.try_get("returned")?,
+        accepted: r.try_get("accepted")?,
+        drafts: r.try_get("drafts")?,
+        met: r.try_get("met")?,
+    })
 }
 
 pub(crate) async fn unit_round_tasks(

@@ -119,6 +119,14 @@ fn push_where(qb: &mut QueryBuilder<Db>, plan: PlanId, f: &TaskFilter, scope: &S
         qb.push(" AND t.leader = ");
         qb.push_bind(l.clone());
     }
+    if let Some(c) = &f.light {
+        // The kept lights (migration 0020), indexed by (plan, color).
+        qb.push(" AND t.id IN (SELECT k.task_id FROM task_lights k WHERE k.plan_id = ");
+        qb.push_bind(plan);
+        qb.push(" AND k.color = ");
+        qb.push_bind(c.clone());
+        qb.push(")");
+    }
     if let Some(q) = f.q.as_deref().map(str::trim).filter(|q| !q.is_empty()) {
         super::search::push_text_filter(qb, q);
     }
@@ -133,6 +141,7 @@ fn only_unit(f: &TaskFilter, scope: &Scope) -> Option<(UnitId, bool)> {
         || f.verdict.is_some()
         || f.disputed.is_some()
         || f.leader.is_some()
+        || f.light.is_some()
         || f.retired
         || !q_empty
     {

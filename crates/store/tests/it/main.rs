@@ -9,6 +9,7 @@ mod documents;
 mod files_dir;
 mod imports;
 mod milestone_import;
+mod lights;
 mod outbox;
 mod oversight;
 mod reopen;

@@ -165,6 +165,8 @@ fn paths_and_schemas() -> Value {
                     {"name": "section", "in": "query", "description": "工作板块（精确匹配）", "schema": {"type": "string"}},
                     {"name": "q", "in": "query", "description": "在任务、进展和板块中搜索，一个汉字即可", "schema": {"type": "string"}},
                     {"name": "disputed", "in": "query", "description": "仅列出督查办与机器判断不一致的任务", "schema": {"type": "boolean"}},
+                    {"name": "leader", "in": "query", "description": "责任领导（精确匹配）", "schema": {"type": "string"}},
+                    {"name": "light", "in": "query", "description": "状态灯：red 红、amber 黄、green 绿", "schema": {"type": "string", "enum": ["red", "amber", "green"]}},
                     {"name": "limit", "in": "query", "schema": {"type": "integer", "minimum": 1, "maximum": 500, "default": 500}},
                     {"name": "offset", "in": "query", "schema": {"type": "integer", "minimum": 0, "default": 0}}
                 ],

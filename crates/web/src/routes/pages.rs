@@ -33,6 +33,8 @@ pub struct TaskQuery {
     pub disputed: Option<String>,
     /// Exact 责任领导.
     pub leader: Option<String>,
+    /// The task's light: `red`, `amber` or `green`.
+    pub light: Option<String>,
     /// `1`/`true` lists the retired tasks instead of the live ones.
     pub retired: Option<String>,
     pub limit: Option<String>,
@@ -75,6 +77,14 @@ impl TaskQuery {
         f.section = nonblank(&self.section).map(str::to_string);
         f.q = nonblank(&self.q).map(str::to_string);
         f.leader = nonblank(&self.leader).map(str::to_string);
+        if let Some(l) = nonblank(&self.light) {
+            if !matches!(l, "red" | "amber" | "green") {
+                return Err(Failure::BadRequest(format!(
+                    "状态灯“{l}”无效：应为 red（红）、amber（黄）或 green（绿）"
+                )));
+            }
+            f.light = Some(l.to_string());
+        }
         f.disputed = nonblank(&self.disputed)
             .map(|d| matches!(d, "1" | "true" | "on" | "yes"))
             .filter(|d| *d);
@@ -368,6 +378,7 @@ fn filter_query(q: &TaskQuery) -> String {
         ("q", &q.q),
         ("disputed", &q.disputed),
         ("leader", &q.leader),
+        ("light", &q.light),
     ];
     pairs
         .iter()

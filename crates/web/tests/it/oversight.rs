@@ -89,6 +89,27 @@ async fn lights_show_their_rule_on_task_list_task_page_unit_page_and_overview() 
             list.matches("light light-green").count() == 1,
             "{b:?}: one green row"
         );
+        // The light filter lists the tasks of one light only (from the kept lights).
+        let red = get_text(&app, &admin, "/tasks?light=red").await?;
+        ensure!(
+            red.matches("light light-red").count() == 2 && !red.contains("light light-green"),
+            "{b:?}: red filter"
+        );
+        ensure!(red.contains("共 2 项"), "{b:?}: red total");
+        let green = get_text(&app, &admin, "/tasks?light=green").await?;
+        ensure!(
+            green.matches("light light-green").count() == 1 && !green.contains("light light-red"),
+            "{b:?}: green filter"
+        );
+        let bad = admin
+            .client
+            .get(app.url("/tasks?light=blue"))
+            .send()
+            .await?;
+        ensure!(
+            bad.status() == StatusCode::BAD_REQUEST,
+            "{b:?}: unknown light"
+        );
 
         let unit_b = unit_id(&app, UNIT_B).await?;
         let unit_page = get_text(&app, &admin, &format!("/units/{}", unit_b.0)).await?;
