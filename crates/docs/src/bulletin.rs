@@ -25,6 +25,8 @@ pub struct UnitRow {
     pub missing: u32,
     /// Returned for revision (退回).
     pub returned: u32,
+    /// The unit's 考核 score this round, as printed ("87.5"), when the office scores units.
+    pub score: Option<String>,
 }
 
 impl UnitRow {
@@ -81,6 +83,26 @@ pub struct BulletinData {
     pub units: Vec<UnitRow>,
     pub lagging: Vec<LaggingTask>,
     pub notices: Vec<NoticeRow>,
+    /// How the 考核 scores were reckoned, printed under the ranking table when units are
+    /// scored ("满分100分：按时报送40分、……").
+    pub score_rule: Option<String>,
+}
+
+/// The ranking's labels: a rank shared with a neighbour reads "并列n", as on every page.
+pub fn rank_labels(ranked: &[RankedUnit]) -> Vec<String> {
+    (0..ranked.len())
+        .map(|i| match ranked[i].rank {
+            None => "—".to_string(),
+            Some(n) => {
+                let same = |j: usize| ranked.get(j).is_some_and(|o| o.rank == Some(n));
+                if (i > 0 && same(i - 1)) || same(i + 1) {
+                    format!("并列{n}")
+                } else {
+                    n.to_string()
+                }
+            }
+        })
+        .collect()
 }
 
 /// A unit's place in the ranking.
@@ -214,6 +236,8 @@ const CHART_REL: &str = "rIdChart1";
 /// The ranking table's columns: 排名 700, 责任单位, five counts of 900 and 按时率 1100 fill
 /// the 156 mm (8845-twip) portrait type area exactly.
 const RANK_UNIT_WIDTH: u32 = 8845 - 700 - 5 * 900 - 1100;
+/// The 考核得分 column, when there is one: taken from the unit names' column.
+const SCORE_WIDTH: u32 = 1000;
 /// 1 mm in EMU.
 const EMU_PER_MM: u64 = 36_000;
 
@@ -304,7 +328,10 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
     }
     blocks::body(&mut out, &summary);
     blocks::heading1(&mut out, "二、各单位报送情况");
-    let cols = [
+    // With 考核 scores, a score column takes its width from the unit names' column.
+    let scored = data.units.iter().any(|u| u.score.is_some());
+    let score_width = if scored { SCORE_WIDTH } else { 0 };
+    let mut cols = vec![
         Column {
             header: "排名",
             width: 700,
@@ -312,45 +339,36 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
         },
         Column {
             header: "责任单位",
-            width: RANK_UNIT_WIDTH,
-            jc: Jc::Center,
-        },
-        Column {
-            header: "应报",
-            width: 900,
-            jc: Jc::Center,
-        },
-        Column {
-            header: "按时",
-            width: 900,
-            jc: Jc::Center,
-        },
-        Column {
-            header: "逾期",
-            width: 900,
-            jc: Jc::Center,
-        },
-        Column {
-            header: "未报",
-            width: 900,
-            jc: Jc::Center,
-        },
-        Column {
-            header: "退回",
-            width: 900,
-            jc: Jc::Center,
-        },
-        Column {
-            header: "按时率",
-            width: 1100,
+            width: RANK_UNIT_WIDTH - score_width,
             jc: Jc::Center,
         },
     ];
+    for header in ["应报", "按时", "逾期", "未报", "退回"] {
+        cols.push(Column {
+            header,
+            width: 900,
+            jc: Jc::Center,
+        });
+    }
+    cols.push(Column {
+        header: "按时率",
+        width: 1100,
+        jc: Jc::Center,
+    });
+    if scored {
+        cols.push(Column {
+            header: "考核得分",
+            width: SCORE_WIDTH,
+            jc: Jc::Center,
+        });
+    }
+    let labels = rank_labels(&ranked);
     let rows: Vec<Vec<Cell>> = ranked
         .iter()
-        .map(|r| {
-            vec![
-                Cell::new(r.rank.map(|n| n.to_string()).unwrap_or_else(|| "—".into())),
+        .zip(labels)
+        .map(|(r, label)| {
+            let mut cells = vec![
+                Cell::new(label),
                 Cell::new(r.row.unit.as_str()),
                 Cell::new(r.row.owed.to_string()),
                 Cell::new(r.row.on_time.to_string()),
@@ -358,10 +376,17 @@ pub fn bulletin(data: &BulletinData, opts: &BulletinOptions) -> Result<Vec<u8>, 
                 Cell::new(r.row.missing.to_string()),
                 Cell::new(r.row.returned.to_string()),
                 Cell::new(percent(r.on_time_rate)),
-            ]
+            ];
+            if scored {
+                cells.push(Cell::new(r.row.score.as_deref().unwrap_or("—")));
+            }
+            cells
         })
         .collect();
     table::table(&mut out, &cols, &rows);
+    if let Some(rule) = data.score_rule.as_deref().filter(|_| scored) {
+        blocks::body(&mut out, &format!("注：考核得分{rule}"));
+    }
     // The chart follows the table rather than the summary: a chart of a dozen units is
     // taller than what page 1 has left under the summary, and moved whole to page 2 it left
     // page 1 half empty; the table's rows fill page 1 and flow on.
@@ -696,6 +721,7 @@ mod tests {
             late,
             missing,
             returned: 0,
+            score: None,
         }
     }
 
@@ -733,6 +759,10 @@ mod tests {
         tied.units[5] = row("己", 4, 2, 2, 0);
         let r: Vec<Option<u32>> = tied.ranking().iter().map(|u| u.rank).collect();
         assert_eq!(r, vec![Some(1), Some(1), Some(3), Some(3), Some(5), None]);
+        assert_eq!(
+            rank_labels(&tied.ranking()),
+            vec!["并列1", "并列1", "并列3", "并列3", "5", "—"]
+        );
         assert_eq!(d.totals(), (16, 11, 3, 2, 0));
     }
 

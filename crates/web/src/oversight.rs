@@ -375,6 +375,8 @@ pub async fn bulletin_data(
             late: to_u32(s.submitted - s.on_time),
             missing: to_u32(s.owed - s.submitted),
             returned: to_u32(s.returned),
+            // Filled by `routes::scores::add_to_bulletin` where the office scores units.
+            score: None,
         })
         .collect();
     let lagging = store
@@ -418,6 +420,7 @@ pub async fn bulletin_data(
         units,
         lagging,
         notices,
+        score_rule: None,
     })
 }
 

@@ -55,7 +55,10 @@ fn bulletin_totals_equal_the_sums_of_its_table() -> Result<()> {
     assert_eq!(num_after(summary, "未报送"), Some(col(5)));
     assert_eq!(num_after(summary, "退回修改"), Some(col(6)));
     // Ranks never go down the table, and the first is 1.
-    let ranks: Vec<usize> = t[1..].iter().filter_map(|r| r[0].parse().ok()).collect();
+    let ranks: Vec<usize> = t[1..]
+        .iter()
+        .filter_map(|r| r[0].trim_start_matches("并列").parse().ok())
+        .collect();
     assert_eq!(ranks[0], 1);
     assert!(ranks.windows(2).all(|w| w[0] <= w[1]));
     assert!(paras.iter().any(|p| p.starts_with("三、滞后任务（3项）")));
@@ -366,5 +369,41 @@ fn the_ranking_table_follows_the_summary_and_the_chart_follows_the_table() -> Re
     assert!(summary < heading && heading < table && table < chart);
     // Nothing but the heading between the summary and the table: no chart in between.
     assert!(!xml[summary..table].contains("<w:drawing>"));
+    Ok(())
+}
+
+#[test]
+fn scores_and_shared_places_are_printed_with_their_rule() -> Result<()> {
+    let mut data = sample_bulletin(6);
+    // Without scores the table keeps its eight columns.
+    let doc = parse(&part(&bulletin(&data, &opts())?, "word/document.xml")?)?;
+    assert_eq!(tables(&doc)[0][0].len(), 8);
+    for (i, u) in data.units.iter_mut().enumerate() {
+        u.score = Some(format!("{}.5", 90 - i));
+    }
+    data.score_rule = Some("满分100分：按时报送40分、未被退回20分、已报任务达标40分。".into());
+    let doc = parse(&part(&bulletin(&data, &opts())?, "word/document.xml")?)?;
+    let t = &tables(&doc)[0];
+    assert_eq!(t[0].len(), 9);
+    assert_eq!(t[0][8], "考核得分");
+    // Each unit's score sits on its own row, whatever the ranking's order.
+    for u in &data.units {
+        let row = t.iter().find(|r| r[1] == u.unit).context("unit row")?;
+        assert_eq!(Some(row[8].as_str()), u.score.as_deref());
+    }
+    let paras = body_paragraphs(&doc);
+    assert!(
+        paras.iter().any(|p| p.starts_with("注：考核得分满分100分")),
+        "the rule is printed under the table"
+    );
+    // Equal rates and counts share a place, labelled as on every page.
+    let mut tied = sample_bulletin(2);
+    tied.units[1] = UnitRow {
+        unit: "乙单位".into(),
+        ..tied.units[0].clone()
+    };
+    let doc = parse(&part(&bulletin(&tied, &opts())?, "word/document.xml")?)?;
+    let t = &tables(&doc)[0];
+    assert_eq!((t[1][0].as_str(), t[2][0].as_str()), ("并列1", "并列1"));
     Ok(())
 }

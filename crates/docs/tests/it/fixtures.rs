@@ -193,6 +193,7 @@ pub fn sample_bulletin(n: usize) -> duban_docs::BulletinData {
                 late,
                 missing,
                 returned: u32::from(i % 6 == 2),
+                score: None,
             }
         })
         .collect();
@@ -231,5 +232,6 @@ pub fn sample_bulletin(n: usize) -> duban_docs::BulletinData {
             issued: "2023年4月3日".into(),
             due: Some("2023年4月20日".into()),
         }],
+        score_rule: None,
     }
 }

@@ -106,6 +106,40 @@ pub async fn round_scores(
     Ok(rows)
 }
 
+/// The rules in words, as the 考核 page and the bulletin print them.
+pub fn rule_text(rules: &ScoreRules) -> String {
+    format!(
+        "满分{}分：按时报送{}分（按时报送÷应报）、未被退回{}分（未被退回÷已报送）、已报任务达标{}分\
+         （结论为已完成÷已报送的任务）；每项红灯任务扣{}分，每份逾期未答复的督办单扣{}分，最低0分；\
+         得分相同的名次并列。",
+        fmt_points(rules.full_marks()),
+        fmt_points(rules.on_time),
+        fmt_points(rules.not_returned),
+        fmt_points(rules.met),
+        fmt_points(rules.per_red_light),
+        fmt_points(rules.per_overdue_notice),
+    )
+}
+
+/// Puts each unit's 考核 score for `round`, and the rule they follow, into its bulletin.
+pub async fn add_to_bulletin(
+    store: &Store,
+    caches: &OverviewCaches,
+    round: &Round,
+    data: &mut duban_docs::BulletinData,
+) -> Result<(), StoreError> {
+    let scores: HashMap<String, String> = round_scores(store, caches, round)
+        .await?
+        .into_iter()
+        .map(|r| (r.name, r.total_text))
+        .collect();
+    for u in &mut data.units {
+        u.score = scores.get(&u.unit).cloned();
+    }
+    data.score_rule = Some(rule_text(&store.score_rules(round.plan_id).await?));
+    Ok(())
+}
+
 #[derive(Deserialize, Default)]
 #[serde(default)]
 pub struct ScoreQuery {
@@ -151,6 +185,7 @@ pub async fn page(
             rounds => rounds.iter().map(|r| context! { id => r.id, name => r.name }).collect::<Vec<_>>(),
             rows,
             rules => rules_view(&rules),
+            rule_text => rule_text(&rules),
         },
     )
 }

@@ -121,6 +121,9 @@ async fn the_offices_settings_reach_the_report_and_the_bulletin() -> Result<()> 
             "区政府督查办",
             "抄送：区委办公室，区人大办公室。",
             "（联系人：张三，电话：023-65000000）",
+            // 考核: each unit's score in the ranking table, and the rule under it.
+            "考核得分",
+            "注：考核得分满分100分",
         ] {
             ensure!(xml.contains(want), "{b:?}: bulletin lacks {want}");
         }
