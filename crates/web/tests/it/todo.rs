@@ -192,7 +192,7 @@ async fn run(b: Backend) -> Result<()> {
     let overview = get_text(&app, &admin, "/").await?;
     for q in [
         "light=red",
-        "light=yellow",
+        "light=amber",
         "light=green",
         "verdict=met",
         "verdict=not_met",
