@@ -64,6 +64,10 @@ fn main() {
 async fn serve(url: String) -> Result<(), BoxError> {
     let mut config = Config::new(url, "127.0.0.1:0".parse()?);
     config.idle_timeout = Duration::from_secs(3600);
+    // `prepare` writes the dataset's audit chain under the fixed test key
+    // (`StoreOptions::for_tests`); the server must seal with that key too, or it refuses the
+    // database as signed by another key. Only logins (not measured) hash faster with it.
+    config.fast_password_hashing = true;
     let app = Application::build(config).await?;
     println!("PORT {}", app.port());
     app.run_until_stopped().await?;
