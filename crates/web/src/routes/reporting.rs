@@ -546,6 +546,33 @@ fn render_form(
             figures => c.fields.iter().map(|f| context! { label => f.label, unit => f.unit, value => livecheck::figure_text(&cur.figures, &f.key) }).collect::<Vec<_>>(),
         }
     });
+    // Each message also stands beside the field it names (aria-invalid); the list above the
+    // form keeps them all, including those about no one field (a stale version).
+    let mut error_fields: HashMap<String, String> = HashMap::new();
+    for e in &shown.errors {
+        let field = c
+            .fields
+            .iter()
+            .find(|f| e.contains(&format!("“{}”", f.label)))
+            .map(|f| format!("fig{}", f.index))
+            .or_else(|| {
+                crate::forms::field_for(
+                    e,
+                    &[
+                        ("滞后原因", "delay_reason"),
+                        ("自评", "self_status"),
+                        ("进展", "narrative"),
+                    ],
+                    "",
+                )
+                .to_string()
+                .into()
+            })
+            .filter(|f| !f.is_empty());
+        if let Some(f) = field {
+            error_fields.entry(f).or_insert_with(|| e.clone());
+        }
+    }
     app.templates.page(
         "report_form.html",
         Some(user),
@@ -568,6 +595,7 @@ fn render_form(
             previous_round => c.previous.as_ref().map(|(n, _)| n.clone()),
             editable,
             errors => shown.errors,
+            error_fields,
             conflict,
             notice => shown.notice,
             contributions => c.contributions.iter().map(crate::routes::contributions::contribution_context).collect::<Vec<_>>(),
@@ -682,7 +710,7 @@ pub async fn form_submit(
         Ok((status, html).into_response())
     };
     if !errors.is_empty() {
-        return fail(StatusCode::BAD_REQUEST, &input, errors, None);
+        return fail(StatusCode::UNPROCESSABLE_ENTITY, &input, errors, None);
     }
     let draft = DraftInput {
         task: c.task.summary.id,
@@ -722,7 +750,7 @@ pub async fn form_submit(
             return fail(StatusCode::CONFLICT, &input, errors, Some(&current));
         }
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => {
-            return fail(StatusCode::BAD_REQUEST, &input, vec![m], None);
+            return fail(StatusCode::UNPROCESSABLE_ENTITY, &input, vec![m], None);
         }
         Err(e) => return Err(e.into()),
     }

@@ -66,11 +66,15 @@ async fn render(
         });
     }
     let form = form.map(|f| context! { name => f.name, due_date => f.due_date });
+    // The message goes beside the field it is about.
+    let error_field = error
+        .as_deref()
+        .map(|m| crate::forms::field_for(m, &[("日期", "due_date"), ("截止", "due_date")], "name"));
     app.templates.page(
         "rounds.html",
         Some(user),
         "rounds",
-        context! { plan, rounds => rows, error, form },
+        context! { plan, rounds => rows, error, error_field, form },
     )
 }
 
@@ -98,7 +102,7 @@ pub async fn open(
         Ok(_) => Ok(crate::flash::redirect("/admin/rounds", "round_opened")),
         Err(StoreError::Invalid(m) | StoreError::Constraint(m)) => {
             let html = render(&app, &user, Some(m), Some(&f)).await?;
-            Ok((StatusCode::BAD_REQUEST, html).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         Err(e) => Err(e.into()),
     }

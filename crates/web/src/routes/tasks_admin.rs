@@ -82,15 +82,41 @@ async fn render(
         .into_iter()
         .map(|u| u.name)
         .collect();
+    let error_field = error.as_deref().map(|m| error_field(m, form));
     app.templates.page(
         "task_form.html",
         Some(user),
         "tasks",
-        context! { task, form, error, units },
+        context! { task, form, error, error_field, units },
     )
 }
 
-/// A refusal the office can correct: the form again with the message, 400.
+/// The field a refusal is about: a unit the message quotes is in the field that holds it;
+/// otherwise the words it names.
+fn error_field(m: &str, form: &TaskForm) -> &'static str {
+    if let Some(name) = m.split('“').nth(1).and_then(|r| r.split('”').next()) {
+        let holds = |field: &str| split_names(field).any(|n| n == name);
+        if holds(&form.lead_units) {
+            return "lead_units";
+        }
+        if holds(&form.coop_units) {
+            return "coop_units";
+        }
+    }
+    crate::forms::field_for(
+        m,
+        &[
+            ("牵头", "lead_units"),
+            ("配合", "coop_units"),
+            ("时限", "deadline"),
+            ("板块", "section"),
+            ("责任领导", "leader"),
+        ],
+        "text",
+    )
+}
+
+/// A refusal the office can correct: the form again with the message beside its field, 422.
 async fn refused(
     app: &AppState,
     user: &SessionUser,
@@ -101,7 +127,7 @@ async fn refused(
     match e {
         StoreError::Invalid(m) | StoreError::Constraint(m) => {
             let html = render(app, user, task, form, Some(m)).await?;
-            Ok((StatusCode::BAD_REQUEST, html).into_response())
+            Ok((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
         }
         e => Err(e.into()),
     }

@@ -73,6 +73,20 @@ async fn render_with(
         .iter()
         .map(|u| context! { id => u.id, display => u.display() })
         .collect();
+    // A failed new-account form: its message goes beside the field it is about.
+    let error_field = form.and(error.as_deref()).map(|m| {
+        crate::forms::field_for(
+            m,
+            &[
+                ("密码", "password"),
+                ("用户名", "username"),
+                ("姓名", "display_name"),
+                ("角色", "role"),
+                ("单位", "unit_id"),
+            ],
+            "username",
+        )
+    });
     let form = form.map(|f| {
         context! { username => f.username, display_name => f.display_name, role => f.role, unit_id => f.unit_id }
     });
@@ -80,7 +94,7 @@ async fn render_with(
         "users.html",
         Some(user),
         "users",
-        context! { users, units => unit_options, error, done, form, without_account, has_plan => plan.is_some() },
+        context! { users, units => unit_options, error, error_field, done, form, without_account, has_plan => plan.is_some() },
     )
 }
 
@@ -102,7 +116,7 @@ pub async fn create(
 ) -> Result<Response, PageError> {
     let fail = |msg: String| async {
         let html = render(&app, &user, Some(msg), Some(&f)).await?;
-        Ok::<Response, PageError>((StatusCode::BAD_REQUEST, html).into_response())
+        Ok::<Response, PageError>((StatusCode::UNPROCESSABLE_ENTITY, html).into_response())
     };
     let Some(role) = Role::parse(&f.role) else {
         return fail("请选择角色".into()).await;

@@ -35,7 +35,9 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("轮次名称不能为空"),
+        s == StatusCode::UNPROCESSABLE_ENTITY
+            && body.contains("轮次名称不能为空")
+            && body.contains("name=\"name\" value=\" \" placeholder=\"如：2026年1月\" required aria-invalid=\"true\""),
         "{s}"
     );
     let due = cst_date_in(2);
@@ -86,8 +88,13 @@ async fn run(b: Backend) -> Result<()> {
         ],
     )
     .await?;
-    ensure!(s == StatusCode::BAD_REQUEST, "{s}");
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "{s}");
     ensure!(body.contains("“技术合同登记额增速”应填写数字") && body.contains("十二"));
+    ensure!(
+        body.contains("aria-invalid=\"true\" aria-describedby=\"err-fig0\"")
+            && body.contains("id=\"err-fig0\""),
+        "the figure's field is marked with its message"
+    );
     ensure!(body.contains("整体完成70%"), "the user's text is kept");
     let t = duban_store::TaskId(task);
     ensure!(app.store.task_reports(t, &Scope::All).await?.is_empty());

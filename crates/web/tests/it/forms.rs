@@ -229,3 +229,101 @@ async fn a_failed_password_change_marks_the_field_and_echoes_no_password() -> Re
     }
     Ok(())
 }
+
+/// The office's own forms — a new round, a task, an account — mark the field their message
+/// is about too, with what was typed kept, and write nothing.
+#[tokio::test]
+async fn the_offices_forms_mark_the_field_at_fault() -> Result<()> {
+    for b in backends() {
+        office_forms(b).await.with_context(|| format!("on {b:?}"))?;
+    }
+    Ok(())
+}
+
+async fn office_forms(b: Backend) -> Result<()> {
+    let app = seeded(b).await?;
+    let admin = app.login("admin").await?;
+    let plan = app.store.plans().await?[0].id;
+
+    let (s, body) = post_form(
+        &app,
+        &admin,
+        "/admin/rounds",
+        &[("name", "第三季度"), ("due_date", "九月底")],
+    )
+    .await?;
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "round: {s}");
+    ensure!(marked(&body, "round-error"), "round: the field is marked");
+    ensure!(
+        body.contains("value=\"第三季度\""),
+        "round: the name is kept"
+    );
+    let due = body
+        .split("name=\"due_date\"")
+        .nth(1)
+        .context("due date field")?;
+    ensure!(
+        due.split('>')
+            .next()
+            .is_some_and(|t| t.contains("aria-invalid")),
+        "round: the date is the field marked"
+    );
+    ensure!(app.store.rounds(plan).await?.is_empty(), "no round opened");
+
+    let tasks_before = task_ids(&app).await?.len();
+    let (s, body) = post_form(
+        &app,
+        &admin,
+        "/admin/tasks",
+        &[
+            ("text", "新建智慧停车场3处"),
+            ("section", "城市治理"),
+            ("lead_units", "区科技局"),
+            ("coop_units", "不存在的单位"),
+            ("leader", ""),
+            ("deadline", ""),
+        ],
+    )
+    .await?;
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "task: {s}");
+    ensure!(marked(&body, "task-error"), "task: the field is marked");
+    let coop = body
+        .split("name=\"coop_units\"")
+        .nth(1)
+        .context("coop field")?;
+    ensure!(
+        coop.split('>')
+            .next()
+            .is_some_and(|t| t.contains("aria-invalid")),
+        "task: the unknown unit's field is the one marked"
+    );
+    ensure!(body.contains("新建智慧停车场3处"), "task: the text is kept");
+    ensure!(
+        task_ids(&app).await?.len() == tasks_before,
+        "no task written"
+    );
+
+    let (s, body) = post_form(
+        &app,
+        &admin,
+        "/admin/users",
+        &[
+            ("username", "zhangsan"),
+            ("display_name", "张三"),
+            ("role", "leader"),
+            ("unit_id", ""),
+            ("password", "short"),
+        ],
+    )
+    .await?;
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "user: {s}");
+    ensure!(marked(&body, "user-error"), "user: the field is marked");
+    ensure!(body.contains("value=\"张三\""), "user: the name is kept");
+    ensure!(
+        !body.contains("value=\"short\""),
+        "a password is never sent back"
+    );
+    ensure!(app.store.find_user("zhangsan").await?.is_none());
+    app.finish().await;
+    Ok(())
+}

@@ -396,7 +396,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST
+        s == StatusCode::UNPROCESSABLE_ENTITY
             && body.contains(&format!("该任务已于{}办结销号", cst_date_in(0))),
         "no report is taken for a closed task: {s}"
     );

@@ -200,7 +200,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             "/admin/users",
             "/admin/users",
             Body::Form("username=x&role=bogus&password=long-enough-1"),
-            [303, 403, 403, 403, 400],
+            [303, 403, 403, 403, 422],
         ),
         // Account 1 is the admin (created first).
         (
@@ -327,7 +327,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             "/rounds/{round}/tasks/{task}/report",
             "/rounds/{round}/tasks/{task}/report",
             Body::Form("narrative=x&self_status=bogus"),
-            [303, 404, 400, 403, 403],
+            [303, 404, 422, 403, 403],
         ),
         (
             "POST",
@@ -348,7 +348,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             "/admin/rounds",
             "/admin/rounds",
             Body::Form("name=x&due_date=not-a-date"),
-            [303, 403, 403, 403, 400],
+            [303, 403, 403, 403, 422],
         ),
         (
             "POST",
@@ -723,7 +723,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             "/admin/tasks",
             "/admin/tasks",
             Body::Form("text=&lead_units="),
-            [303, 403, 403, 403, 400],
+            [303, 403, 403, 403, 422],
         ),
         (
             "GET",
@@ -737,7 +737,7 @@ fn table() -> Vec<(&'static str, &'static str, &'static str, Body, [u16; 5])> {
             "/admin/tasks/{id}/edit",
             "/admin/tasks/{task}/edit",
             Body::Form("text=x&lead_units="),
-            [303, 403, 403, 403, 400],
+            [303, 403, 403, 403, 422],
         ),
         (
             "POST",

@@ -125,7 +125,7 @@ async fn run(b: Backend) -> Result<()> {
         &task_fields("新建公园3个", "不存在的局", ""),
     )
     .await?;
-    ensure!(s == StatusCode::BAD_REQUEST, "unknown unit: {s}");
+    ensure!(s == StatusCode::UNPROCESSABLE_ENTITY, "unknown unit: {s}");
     ensure!(body.contains("单位“不存在的局”不存在"), "names the unit");
     ensure!(
         body.contains("新建公园3个"),
@@ -135,7 +135,7 @@ async fn run(b: Backend) -> Result<()> {
     bad_deadline[5] = ("deadline", "尽快");
     let (s, _, body) = post_form_full(&app, &admin, "/admin/tasks", &bad_deadline).await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("完成时限“尽快”无法识别"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("完成时限“尽快”无法识别"),
         "{s}"
     );
     let (s, _, body) = post_form_full(
@@ -146,7 +146,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("既是牵头单位又是配合单位"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("既是牵头单位又是配合单位"),
         "{s}"
     );
     ensure!(
@@ -217,7 +217,7 @@ async fn run(b: Backend) -> Result<()> {
     let (s, _, body) =
         post_form_full(&app, &admin, &edit, &task_fields("新建充电桩1个", "", "")).await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("至少要有一个牵头单位"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("至少要有一个牵头单位"),
         "{s}"
     );
     let (_, t) = json(&app, &admin, &format!("/api/tasks/{id}")).await?;
@@ -256,7 +256,7 @@ async fn run(b: Backend) -> Result<()> {
     )
     .await?;
     ensure!(
-        s == StatusCode::BAD_REQUEST && body.contains("已撤销"),
+        s == StatusCode::UNPROCESSABLE_ENTITY && body.contains("已撤销"),
         "retired: {s}"
     );
     ensure!(
