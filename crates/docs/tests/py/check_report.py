@@ -152,7 +152,7 @@ def check_xlsx(path, counts):
     wb = openpyxl.load_workbook(path)
     data_rows = 0
     unmet = 0
-    want = ["序号", "工作板块", "具体任务", "牵头单位", "配合单位", "完成情况", "完成状态", "机器判定", "判定说明", "证据", "办结销号"]
+    want = ["序号", "工作板块", "具体任务", "牵头单位", "配合单位", "完成情况", "完成状态", "机器判定", "判定说明", "证据", "办结销号", "完成时限", "时间节点"]
     for ws in wb.worksheets:
         title = ws.cell(1, 1).value or ""
         check(title.endswith("台账") or "台账（" in title, f"sheet {ws.title}: title row '{title}'")
