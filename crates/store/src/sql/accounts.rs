@@ -19,31 +19,41 @@ macro_rules! user_cols {
     };
 }
 
-pub(crate) async fn create_user(
-    pool: &Pool,
-    new: &NewUser,
-    hash: &str,
+/// The columns of a new account.
+struct NewRow<'a> {
+    username: &'a str,
+    display_name: &'a str,
+    role: &'a str,
+    unit: Option<UnitId>,
+    hash: &'a str,
+    must_change: bool,
+}
+
+/// Inserts one account and audits its creation, in the caller's transaction: one account
+/// form and the batch for every unit write accounts the same way.
+async fn insert_user(
+    tx: &mut Tx,
+    new: NewRow<'_>,
     now: i64,
     actor: &str,
 ) -> Result<User, StoreError> {
-    let mut tx = begin_write(pool).await?;
     let row: UserRow = sqlx::query_as(concat!(
         "INSERT INTO users (username, display_name, role, unit_id, password_hash, must_change, \
          failed_count, created_at) VALUES ($1, $2, $3, $4, $5, $6, 0, $7) RETURNING ",
         user_cols!()
     ))
-    .bind(&new.username)
-    .bind(&new.display_name)
-    .bind(new.role.as_str())
-    .bind(new.unit_id)
-    .bind(hash)
+    .bind(new.username)
+    .bind(new.display_name)
+    .bind(new.role)
+    .bind(new.unit)
+    .bind(new.hash)
     .bind(new.must_change)
     .bind(now)
     .fetch_one(&mut **tx)
     .await?;
     let user = row.into_user();
     append(
-        &mut tx,
+        tx,
         Change {
             actor,
             action: "user.create",
@@ -53,6 +63,31 @@ pub(crate) async fn create_user(
             after: Some(user.audit_json()),
             at: now,
         },
+    )
+    .await?;
+    Ok(user)
+}
+
+pub(crate) async fn create_user(
+    pool: &Pool,
+    new: &NewUser,
+    hash: &str,
+    now: i64,
+    actor: &str,
+) -> Result<User, StoreError> {
+    let mut tx = begin_write(pool).await?;
+    let user = insert_user(
+        &mut tx,
+        NewRow {
+            username: &new.username,
+            display_name: &new.display_name,
+            role: new.role.as_str(),
+            unit: new.unit_id,
+            hash,
+            must_change: new.must_change,
+        },
+        now,
+        actor,
     )
     .await?;
     tx.commit().await?;
@@ -216,31 +251,18 @@ pub(crate) async fn create_batch(
             attempt += 1;
         };
         let display_name = format!("{}联络员", a.unit_name);
-        let row: UserRow = sqlx::query_as(concat!(
-            "INSERT INTO users (username, display_name, role, unit_id, password_hash, must_change, \
-             failed_count, created_at) VALUES ($1, $2, 'unit', $3, $4, $5, 0, $6) RETURNING ",
-            user_cols!()
-        ))
-        .bind(&username)
-        .bind(&display_name)
-        .bind(a.unit)
-        .bind(&a.hash)
-        .bind(true)
-        .bind(now)
-        .fetch_one(&mut **tx)
-        .await?;
-        let user = row.into_user();
-        append(
+        insert_user(
             &mut tx,
-            Change {
-                actor,
-                action: "user.create",
-                entity: "user",
-                entity_id: Some(user.id.to_string()),
-                before: None,
-                after: Some(user.audit_json()),
-                at: now,
+            NewRow {
+                username: &username,
+                display_name: &display_name,
+                role: "unit",
+                unit: Some(a.unit),
+                hash: &a.hash,
+                must_change: true,
             },
+            now,
+            actor,
         )
         .await?;
         issued.push(IssuedAccount {
