@@ -148,18 +148,11 @@ async fn render_list(
             &Scope::All,
         )
         .await?;
-    let pending: Vec<_> = all
-        .iter()
-        .rev()
-        .filter(|e| e.status == ExtensionStatus::Pending)
-        .map(extension_context)
-        .collect();
-    let decided: Vec<_> = all
-        .iter()
-        .filter(|e| e.status != ExtensionStatus::Pending)
-        .take(50)
-        .map(extension_context)
-        .collect();
+    let (pending, decided) = crate::views::pending_and_decided(
+        &all,
+        |e| e.status == ExtensionStatus::Pending,
+        extension_context,
+    );
     app.templates.page(
         "extensions.html",
         Some(&user),

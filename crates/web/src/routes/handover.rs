@@ -106,18 +106,11 @@ async fn render_page(
         .store
         .task_change_requests(Some(plan.id), None, None, &Scope::All)
         .await?;
-    let pending: Vec<_> = requests
-        .iter()
-        .rev()
-        .filter(|c| c.status == ExtensionStatus::Pending)
-        .map(change_context)
-        .collect();
-    let decided: Vec<_> = requests
-        .iter()
-        .filter(|c| c.status != ExtensionStatus::Pending)
-        .take(50)
-        .map(change_context)
-        .collect();
+    let (pending, decided) = crate::views::pending_and_decided(
+        &requests,
+        |c| c.status == ExtensionStatus::Pending,
+        change_context,
+    );
     let unsigned = handover_rows(
         &app,
         &HandoverFilter {

@@ -214,3 +214,25 @@ pub fn verdict_options() -> Vec<(&'static str, &'static str)> {
         .map(|v| (v.as_str(), v.label_zh()))
         .collect()
 }
+
+/// A queue of requests (newest first) as the office's pages show it: the pending ones oldest
+/// first, to be decided in order, and the 50 newest decided ones.
+pub fn pending_and_decided<T>(
+    newest_first: &[T],
+    is_pending: impl Fn(&T) -> bool,
+    context: impl Fn(&T) -> Value,
+) -> (Vec<Value>, Vec<Value>) {
+    let pending = newest_first
+        .iter()
+        .rev()
+        .filter(|t| is_pending(t))
+        .map(&context)
+        .collect();
+    let decided = newest_first
+        .iter()
+        .filter(|t| !is_pending(t))
+        .take(50)
+        .map(&context)
+        .collect();
+    (pending, decided)
+}
