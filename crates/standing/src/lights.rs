@@ -38,6 +38,20 @@ pub enum Color {
 }
 
 impl Color {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Color::Red => "red",
+            Color::Amber => "amber",
+            Color::Green => "green",
+        }
+    }
+
+    pub fn parse(s: &str) -> Option<Color> {
+        [Color::Red, Color::Amber, Color::Green]
+            .into_iter()
+            .find(|c| c.as_str() == s)
+    }
+
     pub fn label_zh(self) -> &'static str {
         match self {
             Color::Red => "红",
@@ -101,6 +115,50 @@ pub struct Light {
     pub text: String,
     pub rule: &'static str,
     pub reasons: Vec<Reason>,
+}
+
+impl Light {
+    /// The light as one string, for keeping it beside the task (the store's `task_lights`):
+    /// a JSON array of `[color, rule, text]`, the deciding rule first, then every reason.
+    pub fn encode(&self) -> String {
+        let mut parts = vec![(self.color.as_str(), self.rule, self.text.as_str())];
+        parts.extend(
+            self.reasons
+                .iter()
+                .map(|r| (r.color.as_str(), r.rule, r.text.as_str())),
+        );
+        serde_json::to_string(&parts).unwrap_or_default()
+    }
+
+    /// A light kept by [`Light::encode`]; `None` for anything else (a row written before
+    /// lights were kept whole, or by a version with rules this one does not know).
+    pub fn decode(kept: &str) -> Option<Light> {
+        let parts: Vec<(String, String, String)> = serde_json::from_str(kept).ok()?;
+        let mut parts = parts.into_iter().map(|(c, r, t)| {
+            Some(Reason {
+                color: Color::parse(&c)?,
+                rule: static_rule(&r)?,
+                text: t,
+            })
+        });
+        let first = parts.next()??;
+        let reasons = parts.collect::<Option<Vec<Reason>>>()?;
+        Some(Light {
+            color: first.color,
+            text: first.text,
+            rule: first.rule,
+            reasons,
+        })
+    }
+}
+
+/// The rule names [`light`] can give: those in the legend and the two green ones.
+fn static_rule(name: &str) -> Option<&'static str> {
+    RULES
+        .iter()
+        .map(|r| r.rule)
+        .chain(["closed", "ok"])
+        .find(|r| *r == name)
 }
 
 /// One rule as people read it in a legend.
@@ -459,6 +517,24 @@ mod tests {
         i.latest_self_status = Some(SelfStatus::OnSchedule);
         i.returned = 0;
         assert_eq!(light(&i).color, Color::Green);
+    }
+
+    #[test]
+    fn a_kept_light_reads_back_whole() {
+        let mut i = base();
+        i.returned = 1;
+        i.latest_self_status = Some(SelfStatus::NotStarted);
+        i.unsubmitted = 2;
+        i.today = "2026-11-30".into();
+        let mut green = base();
+        green.closed_on = Some("2026-10-01".into());
+        for l in [light(&i), light(&base()), light(&green)] {
+            assert_eq!(Light::decode(&l.encode()), Some(l));
+        }
+        assert_eq!(Light::decode(""), None);
+        assert_eq!(Light::decode(r#"[["red","no_such_rule","红：某"]]"#), None);
+        assert_eq!(Light::decode(r#"[["purple","overdue","红：某"]]"#), None);
+        assert_eq!(Light::decode("[]"), None);
     }
 
     #[test]

@@ -38,6 +38,11 @@ pub(crate) const TRANSIENT: &[&str] = &[
     "light_basis",
     "unit_marks",
     "unit_round_stats",
+    // Kept overview counts (migration 0023): their triggers rebuild them as the tasks and
+    // lead links are restored.
+    "plan_section_counts",
+    "plan_lead_counts",
+    "plan_leader_counts",
 ];
 
 /// Parents before children, so rows restore with their foreign keys in place. Tables not

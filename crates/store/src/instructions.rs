@@ -165,6 +165,6 @@ impl Store {
 
     /// The 责任领导 named on a plan's tasks, with how many tasks each has, by name.
     pub async fn task_leaders(&self, plan: PlanId) -> Result<Vec<(String, i64)>, StoreError> {
-        dispatch!(self, instructions::leaders(plan))
+        Ok(self.filter_choices(plan).await?.leaders)
     }
 }

@@ -115,25 +115,48 @@ fn color_str(c: Color) -> &'static str {
     }
 }
 
-/// What a task's kept light is: its color and, unless green, its rule key.
-fn kept(
-    s: &TaskStanding,
-    facts: &LightFacts,
-    today: &str,
-    open: Option<&OpenRound>,
-) -> (&'static str, String) {
+/// A task's light as kept: its color, its rule key unless green (what the overview groups
+/// by), and the whole light (what a page shows), encoded.
+pub(crate) struct Kept {
+    pub color: &'static str,
+    pub rule: String,
+    pub detail: String,
+}
+
+fn kept(s: &TaskStanding, facts: &LightFacts, today: &str, open: Option<&OpenRound>) -> Kept {
     let l = lights::light(&facts.input(s, today, open));
     let rule = if l.color == Color::Green {
         String::new()
     } else {
         rule_key(&l.text).to_string()
     };
-    (color_str(l.color), rule)
+    Kept {
+        color: color_str(l.color),
+        rule,
+        detail: l.encode(),
+    }
 }
 
-/// A recomputed task: its id, the mark read before computing, and its light (color and
-/// rule key), or none when it no longer has one (retired, deleted).
-pub(crate) type Recomputed = (i64, i64, Option<(&'static str, String)>);
+/// A recomputed task: its id, the mark read before computing, and its light, or none when
+/// it no longer has one (retired, deleted).
+pub(crate) type Recomputed = (i64, i64, Option<Kept>);
+
+/// What every light of a plan reads at once: the day and the rounds (see the module doc).
+fn basis_of(today: &str, rounds: &[Round]) -> String {
+    let open = current_open_round(rounds);
+    let mut basis = format!(
+        "{today}|{}",
+        open.map(|r| format!("{}:{}:{}", r.id.0, r.name, r.due_date))
+            .unwrap_or_default()
+    );
+    for r in rounds {
+        basis.push_str(&format!("|{}:{}:{}", r.id.0, r.due_date, r.status.as_str()));
+    }
+    basis
+}
+
+/// Tasks whose kept lights one query reads.
+const PAGE_CHUNK: usize = 1000;
 
 /// Tasks recomputed per batch: one standings read and one short write transaction each.
 const BATCH: usize = 1000;
@@ -194,8 +217,8 @@ impl Store {
         let facts = self.light_facts(plan, today).await?;
         let mut groups: HashMap<(String, String), i64> = HashMap::new();
         for s in &standings {
-            let (color, rule) = kept(s, &facts, today, info.as_ref());
-            *groups.entry((color.to_string(), rule)).or_default() += 1;
+            let k = kept(s, &facts, today, info.as_ref());
+            *groups.entry((k.color.to_string(), k.rule)).or_default() += 1;
         }
         Ok(LightTally::from_groups(
             groups.into_iter().map(|((c, r), n)| (c, r, n)),
@@ -205,18 +228,52 @@ impl Store {
     /// Brings the kept lights of `plan` up to date: marks every task when the basis moved,
     /// then recomputes the marked tasks. A mark made while this runs is left for the next
     /// count (it clears only the marks it read).
+    /// The lights of a page of tasks (their ids), read from the kept lights in one query
+    /// when none of them is marked and the plan's basis holds; otherwise the marked tasks
+    /// are recomputed first, as for a count. A task without a light (retired) is absent.
+    pub async fn page_lights(
+        &self,
+        plan: PlanId,
+        tasks: &[TaskId],
+        today: &str,
+    ) -> Result<HashMap<i64, lights::Light>, StoreError> {
+        if tasks.is_empty() {
+            return Ok(HashMap::new());
+        }
+        let ids: Vec<i64> = tasks.iter().map(|t| t.0).collect();
+        let rounds = self.rounds(plan).await?;
+        let basis = basis_of(today, &rounds);
+        let mut rows = Vec::with_capacity(ids.len());
+        let mut fresh = true;
+        // Bound parameters are limited per statement (a whole plan's export asks for all).
+        for chunk in ids.chunks(PAGE_CHUNK) {
+            let (kept_basis, part) = dispatch!(self, lights::page(plan, chunk))?;
+            fresh = fresh
+                && kept_basis.as_deref() == Some(basis.as_str())
+                && part.len() == chunk.len()
+                && part
+                    .iter()
+                    .all(|(_, detail, dirty)| !dirty && lights::Light::decode(detail).is_some());
+            rows.extend(part);
+        }
+        if !fresh {
+            self.refresh_lights(plan, today).await?;
+            rows.clear();
+            for chunk in ids.chunks(PAGE_CHUNK) {
+                rows.extend(dispatch!(self, lights::page(plan, chunk))?.1);
+            }
+        }
+        Ok(rows
+            .into_iter()
+            .filter_map(|(task, detail, _)| Some((task, lights::Light::decode(&detail)?)))
+            .collect())
+    }
+
     pub(crate) async fn refresh_lights(&self, plan: PlanId, today: &str) -> Result<(), StoreError> {
         let rounds = self.rounds(plan).await?;
         let open = current_open_round(&rounds);
         let info = open_round_info(open);
-        let mut basis = format!(
-            "{today}|{}",
-            open.map(|r| format!("{}:{}:{}", r.id.0, r.name, r.due_date))
-                .unwrap_or_default()
-        );
-        for r in &rounds {
-            basis.push_str(&format!("|{}:{}:{}", r.id.0, r.due_date, r.status.as_str()));
-        }
+        let basis = basis_of(today, &rounds);
         dispatch!(self, lights::ensure_basis(plan, &basis))?;
         let dirty = dispatch!(self, lights::dirty(plan))?;
         if dirty.is_empty() {
@@ -228,7 +285,7 @@ impl Store {
             let standings = self
                 .task_standings(plan, open.map(|r| r.id), Some(&ids), &Scope::All)
                 .await?;
-            let mut by_task: HashMap<i64, (&'static str, String)> = standings
+            let mut by_task: HashMap<i64, Kept> = standings
                 .iter()
                 .map(|s| (s.task_id.0, kept(s, &facts, today, info.as_ref())))
                 .collect();

@@ -240,12 +240,13 @@ pub struct Overview {
     pub by_lead_unit: Vec<UnitCounts>,
 }
 
-/// What the task list's filters offer: the plan's sections in document order and the units
-/// that lead its tasks, by name.
+/// What the task list's filters offer: the plan's sections in document order, the units
+/// that lead its tasks, by name, and the leaders in charge (责任领导) with their task counts.
 #[derive(Debug, Clone, Default, PartialEq, Serialize)]
 pub struct FilterChoices {
     pub sections: Vec<String>,
     pub lead_units: Vec<(UnitId, String)>,
+    pub leaders: Vec<(String, i64)>,
 }
 
 /// `%`, `_` and the escape character itself are literal in a search.
@@ -339,6 +340,32 @@ impl Store {
         Ok(fresh)
     }
 
+    /// The office's overview and the filter choices read from the counts the database keeps
+    /// (migration 0023), bypassing every cache; with [`Store::kept_counts_recount`], what
+    /// the conformance tests compare.
+    pub async fn kept_counts(&self, plan: PlanId) -> Result<(Overview, FilterChoices), StoreError> {
+        let overview = dispatch!(self, tasks::overview(plan, &Scope::All))?;
+        Ok((overview, self.kept_choices(plan).await?))
+    }
+
+    async fn kept_choices(&self, plan: PlanId) -> Result<FilterChoices, StoreError> {
+        Ok(FilterChoices {
+            sections: dispatch!(self, tasks::sections(plan))?,
+            lead_units: dispatch!(self, tasks::lead_units(plan))?,
+            leaders: dispatch!(self, instructions::leaders(plan))?,
+        })
+    }
+
+    /// The same figures counted from every task, keeping nothing.
+    pub async fn kept_counts_recount(
+        &self,
+        plan: PlanId,
+    ) -> Result<(Overview, FilterChoices), StoreError> {
+        let overview = dispatch!(self, tasks::overview_scan(plan, &Scope::All))?;
+        let choices = dispatch!(self, tasks::choices_scan(plan))?;
+        Ok((overview, choices))
+    }
+
     /// The distinct sections of a plan, in document order (for the filter's choices).
     pub async fn sections(&self, plan: PlanId) -> Result<Vec<String>, StoreError> {
         dispatch!(self, tasks::sections(plan))
@@ -354,10 +381,7 @@ impl Store {
         if let Some(hit) = self.caches.choices.get(&plan, &revision) {
             return Ok(hit);
         }
-        let fresh = FilterChoices {
-            sections: dispatch!(self, tasks::sections(plan))?,
-            lead_units: dispatch!(self, tasks::lead_units(plan))?,
-        };
+        let fresh = self.kept_choices(plan).await?;
         self.caches.choices.put(plan, revision, fresh.clone());
         Ok(fresh)
     }

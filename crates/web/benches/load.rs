@@ -11,7 +11,8 @@
 //!     DUBAN_BENCH_DB=postgres://… cargo bench -p duban-web --bench load   # an empty database
 //!
 //! The generated SQLite database is kept under `target/bench-web/` and reused by later runs
-//! with the same sizes.
+//! with the same sizes. `DUBAN_BENCH_ONLY="HTML list,task page"` runs only the named
+//! read phases (and no write phases), for a quick look at one page.
 #![forbid(unsafe_code)]
 
 use std::io::{BufRead, BufReader};
@@ -223,6 +224,9 @@ async fn bench() -> Result<(), BoxError> {
     };
     let result = async {
         drive(&url, port, pid, seconds).await?;
+        if only().is_some() {
+            return Ok(());
+        }
         // Back to back: every client writes again as soon as it is answered (saturation).
         submit_phase(&url, port, pid, seconds, Duration::ZERO).await?;
         // Paced: 32 people at their desks, each pausing about a second between opening the
@@ -233,6 +237,12 @@ async fn bench() -> Result<(), BoxError> {
     let _ = child.kill();
     let _ = child.wait();
     result
+}
+
+/// The read phases `DUBAN_BENCH_ONLY` names, if it is set.
+fn only() -> Option<Vec<String>> {
+    let v = std::env::var("DUBAN_BENCH_ONLY").ok()?;
+    Some(v.split(',').map(|s| s.trim().to_string()).collect())
 }
 
 async fn drive(url: &str, port: u16, pid: u32, seconds: u64) -> Result<(), BoxError> {
@@ -341,7 +351,11 @@ async fn drive(url: &str, port: u16, pid: u32, seconds: u64) -> Result<(), BoxEr
         ("style, cookie", one("/assets/style.css"), &clients),
         ("style, none", one("/assets/style.css"), &anonymous),
     ];
+    let only = only();
     for (name, paths, who) in phases {
+        if only.as_ref().is_some_and(|o| !o.iter().any(|n| n == name)) {
+            continue;
+        }
         let deadline = Instant::now() + Duration::from_secs(seconds);
         let paths = Arc::new(paths);
         let mut handles = Vec::new();
@@ -404,13 +418,16 @@ async fn drive(url: &str, port: u16, pid: u32, seconds: u64) -> Result<(), BoxEr
         .list_tasks(
             plan,
             &duban_store::TaskFilter {
-                limit: 10,
+                limit: 20,
                 ..Default::default()
             },
             &duban_store::Scope::All,
         )
         .await?;
+    // After each change, the overview and then the HTML list (whose total and filter
+    // choices the change also made stale), each as the first view.
     let mut times = Vec::new();
+    let mut list_times = Vec::new();
     for (i, t) in some.iter().enumerate() {
         let verdict = (i % 2 == 0).then_some(duban_model::Verdict::Met);
         store
@@ -420,6 +437,13 @@ async fn drive(url: &str, port: u16, pid: u32, seconds: u64) -> Result<(), BoxEr
         let r = clients[0].get(format!("{base}/")).send().await?;
         let _ = r.bytes().await?;
         times.push(started.elapsed());
+        let started = Instant::now();
+        let r = clients[0]
+            .get(format!("{base}/tasks?verdict=not_met"))
+            .send()
+            .await?;
+        let _ = r.bytes().await?;
+        list_times.push(started.elapsed());
     }
     if some.len() % 2 == 1
         && let Some(t) = some.last()
@@ -427,14 +451,16 @@ async fn drive(url: &str, port: u16, pid: u32, seconds: u64) -> Result<(), BoxEr
         store.override_verdict(t.id, None, "", "bench").await?;
     }
     store.close().await;
-    times.sort();
-    if let (Some(mid), Some(max)) = (times.get(times.len() / 2), times.last()) {
-        println!(
-            "overview page, first view after a change: p50 {:.1} ms, max {:.1} ms ({} changes)",
-            mid.as_secs_f64() * 1e3,
-            max.as_secs_f64() * 1e3,
-            times.len()
-        );
+    for (name, mut times) in [("overview page", times), ("HTML list", list_times)] {
+        times.sort();
+        if let (Some(mid), Some(max)) = (times.get(times.len() / 2), times.last()) {
+            println!(
+                "{name}, first view after a change: p50 {:.1} ms, max {:.1} ms ({} changes)",
+                mid.as_secs_f64() * 1e3,
+                max.as_secs_f64() * 1e3,
+                times.len()
+            );
+        }
     }
     let status = std::fs::read_to_string(format!("/proc/{pid}/status")).unwrap_or_default();
     for key in ["VmRSS", "VmHWM"] {

@@ -12,69 +12,19 @@ use duban_store::{
 };
 use serde::Serialize;
 
-use crate::lights::{self, Light, OpenRound};
+use crate::lights::{self, Light};
 
-use duban_store::{LightFacts, open_round_info};
 pub use duban_store::{LightTally as LightCounts, current_open_round};
 
-/// What every light of a plan reads besides the task's own standing: the open round and the
-/// side facts. Few rows, but three queries a page; kept at the light revision and the day.
-#[derive(Debug, Default)]
-struct CycleFacts {
-    open: Option<(RoundId, OpenRound)>,
-    facts: LightFacts,
-}
-
-async fn cycle_facts(
-    store: &Store,
-    caches: &OverviewCaches,
-    plan: PlanId,
-) -> Result<(Arc<CycleFacts>, String), StoreError> {
-    let key = light_key(store, plan).await?;
-    if let Some(hit) = caches.cycle_facts.get(&plan, &key) {
-        return Ok((hit, key.1));
-    }
-    let rounds = store.rounds(plan).await?;
-    let open = current_open_round(&rounds);
-    let fresh = Arc::new(CycleFacts {
-        open: open.and_then(|r| open_round_info(Some(r)).map(|i| (r.id, i))),
-        facts: store.light_facts(plan, &key.1).await?,
-    });
-    let today = key.1.clone();
-    caches.cycle_facts.put(plan, key, fresh.clone());
-    Ok((fresh, today))
-}
-
-/// Lights for a page of tasks (one store query for the lot), by task id.
+/// Lights for a page of tasks, by task id: read whole from the lights the store keeps (one
+/// indexed query), after recomputing any the database has marked since. The ids come from a
+/// read already narrowed to the user's scope.
 pub async fn lights_for(
     store: &Store,
-    caches: &OverviewCaches,
     plan: PlanId,
     ids: &[TaskId],
-    scope: &Scope,
 ) -> Result<HashMap<i64, Light>, StoreError> {
-    if ids.is_empty() {
-        return Ok(HashMap::new());
-    }
-    let (cycle, today) = cycle_facts(store, caches, plan).await?;
-    let standings = store
-        .task_standings(
-            plan,
-            cycle.open.as_ref().map(|(id, _)| *id),
-            Some(ids),
-            scope,
-        )
-        .await?;
-    let info = cycle.open.as_ref().map(|(_, i)| i);
-    Ok(standings
-        .iter()
-        .map(|s| {
-            (
-                s.task_id.0,
-                lights::light(&cycle.facts.input(s, &today, info)),
-            )
-        })
-        .collect())
+    store.page_lights(plan, ids, &lights::today_cst()).await
 }
 
 /// The overview's figures that read the whole reporting cycle, each remembered at the
@@ -85,8 +35,6 @@ pub struct OverviewCaches {
     light_counts: RevisionCache<(PlanId, Scope), LightCounts, (LightRevision, String)>,
     /// A round's per-unit statistics, for the ranking.
     round_stats: RevisionCache<RoundId, Vec<UnitRoundStats>, LightRevision>,
-    /// The open round and side facts every light of a plan reads.
-    cycle_facts: RevisionCache<PlanId, Arc<CycleFacts>, (LightRevision, String)>,
     /// One recomputation per key at a time: after a change, the views that arrive while the
     /// counts are being recomputed wait for that one and share it, instead of each reading
     /// every task of the plan at once.
@@ -107,7 +55,6 @@ impl Default for OverviewCaches {
             // One entry per (plan, scope): the office's, the leaders' and each unit's.
             light_counts: RevisionCache::new(1024),
             round_stats: RevisionCache::new(256),
-            cycle_facts: RevisionCache::new(256),
             turns: Default::default(),
             recomputations: Default::default(),
         }

@@ -206,8 +206,8 @@ pub(crate) async fn answer(
 
 pub(crate) async fn leaders(pool: &Pool, plan: PlanId) -> Result<Vec<(String, i64)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT leader, COUNT(*) AS n FROM tasks WHERE plan_id = $1 AND leader IS NOT NULL \
-         AND leader <> '' GROUP BY leader ORDER BY leader",
+        // Kept per plan by the triggers of migration 0023.
+        "SELECT leader, n FROM plan_leader_counts WHERE plan_id = $1 AND n > 0 ORDER BY leader",
     )
     .bind(plan)
     .fetch_all(pool)

@@ -101,22 +101,24 @@ pub(crate) async fn keep(
                 continue;
             }
             match light {
-                Some((color, rule)) => lit.push((*task, *color, rule.clone())),
+                Some(k) => lit.push((*task, k.color, k.rule.clone(), k.detail.clone())),
                 None => dark.push(*task),
             }
         }
         if !lit.is_empty() {
-            let mut ins: QueryBuilder<Db> =
-                QueryBuilder::new("INSERT INTO task_lights (task_id, plan_id, color, rule) ");
-            ins.push_values(lit, |mut b, (task, color, rule)| {
+            let mut ins: QueryBuilder<Db> = QueryBuilder::new(
+                "INSERT INTO task_lights (task_id, plan_id, color, rule, detail) ",
+            );
+            ins.push_values(lit, |mut b, (task, color, rule, detail)| {
                 b.push_bind(task)
                     .push_bind(plan)
                     .push_bind(color)
-                    .push_bind(rule);
+                    .push_bind(rule)
+                    .push_bind(detail);
             });
             ins.push(
                 " ON CONFLICT (task_id) DO UPDATE SET plan_id = excluded.plan_id, \
-                 color = excluded.color, rule = excluded.rule",
+                 color = excluded.color, rule = excluded.rule, detail = excluded.detail",
             );
             ins.build().execute(&mut **tx).await?;
         }
@@ -133,6 +135,43 @@ pub(crate) async fn keep(
     }
     tx.commit().await?;
     Ok(())
+}
+
+/// The kept lights of a page of tasks, each with whether it is marked dirty, and the basis
+/// they were kept under: one read by primary key. (With `plan_id = ?` beside the ids
+/// SQLite preferred the (plan, color) index and visited every light of the plan.)
+pub(crate) async fn page(
+    pool: &Pool,
+    plan: PlanId,
+    tasks: &[i64],
+) -> Result<(Option<String>, Vec<(i64, String, bool)>), StoreError> {
+    let basis: Option<String> =
+        sqlx::query_scalar("SELECT basis FROM light_basis WHERE plan_id = $1")
+            .bind(plan)
+            .fetch_optional(pool)
+            .await?;
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT k.task_id, k.detail, CASE WHEN d.task_id IS NULL THEN 0 ELSE 1 END AS dirty \
+         FROM task_lights k LEFT JOIN light_dirty d ON d.task_id = k.task_id \
+         WHERE k.task_id IN (",
+    );
+    let mut list = qb.separated(", ");
+    for t in tasks {
+        list.push_bind(*t);
+    }
+    qb.push(")");
+    let rows = qb.build().fetch_all(pool).await?;
+    let rows = rows
+        .iter()
+        .map(|r| {
+            Ok((
+                r.try_get("task_id")?,
+                r.try_get("detail")?,
+                r.try_get::<i32, _>("dirty")? != 0,
+            ))
+        })
+        .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok((basis, rows))
 }
 
 /// The kept lights of the plan within `scope`, grouped by (color, rule).

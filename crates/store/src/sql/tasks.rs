@@ -386,6 +386,19 @@ pub(crate) async fn overview(
     plan: PlanId,
     scope: &Scope,
 ) -> Result<Overview, StoreError> {
+    if matches!(scope, Scope::All) {
+        return overview_kept(pool, plan).await;
+    }
+    overview_scan(pool, plan, scope).await
+}
+
+/// The overview counted from every task in scope: a unit's own tasks, or the recount the
+/// kept counts must equal.
+pub(crate) async fn overview_scan(
+    pool: &Pool,
+    plan: PlanId,
+    scope: &Scope,
+) -> Result<Overview, StoreError> {
     let mut qb: QueryBuilder<Db> = QueryBuilder::new(
         "SELECT t.section, t.verdict, t.disputed, COUNT(*) AS n, MIN(t.position) AS first \
          FROM tasks t WHERE ",
@@ -399,32 +412,16 @@ pub(crate) async fn overview(
     qb.push(" AND t.retired_at IS NULL");
     push_scope(&mut qb, scope);
     qb.push(" GROUP BY t.section, t.verdict, t.disputed");
-    let mut counts = VerdictCounts::default();
-    let mut disputed = 0;
-    let mut sections: Vec<(i64, SectionCounts)> = Vec::new();
+    let mut groups = Vec::new();
     for r in qb.build().fetch_all(pool).await? {
-        let section: Option<String> = r.try_get("section")?;
-        let v = verdict(&r, "verdict")?;
-        let n: i64 = r.try_get("n")?;
-        let first: i64 = r.try_get("first")?;
-        let is_disputed: bool = r.try_get("disputed")?;
-        counts.add(v, n);
-        if is_disputed {
-            disputed += n;
-        }
-        match sections.iter_mut().find(|(_, s)| s.section == section) {
-            Some((f, s)) => {
-                *f = (*f).min(first);
-                s.counts.add(v, n);
-            }
-            None => {
-                let mut c = VerdictCounts::default();
-                c.add(v, n);
-                sections.push((first, SectionCounts { section, counts: c }));
-            }
-        }
+        groups.push(Group {
+            section: r.try_get("section")?,
+            verdict: verdict(&r, "verdict")?,
+            disputed: r.try_get("disputed")?,
+            n: r.try_get("n")?,
+            first: r.try_get("first")?,
+        });
     }
-    sections.sort_by_key(|(first, _)| *first);
 
     let mut qb: QueryBuilder<Db> = QueryBuilder::new(
         "SELECT tu.unit_id, u.name, t.verdict, COUNT(*) AS n FROM task_units tu \
@@ -434,25 +431,200 @@ pub(crate) async fn overview(
     qb.push_bind(plan);
     push_scope(&mut qb, scope);
     qb.push(" GROUP BY tu.unit_id, u.name, t.verdict");
+    let mut leads = Vec::new();
+    for r in qb.build().fetch_all(pool).await? {
+        leads.push(Lead {
+            unit: UnitId(r.try_get("unit_id")?),
+            name: r.try_get("name")?,
+            verdict: verdict(&r, "verdict")?,
+            n: r.try_get("n")?,
+        });
+    }
+    Ok(assemble_overview(plan, groups, leads))
+}
+
+/// The office's overview from the counts kept by the triggers of migration 0023: a few
+/// hundred rows whatever the plan's size, so the first view after a change costs what the
+/// second does.
+async fn overview_kept(pool: &Pool, plan: PlanId) -> Result<Overview, StoreError> {
+    let order = section_order(pool, plan).await?;
+    let mut groups = Vec::new();
+    for r in sqlx::query(
+        "SELECT section, verdict, disputed, n FROM plan_section_counts \
+         WHERE plan_id = $1 AND n > 0",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?
+    {
+        let section = kept_section(r.try_get("section")?);
+        groups.push(Group {
+            first: order
+                .iter()
+                .position(|s| *s == section)
+                .unwrap_or(order.len()) as i64,
+            section,
+            verdict: kept_verdict(r.try_get("verdict")?),
+            disputed: r.try_get("disputed")?,
+            n: r.try_get("n")?,
+        });
+    }
+    let mut leads = Vec::new();
+    for r in sqlx::query(
+        "SELECT c.unit_id, u.name, c.verdict, c.n FROM plan_lead_counts c \
+         JOIN units u ON u.id = c.unit_id WHERE c.plan_id = $1 AND c.n > 0",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?
+    {
+        leads.push(Lead {
+            unit: UnitId(r.try_get("unit_id")?),
+            name: r.try_get("name")?,
+            verdict: kept_verdict(r.try_get("verdict")?),
+            n: r.try_get("n")?,
+        });
+    }
+    Ok(assemble_overview(plan, groups, leads))
+}
+
+/// The plan's sections (`None`: tasks without one) in document order: the kept counts name
+/// them, and each one's first live task, found by the (plan, section, position) index, places
+/// it — a probe per section, not a scan of the plan.
+async fn section_order(pool: &Pool, plan: PlanId) -> Result<Vec<Option<String>>, StoreError> {
+    let rows = sqlx::query(
+        "SELECT s.section, CASE WHEN s.section = '' THEN \
+           (SELECT t.position FROM tasks t WHERE t.plan_id = $1 AND t.section IS NULL \
+            AND t.retired_at IS NULL ORDER BY t.position LIMIT 1) \
+         ELSE (SELECT t.position FROM tasks t WHERE t.plan_id = $1 \
+            AND t.section = substr(s.section, 2) AND t.retired_at IS NULL \
+            ORDER BY t.position LIMIT 1) END AS first \
+         FROM (SELECT DISTINCT section FROM plan_section_counts \
+               WHERE plan_id = $1 AND n > 0) s ORDER BY first",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?;
+    rows.iter()
+        .map(|r| Ok(kept_section(r.try_get("section")?)))
+        .collect()
+}
+
+/// The filter choices counted from every task (the recount the kept ones must equal).
+pub(crate) async fn choices_scan(
+    pool: &Pool,
+    plan: PlanId,
+) -> Result<crate::FilterChoices, StoreError> {
+    let sections = sqlx::query(
+        "SELECT section, MIN(position) AS first FROM tasks WHERE plan_id = $1 AND retired_at IS NULL \
+         AND section IS NOT NULL GROUP BY section ORDER BY first",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| r.try_get("section"))
+    .collect::<Result<Vec<String>, _>>()?;
+    let lead_units = sqlx::query(
+        "SELECT u.id, u.name FROM units u WHERE EXISTS (SELECT 1 FROM task_units tu \
+         JOIN tasks t ON t.id = tu.task_id WHERE tu.unit_id = u.id AND tu.role = 'lead' \
+         AND t.plan_id = $1 AND t.retired_at IS NULL) ORDER BY u.name",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((UnitId(r.try_get("id")?), r.try_get("name")?)))
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    let leaders = sqlx::query(
+        "SELECT leader, COUNT(*) AS n FROM tasks WHERE plan_id = $1 AND retired_at IS NULL \
+         AND leader IS NOT NULL AND leader <> '' GROUP BY leader ORDER BY leader",
+    )
+    .bind(plan)
+    .fetch_all(pool)
+    .await?
+    .iter()
+    .map(|r| Ok((r.try_get("leader")?, r.try_get("n")?)))
+    .collect::<Result<Vec<_>, sqlx::Error>>()?;
+    Ok(crate::FilterChoices {
+        sections,
+        lead_units,
+        leaders,
+    })
+}
+
+/// A kept count's section key: '' for none, '#' and the section otherwise.
+fn kept_section(key: String) -> Option<String> {
+    key.strip_prefix('#').map(str::to_string)
+}
+
+/// A kept count's verdict key: '' for none.
+fn kept_verdict(key: String) -> Option<Verdict> {
+    Verdict::parse(&key)
+}
+
+/// Tasks of one section, final verdict and dispute state.
+struct Group {
+    section: Option<String>,
+    verdict: Option<Verdict>,
+    disputed: bool,
+    n: i64,
+    first: i64,
+}
+
+/// Lead links of one unit to tasks of one final verdict.
+struct Lead {
+    unit: UnitId,
+    name: String,
+    verdict: Option<Verdict>,
+    n: i64,
+}
+
+fn assemble_overview(plan: PlanId, groups: Vec<Group>, leads: Vec<Lead>) -> Overview {
+    let mut counts = VerdictCounts::default();
+    let mut disputed = 0;
+    let mut sections: Vec<(i64, SectionCounts)> = Vec::new();
+    for g in groups {
+        counts.add(g.verdict, g.n);
+        if g.disputed {
+            disputed += g.n;
+        }
+        match sections.iter_mut().find(|(_, s)| s.section == g.section) {
+            Some((f, s)) => {
+                *f = (*f).min(g.first);
+                s.counts.add(g.verdict, g.n);
+            }
+            None => {
+                let mut c = VerdictCounts::default();
+                c.add(g.verdict, g.n);
+                sections.push((
+                    g.first,
+                    SectionCounts {
+                        section: g.section,
+                        counts: c,
+                    },
+                ));
+            }
+        }
+    }
+    sections.sort_by_key(|(first, _)| *first);
+
     let mut units: Vec<UnitCounts> = Vec::new();
     let mut index: HashMap<i64, usize> = HashMap::new();
-    for r in qb.build().fetch_all(pool).await? {
-        let id: i64 = r.try_get("unit_id")?;
-        let v = verdict(&r, "verdict")?;
-        let n: i64 = r.try_get("n")?;
-        let i = match index.get(&id) {
+    for l in leads {
+        let i = match index.get(&l.unit.0) {
             Some(i) => *i,
             None => {
                 units.push(UnitCounts {
-                    unit_id: UnitId(id),
-                    name: r.try_get("name")?,
+                    unit_id: l.unit,
+                    name: l.name,
                     counts: VerdictCounts::default(),
                 });
-                index.insert(id, units.len() - 1);
+                index.insert(l.unit.0, units.len() - 1);
                 units.len() - 1
             }
         };
-        units[i].counts.add(v, n);
+        units[i].counts.add(l.verdict, l.n);
     }
     units.sort_by(|a, b| {
         b.counts
@@ -461,13 +633,13 @@ pub(crate) async fn overview(
             .then_with(|| a.name.cmp(&b.name))
     });
 
-    Ok(Overview {
+    Overview {
         plan_id: plan,
         counts,
         disputed,
         by_section: sections.into_iter().map(|(_, s)| s).collect(),
         by_lead_unit: units,
-    })
+    }
 }
 
 pub(crate) async fn revision(pool: &Pool, plan: PlanId) -> Result<Option<i64>, StoreError> {
@@ -482,16 +654,11 @@ pub(crate) async fn revision(pool: &Pool, plan: PlanId) -> Result<Option<i64>, S
 }
 
 pub(crate) async fn sections(pool: &Pool, plan: PlanId) -> Result<Vec<String>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT section, MIN(position) AS first FROM tasks WHERE plan_id = $1 AND retired_at IS NULL \
-         AND section IS NOT NULL GROUP BY section ORDER BY first",
-    )
-    .bind(plan)
-    .fetch_all(pool)
-    .await?;
-    rows.iter()
-        .map(|r| r.try_get("section").map_err(StoreError::from))
-        .collect()
+    Ok(section_order(pool, plan)
+        .await?
+        .into_iter()
+        .flatten()
+        .collect())
 }
 
 /// Units leading at least one task of the plan, by name.
@@ -500,8 +667,8 @@ pub(crate) async fn lead_units(
     plan: PlanId,
 ) -> Result<Vec<(UnitId, String)>, StoreError> {
     let rows = sqlx::query(
-        "SELECT u.id, u.name FROM units u WHERE EXISTS (SELECT 1 FROM task_units tu \
-         WHERE tu.unit_id = u.id AND tu.role = 'lead' AND tu.plan_id = $1) ORDER BY u.name",
+        "SELECT u.id, u.name FROM units u WHERE EXISTS (SELECT 1 FROM plan_lead_counts c \
+         WHERE c.unit_id = u.id AND c.plan_id = $1 AND c.n > 0) ORDER BY u.name",
     )
     .bind(plan)
     .fetch_all(pool)

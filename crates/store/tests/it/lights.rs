@@ -56,6 +56,29 @@ async fn check_equal(
             "{step}, {scope:?}: kept {kept:?} != recount {full:?}"
         );
     }
+    // A page's lights, read whole from the kept rows, agree with the recount too.
+    let (tasks, _) = via
+        .list_tasks(
+            plan,
+            &TaskFilter {
+                limit: 500,
+                ..TaskFilter::default()
+            },
+            &Scope::All,
+        )
+        .await?;
+    let ids: Vec<TaskId> = tasks.iter().map(|t| t.id).collect();
+    let page = via.page_lights(plan, &ids, TODAY).await?;
+    ensure!(
+        page.len() == ids.len(),
+        "{step}: a light for every live task"
+    );
+    let full = via.light_recount(plan, &Scope::All, TODAY).await?;
+    let color = |c: &str| page.values().filter(|l| l.color.as_str() == c).count() as i64;
+    ensure!(
+        (color("red"), color("amber"), color("green")) == (full.red, full.amber, full.green),
+        "{step}: page lights {page:?} != recount {full:?}"
+    );
     let kept = via.round_stats(round).await?;
     let full = via.round_stats_recount(round).await?;
     ensure!(

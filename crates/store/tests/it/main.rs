@@ -8,6 +8,7 @@ mod chasing;
 mod documents;
 mod files_dir;
 mod imports;
+mod kept_counts;
 mod lights;
 mod milestone_import;
 mod outbox;

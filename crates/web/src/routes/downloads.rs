@@ -192,8 +192,7 @@ pub async fn bulletin(
         .ok_or(Failure::NotFound)?
         .clone();
     let mut data = oversight::bulletin_data(&app.store, &plan, &round).await?;
-    crate::routes::scores::add_to_bulletin(&app.store, &app.overview_caches, &round, &mut data)
-        .await?;
+    crate::routes::scores::add_to_bulletin(&app.store, &round, &mut data).await?;
     let name = format!("{}{}通报.docx", plan.name, round.name);
     // 第X期: the round's place among the plan's rounds, oldest first.
     let issue = rounds.iter().position(|r| r.id == round.id).unwrap_or(0) + 1;

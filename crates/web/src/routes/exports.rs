@@ -117,8 +117,7 @@ pub async fn tasks_csv(
         None => Vec::new(),
     };
     let ids: Vec<_> = tasks.iter().map(|t| t.id).collect();
-    let lights =
-        oversight::lights_for(&app.store, &app.overview_caches, plan.id, &ids, &scope).await?;
+    let lights = oversight::lights_for(&app.store, plan.id, &ids).await?;
     // The leader and the evidence are not in the list's rows: one query for the plan's
     // tasks, not one detail read per task.
     let notes = app.store.task_notes(plan.id, &scope).await?;

@@ -197,9 +197,7 @@ pub async fn page(
             };
             let (rows, _) = app.store.list_tasks(plan.id, &f, &Scope::All).await?;
             let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
-            let lights =
-                oversight::lights_for(&app.store, &app.overview_caches, plan.id, &ids, &Scope::All)
-                    .await?;
+            let lights = oversight::lights_for(&app.store, plan.id, &ids).await?;
             let instructions = app
                 .store
                 .instructions(

@@ -320,30 +320,16 @@ pub async fn tasks(
         None => (Vec::new(), 0),
     };
     let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
-    let lights = oversight::lights_for(
-        &app.store,
-        &app.overview_caches,
-        plan.id,
-        &ids,
-        &user.scope(),
-    )
-    .await?;
+    let lights = oversight::lights_for(&app.store, plan.id, &ids).await?;
     let choices = app.store.filter_choices(plan.id).await?;
-    let units = match user.scope() {
-        Scope::All => choices.lead_units,
-        Scope::Unit(_) => Vec::new(),
+    let (units, leaders): (_, Vec<String>) = match user.scope() {
+        Scope::All => (
+            choices.lead_units,
+            choices.leaders.into_iter().map(|(n, _)| n).collect(),
+        ),
+        Scope::Unit(_) => (Vec::new(), Vec::new()),
     };
     let sections = choices.sections;
-    let leaders: Vec<String> = match user.scope() {
-        Scope::All => app
-            .store
-            .task_leaders(plan.id)
-            .await?
-            .into_iter()
-            .map(|(n, _)| n)
-            .collect(),
-        Scope::Unit(_) => Vec::new(),
-    };
     let pages = (total.max(0) as u32).div_ceil(PAGE_SIZE).max(1);
     let mut base_query = q;
     base_query.page = None;
@@ -438,15 +424,9 @@ pub async fn task_page(
             }
         })
         .collect();
-    let light = oversight::lights_for(
-        &app.store,
-        &app.overview_caches,
-        t.summary.plan_id,
-        &[id],
-        &scope,
-    )
-    .await?
-    .remove(&id.0);
+    let light = oversight::lights_for(&app.store, t.summary.plan_id, &[id])
+        .await?
+        .remove(&id.0);
     let rounds = app.store.rounds(t.summary.plan_id).await?;
     let now = time::OffsetDateTime::now_utc();
     let notices: Vec<_> = app
@@ -644,14 +624,7 @@ pub async fn unit(
             };
             let (rows, total) = app.store.list_tasks(plan.id, &f, &user.scope()).await?;
             let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
-            let lights = oversight::lights_for(
-                &app.store,
-                &app.overview_caches,
-                plan.id,
-                &ids,
-                &user.scope(),
-            )
-            .await?;
+            let lights = oversight::lights_for(&app.store, plan.id, &ids).await?;
             (rows, total, lights)
         }
         None => (Vec::new(), 0, HashMap::new()),

@@ -16,7 +16,7 @@ use serde::{Deserialize, Serialize};
 use crate::current::current_plan;
 use crate::error::PageError;
 use crate::lights::Color;
-use crate::oversight::{self, OverviewCaches, shared_ranks};
+use crate::oversight::{self, shared_ranks};
 use crate::security::CurrentUser;
 use crate::state::AppState;
 
@@ -40,16 +40,12 @@ pub struct ScoreLineView {
 }
 
 /// Red lights per lead unit, from the plan's lights today.
-async fn red_lights(
-    store: &Store,
-    caches: &OverviewCaches,
-    plan: PlanId,
-) -> Result<HashMap<UnitId, i64>, StoreError> {
+async fn red_lights(store: &Store, plan: PlanId) -> Result<HashMap<UnitId, i64>, StoreError> {
     let links = store.plan_lead_links(plan).await?;
     let mut ids: Vec<_> = links.iter().map(|(t, _)| *t).collect();
     ids.sort_by_key(|t| t.0);
     ids.dedup();
-    let lights = oversight::lights_for(store, caches, plan, &ids, &Scope::All).await?;
+    let lights = oversight::lights_for(store, plan, &ids).await?;
     let mut red: HashMap<UnitId, i64> = HashMap::new();
     for (task, unit) in links {
         if lights.get(&task.0).is_some_and(|l| l.color == Color::Red) {
@@ -60,14 +56,10 @@ async fn red_lights(
 }
 
 /// Every lead unit's score in `round`, best first, places shared on equal totals.
-pub async fn round_scores(
-    store: &Store,
-    caches: &OverviewCaches,
-    round: &Round,
-) -> Result<Vec<ScoreRow>, StoreError> {
+pub async fn round_scores(store: &Store, round: &Round) -> Result<Vec<ScoreRow>, StoreError> {
     let rules = store.score_rules(round.plan_id).await?;
     let counts = store.round_score_counts(round.id).await?;
-    let red = red_lights(store, caches, round.plan_id).await?;
+    let red = red_lights(store, round.plan_id).await?;
     let mut rows: Vec<ScoreRow> = counts
         .into_iter()
         .map(|c| {
@@ -124,11 +116,10 @@ pub fn rule_text(rules: &ScoreRules) -> String {
 /// Puts each unit's 考核 score for `round`, and the rule they follow, into its bulletin.
 pub async fn add_to_bulletin(
     store: &Store,
-    caches: &OverviewCaches,
     round: &Round,
     data: &mut duban_docs::BulletinData,
 ) -> Result<(), StoreError> {
-    let scores: HashMap<String, String> = round_scores(store, caches, round)
+    let scores: HashMap<String, String> = round_scores(store, round)
         .await?
         .into_iter()
         .map(|r| (r.name, r.total_text))
@@ -171,7 +162,7 @@ pub async fn page(
         );
     };
     let rules = app.store.score_rules(plan.id).await?;
-    let mut rows = round_scores(&app.store, &app.overview_caches, round).await?;
+    let mut rows = round_scores(&app.store, round).await?;
     if let Scope::Unit(own) = user.scope() {
         rows.retain(|r| r.unit_id == own.0);
     }

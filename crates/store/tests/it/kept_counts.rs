@@ -1,0 +1,185 @@
+//! The office's overview counts and the list's filter choices kept by triggers (migration
+//! 0023) against a full recount: after a seeded random sequence of task creations, edits
+//! (section, 责任领导, lead units), splits, retirements, overrides, submits, accepts and a
+//! unit merge, the kept figures equal the recount, on both backends and read through either
+//! of two store handles (two service instances on one database).
+
+use anyhow::{Context, Result, ensure};
+use duban_model::Verdict;
+use duban_store::{
+    DraftInput, OverrideDecision, PlanId, Scope, SelfStatus, Store, TaskDraft, TaskFilter, TaskId,
+    UnitId,
+};
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+use crate::support::{Ctx, on_each_backend, sample_ledger, sha};
+
+async fn check_equal(via: &Store, plan: PlanId, step: &str) -> Result<()> {
+    let (kept, kept_choices) = via.kept_counts(plan).await?;
+    let (full, full_choices) = via.kept_counts_recount(plan).await?;
+    ensure!(
+        kept == full,
+        "{step}: kept overview {kept:?} != recount {full:?}"
+    );
+    ensure!(
+        kept_choices == full_choices,
+        "{step}: kept choices {kept_choices:?} != recount {full_choices:?}"
+    );
+    // And what the pages read (through the caches) is the same.
+    ensure!(
+        via.overview(plan, &Scope::All).await? == full,
+        "{step}: cached overview differs from the recount"
+    );
+    ensure!(
+        via.filter_choices(plan).await? == full_choices,
+        "{step}: cached filter choices differ from the recount"
+    );
+    Ok(())
+}
+
+async fn live_tasks(s: &Store, plan: PlanId) -> Result<Vec<TaskId>> {
+    let (tasks, _) = s
+        .list_tasks(plan, &TaskFilter::default(), &Scope::All)
+        .await?;
+    Ok(tasks.iter().map(|t| t.id).collect())
+}
+
+#[tokio::test]
+async fn kept_overview_counts_and_choices_equal_a_full_recount_after_random_changes() -> Result<()>
+{
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let other = ctx.second_handle().await?;
+        let plan = s
+            .import_ledger("2022年", &sample_ledger(), "a.txt", &sha(23), "admin")
+            .await?;
+        let round = s.open_round(plan, "1月", "2022-01-31", "admin").await?.id;
+        check_equal(s, plan, "after the import").await?;
+
+        let mut units: Vec<UnitId> = s.units().await?.iter().map(|u| u.id).collect();
+        for name in ["测试甲局", "测试乙局", "测试丙局"] {
+            units.push(s.create_unit(name, &[], "admin").await?);
+        }
+        let sections = [
+            None,
+            Some("一、经济发展"),
+            Some("二、民生保障"),
+            Some("三、新设板块"),
+        ];
+        let leaders = [None, Some("张副区长"), Some("李副区长"), Some("王副区长")];
+        let mut rng = StdRng::seed_from_u64(23);
+        let draft = |rng: &mut StdRng, units: &[UnitId], n: usize| {
+            let a = units[rng.random_range(0..units.len())];
+            let b = units[rng.random_range(0..units.len())];
+            TaskDraft {
+                section: sections[rng.random_range(0..sections.len())].map(str::to_string),
+                text: format!("第{n}项：完成投资{}万元", 100 + n),
+                lead_units: if a == b { vec![a] } else { vec![a, b] },
+                coop_units: Vec::new(),
+                leader: leaders[rng.random_range(0..leaders.len())].map(str::to_string),
+                deadline: Some("2022年12月底".into()),
+            }
+        };
+        let mut done = [0usize; 7];
+        let mut merged = false;
+        for step in 0..70 {
+            let tasks = live_tasks(s, plan).await?;
+            let task = tasks[rng.random_range(0..tasks.len())];
+            let kind = rng.random_range(0..7);
+            let ok = match kind {
+                0 => s
+                    .create_task(plan, &draft(&mut rng, &units, step), "admin")
+                    .await
+                    .is_ok(),
+                1 => s
+                    .edit_task(task, &draft(&mut rng, &units, step), "admin")
+                    .await
+                    .is_ok(),
+                2 if tasks.len() > 4 => s.retire_task(task, "并入他项", "admin").await.is_ok(),
+                3 => {
+                    let v =
+                        [Some(Verdict::Met), Some(Verdict::NotMet), None][rng.random_range(0..3)];
+                    s.override_verdict(task, v, "实地核查", "admin")
+                        .await
+                        .is_ok()
+                }
+                4 => {
+                    let children = [
+                        draft(&mut rng, &units, step),
+                        draft(&mut rng, &units, step + 100),
+                    ];
+                    s.split_task(task, &children, "admin").await.is_ok()
+                }
+                5 => {
+                    // A lead unit submits and the office accepts: the final verdict moves.
+                    let detail = s.task(task, &Scope::All).await?.context("task")?;
+                    let Some(unit) = detail.lead.first() else {
+                        continue;
+                    };
+                    let status = [SelfStatus::Done, SelfStatus::Lagging][rng.random_range(0..2)];
+                    match s
+                        .save_and_submit(
+                            &DraftInput {
+                                task,
+                                round,
+                                unit: unit.id,
+                                narrative: format!("第{step}步：已完成投资{}万元", 50 + step),
+                                figures: serde_json::json!({}),
+                                self_status: Some(status),
+                                delay_reason: Some("资金未到位".into()),
+                                next_steps: None,
+                                expected_version: None,
+                            },
+                            "u",
+                        )
+                        .await
+                    {
+                        Ok(r) => s
+                            .accept_report_deciding(r.id, OverrideDecision::Drop, "admin")
+                            .await
+                            .is_ok(),
+                        Err(_) => false,
+                    }
+                }
+                _ if !merged && units.len() > 2 => {
+                    // Once: a unit merged into another moves its lead links.
+                    let from = units.pop().context("unit")?;
+                    let into = units[rng.random_range(0..units.len())];
+                    merged = s.merge_units(into, from, "admin").await.is_ok();
+                    if !merged {
+                        units.push(from);
+                    }
+                    merged
+                }
+                _ => false,
+            };
+            if ok {
+                done[kind] += 1;
+            }
+            if rng.random_bool(0.4) {
+                let via = if rng.random_bool(0.5) { s } else { &other };
+                check_equal(via, plan, &format!("step {step}, kind {kind}"))
+                    .await
+                    .with_context(|| ctx.label.clone())?;
+            }
+        }
+        check_equal(s, plan, "end").await?;
+        check_equal(&other, plan, "end, other instance").await?;
+        ensure!(
+            done.iter().all(|n| *n > 0),
+            "{}: kinds of change done {done:?}",
+            ctx.label
+        );
+        // The counts are not vacuous: sections, leaders and units are all present.
+        let (o, c) = s.kept_counts(plan).await?;
+        ensure!(
+            o.counts.total > 0 && !c.sections.is_empty() && !c.leaders.is_empty(),
+            "{}: {o:?} {c:?}",
+            ctx.label
+        );
+        other.close().await;
+        Ok(())
+    })
+    .await
+}
