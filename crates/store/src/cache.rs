@@ -51,7 +51,12 @@ pub(crate) struct Caches {
     pub totals: RevisionCache<(crate::PlanId, crate::Scope, crate::TaskFilter), i64>,
     /// The task list's filter choices, per plan.
     pub choices: RevisionCache<crate::PlanId, crate::FilterChoices>,
+    /// Pages of filtered task lists with their totals (the filter with its paging).
+    pub pages: RevisionCache<ListKey, std::sync::Arc<(Vec<crate::TaskSummary>, i64)>>,
 }
+
+/// A task list's plan, scope and filter.
+pub(crate) type ListKey = (crate::PlanId, crate::Scope, crate::TaskFilter);
 
 impl Default for Caches {
     fn default() -> Self {
@@ -59,6 +64,7 @@ impl Default for Caches {
             overviews: RevisionCache::new(4096),
             totals: RevisionCache::new(16384),
             choices: RevisionCache::new(256),
+            pages: RevisionCache::new(4096),
         }
     }
 }

@@ -280,31 +280,41 @@ impl Store {
             let tasks = dispatch!(self, tasks::page(plan, filter, scope))?;
             return Ok((tasks, total));
         }
-        // Counting is the expensive half of a page (it visits every match); the total is
-        // remembered per filter at the plan's revision, the page itself is always read.
-        let total = match dispatch!(self, tasks::revision(plan))? {
-            None => 0,
-            Some(revision) => {
-                let key = (
-                    plan,
-                    *scope,
-                    TaskFilter {
-                        limit: 0,
-                        offset: 0,
-                        ..filter.clone()
-                    },
-                );
-                match self.caches.totals.get(&key, &revision) {
-                    Some(n) => n,
-                    None => {
-                        let n = dispatch!(self, tasks::count(plan, filter, scope))?;
-                        self.caches.totals.put(key, revision, n);
-                        n
-                    }
-                }
+        // A page and its total are remembered per filter at the plan's revision, which every
+        // change to what a list shows bumps (standing, text, units, close-out, retirement):
+        // a list read costs one indexed read of the revision while nothing changes. Counting
+        // is the expensive half (it visits every match), so the total is also remembered
+        // without the paging, for the next page of the same filter.
+        let Some(revision) = dispatch!(self, tasks::revision(plan))? else {
+            return Ok((Vec::new(), 0));
+        };
+        let page_key = (plan, *scope, filter.clone());
+        if let Some(hit) = self.caches.pages.get(&page_key, &revision) {
+            return Ok((hit.0.clone(), hit.1));
+        }
+        let key = (
+            plan,
+            *scope,
+            TaskFilter {
+                limit: 0,
+                offset: 0,
+                ..filter.clone()
+            },
+        );
+        let total = match self.caches.totals.get(&key, &revision) {
+            Some(n) => n,
+            None => {
+                let n = dispatch!(self, tasks::count(plan, filter, scope))?;
+                self.caches.totals.put(key, revision, n);
+                n
             }
         };
         let tasks = dispatch!(self, tasks::page(plan, filter, scope))?;
+        self.caches.pages.put(
+            page_key,
+            revision,
+            std::sync::Arc::new((tasks.clone(), total)),
+        );
         Ok((tasks, total))
     }
 
@@ -378,6 +388,16 @@ impl Store {
         let Some(revision) = dispatch!(self, tasks::revision(plan))? else {
             return Ok(FilterChoices::default());
         };
+        self.filter_choices_at(plan, revision).await
+    }
+
+    /// The filter choices when the caller has just read the plan's revision (e.g. as part of
+    /// [`Store::light_revision`]), saving that read.
+    pub async fn filter_choices_at(
+        &self,
+        plan: PlanId,
+        revision: i64,
+    ) -> Result<FilterChoices, StoreError> {
         if let Some(hit) = self.caches.choices.get(&plan, &revision) {
             return Ok(hit);
         }

@@ -7,8 +7,8 @@ use std::sync::Arc;
 
 use duban_docs::{BulletinData, LaggingTask, NoticeRow, UnitRow};
 use duban_store::{
-    LightRevision, Plan, PlanId, RevisionCache, Round, RoundId, Scope, Store, StoreError, TaskId,
-    UnitRoundStats,
+    LightRevision, Plan, PlanId, RevisionCache, Round, RoundId, Scope, Store, StoreError,
+    TaskFilter, TaskId, TaskSummary, UnitRoundStats,
 };
 use serde::Serialize;
 
@@ -27,6 +27,44 @@ pub async fn lights_for(
     store.page_lights(plan, ids, &lights::today_cst()).await
 }
 
+/// A page of the task list as the HTML list shows it: its rows, the filter's total and each
+/// row's light.
+#[derive(Debug)]
+pub struct ListPage {
+    pub rows: Vec<TaskSummary>,
+    pub total: i64,
+    pub lights: HashMap<i64, Light>,
+}
+
+/// A page of the task list with its lights, remembered at the revision of everything they
+/// read (the plan's tasks and the reporting cycle) and the day: while nothing changes, a
+/// view costs one indexed read of that revision. Also answers the plan's task revision, for
+/// the filter choices.
+pub async fn list_page(
+    store: &Store,
+    caches: &OverviewCaches,
+    plan: PlanId,
+    filter: &TaskFilter,
+    scope: &Scope,
+) -> Result<(Arc<ListPage>, i64), StoreError> {
+    let key = light_key(store, plan).await?;
+    let tasks_revision = key.0.tasks;
+    let cache_key = (plan, *scope, filter.clone());
+    if let Some(hit) = caches.list_pages.get(&cache_key, &key) {
+        return Ok((hit, tasks_revision));
+    }
+    let (rows, total) = store.list_tasks(plan, filter, scope).await?;
+    let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
+    let lights = store.page_lights(plan, &ids, &key.1).await?;
+    let page = Arc::new(ListPage {
+        rows,
+        total,
+        lights,
+    });
+    caches.list_pages.put(cache_key, key, page.clone());
+    Ok((page, tasks_revision))
+}
+
 /// The overview's figures that read the whole reporting cycle, each remembered at the
 /// revision of everything it reads (see [`Store::light_revision`]), shared by all requests.
 pub struct OverviewCaches {
@@ -35,6 +73,9 @@ pub struct OverviewCaches {
     light_counts: RevisionCache<(PlanId, Scope), LightCounts, (LightRevision, String)>,
     /// A round's per-unit statistics, for the ranking.
     round_stats: RevisionCache<RoundId, Vec<UnitRoundStats>, LightRevision>,
+    /// Pages of the HTML task list with their lights, per (plan, scope, filter and page),
+    /// also keyed by the day.
+    list_pages: RevisionCache<(PlanId, Scope, TaskFilter), Arc<ListPage>, (LightRevision, String)>,
     /// One recomputation per key at a time: after a change, the views that arrive while the
     /// counts are being recomputed wait for that one and share it, instead of each reading
     /// every task of the plan at once.
@@ -55,6 +96,7 @@ impl Default for OverviewCaches {
             // One entry per (plan, scope): the office's, the leaders' and each unit's.
             light_counts: RevisionCache::new(1024),
             round_stats: RevisionCache::new(256),
+            list_pages: RevisionCache::new(4096),
             turns: Default::default(),
             recomputations: Default::default(),
         }

@@ -311,17 +311,23 @@ pub async fn tasks(
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let (rows, total) = match q.filter(&app.store, PAGE_SIZE).await? {
+    let (page_data, choices) = match q.filter(&app.store, PAGE_SIZE).await? {
         Some(mut f) => {
             f.limit = PAGE_SIZE;
             f.offset = (page - 1).saturating_mul(PAGE_SIZE);
-            app.store.list_tasks(plan.id, &f, &user.scope()).await?
+            let (data, revision) =
+                oversight::list_page(&app.store, &app.overview_caches, plan.id, &f, &user.scope())
+                    .await?;
+            let choices = app.store.filter_choices_at(plan.id, revision).await?;
+            (Some(data), choices)
         }
-        None => (Vec::new(), 0),
+        None => (None, app.store.filter_choices(plan.id).await?),
     };
-    let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
-    let lights = oversight::lights_for(&app.store, plan.id, &ids).await?;
-    let choices = app.store.filter_choices(plan.id).await?;
+    let empty = HashMap::new();
+    let (rows, total, lights) = match &page_data {
+        Some(d) => (&d.rows[..], d.total, &d.lights),
+        None => (&[][..], 0, &empty),
+    };
     let (units, leaders): (_, Vec<String>) = match user.scope() {
         Scope::All => (
             choices.lead_units,
