@@ -43,6 +43,8 @@ pub(crate) const TRANSIENT: &[&str] = &[
     "plan_section_counts",
     "plan_lead_counts",
     "plan_leader_counts",
+    // Task page marks (migration 0024): only compared with themselves.
+    "task_marks",
 ];
 
 /// Parents before children, so rows restore with their foreign keys in place. Tables not

@@ -103,6 +103,17 @@ impl Store {
         dispatch!(self, standings::task_standings(plan, round, tasks, scope))
     }
 
+    /// What a task's page reads, as revisions for caching it: the task's page mark (every
+    /// change to its reports, notices, files, instructions, hand-overs, close-outs, history,
+    /// milestones, links and row; migration 0024), with its plan and that plan's light
+    /// revision. One read; `None` when there is no such task.
+    pub async fn task_page_revision(
+        &self,
+        task: TaskId,
+    ) -> Result<Option<(PlanId, i64, LightRevision)>, StoreError> {
+        dispatch!(self, standings::task_page_revision(task))
+    }
+
     /// The revision of everything the lights read, for caching them (`None`: no such plan).
     pub async fn light_revision(&self, plan: PlanId) -> Result<Option<LightRevision>, StoreError> {
         dispatch!(self, standings::light_revision(plan))

@@ -13,6 +13,7 @@ use duban_store::{
 use serde::Serialize;
 
 use crate::lights::{self, Light};
+use crate::routes::pages::TaskPageData;
 
 pub use duban_store::{LightTally as LightCounts, current_open_round};
 
@@ -26,6 +27,9 @@ pub async fn lights_for(
 ) -> Result<HashMap<i64, Light>, StoreError> {
     store.page_lights(plan, ids, &lights::today_cst()).await
 }
+
+/// What a task page is remembered at: its mark, its plan's light revision and the day.
+pub type TaskPageRevision = (i64, LightRevision, String);
 
 /// A page of the task list as the HTML list shows it: its rows, the filter's total and each
 /// row's light.
@@ -76,6 +80,8 @@ pub struct OverviewCaches {
     /// Pages of the HTML task list with their lights, per (plan, scope, filter and page),
     /// also keyed by the day.
     list_pages: RevisionCache<(PlanId, Scope, TaskFilter), Arc<ListPage>, (LightRevision, String)>,
+    /// Task pages per (task, scope), at the task's page mark, the light revision and the day.
+    pub task_pages: RevisionCache<(TaskId, Scope), Arc<TaskPageData>, TaskPageRevision>,
     /// One recomputation per key at a time: after a change, the views that arrive while the
     /// counts are being recomputed wait for that one and share it, instead of each reading
     /// every task of the plan at once.
@@ -97,6 +103,7 @@ impl Default for OverviewCaches {
             light_counts: RevisionCache::new(1024),
             round_stats: RevisionCache::new(256),
             list_pages: RevisionCache::new(4096),
+            task_pages: RevisionCache::new(2048),
             turns: Default::default(),
             recomputations: Default::default(),
         }

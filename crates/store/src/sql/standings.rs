@@ -248,6 +248,33 @@ pub(crate) async fn light_revision(
     })
 }
 
+/// A task's page mark (migration 0024) with its plan and the plan's light revision, in one
+/// read; `None` when there is no such task.
+pub(crate) async fn task_page_revision(
+    pool: &Pool,
+    task: TaskId,
+) -> Result<Option<(PlanId, i64, LightRevision)>, StoreError> {
+    let row = sqlx::query(
+        "SELECT t.plan_id, COALESCE(m.n, 0) AS mark, p.revision, c.n FROM tasks t \
+         JOIN plans p ON p.id = t.plan_id LEFT JOIN task_marks m ON m.task_id = t.id, \
+         cycle_revision c WHERE t.id = $1 AND c.id = 1",
+    )
+    .bind(task)
+    .fetch_optional(pool)
+    .await?;
+    Ok(match row {
+        Some(r) => Some((
+            PlanId(r.try_get("plan_id")?),
+            r.try_get("mark")?,
+            LightRevision {
+                tasks: r.try_get("revision")?,
+                cycle: r.try_get("n")?,
+            },
+        )),
+        None => None,
+    })
+}
+
 pub(crate) async fn refused_extension_tasks(
     pool: &Pool,
     plan: PlanId,

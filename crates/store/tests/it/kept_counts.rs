@@ -183,3 +183,87 @@ async fn kept_overview_counts_and_choices_equal_a_full_recount_after_random_chan
     })
     .await
 }
+
+/// A task page's mark (migration 0024) moves with each change to what the page shows that
+/// neither the plan's revision nor the reporting cycle records — a draft, an instruction
+/// and its answer, a split — and only for the task concerned (and a split task's parent).
+#[tokio::test]
+async fn a_task_pages_mark_moves_with_its_own_changes_only() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let other = ctx.second_handle().await?;
+        let plan = s
+            .import_ledger("2022年", &sample_ledger(), "a.txt", &sha(24), "admin")
+            .await?;
+        let round = s.open_round(plan, "1月", "2022-01-31", "admin").await?.id;
+        let tasks = live_tasks(s, plan).await?;
+        let (a, b) = (tasks[0], tasks[1]);
+        let mark = |t: TaskId| {
+            let other = &other;
+            async move {
+                let (p, n, light) = other.task_page_revision(t).await?.context("task")?;
+                ensure!(p == plan, "the task's plan");
+                Ok::<_, anyhow::Error>((n, light))
+            }
+        };
+        let (a0, light0) = mark(a).await?;
+        let (b0, _) = mark(b).await?;
+
+        let unit = s.task(a, &Scope::All).await?.context("task")?.lead[0].id;
+        s.save_draft(
+            &DraftInput {
+                task: a,
+                round,
+                unit,
+                narrative: "草稿：已完成投资200万元".into(),
+                figures: serde_json::json!({}),
+                self_status: None,
+                delay_reason: None,
+                next_steps: None,
+                expected_version: None,
+            },
+            "u",
+        )
+        .await?;
+        let (a1, light1) = mark(a).await?;
+        ensure!(a1 > a0, "{}: a draft moves the mark", ctx.label);
+        ensure!(
+            light1 == light0,
+            "{}: a draft is not in the cycle",
+            ctx.label
+        );
+
+        let (inst, _) = s.write_instruction(a, "请加快进度", "leader").await?;
+        let (a2, _) = mark(a).await?;
+        ensure!(a2 > a1, "{}: an instruction moves the mark", ctx.label);
+        s.answer_instruction(inst.id, unit, "已部署落实", "u")
+            .await?;
+        let (a3, _) = mark(a).await?;
+        ensure!(a3 > a2, "{}: an answer moves the mark", ctx.label);
+        ensure!(
+            mark(b).await?.0 == b0,
+            "{}: another task's mark stays",
+            ctx.label
+        );
+
+        let child = TaskDraft {
+            text: "子任务：完成投资50万元".into(),
+            lead_units: vec![unit],
+            ..TaskDraft::default()
+        };
+        s.split_task(b, &[child], "admin").await?;
+        ensure!(
+            mark(b).await?.0 > b0,
+            "{}: a split moves the parent's mark",
+            ctx.label
+        );
+        ensure!(
+            other.task_page_revision(TaskId(i64::MAX)).await?.is_none(),
+            "{}: no such task",
+            ctx.label
+        );
+        other.close().await;
+        Ok(())
+    })
+    .await
+}

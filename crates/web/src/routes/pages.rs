@@ -8,6 +8,7 @@ use minijinja::context;
 use serde::{Deserialize, Serialize};
 
 use std::collections::HashMap;
+use std::sync::Arc;
 
 use crate::current::current_plan;
 use crate::error::{Failure, PageError};
@@ -398,8 +399,50 @@ pub async fn task_page(
     id: TaskId,
     typed: Option<minijinja::Value>,
 ) -> Result<Html<String>, PageError> {
-    let (app, user) = (app.clone(), user.clone());
-    let scope = user.scope();
+    let data = task_page_data(app, id, &user.scope()).await?;
+    let unit_account = user.role == duban_store::Role::Unit && user.unit_id.is_some();
+    let is_lead = unit_account && data.lead.iter().any(|l| Some(*l) == user.unit_id);
+    let is_leader = user.role == duban_store::Role::Leader;
+    app.templates.page(
+        "task.html",
+        Some(user),
+        "tasks",
+        context! {
+            unit_account,
+            is_lead,
+            is_leader,
+            typed,
+            ..data.ctx.clone()
+        },
+    )
+}
+
+/// What a task's page shows to everyone in a scope: all of it but the viewer's own flags
+/// and a failed form's input.
+pub struct TaskPageData {
+    ctx: minijinja::Value,
+    lead: Vec<duban_store::UnitId>,
+}
+
+/// The page's data, remembered per (task, scope) at the task's page mark, its plan's light
+/// revision and the day (see `Store::task_page_revision`): while nothing on the page
+/// changes, a view costs one indexed read. Every instance sees the marks, so none serves a
+/// page older than the last change.
+async fn task_page_data(
+    app: &AppState,
+    id: TaskId,
+    scope: &Scope,
+) -> Result<Arc<TaskPageData>, PageError> {
+    let (_, mark, light_revision) = app
+        .store
+        .task_page_revision(id)
+        .await?
+        .ok_or(Failure::NotFound)?;
+    let revision = (mark, light_revision, crate::lights::today_cst());
+    if let Some(hit) = app.overview_caches.task_pages.get(&(id, *scope), &revision) {
+        return Ok(hit);
+    }
+    let scope = *scope;
     let t = app.store.task(id, &scope).await?.ok_or(Failure::NotFound)?;
     let spans: Vec<Span> = t
         .targets
@@ -456,7 +499,7 @@ pub async fn task_page(
         .map(crate::routes::extensions::extension_context)
         .collect();
     let handovers = crate::routes::handover::handover_rows(
-        &app,
+        app,
         &duban_store::HandoverFilter {
             task: Some(id),
             ..Default::default()
@@ -477,12 +520,9 @@ pub async fn task_page(
         .map(|u| (u.id, format!("{}（牵头）", u.name)))
         .chain(t.coop.iter().map(|u| (u.id, format!("{}（配合）", u.name))))
         .collect();
-    let unit_account = user.role == duban_store::Role::Unit && user.unit_id.is_some();
-    let is_lead = unit_account && t.lead.iter().any(|l| Some(l.id) == user.unit_id);
     let (closeouts, closeout_waiting) =
-        crate::routes::closeout::task_closeouts(&app, id, &scope).await?;
-    let instructions = crate::routes::instructions::task_instructions(&app, id, &scope).await?;
-    let is_leader = user.role == duban_store::Role::Leader;
+        crate::routes::closeout::task_closeouts(app, id, &scope).await?;
+    let instructions = crate::routes::instructions::task_instructions(app, id, &scope).await?;
     let all_files = app.store.task_attachments(id, &scope).await?;
     let files = crate::routes::files::attachment_list(&all_files);
     let files_by = crate::routes::files::by_owner(&all_files);
@@ -531,11 +571,8 @@ pub async fn task_page(
             }
         })
         .collect();
-    app.templates.page(
-        "task.html",
-        Some(&user),
-        "tasks",
-        context! {
+    let lead = t.lead.iter().map(|u| u.id).collect();
+    let ctx = context! {
             t => t.summary,
             d => context! {
                 table_label => t.table_label,
@@ -571,25 +608,25 @@ pub async fn task_page(
             extensions,
             notice_units,
             levels => crate::routes::notices::level_options(),
-            unit_account,
             open_rounds,
-            is_lead,
-            is_leader,
             instructions,
             closeouts,
             closeout_waiting,
             files,
             files_by,
-            max_file => duban_store::human_size(crate::routes::files::max_file_bytes(&app)),
+            max_file => duban_store::human_size(crate::routes::files::max_file_bytes(app)),
             handovers,
             change_requests,
             milestones => app.store.task_milestones(id).await?,
             subtasks => app.store.subtasks(id).await?,
             parent_id => t.parent_id,
             stages => duban_store::STAGES,
-            typed,
-        },
-    )
+    };
+    let data = Arc::new(TaskPageData { ctx, lead });
+    app.overview_caches
+        .task_pages
+        .put((id, scope), revision, data.clone());
+    Ok(data)
 }
 
 pub async fn units(

@@ -101,3 +101,59 @@ async fn task_page_marks_the_evidence_and_pages_render() -> Result<()> {
     }
     Ok(())
 }
+
+/// The remembered task list, task page and overview answer what another instance has just
+/// written to the shared database: a change made behind this server's back (through a
+/// second store handle) shows on the next view, with no request to this server between.
+#[tokio::test]
+async fn remembered_pages_show_another_instances_change_at_once() -> Result<()> {
+    for b in backends() {
+        let app = seeded(b).await?;
+        let ids = task_ids(&app).await?;
+        let leader = app.login("leader").await?;
+        let get = |p: String| {
+            let c = leader.client.clone();
+            let url = app.url(&p);
+            async move { Ok::<_, anyhow::Error>(c.get(url).send().await?.text().await?) }
+        };
+        let task = duban_store::TaskId(ids[0]);
+        // Seen once, so each is remembered.
+        let page = get(format!("/tasks/{}", ids[0])).await?;
+        ensure!(!page.contains("请于本月底前报送专项方案"), "{page}");
+        let list = get("/tasks?verdict=not_met".into()).await?;
+        let listed = |html: &str| html.contains(&format!("href=\"/tasks/{}\"", ids[0]));
+        ensure!(!listed(&list), "{list}");
+        let api = get("/api/tasks?verdict=not_met".into()).await?;
+        ensure!(api.contains("\"total\":0") || !api.contains(&format!("\"id\":{}", ids[0])));
+
+        // The other instance: an instruction (only the task's page mark records it) and an
+        // override (the plan's revision).
+        app.store
+            .write_instruction(task, "请于本月底前报送专项方案", "leader")
+            .await?;
+        let page = get(format!("/tasks/{}", ids[0])).await?;
+        ensure!(page.contains("请于本月底前报送专项方案"), "{b:?}: {page}");
+        app.store
+            .override_verdict(
+                task,
+                Some(duban_model::Verdict::NotMet),
+                "实地核查未完成",
+                "admin",
+            )
+            .await?;
+        let list = get("/tasks?verdict=not_met".into()).await?;
+        ensure!(listed(&list), "{b:?}: the list follows the override");
+        let api = get("/api/tasks?verdict=not_met".into()).await?;
+        ensure!(
+            api.contains(&format!("\"id\":{}", ids[0])),
+            "{b:?}: the JSON list follows it: {api}"
+        );
+        let page = get(format!("/tasks/{}", ids[0])).await?;
+        ensure!(
+            page.contains("实地核查未完成"),
+            "{b:?}: the page shows the override"
+        );
+        app.finish().await;
+    }
+    Ok(())
+}
