@@ -45,6 +45,8 @@ pub(crate) const TRANSIENT: &[&str] = &[
     "plan_leader_counts",
     // Task page marks (migration 0024): only compared with themselves.
     "task_marks",
+    // Kept light counts (migration 0025), rebuilt with the lights after a restore.
+    "plan_light_counts",
 ];
 
 /// Parents before children, so rows restore with their foreign keys in place. Tables not

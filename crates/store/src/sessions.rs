@@ -98,6 +98,30 @@ impl Store {
         now: OffsetDateTime,
         limits: SessionLimits,
     ) -> Result<Option<SessionUser>, StoreError> {
+        Ok(self
+            .session_lookup(token, now, limits, false)
+            .await?
+            .map(|(u, _)| u))
+    }
+
+    /// The session, as [`Store::session`], with the user's unread notifications counted in
+    /// the same query (what every page shows in its menu).
+    pub async fn session_and_unread(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+        limits: SessionLimits,
+    ) -> Result<Option<(SessionUser, i64)>, StoreError> {
+        self.session_lookup(token, now, limits, true).await
+    }
+
+    async fn session_lookup(
+        &self,
+        token: &str,
+        now: OffsetDateTime,
+        limits: SessionLimits,
+        with_unread: bool,
+    ) -> Result<Option<(SessionUser, i64)>, StoreError> {
         let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
         dispatch!(
             self,
@@ -105,7 +129,8 @@ impl Store {
                 &token_hash(token),
                 to_unix(now),
                 secs(limits.idle),
-                secs(limits.lifetime)
+                secs(limits.lifetime),
+                with_unread
             )
         )
     }

@@ -180,6 +180,19 @@ pub(crate) async fn count(
     plan: PlanId,
     scope: &Scope,
 ) -> Result<Vec<(String, String, i64)>, StoreError> {
+    if matches!(scope, Scope::All) {
+        // Kept per (plan, colour, rule) by the triggers of migration 0025.
+        let rows = sqlx::query(
+            "SELECT color, rule, n FROM plan_light_counts WHERE plan_id = $1 AND n > 0",
+        )
+        .bind(plan)
+        .fetch_all(pool)
+        .await?;
+        return rows
+            .iter()
+            .map(|r| Ok((r.try_get("color")?, r.try_get("rule")?, r.try_get("n")?)))
+            .collect();
+    }
     let mut qb: QueryBuilder<Db> =
         QueryBuilder::new("SELECT color, rule, COUNT(*) AS n FROM task_lights WHERE plan_id = ");
     qb.push_bind(plan);

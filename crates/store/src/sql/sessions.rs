@@ -33,15 +33,27 @@ pub(crate) async fn lookup(
     now: i64,
     idle: i64,
     lifetime: i64,
-) -> Result<Option<SessionUser>, StoreError> {
-    let row = sqlx::query(
-        "SELECT s.user_id, s.csrf, s.created_at, s.last_seen, u.username, u.display_name, u.role, u.unit_id, \
-         u.must_change, u.ldap FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 \
-         AND u.disabled_at IS NULL",
-    )
-    .bind(token_hash)
-    .fetch_optional(pool)
-    .await?;
+    with_unread: bool,
+) -> Result<Option<(SessionUser, i64)>, StoreError> {
+    // A page also shows the unread notifications' count: read with the session, it costs no
+    // second round trip (the same count as `notifications::unread`).
+    let sql = if with_unread {
+        "SELECT s.user_id, s.csrf, s.created_at, s.last_seen, u.username, u.display_name, u.role, \
+         u.unit_id, u.must_change, u.ldap, (SELECT COUNT(*) FROM notifications n \
+         WHERE (n.user_id = s.user_id OR (n.user_id IS NULL AND n.unit_id = u.unit_id)) \
+         AND n.read_at IS NULL) AS unread \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 \
+         AND u.disabled_at IS NULL"
+    } else {
+        "SELECT s.user_id, s.csrf, s.created_at, s.last_seen, u.username, u.display_name, u.role, \
+         u.unit_id, u.must_change, u.ldap, CAST(0 AS BIGINT) AS unread \
+         FROM sessions s JOIN users u ON u.id = s.user_id WHERE s.token_hash = $1 \
+         AND u.disabled_at IS NULL"
+    };
+    let row = sqlx::query(sql)
+        .bind(token_hash)
+        .fetch_optional(pool)
+        .await?;
     let Some(row) = row else { return Ok(None) };
     let last_seen: i64 = row.try_get("last_seen")?;
     let created_at: i64 = row.try_get("created_at")?;
@@ -57,16 +69,20 @@ pub(crate) async fn lookup(
             .await?;
     }
     let role: String = row.try_get("role")?;
-    Ok(Some(SessionUser {
-        user_id: UserId(row.try_get("user_id")?),
-        username: row.try_get("username")?,
-        display_name: row.try_get("display_name")?,
-        role: Role::parse(&role).unwrap_or(Role::Unit),
-        unit_id: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId),
-        csrf: row.try_get("csrf")?,
-        must_change: row.try_get("must_change")?,
-        directory: row.try_get("ldap")?,
-    }))
+    let unread: i64 = row.try_get("unread")?;
+    Ok(Some((
+        SessionUser {
+            user_id: UserId(row.try_get("user_id")?),
+            username: row.try_get("username")?,
+            display_name: row.try_get("display_name")?,
+            role: Role::parse(&role).unwrap_or(Role::Unit),
+            unit_id: row.try_get::<Option<i64>, _>("unit_id")?.map(UnitId),
+            csrf: row.try_get("csrf")?,
+            must_change: row.try_get("must_change")?,
+            directory: row.try_get("ldap")?,
+        },
+        unread,
+    )))
 }
 
 pub(crate) async fn delete(pool: &Pool, token_hash: &str) -> Result<(), StoreError> {

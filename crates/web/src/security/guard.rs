@@ -76,6 +76,7 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
     // for a token (forms stay behind the session and its CSRF token).
     let bearer = bearer_token(req.headers())
         .filter(|_| api && !matches!(g.access, Access::Public | Access::LoginForm));
+    let mut page_unread = None;
     let (user, token_scope) = match bearer {
         Some(secret) => {
             let client = Client::resolve(req.headers(), req.extensions(), &g.app.config);
@@ -97,6 +98,24 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             }
         }
         None => match cookies::get(req.headers(), cookies::SESSION) {
+            // A page shows the unread count in its menu: read with the session, in one query.
+            Some(token) if !api && req.method() == Method::GET => match g
+                .app
+                .store
+                .session_and_unread(
+                    &token,
+                    OffsetDateTime::now_utc(),
+                    g.app.config.session_limits(),
+                )
+                .await
+            {
+                Ok(Some((u, unread))) => {
+                    page_unread = Some(unread);
+                    (Some(u), None)
+                }
+                Ok(None) => (None, None),
+                Err(e) => return deny(e.into()),
+            },
             Some(token) => match g
                 .app
                 .store
@@ -181,8 +200,9 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         }
     };
     // Pages show the unread count in the navigation; the API and form posts need none.
-    let badge = match &user {
-        Some(u) if !api && req.method() == Method::GET => g
+    let badge = match (&user, page_unread) {
+        (Some(_), Some(n)) => n,
+        (Some(u), None) if !api && req.method() == Method::GET => g
             .app
             .store
             .unread_notifications(u.user_id, u.unit_id)
