@@ -99,28 +99,19 @@ impl Store {
         limits: SessionLimits,
     ) -> Result<Option<SessionUser>, StoreError> {
         Ok(self
-            .session_lookup(token, now, limits, false)
+            .session_with_unread(token, now, limits, false)
             .await?
             .map(|(u, _)| u))
     }
 
     /// The session, as [`Store::session`], with the user's unread notifications counted in
-    /// the same query (what every page shows in its menu).
-    pub async fn session_and_unread(
+    /// the same query when `count_unread` (what every page shows in its menu; 0 otherwise).
+    pub async fn session_with_unread(
         &self,
         token: &str,
         now: OffsetDateTime,
         limits: SessionLimits,
-    ) -> Result<Option<(SessionUser, i64)>, StoreError> {
-        self.session_lookup(token, now, limits, true).await
-    }
-
-    async fn session_lookup(
-        &self,
-        token: &str,
-        now: OffsetDateTime,
-        limits: SessionLimits,
-        with_unread: bool,
+        count_unread: bool,
     ) -> Result<Option<(SessionUser, i64)>, StoreError> {
         let secs = |d: Duration| i64::try_from(d.as_secs()).unwrap_or(i64::MAX);
         dispatch!(
@@ -130,7 +121,7 @@ impl Store {
                 to_unix(now),
                 secs(limits.idle),
                 secs(limits.lifetime),
-                with_unread
+                count_unread
             )
         )
     }

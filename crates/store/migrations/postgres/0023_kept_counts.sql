@@ -49,43 +49,54 @@ GROUP BY 1, 2;
 
 -- A task row changed or is about to go. On delete its lead links are removed first (their
 -- trigger still sees the task), so the links' cascade that follows finds nothing to count.
+-- A change is applied as one upsert of the net change per table, taking the count rows in
+-- key order: two writers moving tasks between the same keys in opposite directions then
+-- lock them in the same order rather than deadlock.
 CREATE FUNCTION duban_count_task_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.retired_at IS NULL THEN
-        IF TG_OP = 'DELETE' THEN
-            DELETE FROM task_units WHERE task_id = OLD.id AND role = 'lead';
-        ELSE
-            UPDATE plan_lead_counts c SET n = c.n - l.k
-            FROM (SELECT unit_id, COUNT(*) AS k FROM task_units
-                  WHERE task_id = OLD.id AND role = 'lead' GROUP BY unit_id) l
-            WHERE c.plan_id = OLD.plan_id AND c.unit_id = l.unit_id
-              AND c.verdict = COALESCE(OLD.verdict, '');
-        END IF;
-        UPDATE plan_section_counts SET n = n - 1
-        WHERE plan_id = OLD.plan_id
-          AND section = CASE WHEN OLD.section IS NULL THEN '' ELSE '#' || OLD.section END
-          AND verdict = COALESCE(OLD.verdict, '') AND disputed = OLD.disputed;
-        UPDATE plan_leader_counts SET n = n - 1
-        WHERE plan_id = OLD.plan_id AND leader = OLD.leader;
-    END IF;
     IF TG_OP = 'DELETE' THEN
+        IF OLD.retired_at IS NULL THEN
+            DELETE FROM task_units WHERE task_id = OLD.id AND role = 'lead';
+            UPDATE plan_section_counts SET n = n - 1
+            WHERE plan_id = OLD.plan_id
+              AND section = CASE WHEN OLD.section IS NULL THEN '' ELSE '#' || OLD.section END
+              AND verdict = COALESCE(OLD.verdict, '') AND disputed = OLD.disputed;
+            UPDATE plan_leader_counts SET n = n - 1
+            WHERE plan_id = OLD.plan_id AND leader = OLD.leader;
+        END IF;
         RETURN OLD;
     END IF;
-    IF NEW.retired_at IS NULL THEN
-        INSERT INTO plan_section_counts (plan_id, section, verdict, disputed, n)
-        VALUES (NEW.plan_id, CASE WHEN NEW.section IS NULL THEN '' ELSE '#' || NEW.section END,
-                COALESCE(NEW.verdict, ''), NEW.disputed, 1)
-        ON CONFLICT (plan_id, section, verdict, disputed)
-        DO UPDATE SET n = plan_section_counts.n + 1;
-        IF NEW.leader IS NOT NULL AND NEW.leader <> '' THEN
-            INSERT INTO plan_leader_counts (plan_id, leader, n) VALUES (NEW.plan_id, NEW.leader, 1)
-            ON CONFLICT (plan_id, leader) DO UPDATE SET n = plan_leader_counts.n + 1;
-        END IF;
-        INSERT INTO plan_lead_counts (plan_id, unit_id, verdict, n)
-        SELECT NEW.plan_id, unit_id, COALESCE(NEW.verdict, ''), COUNT(*) FROM task_units
-        WHERE task_id = NEW.id AND role = 'lead' GROUP BY unit_id
-        ON CONFLICT (plan_id, unit_id, verdict) DO UPDATE SET n = plan_lead_counts.n + EXCLUDED.n;
-    END IF;
+    INSERT INTO plan_section_counts (plan_id, section, verdict, disputed, n)
+    SELECT p, s, v, b, SUM(d) FROM (
+        SELECT OLD.plan_id AS p,
+               CASE WHEN OLD.section IS NULL THEN '' ELSE '#' || OLD.section END AS s,
+               COALESCE(OLD.verdict, '') AS v, OLD.disputed AS b, -1 AS d
+        WHERE OLD.retired_at IS NULL
+        UNION ALL
+        SELECT NEW.plan_id, CASE WHEN NEW.section IS NULL THEN '' ELSE '#' || NEW.section END,
+               COALESCE(NEW.verdict, ''), NEW.disputed, 1
+        WHERE NEW.retired_at IS NULL) x
+    GROUP BY 1, 2, 3, 4 HAVING SUM(d) <> 0 ORDER BY 1, 2, 3, 4
+    ON CONFLICT (plan_id, section, verdict, disputed)
+    DO UPDATE SET n = plan_section_counts.n + EXCLUDED.n;
+    INSERT INTO plan_leader_counts (plan_id, leader, n)
+    SELECT p, l, SUM(d) FROM (
+        SELECT OLD.plan_id AS p, OLD.leader AS l, -1 AS d
+        WHERE OLD.retired_at IS NULL AND OLD.leader IS NOT NULL AND OLD.leader <> ''
+        UNION ALL
+        SELECT NEW.plan_id, NEW.leader, 1
+        WHERE NEW.retired_at IS NULL AND NEW.leader IS NOT NULL AND NEW.leader <> '') x
+    GROUP BY 1, 2 HAVING SUM(d) <> 0 ORDER BY 1, 2
+    ON CONFLICT (plan_id, leader) DO UPDATE SET n = plan_leader_counts.n + EXCLUDED.n;
+    INSERT INTO plan_lead_counts (plan_id, unit_id, verdict, n)
+    SELECT p, u, v, SUM(d) FROM (
+        SELECT OLD.plan_id AS p, unit_id AS u, COALESCE(OLD.verdict, '') AS v, -1 AS d
+        FROM task_units WHERE task_id = OLD.id AND role = 'lead' AND OLD.retired_at IS NULL
+        UNION ALL
+        SELECT NEW.plan_id, unit_id, COALESCE(NEW.verdict, ''), 1
+        FROM task_units WHERE task_id = NEW.id AND role = 'lead' AND NEW.retired_at IS NULL) x
+    GROUP BY 1, 2, 3 HAVING SUM(d) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (plan_id, unit_id, verdict) DO UPDATE SET n = plan_lead_counts.n + EXCLUDED.n;
     RETURN NULL;
 END
 $$;
@@ -97,20 +108,19 @@ EXECUTE FUNCTION duban_count_task_row();
 CREATE TRIGGER tasks_counts_delete BEFORE DELETE ON tasks FOR EACH ROW
 EXECUTE FUNCTION duban_count_task_row();
 
--- A lead link changed or went.
+-- A lead link changed or went (one ordered upsert of the net change, as above).
 CREATE FUNCTION duban_count_link_row() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
-    IF OLD.role = 'lead' THEN
-        UPDATE plan_lead_counts c SET n = c.n - 1 FROM tasks t
-        WHERE t.id = OLD.task_id AND t.retired_at IS NULL AND c.plan_id = t.plan_id
-          AND c.unit_id = OLD.unit_id AND c.verdict = COALESCE(t.verdict, '');
-    END IF;
-    IF TG_OP = 'UPDATE' AND NEW.role = 'lead' THEN
-        INSERT INTO plan_lead_counts (plan_id, unit_id, verdict, n)
-        SELECT t.plan_id, NEW.unit_id, COALESCE(t.verdict, ''), 1 FROM tasks t
-        WHERE t.id = NEW.task_id AND t.retired_at IS NULL
-        ON CONFLICT (plan_id, unit_id, verdict) DO UPDATE SET n = plan_lead_counts.n + 1;
-    END IF;
+    INSERT INTO plan_lead_counts (plan_id, unit_id, verdict, n)
+    SELECT p, u, v, SUM(d) FROM (
+        SELECT t.plan_id AS p, OLD.unit_id AS u, COALESCE(t.verdict, '') AS v, -1 AS d
+        FROM tasks t WHERE OLD.role = 'lead' AND t.id = OLD.task_id AND t.retired_at IS NULL
+        UNION ALL
+        SELECT t.plan_id, NEW.unit_id, COALESCE(t.verdict, ''), 1
+        FROM tasks t WHERE TG_OP = 'UPDATE' AND NEW.role = 'lead' AND t.id = NEW.task_id
+          AND t.retired_at IS NULL) x
+    GROUP BY 1, 2, 3 HAVING SUM(d) <> 0 ORDER BY 1, 2, 3
+    ON CONFLICT (plan_id, unit_id, verdict) DO UPDATE SET n = plan_lead_counts.n + EXCLUDED.n;
     RETURN NULL;
 END
 $$;
@@ -128,18 +138,18 @@ BEGIN
         INSERT INTO plan_section_counts (plan_id, section, verdict, disputed, n)
         SELECT plan_id, CASE WHEN section IS NULL THEN '' ELSE '#' || section END,
                COALESCE(verdict, ''), disputed, COUNT(*)
-        FROM inserted WHERE retired_at IS NULL GROUP BY 1, 2, 3, 4
+        FROM inserted WHERE retired_at IS NULL GROUP BY 1, 2, 3, 4 ORDER BY 1, 2, 3, 4
         ON CONFLICT (plan_id, section, verdict, disputed)
         DO UPDATE SET n = plan_section_counts.n + EXCLUDED.n;
         INSERT INTO plan_leader_counts (plan_id, leader, n)
         SELECT plan_id, leader, COUNT(*) FROM inserted
-        WHERE retired_at IS NULL AND leader IS NOT NULL AND leader <> '' GROUP BY 1, 2
+        WHERE retired_at IS NULL AND leader IS NOT NULL AND leader <> '' GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (plan_id, leader) DO UPDATE SET n = plan_leader_counts.n + EXCLUDED.n;
     ELSE
         INSERT INTO plan_lead_counts (plan_id, unit_id, verdict, n)
         SELECT t.plan_id, i.unit_id, COALESCE(t.verdict, ''), COUNT(*)
         FROM inserted i JOIN tasks t ON t.id = i.task_id
-        WHERE i.role = 'lead' AND t.retired_at IS NULL GROUP BY 1, 2, 3
+        WHERE i.role = 'lead' AND t.retired_at IS NULL GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (plan_id, unit_id, verdict) DO UPDATE SET n = plan_lead_counts.n + EXCLUDED.n;
     END IF;
     RETURN NULL;

@@ -76,6 +76,7 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
     // for a token (forms stay behind the session and its CSRF token).
     let bearer = bearer_token(req.headers())
         .filter(|_| api && !matches!(g.access, Access::Public | Access::LoginForm));
+    let page_view = !api && req.method() == Method::GET;
     let mut page_unread = None;
     let (user, token_scope) = match bearer {
         Some(secret) => {
@@ -99,34 +100,22 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
         }
         None => match cookies::get(req.headers(), cookies::SESSION) {
             // A page shows the unread count in its menu: read with the session, in one query.
-            Some(token) if !api && req.method() == Method::GET => match g
+            Some(token) => match g
                 .app
                 .store
-                .session_and_unread(
+                .session_with_unread(
                     &token,
                     OffsetDateTime::now_utc(),
                     g.app.config.session_limits(),
+                    page_view,
                 )
                 .await
             {
                 Ok(Some((u, unread))) => {
-                    page_unread = Some(unread);
+                    page_unread = page_view.then_some(unread);
                     (Some(u), None)
                 }
                 Ok(None) => (None, None),
-                Err(e) => return deny(e.into()),
-            },
-            Some(token) => match g
-                .app
-                .store
-                .session(
-                    &token,
-                    OffsetDateTime::now_utc(),
-                    g.app.config.session_limits(),
-                )
-                .await
-            {
-                Ok(u) => (u, None),
                 Err(e) => return deny(e.into()),
             },
             None => (None, None),
