@@ -249,6 +249,18 @@ pub struct FilterChoices {
     pub leaders: Vec<(String, i64)>,
 }
 
+/// Whether a filter's total can be read from the kept counts (migration 0023): the office's
+/// live tasks narrowed only by section, final verdict and dispute.
+fn kept_countable(f: &TaskFilter, scope: &Scope) -> bool {
+    matches!(scope, Scope::All)
+        && !f.retired
+        && f.lead_unit.is_none()
+        && f.unit.is_none()
+        && f.leader.is_none()
+        && f.light.is_none()
+        && f.q.as_deref().is_none_or(|q| q.trim().is_empty())
+}
+
 /// `%`, `_` and the escape character itself are literal in a search.
 pub(crate) fn like_pattern(q: &str) -> String {
     let mut p = String::with_capacity(q.len() + 2);
@@ -304,7 +316,11 @@ impl Store {
         let total = match self.caches.totals.get(&key, &revision) {
             Some(n) => n,
             None => {
-                let n = dispatch!(self, tasks::count(plan, filter, scope))?;
+                let n = if kept_countable(filter, scope) {
+                    dispatch!(self, tasks::count_kept(plan, filter))?
+                } else {
+                    dispatch!(self, tasks::count(plan, filter, scope))?
+                };
                 self.caches.totals.put(key, revision, n);
                 n
             }

@@ -510,6 +510,30 @@ async fn section_order(pool: &Pool, plan: PlanId) -> Result<Vec<Option<String>>,
         .collect()
 }
 
+/// The total of a filter `crate::tasks::kept_countable` accepts, summed from the kept counts: a few rows however
+/// many tasks match, where counting the matches visited each (60 ms for 39,000 at 200,000
+/// tasks, after every change).
+pub(crate) async fn count_kept(
+    pool: &Pool,
+    plan: PlanId,
+    f: &TaskFilter,
+) -> Result<i64, StoreError> {
+    let mut qb: QueryBuilder<Db> = QueryBuilder::new(
+        "SELECT CAST(COALESCE(SUM(n), 0) AS BIGINT) AS n FROM plan_section_counts WHERE plan_id = ",
+    );
+    qb.push_bind(plan);
+    if let Some(s) = &f.section {
+        qb.push(" AND section = ").push_bind(format!("#{s}"));
+    }
+    if let Some(v) = f.verdict {
+        qb.push(" AND verdict = ").push_bind(v.as_str());
+    }
+    if let Some(d) = f.disputed {
+        qb.push(" AND disputed = ").push_bind(d);
+    }
+    Ok(qb.build().fetch_one(pool).await?.try_get("n")?)
+}
+
 /// The filter choices counted from every task (the recount the kept ones must equal).
 pub(crate) async fn choices_scan(
     pool: &Pool,
