@@ -50,13 +50,21 @@ pub(crate) async fn ensure_basis(pool: &Pool, plan: PlanId, basis: &str) -> Resu
 
 /// The plan's marked tasks with their mark numbers.
 pub(crate) async fn dirty(pool: &Pool, plan: PlanId) -> Result<Vec<(i64, i64)>, StoreError> {
-    let rows = sqlx::query(
-        "SELECT d.task_id, d.n FROM light_dirty d JOIN tasks t ON t.id = d.task_id \
-         WHERE t.plan_id = $1 ORDER BY d.task_id",
-    )
-    .bind(plan)
-    .fetch_all(pool)
-    .await?;
+    // Start from the marks, few between counts: after a bulk mark SQLite's statistics say
+    // the table is as large as the plan, and it chose to walk every task of the plan by its
+    // index instead (24 ms at 200,000 tasks, after every change). The unary plus keeps it
+    // off that index; PostgreSQL plans this well by itself.
+    let sql = match KIND {
+        Backend::Sqlite => {
+            "SELECT d.task_id, d.n FROM light_dirty d JOIN tasks t ON t.id = d.task_id \
+             WHERE +t.plan_id = $1 ORDER BY d.task_id"
+        }
+        Backend::Postgres => {
+            "SELECT d.task_id, d.n FROM light_dirty d JOIN tasks t ON t.id = d.task_id \
+             WHERE t.plan_id = $1 ORDER BY d.task_id"
+        }
+    };
+    let rows = sqlx::query(sql).bind(plan).fetch_all(pool).await?;
     rows.iter()
         .map(|r| Ok((r.try_get("task_id")?, r.try_get("n")?)))
         .collect()
