@@ -107,14 +107,6 @@ pub fn rule_key(text: &str) -> &str {
     text.split('（').next().unwrap_or(text)
 }
 
-fn color_str(c: Color) -> &'static str {
-    match c {
-        Color::Red => "red",
-        Color::Amber => "amber",
-        Color::Green => "green",
-    }
-}
-
 /// A task's light as kept: its color, its rule key unless green (what the overview groups
 /// by), and the whole light (what a page shows), encoded.
 pub(crate) struct Kept {
@@ -131,7 +123,7 @@ fn kept(s: &TaskStanding, facts: &LightFacts, today: &str, open: Option<&OpenRou
         rule_key(&l.text).to_string()
     };
     Kept {
-        color: color_str(l.color),
+        color: l.color.as_str(),
         rule,
         detail: l.encode(),
     }

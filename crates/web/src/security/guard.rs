@@ -188,16 +188,11 @@ pub async fn guard(State(g): State<Guard>, req: Request, next: Next) -> Response
             }
         }
     };
-    // Pages show the unread count in the navigation; the API and form posts need none.
-    let badge = match (&user, page_unread) {
-        (Some(_), Some(n)) => n,
-        (Some(u), None) if !api && req.method() == Method::GET => g
-            .app
-            .store
-            .unread_notifications(u.user_id, u.unit_id)
-            .await
-            .unwrap_or(0),
-        _ => 0,
+    // Pages show the unread count in the navigation (read with the session above); the API
+    // and form posts need none.
+    let badge = match &user {
+        Some(_) => page_unread.unwrap_or(0),
+        None => 0,
     };
     // Pages name people, not accounts (see `people`); the API and form posts need no map.
     let people = match &user {
