@@ -38,6 +38,42 @@ pub struct ListPage {
     pub rows: Vec<TaskSummary>,
     pub total: i64,
     pub lights: HashMap<i64, Light>,
+    /// The page rendered as HTML (filters, rows and pager), with the query it was rendered
+    /// for. Rendering fifty rows and the choice lists costs more than everything else a view
+    /// does, and the result is the same for everyone in the scope until the page itself is
+    /// recomputed; the query is kept because different spellings of it (a unit by name or
+    /// by id, blanks) share one page but not the same form values.
+    rendered: std::sync::Mutex<Option<(String, Arc<str>)>>,
+}
+
+impl ListPage {
+    /// A page with nothing on it (a filter that cannot match).
+    pub fn empty() -> ListPage {
+        ListPage {
+            rows: Vec::new(),
+            total: 0,
+            lights: HashMap::new(),
+            rendered: Default::default(),
+        }
+    }
+
+    /// The page as rendered for `query`, if it was.
+    pub fn remembered(&self, query: &str) -> Option<Arc<str>> {
+        let slot = self.rendered.lock().ok()?;
+        match slot.as_ref() {
+            Some((q, html)) if q == query => Some(html.clone()),
+            _ => None,
+        }
+    }
+
+    /// Keeps the page as rendered for `query` (one spelling at a time).
+    pub fn remember(&self, query: &str, html: String) -> Arc<str> {
+        let html: Arc<str> = html.into();
+        if let Ok(mut slot) = self.rendered.lock() {
+            *slot = Some((query.to_string(), html.clone()));
+        }
+        html
+    }
 }
 
 /// A page of the task list with its lights, remembered at the revision of everything they
@@ -64,6 +100,7 @@ pub async fn list_page(
         rows,
         total,
         lights,
+        rendered: Default::default(),
     });
     caches.list_pages.put(cache_key, key, page.clone());
     Ok((page, tasks_revision))

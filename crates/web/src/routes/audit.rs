@@ -110,7 +110,8 @@ async fn render(
             }
         })
         .collect();
-    let base = q.encoded();
+    // Not `base`: that name is the site's base path in every template.
+    let filter_qs = q.encoded();
     app.templates.page(
         "audit.html",
         Some(user),
@@ -118,7 +119,7 @@ async fn render(
         context! {
             rows,
             query => q,
-            base,
+            filter_qs,
             next_before,
             first_page => filter.before_seq.is_none(),
             actions,

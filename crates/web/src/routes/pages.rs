@@ -312,23 +312,55 @@ pub async fn tasks(
         .and_then(|p| p.parse().ok())
         .unwrap_or(1)
         .max(1);
-    let (page_data, choices) = match q.filter(&app.store, PAGE_SIZE).await? {
+    let filter = q.filter(&app.store, PAGE_SIZE).await?;
+    let mut query = q;
+    query.page = None;
+    // What the listing is rendered for: the whole query as typed, the page included.
+    let typed = format!("{query:?}&page={page}");
+    let listing = match filter {
         Some(mut f) => {
             f.limit = PAGE_SIZE;
             f.offset = (page - 1).saturating_mul(PAGE_SIZE);
             let (data, revision) =
                 oversight::list_page(&app.store, &app.overview_caches, plan.id, &f, &user.scope())
                     .await?;
-            let choices = app.store.filter_choices_at(plan.id, revision).await?;
-            (Some(data), choices)
+            if let Some(html) = data.remembered(&typed) {
+                html
+            } else {
+                // Read at the revision the page was computed at, so the two agree.
+                let choices = app.store.filter_choices_at(plan.id, revision).await?;
+                let html = render_listing(&app, &user, &query, page, &data, choices)?;
+                data.remember(&typed, html)
+            }
         }
-        None => (None, app.store.filter_choices(plan.id).await?),
+        // A lead unit that does not exist: nothing matches.
+        None => {
+            let choices = app.store.filter_choices(plan.id).await?;
+            let empty = oversight::ListPage::empty();
+            render_listing(&app, &user, &query, page, &empty, choices)?.into()
+        }
     };
-    let empty = HashMap::new();
-    let (rows, total, lights) = match &page_data {
-        Some(d) => (&d.rows[..], d.total, &d.lights),
-        None => (&[][..], 0, &empty),
-    };
+    app.templates.page(
+        "tasks.html",
+        Some(&user),
+        "tasks",
+        context! {
+            plan,
+            listing => minijinja::Value::from_safe_string(listing.to_string()),
+        },
+    )
+}
+
+/// The task list below its heading (see `tasks_listing.html`): the filter form with the
+/// choices, the count, one page of rows and the pager.
+fn render_listing(
+    app: &AppState,
+    user: &duban_store::SessionUser,
+    query: &TaskQuery,
+    page: u32,
+    data: &oversight::ListPage,
+    choices: duban_store::FilterChoices,
+) -> Result<String, PageError> {
     let (units, leaders): (_, Vec<String>) = match user.scope() {
         Scope::All => (
             choices.lead_units,
@@ -336,25 +368,19 @@ pub async fn tasks(
         ),
         Scope::Unit(_) => (Vec::new(), Vec::new()),
     };
-    let sections = choices.sections;
-    let pages = (total.max(0) as u32).div_ceil(PAGE_SIZE).max(1);
-    let mut base_query = q;
-    base_query.page = None;
-    let base = filter_query(&base_query);
-    app.templates.page(
-        "tasks.html",
-        Some(&user),
-        "tasks",
+    let pages = (data.total.max(0) as u32).div_ceil(PAGE_SIZE).max(1);
+    app.templates.fragment(
+        "tasks_listing.html",
         context! {
-            plan,
-            rows,
-            lights,
-            total,
+            rows => &data.rows,
+            lights => &data.lights,
+            total => data.total,
             page,
             pages,
-            base,
-            query => base_query,
-            sections,
+            // Not `base`: that name is the site's base path in every template.
+            filter_qs => filter_query(query),
+            query,
+            sections => choices.sections,
             units,
             leaders,
             verdicts => verdict_options(),
@@ -372,6 +398,7 @@ fn filter_query(q: &TaskQuery) -> String {
         ("disputed", &q.disputed),
         ("leader", &q.leader),
         ("light", &q.light),
+        ("retired", &q.retired),
     ];
     pairs
         .iter()

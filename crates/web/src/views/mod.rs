@@ -27,6 +27,10 @@ const TEMPLATES: &[(&str, &str)] = &[
         include_str!("../../templates/overview.html"),
     ),
     ("tasks.html", include_str!("../../templates/tasks.html")),
+    (
+        "tasks_listing.html",
+        include_str!("../../templates/tasks_listing.html"),
+    ),
     ("task.html", include_str!("../../templates/task.html")),
     ("units.html", include_str!("../../templates/units.html")),
     ("unit.html", include_str!("../../templates/unit.html")),

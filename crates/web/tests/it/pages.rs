@@ -157,3 +157,90 @@ async fn remembered_pages_show_another_instances_change_at_once() -> Result<()> 
     }
     Ok(())
 }
+
+/// The list's pager keeps the filter: page 2 of a filtered list is page 2 of the same
+/// filter, and each page is rendered for its own query (the rendered page is remembered).
+#[tokio::test]
+async fn the_pager_keeps_the_filter() -> Result<()> {
+    // Percent-encodes a query value the way the pager writes it.
+    fn encode(s: &str) -> String {
+        s.bytes()
+            .map(|b| match b {
+                b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                    (b as char).to_string()
+                }
+                _ => format!("%{b:02X}"),
+            })
+            .collect()
+    }
+    for b in backends() {
+        let app = crate::helpers::spawn_app(b).await?;
+        let demo = duban_demo::generate(&duban_demo::DemoOptions {
+            tasks: 1_000,
+            ..Default::default()
+        });
+        app.store
+            .import_ledger(&demo.name, &demo.ledger, "demo.txt", "demo-sha", "test")
+            .await?;
+        app.add_user("admin", duban_store::Role::Admin, None, false)
+            .await?;
+        let admin = app.login("admin").await?;
+        let get = |p: String| {
+            let c = admin.client.clone();
+            let url = app.url(&p);
+            async move { Ok::<_, anyhow::Error>(c.get(url).send().await?.text().await?) }
+        };
+        let pages = demo.ledger.tasks.len().div_ceil(50);
+        ensure!(pages > 2, "the plan fills more than two pages");
+        let first = get("/tasks".into()).await?;
+        ensure!(
+            first.contains("href=\"/tasks?page=2\"")
+                && first.contains(&format!("第 1 / {pages} 页")),
+            "{b:?}: the unfiltered pager: {first}"
+        );
+        // The section with the most tasks, past one page: its page 2 keeps the section.
+        let mut per_section = std::collections::HashMap::<String, usize>::new();
+        for t in &demo.ledger.tasks {
+            *per_section
+                .entry(t.section.clone().unwrap_or_default())
+                .or_default() += 1;
+        }
+        let (section, n) = per_section
+            .into_iter()
+            .max_by_key(|(_, n)| *n)
+            .unwrap_or_default();
+        ensure!(n > 50 && !section.is_empty(), "a section spans pages");
+        let section_q = encode(&section);
+        let html = get(format!("/tasks?section={section_q}")).await?;
+        ensure!(
+            html.contains(&format!("href=\"/tasks?section={section_q}&amp;page=2\"")),
+            "{b:?}: page 2 keeps the section: {html}"
+        );
+        let html = get(format!("/tasks?section={section_q}&page=2")).await?;
+        ensure!(
+            html.contains(&format!("href=\"/tasks?section={section_q}&amp;page=1\""))
+                && html.contains(&format!("第 2 / {} 页", n.div_ceil(50))),
+            "{b:?}: page 2 of the section: {html}"
+        );
+        // The same page under two spellings of its query: each form shows its own.
+        let page2 = get("/tasks?page=2".into()).await?;
+        ensure!(
+            page2.contains("href=\"/tasks?page=1\"") && page2.contains("href=\"/tasks?page=3\""),
+            "{b:?}: page 2 links both ways: {page2}"
+        );
+        let typed = get("/tasks?page=2&retired=".into()).await?;
+        ensure!(
+            typed.contains(&format!("第 2 / {pages} 页")),
+            "{b:?}: {typed}"
+        );
+        // Retired tasks only: none are, and the box stays ticked on the page.
+        let retired = get("/tasks?retired=1".into()).await?;
+        ensure!(
+            retired.contains("没有符合条件的任务")
+                && retired.contains("name=\"retired\" value=\"1\" checked"),
+            "{b:?}: {retired}"
+        );
+        app.finish().await;
+    }
+    Ok(())
+}
