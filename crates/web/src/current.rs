@@ -14,16 +14,29 @@ const TTL: Duration = Duration::from_secs(2);
 #[derive(Default)]
 pub struct CurrentPlan {
     cached: Mutex<Option<(Instant, Option<Plan>)>>,
+    /// Set while one request reads the plan afresh: the others answer the remembered one
+    /// meanwhile (at most a read's time older than `TTL`) instead of all reading it at once
+    /// when it expires under load.
+    refreshing: std::sync::atomic::AtomicBool,
 }
 
 impl CurrentPlan {
     pub async fn get(&self, store: &Store) -> Result<Option<Plan>, StoreError> {
-        if let Ok(c) = self.cached.lock()
-            && let Some((at, plan)) = c.as_ref()
-            && at.elapsed() < TTL
-        {
-            return Ok(plan.clone());
+        use std::sync::atomic::Ordering;
+        let remembered = match self.cached.lock() {
+            Ok(c) => c.clone(),
+            Err(_) => None,
+        };
+        if let Some((at, plan)) = &remembered {
+            if at.elapsed() < TTL {
+                return Ok(plan.clone());
+            }
+            if self.refreshing.swap(true, Ordering::AcqRel) {
+                return Ok(plan.clone());
+            }
         }
+        // Cleared however this read ends, a request dropped midway included.
+        let _turn = remembered.is_some().then_some(Turn(&self.refreshing));
         let plan = store.plans().await?.into_iter().next();
         if let Ok(mut c) = self.cached.lock() {
             *c = Some((Instant::now(), plan.clone()));
@@ -35,6 +48,15 @@ impl CurrentPlan {
         if let Ok(mut c) = self.cached.lock() {
             *c = None;
         }
+    }
+}
+
+/// The refresher's turn, given back when dropped.
+struct Turn<'a>(&'a std::sync::atomic::AtomicBool);
+
+impl Drop for Turn<'_> {
+    fn drop(&mut self) {
+        self.0.store(false, std::sync::atomic::Ordering::Release);
     }
 }
 
