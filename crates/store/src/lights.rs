@@ -10,9 +10,10 @@
 //!
 //! What every light reads at once — the day (deadlines pass with no write), the open round
 //! and the rounds' dates — is the plan's *basis*; when it differs from the one the kept
-//! lights were computed under, every task of the plan is marked and recounted. So the first
-//! count of a day, and the first after a round opens, closes or moves, still costs a full
-//! recount.
+//! lights were computed under, the tasks it can have changed are marked and recounted. When
+//! only the day moved, those are the tasks with a notice deadline or a milestone date passed
+//! in between, unless a round fell due meanwhile; the first count after a round opens,
+//! closes, moves or falls due still recounts every task.
 
 use std::collections::{HashMap, HashSet};
 
@@ -147,6 +148,20 @@ fn basis_of(today: &str, rounds: &[Round]) -> String {
     basis
 }
 
+/// When the kept lights were computed under `stored` and only the day has moved forward
+/// since, with no round falling due in between, the day they were computed on: then only
+/// the tasks with a notice deadline or a milestone date in between can have changed light
+/// (see `duban_standing::lights::light`, whose only rules that read the day are those and
+/// the round's due date). `None` when anything else moved: every light is recounted.
+fn day_moved_from(stored: &str, basis: &str, rounds: &[Round]) -> Option<String> {
+    let (then, rest) = stored.split_once('|')?;
+    let (today, now_rest) = basis.split_once('|')?;
+    let due_between = rounds
+        .iter()
+        .any(|r| r.due_date.as_str() >= then && r.due_date.as_str() < today);
+    (rest == now_rest && then < today && !due_between).then(|| then.to_string())
+}
+
 /// Tasks whose kept lights one query reads.
 const PAGE_CHUNK: usize = 1000;
 
@@ -262,14 +277,26 @@ impl Store {
     }
 
     pub(crate) async fn refresh_lights(&self, plan: PlanId, today: &str) -> Result<(), StoreError> {
+        self.refresh_plan_lights(plan, today).await.map(|_| ())
+    }
+
+    /// Brings the kept lights of `plan` up to date for `today` (see the module
+    /// documentation) and answers how many tasks were recomputed: what a view would
+    /// otherwise wait for, so a service can do it ahead of the first view of a day.
+    pub async fn refresh_plan_lights(
+        &self,
+        plan: PlanId,
+        today: &str,
+    ) -> Result<usize, StoreError> {
         let rounds = self.rounds(plan).await?;
         let open = current_open_round(&rounds);
         let info = open_round_info(open);
         let basis = basis_of(today, &rounds);
-        dispatch!(self, lights::ensure_basis(plan, &basis))?;
+        let narrow = |stored: &str| day_moved_from(stored, &basis, &rounds);
+        dispatch!(self, lights::ensure_basis(plan, &basis, narrow))?;
         let dirty = dispatch!(self, lights::dirty(plan))?;
         if dirty.is_empty() {
-            return Ok(());
+            return Ok(0);
         }
         let facts = self.light_facts(plan, today).await?;
         for chunk in dirty.chunks(BATCH) {
@@ -288,13 +315,72 @@ impl Store {
                 .collect();
             dispatch!(self, lights::keep(plan, &batch))?;
         }
-        Ok(())
+        Ok(dirty.len())
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn round(id: i64, due: &str, status: RoundStatus) -> Round {
+        Round {
+            id: crate::RoundId(id),
+            plan_id: PlanId(1),
+            name: format!("第{id}轮"),
+            due_date: due.into(),
+            status,
+            created_at: time::OffsetDateTime::UNIX_EPOCH,
+            closed_at: None,
+        }
+    }
+
+    #[test]
+    fn only_the_day_moving_narrows_the_recount() {
+        let rounds = vec![
+            round(1, "2026-03-31", RoundStatus::Closed),
+            round(2, "2026-06-30", RoundStatus::Open),
+        ];
+        let on = |day: &str| basis_of(day, &rounds);
+        // The next day, or a week on with no round due in between: from the old day.
+        assert_eq!(
+            day_moved_from(&on("2026-05-01"), &on("2026-05-02"), &rounds).as_deref(),
+            Some("2026-05-01")
+        );
+        assert_eq!(
+            day_moved_from(&on("2026-05-01"), &on("2026-05-08"), &rounds).as_deref(),
+            Some("2026-05-01")
+        );
+        // The open round falls due on the 30th: from July 1st its missing reports are
+        // overdue, so crossing that day recounts everything...
+        assert_eq!(
+            day_moved_from(&on("2026-06-30"), &on("2026-07-01"), &rounds),
+            None
+        );
+        assert_eq!(
+            day_moved_from(&on("2026-06-20"), &on("2026-07-03"), &rounds),
+            None
+        );
+        // ...but the day of the due date itself is not yet late.
+        assert_eq!(
+            day_moved_from(&on("2026-06-29"), &on("2026-06-30"), &rounds).as_deref(),
+            Some("2026-06-29")
+        );
+        // The clock going back, or the rounds changing, recounts everything.
+        assert_eq!(
+            day_moved_from(&on("2026-05-02"), &on("2026-05-01"), &rounds),
+            None
+        );
+        let moved = vec![
+            round(1, "2026-03-31", RoundStatus::Closed),
+            round(2, "2026-07-15", RoundStatus::Open),
+        ];
+        assert_eq!(
+            day_moved_from(&on("2026-05-01"), &basis_of("2026-05-02", &moved), &moved),
+            None
+        );
+        assert_eq!(day_moved_from("", &on("2026-05-02"), &rounds), None);
+    }
 
     #[test]
     fn the_rule_key_drops_the_dates() {

@@ -154,6 +154,22 @@ impl Application {
                 }
             })
         };
+        // The lights of the plan the pages show, brought up to date every minute, so the
+        // first view of a day (when deadlines pass with no write) and the first after a
+        // burst of changes find them recomputed instead of waiting for it.
+        let lights = {
+            let store = store.clone();
+            tokio::spawn(async move {
+                let start = tokio::time::Instant::now() + LIGHTS_EVERY;
+                let mut every = tokio::time::interval_at(start, LIGHTS_EVERY);
+                loop {
+                    every.tick().await;
+                    if let Err(e) = keep_lights(&store).await {
+                        eprintln!("duban-web: 状态灯更新失败：{e}");
+                    }
+                }
+            })
+        };
         let served = axum::serve(
             self.listener,
             self.router
@@ -166,6 +182,7 @@ impl Application {
         }
         beat.abort();
         daily.abort();
+        lights.abort();
         if let Err(e) = store.audit_checkpoint("stop").await {
             eprintln!("duban-web: 审计检查点写入失败：{e}");
         }
@@ -173,6 +190,19 @@ impl Application {
         store.close().await;
         served
     }
+}
+
+/// How often the lights keeper runs (see `run_until_stopped`).
+const LIGHTS_EVERY: std::time::Duration = std::time::Duration::from_secs(60);
+
+/// One pass of the lights keeper: the newest plan's lights for today.
+async fn keep_lights(store: &Store) -> Result<(), duban_store::StoreError> {
+    if let Some(plan) = store.plans().await?.into_iter().next() {
+        store
+            .refresh_plan_lights(plan.id, &crate::lights::today_cst())
+            .await?;
+    }
+    Ok(())
 }
 
 async fn shutdown_signal() {

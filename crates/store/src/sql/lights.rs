@@ -12,9 +12,17 @@ const NEW_MARK: &str = match KIND {
     Backend::Postgres => "nextval('light_mark_seq')",
 };
 
-/// Records `basis` for the plan; when it differs from the stored one, marks every task of the
-/// plan (in the same transaction), so the next refresh recounts them all.
-pub(crate) async fn ensure_basis(pool: &Pool, plan: PlanId, basis: &str) -> Result<(), StoreError> {
+/// Records `basis` for the plan; when it differs from the stored one, marks the tasks whose
+/// light it can have changed (in the same transaction), so the next refresh recounts them.
+/// `narrow` is given the stored basis and answers which: when only the day moved forward
+/// and no round fell due in between, the tasks with a notice deadline or a milestone date
+/// passed in between (`Some(day the lights were computed on)`); otherwise every task (`None`).
+pub(crate) async fn ensure_basis(
+    pool: &Pool,
+    plan: PlanId,
+    basis: &str,
+    narrow: impl FnOnce(&str) -> Option<String>,
+) -> Result<(), StoreError> {
     let stored: Option<String> =
         sqlx::query_scalar("SELECT basis FROM light_basis WHERE plan_id = $1")
             .bind(plan)
@@ -23,27 +31,76 @@ pub(crate) async fn ensure_basis(pool: &Pool, plan: PlanId, basis: &str) -> Resu
     if stored.as_deref() == Some(basis) {
         return Ok(());
     }
+    let since = stored.as_deref().and_then(narrow);
     let mut tx = begin_write(pool).await?;
-    sqlx::query(
-        "INSERT INTO light_basis (plan_id, basis) VALUES ($1, $2) \
-         ON CONFLICT (plan_id) DO UPDATE SET basis = excluded.basis",
-    )
-    .bind(plan)
-    .bind(basis)
-    .execute(&mut **tx)
-    .await?;
-    let mark = format!(
-        "INSERT INTO light_dirty (task_id, n) SELECT id, {NEW_MARK} FROM tasks WHERE plan_id = $1 \
-         ON CONFLICT (task_id) DO UPDATE SET n = excluded.n"
-    );
-    sqlx::query(sqlx::AssertSqlSafe(mark))
+    // Only the instance that moves the stored basis marks: another that moved it first has
+    // marked what it needed, and marking twice would only recount twice.
+    let moved = match &stored {
+        Some(old) => sqlx::query(
+            "UPDATE light_basis SET basis = $1 WHERE plan_id = $2 AND basis = $3",
+        )
+        .bind(basis)
         .bind(plan)
+        .bind(old)
         .execute(&mut **tx)
-        .await?;
-    // Marks of tasks deleted since (no foreign key holds them) go with the recount.
-    sqlx::query("DELETE FROM light_dirty WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = light_dirty.task_id)")
+        .await?
+        .rows_affected(),
+        None => sqlx::query(
+            "INSERT INTO light_basis (plan_id, basis) VALUES ($1, $2) ON CONFLICT (plan_id) DO NOTHING",
+        )
+        .bind(plan)
+        .bind(basis)
         .execute(&mut **tx)
-        .await?;
+        .await?
+        .rows_affected(),
+    };
+    if moved == 0 {
+        tx.rollback().await?;
+        return Ok(());
+    }
+    match since {
+        Some(from) => {
+            // A notice turns overdue, a milestone missed, the day after its date: those
+            // dated from the old day up to yesterday. DISTINCT: PostgreSQL refuses to
+            // update one row twice in a statement.
+            let marks = [
+                format!(
+                    "INSERT INTO light_dirty (task_id, n) SELECT DISTINCT n.task_id, {NEW_MARK} \
+                     FROM notices n WHERE n.plan_id = $1 AND n.deadline >= $2 AND n.deadline < $3 \
+                     ON CONFLICT (task_id) DO UPDATE SET n = excluded.n"
+                ),
+                format!(
+                    "INSERT INTO light_dirty (task_id, n) SELECT DISTINCT m.task_id, {NEW_MARK} \
+                     FROM task_milestones m JOIN tasks t ON t.id = m.task_id WHERE t.plan_id = $1 \
+                     AND m.due_date >= $2 AND m.due_date < $3 \
+                     ON CONFLICT (task_id) DO UPDATE SET n = excluded.n"
+                ),
+            ];
+            let today = basis.split('|').next().unwrap_or_default();
+            for sql in marks {
+                sqlx::query(sqlx::AssertSqlSafe(sql))
+                    .bind(plan)
+                    .bind(&from)
+                    .bind(today)
+                    .execute(&mut **tx)
+                    .await?;
+            }
+        }
+        None => {
+            let mark = format!(
+                "INSERT INTO light_dirty (task_id, n) SELECT id, {NEW_MARK} FROM tasks WHERE plan_id = $1 \
+                 ON CONFLICT (task_id) DO UPDATE SET n = excluded.n"
+            );
+            sqlx::query(sqlx::AssertSqlSafe(mark))
+                .bind(plan)
+                .execute(&mut **tx)
+                .await?;
+            // Marks of tasks deleted since (no foreign key holds them) go with the recount.
+            sqlx::query("DELETE FROM light_dirty WHERE NOT EXISTS (SELECT 1 FROM tasks t WHERE t.id = light_dirty.task_id)")
+                .execute(&mut **tx)
+                .await?;
+        }
+    }
     tx.commit().await?;
     Ok(())
 }

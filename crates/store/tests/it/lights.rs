@@ -336,3 +336,67 @@ async fn a_change_marks_only_the_tasks_it_touches() -> Result<()> {
     })
     .await
 }
+
+/// A new day recounts only the lights it can have changed: those of tasks with a notice
+/// deadline passed since the last count; a day past a round's due date recounts them all.
+/// Each count still equals the full recount on its day.
+#[tokio::test]
+async fn a_new_day_recounts_only_the_tasks_whose_dates_it_passes() -> Result<()> {
+    on_each_backend(|ctx: Ctx| async move {
+        let s = &ctx.store;
+        let (plan, tasks) = setup(s).await?;
+        s.open_round(plan, "3月", "2022-03-31", "admin").await?;
+        let first = s.refresh_plan_lights(plan, "2022-02-14").await?;
+        ensure!(
+            first >= tasks.len(),
+            "{}: all at first ({first})",
+            ctx.label
+        );
+        let (task, leads) = tasks
+            .iter()
+            .find(|(_, l)| !l.is_empty())
+            .context("a task with a lead unit")?;
+        s.issue_notice(
+            &NewNotice {
+                task: *task,
+                unit: leads[0],
+                level: NoticeLevel::Blue,
+                deadline: "2022-02-15".into(),
+                text: "请说明进展".into(),
+            },
+            "admin",
+        )
+        .await?;
+        let n = s.refresh_plan_lights(plan, "2022-02-14").await?;
+        ensure!(n == 1, "{}: the notice marks its task ({n})", ctx.label);
+        // On the deadline the notice is not yet overdue: nothing to recount.
+        let n = s.refresh_plan_lights(plan, "2022-02-15").await?;
+        ensure!(n == 0, "{}: the deadline day ({n})", ctx.label);
+        // The day after, it is: its task alone.
+        let n = s.refresh_plan_lights(plan, "2022-02-16").await?;
+        ensure!(n == 1, "{}: the day after ({n})", ctx.label);
+        let lights = s.page_lights(plan, &[*task], "2022-02-16").await?;
+        let light = lights.get(&task.0).context("the task's light")?;
+        ensure!(
+            light.reasons.iter().any(|r| r.rule == "notice_overdue"),
+            "{}: {light:?}",
+            ctx.label
+        );
+        for day in ["2022-02-16", "2022-04-01"] {
+            let kept = s.light_tally(plan, &Scope::All, day).await?;
+            let full = s.light_recount(plan, &Scope::All, day).await?;
+            ensure!(kept == full, "{} on {day}: {kept:?} != {full:?}", ctx.label);
+        }
+        // 2022-04-01 came past the round's due date (03-31): everything was recounted.
+        let n = s.refresh_plan_lights(plan, "2022-04-02").await?;
+        ensure!(n == 0, "{}: nothing dated in between ({n})", ctx.label);
+        let n = s.refresh_plan_lights(plan, "2022-02-20").await?;
+        ensure!(
+            n >= tasks.len(),
+            "{}: the clock going back ({n})",
+            ctx.label
+        );
+        Ok(())
+    })
+    .await
+}
