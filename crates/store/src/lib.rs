@@ -227,6 +227,10 @@ pub struct Store {
     files: Option<std::sync::Arc<attachments::FilesDir>>,
 }
 
+/// How long a PostgreSQL connection may sit idle in the pool before it is pinged on its
+/// next use (see `Store::connect_with`).
+const PING_AFTER_IDLE: std::time::Duration = std::time::Duration::from_secs(10);
+
 static SQLITE_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/sqlite");
 static POSTGRES_MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations/postgres");
 
@@ -247,14 +251,30 @@ impl Store {
                 .synchronous(SqliteSynchronous::Full)
                 .foreign_keys(true)
                 .busy_timeout(opts.busy_timeout);
+            // No ping before each use (sqlx's default): it is a round trip to the
+            // connection's worker per query, and a connection that fails is dropped anyway.
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
+                .test_before_acquire(false)
                 .connect_with(connect)
                 .await?;
             Db::Sqlite(pool)
         } else if url.starts_with("postgres:") || url.starts_with("postgresql:") {
+            // A connection is pinged before use only after it sat idle (sqlx pings before
+            // every use by default, which doubled the round trips of every query under
+            // load); one that has been busy is known to be alive, and one idle for a while —
+            // say across a server restart — is checked and replaced if it fails.
             let pool = PgPoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
+                .test_before_acquire(false)
+                .before_acquire(|conn, meta| {
+                    Box::pin(async move {
+                        if meta.idle_for >= PING_AFTER_IDLE {
+                            sqlx::Connection::ping(conn).await?;
+                        }
+                        Ok(true)
+                    })
+                })
                 .connect(url)
                 .await?;
             Db::Postgres(pool)

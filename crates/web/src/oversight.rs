@@ -44,6 +44,8 @@ pub struct ListPage {
     /// recomputed; the query is kept because different spellings of it (a unit by name or
     /// by id, blanks) share one page but not the same form values.
     rendered: std::sync::Mutex<Option<(String, Arc<str>)>>,
+    /// The page as the JSON list answers it (`/api/tasks`), which depends on nothing else.
+    json: std::sync::OnceLock<axum::body::Bytes>,
 }
 
 impl ListPage {
@@ -54,7 +56,21 @@ impl ListPage {
             total: 0,
             lights: HashMap::new(),
             rendered: Default::default(),
+            json: Default::default(),
         }
+    }
+
+    /// The page as JSON, serialized by `serialize` the first time it is asked for.
+    pub fn json<E>(
+        &self,
+        serialize: impl FnOnce(&ListPage) -> Result<Vec<u8>, E>,
+    ) -> Result<axum::body::Bytes, E> {
+        if let Some(b) = self.json.get() {
+            return Ok(b.clone());
+        }
+        let b = axum::body::Bytes::from(serialize(self)?);
+        // Two requests may both serialize; either answer is the same.
+        Ok(self.json.get_or_init(|| b).clone())
     }
 
     /// The page as rendered for `query`, if it was.
@@ -101,6 +117,7 @@ pub async fn list_page(
         total,
         lights,
         rendered: Default::default(),
+        json: Default::default(),
     });
     caches.list_pages.put(cache_key, key, page.clone());
     Ok((page, tasks_revision))
@@ -139,7 +156,9 @@ impl Default for OverviewCaches {
             // One entry per (plan, scope): the office's, the leaders' and each unit's.
             light_counts: RevisionCache::new(1024),
             round_stats: RevisionCache::new(256),
-            list_pages: RevisionCache::new(4096),
+            // A page holds its rows, its HTML and its JSON (some 150 KB at 50 rows): the
+            // bound keeps the worst case under 100 MB.
+            list_pages: RevisionCache::new(512),
             task_pages: RevisionCache::new(2048),
             turns: Default::default(),
             recomputations: Default::default(),

@@ -12,6 +12,7 @@ use time::OffsetDateTime;
 use crate::auth::Attempt;
 use crate::current::current_plan;
 use crate::error::{ApiError, Failure};
+use crate::oversight;
 use crate::routes::pages::TaskQuery;
 use crate::security::CurrentUser;
 use crate::security::client::Client;
@@ -142,13 +143,47 @@ pub async fn tasks(
     let Some(filter) = q.filter(&app.store, 500).await? else {
         return Ok(Json(json!({"tasks": [], "total": 0})).into_response());
     };
+    // Pages of the usual size are kept with their JSON (see `oversight::list_page`); a
+    // long page is read and serialized each time rather than held in memory.
+    if filter.limit <= REMEMBERED_LIMIT {
+        let (page, _) = oversight::list_page(
+            &app.store,
+            &app.overview_caches,
+            plan.id,
+            &filter,
+            &user.scope(),
+        )
+        .await?;
+        let body = page.json(|p| task_page_json(&p.rows, p.total))?;
+        return Ok(json_response(body));
+    }
     let (rows, total) = app
         .store
         .list_tasks(plan.id, &filter, &user.scope())
         .await?;
-    let rows: Vec<TaskRow> = rows.iter().map(TaskRow::from).collect();
-    // Serialized straight from the rows (through `serde_json::Value` it was built twice).
-    Ok(Json(TaskPage { tasks: rows, total }).into_response())
+    Ok(json_response(task_page_json(&rows, total)?.into()))
+}
+
+/// The longest page of the JSON list kept in memory.
+const REMEMBERED_LIMIT: u32 = 100;
+
+/// A page of the JSON list, serialized straight from the rows (through `serde_json::Value`
+/// it was built twice).
+fn task_page_json(rows: &[TaskSummary], total: i64) -> Result<Vec<u8>, ApiError> {
+    let tasks: Vec<TaskRow> = rows.iter().map(TaskRow::from).collect();
+    serde_json::to_vec(&TaskPage { tasks, total })
+        .map_err(|e| ApiError::from(Failure::Internal(e.to_string())))
+}
+
+fn json_response(body: axum::body::Bytes) -> Response {
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        )],
+        body,
+    )
+        .into_response()
 }
 
 #[derive(Serialize)]
