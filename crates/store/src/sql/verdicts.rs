@@ -7,12 +7,12 @@ use duban_standing::{EvidenceSource, Override, decide, judge};
 use serde_json::{Map, Value};
 use sqlx::Row;
 
-use super::Pool;
 use super::audit::append;
 use super::common::{Tx, begin_write};
+use super::{KIND, Pool};
 use crate::audit::Change;
 use crate::verdicts::{OverrideDecision, StandingEvent, cst_date};
-use crate::{PlanId, StandingStep, StoreError, TaskId};
+use crate::{Backend, PlanId, StandingStep, StoreError, TaskId};
 
 fn verdict(v: Option<String>) -> Option<Verdict> {
     v.as_deref().and_then(Verdict::parse)
@@ -291,7 +291,8 @@ pub(crate) async fn refresh(
         || before_source != d.source.as_str()
         || before_round != evidence_round
         || matches!(event, StandingEvent::Override);
-    if moved {
+    // A recount bumps the plan's revision once, itself (see `refresh_plan_in`).
+    if moved && event != StandingEvent::Recount {
         sqlx::query("UPDATE plans SET revision = revision + 1 WHERE id = $1")
             .bind(plan)
             .execute(&mut **tx)
@@ -426,6 +427,14 @@ pub(crate) async fn refresh_plan_in(
     .iter()
     .map(|r| r.try_get("id"))
     .collect::<Result<_, _>>()?;
+    // Updating one row many times in one transaction costs PostgreSQL more each time (it
+    // keeps every version until the end): the plan's revision is bumped once here rather
+    // than per task, and its kept counts are rebuilt once after (migration 0026).
+    if KIND == Backend::Postgres {
+        sqlx::query("SELECT set_config('duban.counts_off', 'on', true)")
+            .execute(&mut **tx)
+            .await?;
+    }
     for id in &ids {
         refresh(
             tx,
@@ -437,5 +446,46 @@ pub(crate) async fn refresh_plan_in(
         )
         .await?;
     }
+    if KIND == Backend::Postgres {
+        sqlx::query("SELECT set_config('duban.counts_off', 'off', true)")
+            .execute(&mut **tx)
+            .await?;
+        rebuild_counts(tx, plan).await?;
+    }
+    sqlx::query("UPDATE plans SET revision = revision + 1 WHERE id = $1")
+        .bind(plan)
+        .execute(&mut **tx)
+        .await?;
     Ok(ids.len())
+}
+
+/// Counts the plan's kept overview counts (migration 0023) afresh, as the migration first
+/// filled them.
+async fn rebuild_counts(tx: &mut Tx, plan: PlanId) -> Result<(), StoreError> {
+    // Writers changing other tasks meanwhile wait for this transaction before applying their
+    // own changes to the counts, so none is counted twice or lost.
+    sqlx::query(
+        "LOCK TABLE plan_section_counts, plan_lead_counts, plan_leader_counts IN EXCLUSIVE MODE",
+    )
+    .execute(&mut **tx)
+    .await?;
+    for sql in [
+        "DELETE FROM plan_section_counts WHERE plan_id = $1",
+        "DELETE FROM plan_lead_counts WHERE plan_id = $1",
+        "DELETE FROM plan_leader_counts WHERE plan_id = $1",
+        "INSERT INTO plan_section_counts (plan_id, section, verdict, disputed, n) \
+         SELECT plan_id, CASE WHEN section IS NULL THEN '' ELSE '#' || section END, \
+         COALESCE(verdict, ''), disputed, COUNT(*) FROM tasks \
+         WHERE plan_id = $1 AND retired_at IS NULL GROUP BY 1, 2, 3, 4",
+        "INSERT INTO plan_lead_counts (plan_id, unit_id, verdict, n) \
+         SELECT t.plan_id, tu.unit_id, COALESCE(t.verdict, ''), COUNT(*) \
+         FROM task_units tu JOIN tasks t ON t.id = tu.task_id \
+         WHERE t.plan_id = $1 AND tu.role = 'lead' AND t.retired_at IS NULL GROUP BY 1, 2, 3",
+        "INSERT INTO plan_leader_counts (plan_id, leader, n) \
+         SELECT plan_id, leader, COUNT(*) FROM tasks WHERE plan_id = $1 \
+         AND retired_at IS NULL AND leader IS NOT NULL AND leader <> '' GROUP BY 1, 2",
+    ] {
+        sqlx::query(sql).bind(plan).execute(&mut **tx).await?;
+    }
+    Ok(())
 }
