@@ -252,7 +252,8 @@ impl Store {
                 .foreign_keys(true)
                 .busy_timeout(opts.busy_timeout);
             // No ping before each use (sqlx's default): it is a round trip to the
-            // connection's worker per query, and a connection that fails is dropped anyway.
+            // connection's worker thread per query, and an in-process SQLite connection has
+            // no server that could have dropped it.
             let pool = SqlitePoolOptions::new()
                 .max_connections(opts.max_connections.max(1))
                 .test_before_acquire(false)

@@ -49,15 +49,20 @@ pub struct ListPage {
 }
 
 impl ListPage {
-    /// A page with nothing on it (a filter that cannot match).
-    pub fn empty() -> ListPage {
+    /// A page of `rows` out of `total`, not yet rendered.
+    fn new(rows: Vec<TaskSummary>, total: i64, lights: HashMap<i64, Light>) -> ListPage {
         ListPage {
-            rows: Vec::new(),
-            total: 0,
-            lights: HashMap::new(),
+            rows,
+            total,
+            lights,
             rendered: Default::default(),
             json: Default::default(),
         }
+    }
+
+    /// A page with nothing on it (a filter that cannot match).
+    pub fn empty() -> ListPage {
+        ListPage::new(Vec::new(), 0, HashMap::new())
     }
 
     /// The page as JSON, serialized by `serialize` the first time it is asked for.
@@ -112,13 +117,7 @@ pub async fn list_page(
     let (rows, total) = store.list_tasks(plan, filter, scope).await?;
     let ids: Vec<TaskId> = rows.iter().map(|t| t.id).collect();
     let lights = store.page_lights(plan, &ids, &key.1).await?;
-    let page = Arc::new(ListPage {
-        rows,
-        total,
-        lights,
-        rendered: Default::default(),
-        json: Default::default(),
-    });
+    let page = Arc::new(ListPage::new(rows, total, lights));
     caches.list_pages.put(cache_key, key, page.clone());
     Ok((page, tasks_revision))
 }
